@@ -1,0 +1,7 @@
+export type { Schedule } from './types.js';
+export { snapshotCosine, snapshotCycleLength, snapshotCycleEnds, type SnapshotCosineConfig } from './snapshotCosine.js';
+export { sgdr, sgdrCycleEnds, type SgdrConfig } from './sgdr.js';
+export { cyclic, type CyclicConfig, type CyclicMode } from './cyclic.js';
+export { stepDecay, baselineMilestones, type StepDecayConfig } from './stepDecay.js';
+export { constant, joinSchedules } from './constant.js';
+export { scheduleFromConfig, type ScheduleConfig } from './fromConfig.js';

@@ -1,0 +1,36 @@
+import { classificationMetrics, type Metrics } from '../metrics/classification.js';
+import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import { combine, lastM, type CombineRule } from './combine.js';
+
+export interface MemberMetrics extends Metrics {
+  /** 1-based snapshot index. */
+  index: number;
+}
+
+export interface EnsembleMetrics extends Metrics {
+  /** Number of members: the last m snapshots. */
+  m: number;
+}
+
+export interface EnsembleEvaluation {
+  combine: CombineRule;
+  members: MemberMetrics[];
+  ensembles: EnsembleMetrics[];
+}
+
+/**
+ * Metrics of every member and of the ensemble of the last m members for m = 1..M (the paper's Table 2 and
+ * Figure 3 read off one set of predictions). `indices` are the members' snapshot numbers (default 1..M).
+ */
+export function evaluateEnsemble(
+  members: readonly ProbabilityMatrix[],
+  labels: ArrayLike<number>,
+  rule: CombineRule = 'mean',
+  indices: readonly number[] = members.map((_, i) => i + 1),
+): EnsembleEvaluation {
+  return {
+    combine: rule,
+    members: members.map((p, i) => ({ index: indices[i]!, ...classificationMetrics(p, labels) })),
+    ensembles: members.map((_, i) => ({ m: i + 1, ...classificationMetrics(combine(lastM(members, i + 1), rule), labels) })),
+  };
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { majorityVote, meanProbabilities, lastM, VOTE_TIE_BREAK } from '../src/ensemble/combine.js';
+import { evaluateEnsemble } from '../src/ensemble/evaluate.js';
+import {
+  brierScore,
+  errorRate,
+  expectedCalibrationError,
+  negativeLogLikelihood,
+  probabilityMatrix,
+  reliabilityBins,
+} from '../src/metrics/index.js';
+
+const p = (rows: number[][]) => probabilityMatrix(Float32Array.from(rows.flat()), rows[0]!.length);
+
+describe('metrics', () => {
+  // Three examples over three classes; labels 0, 1, 2; the third is misclassified.
+  const probs = p([
+    [0.7, 0.2, 0.1],
+    [0.15, 0.75, 0.1],
+    [0.5, 0.4, 0.1],
+  ]);
+  const labels = [0, 1, 2];
+
+  it('error rate counts arg-max mistakes', () => {
+    expect(errorRate(probs, labels)).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('NLL is the mean of -log p[label]', () => {
+    expect(negativeLogLikelihood(probs, labels)).toBeCloseTo(-(Math.log(0.7) + Math.log(0.75) + Math.log(0.1)) / 3, 6);
+  });
+
+  it('Brier score sums squared errors over classes', () => {
+    const b = ((0.3 ** 2 + 0.2 ** 2 + 0.1 ** 2) + (0.15 ** 2 + 0.25 ** 2 + 0.1 ** 2) + (0.5 ** 2 + 0.4 ** 2 + 0.9 ** 2)) / 3;
+    expect(brierScore(probs, labels)).toBeCloseTo(b, 6);
+  });
+
+  it('ECE with 15 bins: |acc - conf| weighted by bin size', () => {
+    // confidences 0.7 (bin 10: (0.667, 0.733]), 0.75 (bin 11: (0.733, 0.8]), 0.5 (bin 7: (0.467, 0.533])
+    const bins = reliabilityBins(probs, labels);
+    expect(bins).toHaveLength(15);
+    expect(bins[10]!.count).toBe(1);
+    expect(bins[11]!.count).toBe(1);
+    expect(bins[7]!.count).toBe(1);
+    expect(bins[7]!.accuracy).toBe(0);
+    const ece = (Math.abs(1 - 0.7) + Math.abs(1 - 0.75) + Math.abs(0 - 0.5)) / 3;
+    expect(expectedCalibrationError(probs, labels)).toBeCloseTo(ece, 6);
+  });
+
+  it('a perfectly confident correct model has zero error, NLL, Brier and ECE', () => {
+    const perfect = p([
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(errorRate(perfect, [0, 1])).toBe(0);
+    expect(negativeLogLikelihood(perfect, [0, 1])).toBeCloseTo(0, 12);
+    expect(brierScore(perfect, [0, 1])).toBe(0);
+    expect(expectedCalibrationError(perfect, [0, 1])).toBe(0);
+  });
+
+  it('rejects labels that do not match the rows', () => {
+    expect(() => errorRate(probs, [0, 1])).toThrow(/labels/);
+  });
+});
+
+describe('combination rules', () => {
+  const a = p([
+    [0.6, 0.4],
+    [0.2, 0.8],
+  ]);
+  const b = p([
+    [0.3, 0.7],
+    [0.4, 0.6],
+  ]);
+  const c = p([
+    [0.9, 0.1],
+    [0.45, 0.55],
+  ]);
+
+  it('mean of softmax outputs', () => {
+    expect(Array.from(meanProbabilities([a, b]).data)).toEqual(
+      [0.45, 0.55, 0.3, 0.7].map((v) => expect.closeTo(v, 6)),
+    );
+  });
+
+  it('majority vote: vote fractions, ties broken by the mean probability', () => {
+    const v = majorityVote([a, b, c]);
+    const w = 1 - VOTE_TIE_BREAK;
+    // row 0: votes class 0, 1, 0 -> 2/3, 1/3
+    expect(v.data[0]).toBeCloseTo((w * 2) / 3 + VOTE_TIE_BREAK * 0.6, 5);
+    expect(v.data[1]).toBeCloseTo(w / 3 + VOTE_TIE_BREAK * 0.4, 5);
+    // row 1: all vote class 1
+    expect(v.data[3]).toBeCloseTo(w + (VOTE_TIE_BREAK * 1.95) / 3, 5);
+    // a tie (one vote each) goes to the class with the larger mean: row 0 of [a, b] -> mean 0.45 / 0.55 -> class 1
+    const tie = majorityVote([a, b]);
+    expect(tie.data[1]!).toBeGreaterThan(tie.data[0]!);
+    expect(tie.data[0]! + tie.data[1]!).toBeCloseTo(1, 6);
+  });
+
+  it('lastM takes the newest members and checks m', () => {
+    expect(lastM([1, 2, 3, 4], 2)).toEqual([3, 4]);
+    expect(() => lastM([1, 2], 3)).toThrow(/1\.\.2/);
+  });
+
+  it('evaluateEnsemble reports every member and every last-m ensemble', () => {
+    const e = evaluateEnsemble([a, b, c], [0, 1]);
+    expect(e.members.map((m) => m.index)).toEqual([1, 2, 3]);
+    expect(e.ensembles.map((m) => m.m)).toEqual([1, 2, 3]);
+    // the last-1 ensemble is the last member
+    expect(e.ensembles[0]!.nll).toBeCloseTo(e.members[2]!.nll, 12);
+    // last 2 = mean(b, c): row 0 [0.6, 0.4] correct, row 1 [0.425, 0.575] correct
+    expect(e.ensembles[1]!.error).toBe(0);
+    expect(e.ensembles[1]!.nll).toBeCloseTo(-(Math.log(0.6) + Math.log(0.575)) / 2, 6);
+  });
+});

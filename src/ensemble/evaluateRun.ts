@@ -1,0 +1,65 @@
+import type { Normalization } from '../data/batch.js';
+import type { ImageSet } from '../data/dataset.js';
+import { EMBEDDED_FASHION_MNIST_DIR, loadTestSplit } from '../data/loadIdxDataset.js';
+import { readRunRecord, type RunRecord } from '../io/runRecord.js';
+import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
+import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import { UserError } from '../util/errors.js';
+import type { CombineRule } from './combine.js';
+import { evaluateEnsemble, type EnsembleEvaluation } from './evaluate.js';
+import { predictProbabilities } from './predict.js';
+
+export interface EvaluateRunOptions {
+  /** Use only the last m snapshots (default: all). */
+  last?: number;
+  combine?: CombineRule;
+  /** Evaluate on this data directory's test split instead of the run's. */
+  dataDir?: string;
+  /** Use the first N test examples instead of the run's choice. */
+  testSize?: number;
+}
+
+export interface RunEvaluation extends EnsembleEvaluation {
+  runDir: string;
+  testExamples: number;
+}
+
+/** The test split a run was evaluated on (or an override). */
+export function runTestSet(record: RunRecord, options: { dataDir?: string; testSize?: number } = {}): ImageSet {
+  const dir = options.dataDir ?? record.config.dataDir ?? EMBEDDED_FASHION_MNIST_DIR;
+  const size = options.testSize ?? record.config.testSize ?? undefined;
+  return loadTestSplit(dir, size, record.data.numClasses);
+}
+
+/** Softmax outputs of each of a run's snapshots (the last m, or all) on a set of images. */
+export async function snapshotProbabilities(
+  runDir: string,
+  record: RunRecord,
+  images: ImageSet,
+  last?: number,
+): Promise<{ indices: number[]; probabilities: ProbabilityMatrix[] }> {
+  const snapshots = lastSnapshots(record, runDir, last);
+  const [h, w, c] = record.data.inputShape;
+  if (images.height !== h || images.width !== w || images.channels !== c) {
+    throw new UserError(`images are ${images.height}x${images.width}x${images.channels} but the run's models take ${h}x${w}x${c}`);
+  }
+  const normalization: Normalization = record.data.normalization;
+  const probabilities: ProbabilityMatrix[] = [];
+  for (const snapshot of snapshots) {
+    const model = await loadSnapshotModel(runDir, snapshot);
+    try {
+      probabilities.push(predictProbabilities(model, images, normalization, record.data.numClasses));
+    } finally {
+      model.dispose();
+    }
+  }
+  return { indices: snapshots.map((s) => s.index), probabilities };
+}
+
+/** Loads a run's snapshots and evaluates each and every last-m ensemble on the test set. */
+export async function evaluateRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RunEvaluation> {
+  const record = readRunRecord(runDir);
+  const test = runTestSet(record, options);
+  const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last);
+  return { runDir, testExamples: test.count, ...evaluateEnsemble(probabilities, test.labels, options.combine ?? 'mean', indices) };
+}

@@ -1,0 +1,31 @@
+import { readImageFiles } from '../io/imageFiles.js';
+import { readRunRecord } from '../io/runRecord.js';
+import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import { combine, type CombineRule } from './combine.js';
+import { snapshotProbabilities } from './evaluateRun.js';
+
+export interface RunPrediction {
+  names: string[];
+  classNames: string[];
+  /** The ensemble's class probabilities, one row per image. */
+  probabilities: ProbabilityMatrix;
+  /** Snapshot numbers of the members used. */
+  members: number[];
+}
+
+/** The ensemble of a run's last m snapshots (default all) applied to images read from IDX or PNG files. */
+export async function predictRun(
+  runDir: string,
+  files: readonly string[],
+  options: { last?: number; combine?: CombineRule } = {},
+): Promise<RunPrediction> {
+  const record = readRunRecord(runDir);
+  const { names, images } = readImageFiles(files, record.data.inputShape);
+  const { indices, probabilities } = await snapshotProbabilities(runDir, record, images, options.last);
+  return {
+    names,
+    classNames: record.data.classNames,
+    probabilities: combine(probabilities, options.combine ?? 'mean'),
+    members: indices,
+  };
+}

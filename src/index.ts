@@ -1,0 +1,55 @@
+/**
+ * snapshot-ensembles: Snapshot Ensembles (Huang, Li, Pleiss, Liu, Hopcroft, Weinberger, ICLR 2017) on TensorFlow.js.
+ * Train one network with a cyclic cosine learning rate, save a snapshot at the end of every cycle, and average the
+ * softmax outputs of the last m snapshots.
+ */
+export * from './schedules/index.js';
+export * from './metrics/index.js';
+export * from './ensemble/index.js';
+export { evaluateRun, runTestSet, snapshotProbabilities, type EvaluateRunOptions, type RunEvaluation } from './ensemble/evaluateRun.js';
+export { predictRun, type RunPrediction } from './ensemble/predictRun.js';
+
+export { parseIdx, decodeIdx, isGzip, type IdxArray } from './data/idx.js';
+export { loadIdxDataset, loadTestSplit, readIdxFile, EMBEDDED_FASHION_MNIST_DIR, type LoadDatasetOptions } from './data/loadIdxDataset.js';
+export { FASHION_MNIST_CLASSES, takeFirst, selectExamples, type Dataset, type ImageSet } from './data/dataset.js';
+export {
+  normalizedBatch,
+  augmentedBatch,
+  oneHotBatch,
+  FASHION_MNIST_NORMALIZATION,
+  DEFAULT_AUGMENTATION,
+  type Normalization,
+  type Augmentation,
+} from './data/batch.js';
+
+export * from './models/index.js';
+
+export { SgdOptimizer, type SgdConfig } from './training/sgd.js';
+export { trainLoop, iterationsPerEpoch, DivergenceError, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
+export { planSnapshotCosine, type SnapshotPlan } from './training/snapshotPlan.js';
+export {
+  trainSnapshotEnsemble,
+  saveSnapshot,
+  prepareRunDir,
+  DEFAULT_TRAIN_CONFIG,
+  type SnapshotRunOptions,
+  type SnapshotRunResult,
+} from './training/snapshotRun.js';
+export {
+  snapshotEnsembleCallback,
+  predictSnapshotEnsemble,
+  SnapshotEnsembleCallback,
+  type SnapshotEnsembleCallbackOptions,
+} from './training/callback.js';
+export type { StepProgress, EpochSummary, Reporter } from './training/progress.js';
+
+export { fileSystem, FileSystemHandler } from './io/fileSystemHandler.js';
+export { readRunRecord, writeRunRecord, type RunRecord, type SnapshotRecord, type TrainConfig, type DataRecord } from './io/runRecord.js';
+export { loadSnapshotModel, verifySnapshot, lastSnapshots } from './io/snapshots.js';
+export { readImageFiles, decodePng } from './io/imageFiles.js';
+
+export { useBackend, BACKEND_NAMES, type BackendName } from './backend/backends.js';
+export { registerWasmKernels, wasmTrainingKernels } from './backend/registerWasmKernels.js';
+
+export { Rng, permutation } from './util/rng.js';
+export { UserError } from './util/errors.js';

@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** A sibling temporary name for `target`, unique per call, hidden from directory listings by a leading dot. */
+export function temporarySibling(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Writes a file through a temporary name and a rename, so a reader never sees it half-written. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = temporarySibling(file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}

@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Augmentation, Normalization } from '../data/batch.js';
+import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
+import type { Metrics } from '../metrics/classification.js';
+import type { ScheduleConfig } from '../schedules/fromConfig.js';
+import type { EpochSummary } from '../training/progress.js';
+import { UserError } from '../util/errors.js';
+import { writeJsonAtomic } from './atomicWrite.js';
+
+export const RUN_JSON = 'run.json';
+export const SNAPSHOTS_DIR = 'snapshots';
+export const RUN_FORMAT = 'snapshot-ensembles/run';
+export const RUN_FORMAT_VERSION = 1;
+
+/** Everything needed to rebuild a run's data pipeline, model and schedule. */
+export interface TrainConfig {
+  model: string;
+  dropout: number;
+  /** Directory of the four IDX files; null for the embedded Fashion-MNIST. */
+  dataDir: string | null;
+  trainSize: number | null;
+  testSize: number | null;
+  epochs: number;
+  batchSize: number;
+  cycles: number;
+  lr0: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  augment: boolean;
+  seed: number;
+}
+
+export interface DataRecord {
+  name: string;
+  trainExamples: number;
+  testExamples: number;
+  inputShape: [number, number, number];
+  numClasses: number;
+  classNames: string[];
+  normalization: Normalization;
+  augmentation: Augmentation | null;
+}
+
+export interface SnapshotRecord {
+  /** 1-based snapshot number. */
+  index: number;
+  iteration: number;
+  epoch: number;
+  learningRate: number;
+  /** Directory of model.json + weights.bin, relative to the run directory. */
+  path: string;
+  /** sha256 of model.json and weights.bin. */
+  sha256: Record<string, string>;
+  /** Metrics on the test set, when it was evaluated during training. */
+  test: Metrics | null;
+}
+
+export interface RunRecord {
+  format: typeof RUN_FORMAT;
+  version: number;
+  status: 'running' | 'completed' | 'failed';
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  backend: string;
+  config: TrainConfig;
+  data: DataRecord;
+  schedule: ScheduleConfig;
+  iterationsPerEpoch: number;
+  totalSteps: number;
+  snapshots: SnapshotRecord[];
+  history: { epochs: EpochSummary[]; learningRate: number[] };
+  seconds: number | null;
+  /** Members and last-m ensembles on the test set, written when training ends. */
+  evaluation: EnsembleEvaluation | null;
+}
+
+export function runJsonPath(runDir: string): string {
+  return path.join(runDir, RUN_JSON);
+}
+
+export function snapshotPath(index: number): string {
+  return `${SNAPSHOTS_DIR}/${index}`;
+}
+
+export function writeRunRecord(runDir: string, record: RunRecord): void {
+  writeJsonAtomic(runJsonPath(runDir), record);
+}
+
+/** Reads and checks a run directory's run.json. */
+export function readRunRecord(runDir: string): RunRecord {
+  const file = runJsonPath(runDir);
+  if (!existsSync(runDir)) throw new UserError(`${runDir}: no such run directory`);
+  if (!existsSync(file)) throw new UserError(`${runDir}: not a run directory (no ${RUN_JSON})`);
+  let record: RunRecord;
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+  } catch (e) {
+    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (record === null || typeof record !== 'object' || record.format !== RUN_FORMAT) {
+    throw new UserError(`${file}: not a snapshot-ensembles run record`);
+  }
+  if (record.version > RUN_FORMAT_VERSION) {
+    throw new UserError(`${file}: format version ${record.version} is newer than this program understands (${RUN_FORMAT_VERSION})`);
+  }
+  if (!Array.isArray(record.snapshots)) throw new UserError(`${file}: no snapshots list`);
+  return record;
+}

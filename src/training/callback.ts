@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { snapshotCosine, snapshotCycleEnds } from '../schedules/snapshotCosine.js';
+import type { Schedule } from '../schedules/types.js';
+
+export interface SnapshotEnsembleCallbackOptions {
+  /** Initial learning rate alpha_0 of every cycle (the paper uses 0.1 or 0.2). */
+  lr0: number;
+  /** Number of cycles M, one snapshot each. */
+  cycles: number;
+  /** Total iterations T; by default derived from fit()'s epochs, samples and batch size. */
+  totalSteps?: number;
+  /** Keep every snapshot's weights in memory (default true); see `snapshots` and `predictSnapshotEnsemble`. */
+  keepInMemory?: boolean;
+  /** Called with each snapshot, e.g. to save it with model.save('indexeddb://snapshot-' + index). */
+  onSnapshot?: (index: number, model: tfl.LayersModel, info: { iteration: number; learningRate: number }) => Promise<void> | void;
+}
+
+interface LearningRateSettable {
+  setLearningRate?: (lr: number) => void;
+  learningRate?: number;
+}
+
+/**
+ * Adds Snapshot Ensembles to a user's own `model.fit()`: sets the optimizer's learning rate before every batch from
+ * the cyclic cosine schedule (Huang et al. 2017, Eq. 2) and takes a snapshot at the end of every cycle.
+ *
+ *   const cb = snapshotEnsembleCallback({ lr0: 0.1, cycles: 4 });
+ *   await model.fit(x, y, { epochs: 40, batchSize: 64, callbacks: [cb] });
+ *   const probs = predictSnapshotEnsemble(model, cb.snapshots, xTest, { last: 3 });
+ */
+export class SnapshotEnsembleCallback extends tfl.Callback {
+  /** Weights of every snapshot taken so far, oldest first (when keepInMemory). */
+  readonly snapshots: tf.Tensor[][] = [];
+  /** Learning rate set at each iteration t, at index t - 1. */
+  readonly learningRates: number[] = [];
+  private schedule: Schedule | undefined;
+  private snapshotAt = new Set<number>();
+  private iteration = 0;
+  private taken = 0;
+
+  constructor(private readonly options: SnapshotEnsembleCallbackOptions) {
+    super();
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    const totalSteps = this.options.totalSteps ?? this.stepsFromParams();
+    this.schedule = snapshotCosine({ lr0: this.options.lr0, totalSteps, cycles: this.options.cycles });
+    this.snapshotAt = new Set(snapshotCycleEnds(totalSteps, this.options.cycles));
+    this.iteration = 0;
+    this.taken = 0;
+  }
+
+  override async onBatchBegin(): Promise<void> {
+    const lr = this.schedule!(this.iteration + 1);
+    const optimizer = this.model.optimizer as unknown as LearningRateSettable;
+    if (typeof optimizer.setLearningRate === 'function') optimizer.setLearningRate(lr);
+    else if (typeof optimizer.learningRate === 'number') optimizer.learningRate = lr;
+    else throw new Error('snapshotEnsembleCallback: the optimizer has no learning rate to set');
+    this.learningRates.push(lr);
+  }
+
+  override async onBatchEnd(): Promise<void> {
+    this.iteration++;
+    if (!this.snapshotAt.has(this.iteration)) return;
+    const index = ++this.taken;
+    if (this.options.keepInMemory ?? true) {
+      this.snapshots.push(this.model.getWeights().map((w) => tf.keep(w.clone())));
+    }
+    await this.options.onSnapshot?.(index, this.model, { iteration: this.iteration, learningRate: this.learningRates.at(-1)! });
+  }
+
+  /** Releases the snapshot weights held in memory. */
+  dispose(): void {
+    for (const weights of this.snapshots) tf.dispose(weights);
+    this.snapshots.length = 0;
+  }
+
+  private stepsFromParams(): number {
+    const { epochs, initialEpoch, samples, steps, batchSize } = this.params as {
+      epochs?: number;
+      initialEpoch?: number;
+      samples?: number;
+      steps?: number;
+      batchSize?: number;
+    };
+    const perEpoch = steps ?? (samples != null && batchSize != null ? Math.ceil(samples / batchSize) : undefined);
+    if (epochs == null || perEpoch == null) {
+      throw new Error('snapshotEnsembleCallback: cannot derive the number of iterations from fit(); pass totalSteps');
+    }
+    return (epochs - (initialEpoch ?? 0)) * perEpoch;
+  }
+}
+
+export function snapshotEnsembleCallback(options: SnapshotEnsembleCallbackOptions): SnapshotEnsembleCallback {
+  return new SnapshotEnsembleCallback(options);
+}
+
+/**
+ * The ensemble's class probabilities for x: the mean over the last m snapshots of softmax(model(x)) (or of the
+ * model's output itself when it already ends in a softmax). The model's own weights are restored afterwards.
+ */
+export function predictSnapshotEnsemble(
+  model: tfl.LayersModel,
+  snapshots: readonly tf.Tensor[][],
+  x: tf.Tensor,
+  { last = snapshots.length, outputs = 'logits' }: { last?: number; outputs?: 'logits' | 'probabilities' } = {},
+): tf.Tensor2D {
+  if (!Number.isInteger(last) || last < 1 || last > snapshots.length) {
+    throw new RangeError(`last must be an integer in 1..${snapshots.length}, got ${last}`);
+  }
+  const original = model.getWeights().map((w) => w.clone());
+  try {
+    let sum: tf.Tensor2D | undefined;
+    for (const weights of snapshots.slice(snapshots.length - last)) {
+      model.setWeights(weights);
+      const probs = tf.tidy(() => {
+        const y = model.predict(x) as tf.Tensor2D;
+        return outputs === 'logits' ? tf.softmax(y) : y;
+      });
+      if (sum === undefined) sum = probs;
+      else {
+        const next = tf.add(sum, probs) as tf.Tensor2D;
+        tf.dispose([sum, probs]);
+        sum = next;
+      }
+    }
+    const mean = tf.div(sum!, last) as tf.Tensor2D;
+    sum!.dispose();
+    return mean;
+  } finally {
+    model.setWeights(original);
+    tf.dispose(original);
+  }
+}

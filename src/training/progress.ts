@@ -1,0 +1,36 @@
+/** What the training loop reports after every iteration. */
+export interface StepProgress {
+  /** 1-based iteration t and the total T. */
+  iteration: number;
+  totalSteps: number;
+  /** 1-based epoch and the number of epochs. */
+  epoch: number;
+  epochs: number;
+  /** 1-based cycle: the stretch of training that ends in the next snapshot, and how many there are. */
+  cycle: number;
+  cycles: number;
+  learningRate: number;
+  /** Mean loss and accuracy over the current epoch so far. */
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+  /** Estimated seconds until the last iteration. */
+  secondsLeft: number;
+}
+
+export interface EpochSummary {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  seconds: number;
+  /** Iteration that ended the epoch. */
+  iteration: number;
+}
+
+/** Receives progress and messages; the library never prints on its own. */
+export interface Reporter {
+  step?(progress: StepProgress): void;
+  epoch?(summary: EpochSummary): void;
+  info?(message: string): void;
+  warn?(message: string): void;
+}

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+export interface SgdConfig {
+  learningRate: number;
+  momentum?: number;
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient as PyTorch's SGD does: g <- g + weightDecay * w. */
+  weightDecay?: number;
+}
+
+/**
+ * Stochastic gradient descent with (Nesterov) momentum and weight decay, written exactly as PyTorch's torch.optim.SGD
+ * (dampening 0):
+ *   g_t = grad + wd * w_{t-1};  b_t = mu * b_{t-1} + g_t  (b_1 = g_1);
+ *   step = g_t + mu * b_t (Nesterov) or b_t;  w_t = w_{t-1} - lr * step.
+ * The learning rate is meant to change every iteration (setLearningRate), so it is kept as a number, not a tensor.
+ * Usable in model.compile() as well as in our own training loop.
+ */
+export class SgdOptimizer extends tf.Optimizer {
+  static get className(): string {
+    return 'SnapshotEnsemblesSGD';
+  }
+
+  learningRate: number;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+  private readonly buffers = new Map<string, tf.Variable>();
+
+  constructor({ learningRate, momentum = 0.9, nesterov = true, weightDecay = 1e-4 }: SgdConfig) {
+    super();
+    if (!(momentum >= 0)) throw new RangeError(`momentum must be >= 0, got ${momentum}`);
+    if (!(weightDecay >= 0)) throw new RangeError(`weightDecay must be >= 0, got ${weightDecay}`);
+    if (nesterov && momentum === 0) throw new RangeError('Nesterov momentum needs momentum > 0');
+    this.learningRate = learningRate;
+    this.momentum = momentum;
+    this.nesterov = nesterov;
+    this.weightDecay = weightDecay;
+  }
+
+  setLearningRate(learningRate: number): void {
+    this.learningRate = learningRate;
+  }
+
+  applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: [string, tf.Tensor][] = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    tf.tidy(() => {
+      const lr = tf.scalar(this.learningRate);
+      const mu = tf.scalar(this.momentum);
+      const wd = tf.scalar(this.weightDecay);
+      for (const [name, gradient] of entries) {
+        if (gradient == null) continue;
+        const value = tf.engine().registeredVariables[name];
+        if (value === undefined) throw new Error(`SgdOptimizer: no variable named ${name}`);
+        tf.tidy(() => {
+          const g = this.weightDecay > 0 ? tf.add(gradient, tf.mul(wd, value)) : gradient;
+          let buffer = this.buffers.get(name);
+          let step: tf.Tensor = g;
+          if (this.momentum > 0) {
+            const next = buffer === undefined ? g : tf.add(tf.mul(mu, buffer), g);
+            if (buffer === undefined) {
+              buffer = tf.variable(next, false);
+              this.buffers.set(name, buffer);
+            } else {
+              buffer.assign(next);
+            }
+            step = this.nesterov ? tf.add(g, tf.mul(mu, next)) : next;
+          }
+          value.assign(tf.sub(value, tf.mul(lr, step)));
+        });
+      }
+    });
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    for (const b of this.buffers.values()) b.dispose();
+    this.buffers.clear();
+  }
+
+  /** The iteration count and every momentum buffer, named `<variable>/momentum`. */
+  override async getWeights(): Promise<NamedTensor[]> {
+    return [
+      await this.saveIterations(),
+      ...[...this.buffers].map(([name, v]) => ({ name: `${name}/momentum`, tensor: v as tf.Tensor })),
+    ];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    this.dispose();
+    for (const { name, tensor } of rest) {
+      const variableName = name.replace(/\/momentum$/, '');
+      this.buffers.set(variableName, tf.variable(tensor, false));
+    }
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(config);
+  }
+}
+
+tf.serialization.registerClass(SgdOptimizer);

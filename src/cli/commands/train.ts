@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
+import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
+import type { TrainConfig } from '../../io/runRecord.js';
+import { modelNames } from '../../models/registry.js';
+import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
+import { evaluationTable, formatSeconds } from '../format.js';
+import { fraction, integer, nonNegativeNumber, positiveNumber } from '../parsers.js';
+import { progressReporter } from '../progressReporter.js';
+
+interface TrainFlags {
+  model: string;
+  epochs: number;
+  cycles: number;
+  lr0: number;
+  batchSize: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  dropout: number;
+  seed: number;
+  data?: string;
+  trainSize?: number;
+  testSize?: number;
+  augment: boolean;
+  out?: string;
+  overwrite: boolean;
+  backend: BackendName;
+  json: boolean;
+}
+
+function defaultOutDir(model: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return path.join('runs', `${model}-${stamp}`);
+}
+
+export function trainCommand(): Command {
+  const d = DEFAULT_TRAIN_CONFIG;
+  return new Command('train')
+    .description('train one network with the cyclic cosine schedule and save a snapshot at the end of every cycle')
+    .addOption(new Option('--model <name>', 'network to train').choices(modelNames()).default(d.model))
+    .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
+    .option('--cycles <M>', 'number of cosine cycles, one snapshot each', integer(1), d.cycles)
+    .option('--lr0 <rate>', 'learning rate at the start of every cycle', positiveNumber, d.lr0)
+    .option('--batch-size <n>', 'mini-batch size', integer(1), d.batchSize)
+    .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
+    .option('--no-nesterov', 'plain momentum instead of Nesterov')
+    .option('--weight-decay <wd>', 'L2 weight decay, added to the gradient as in PyTorch', nonNegativeNumber, d.weightDecay)
+    .option('--dropout <rate>', 'dropout rate before the classifier', fraction, d.dropout)
+    .option('--seed <n>', 'seed for initialisation, data order and augmentation', integer(0, 2 ** 32 - 1), d.seed)
+    .option('--data <dir>', 'directory with the four standard IDX files (default: the embedded Fashion-MNIST)')
+    .option('--train-size <n>', 'use only the first N training examples', integer(1))
+    .option('--test-size <n>', 'use only the first N test examples', integer(1))
+    .option('--no-augment', 'turn off random crops and flips')
+    .option('--out <dir>', 'run directory to create (default: runs/<model>-<time>)')
+    .option('--overwrite', 'replace a run already in --out', false)
+    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default('wasm'))
+    .option('--json', 'print the final evaluation as JSON on stdout', false)
+    .action(async (flags: TrainFlags) => {
+      await useBackend(flags.backend);
+      const config: TrainConfig = {
+        model: flags.model,
+        dropout: flags.dropout,
+        dataDir: flags.data === undefined ? null : path.resolve(flags.data),
+        trainSize: flags.trainSize ?? null,
+        testSize: flags.testSize ?? null,
+        epochs: flags.epochs,
+        batchSize: flags.batchSize,
+        cycles: flags.cycles,
+        lr0: flags.lr0,
+        momentum: flags.momentum,
+        nesterov: flags.nesterov,
+        weightDecay: flags.weightDecay,
+        augment: flags.augment,
+        seed: flags.seed,
+      };
+      const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
+        ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
+        ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+      });
+      const outDir = flags.out ?? defaultOutDir(flags.model);
+      const reporter = progressReporter();
+      try {
+        const { record, evaluation } = await trainSnapshotEnsemble({ config, dataset, outDir, overwrite: flags.overwrite, reporter });
+        reporter.stop();
+        if (flags.json) {
+          process.stdout.write(JSON.stringify({ runDir: outDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
+        } else {
+          if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
+          process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${record.snapshots.length} snapshots in ${path.resolve(outDir)}\n`);
+        }
+      } finally {
+        reporter.stop();
+      }
+    });
+}

@@ -58,3 +58,30 @@ export function classifier(x: tfl.SymbolicTensor, numClasses: number, rng: Rng, 
     .dense({ name, units: numClasses, kernelInitializer: denseInit(rng) })
     .apply(x) as tfl.SymbolicTensor;
 }
+
+/** batch norm -> ReLU, the pre-activation unit of Wide ResNets and DenseNets. */
+export function bnRelu(input: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
+  const x = tfl.layers.batchNormalization({ name: `${name}_bn`, ...BATCH_NORM }).apply(input) as tfl.SymbolicTensor;
+  return tfl.layers.reLU({ name: `${name}_relu` }).apply(x) as tfl.SymbolicTensor;
+}
+
+export interface ConvOptions {
+  name: string;
+  filters: number;
+  kernelSize?: number;
+  strides?: number;
+  rng: Rng;
+}
+
+/** A bias-free convolution with 'same' padding and He-normal initialisation. */
+export function conv(input: tfl.SymbolicTensor, { name, filters, kernelSize = 3, strides = 1, rng }: ConvOptions): tfl.SymbolicTensor {
+  return tfl.layers
+    .conv2d({ name, filters, kernelSize, strides, padding: 'same', useBias: false, kernelInitializer: heNormal(rng) })
+    .apply(input) as tfl.SymbolicTensor;
+}
+
+/** Global average pooling, optional dropout, and the dense classifier: the head every residual and dense net shares. */
+export function poolAndClassify(x: tfl.SymbolicTensor, numClasses: number, dropout: number, rng: Rng): tfl.SymbolicTensor {
+  const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as tfl.SymbolicTensor;
+  return classifier(maybeDropout(pooled, dropout, 'dropout', rng), numClasses, rng);
+}

@@ -2,23 +2,72 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { cnn } from './cnn.js';
+import { densenetBC } from './densenet.js';
 import { resnet } from './resnet.js';
 import type { ModelOptions } from './types.js';
+import { wideResnet } from './wideResnet.js';
 
 type Builder = (options: ModelOptions, rng: Rng) => tfl.LayersModel;
 
-const BUILDERS: Record<string, Builder> = {
+/** Models with a fixed name. */
+const NAMED: Record<string, Builder> = {
   cnn,
   resnet20: (options, rng) => resnet(20, options, rng),
+  resnet32: (options, rng) => resnet(32, options, rng),
+  resnet56: (options, rng) => resnet(56, options, rng),
+  resnet110: (options, rng) => resnet(110, options, rng),
+  densenet40: (options, rng) => densenetBC(40, 12, options, rng),
+  densenet100: (options, rng) => densenetBC(100, 12, options, rng),
 };
 
+/** Families named by their parameters: resnet<6n+2> and wrn-<6n+4>-<k>. */
+const FAMILIES: { pattern: RegExp; example: string; build: (match: RegExpMatchArray) => Builder | string }[] = [
+  {
+    pattern: /^resnet(\d+)$/,
+    example: 'resnet<6n+2>',
+    build: ([, d]) => {
+      const depth = Number(d);
+      return (depth - 2) % 6 === 0 && depth >= 8 ? (o, rng) => resnet(depth, o, rng) : `ResNet depth must be 6n + 2 with n >= 1, got ${depth}`;
+    },
+  },
+  {
+    pattern: /^wrn-(\d+)-(\d+)$/,
+    example: 'wrn-<6n+4>-<k> (e.g. wrn-16-4, wrn-28-10)',
+    build: ([, d, k]) => {
+      const depth = Number(d);
+      const widen = Number(k);
+      if ((depth - 4) % 6 !== 0 || depth < 10) return `Wide ResNet depth must be 6n + 4 with n >= 1, got ${depth}`;
+      if (widen < 1) return `Wide ResNet widening factor must be >= 1, got ${widen}`;
+      return (o, rng) => wideResnet(depth, widen, o, rng);
+    },
+  },
+];
+
+/** Names to show a user: the fixed names, then the families' patterns. */
 export function modelNames(): string[] {
-  return Object.keys(BUILDERS);
+  return [...Object.keys(NAMED), ...FAMILIES.map((f) => f.example)];
+}
+
+function builderFor(name: string): Builder {
+  const named = NAMED[name];
+  if (named !== undefined) return named;
+  for (const family of FAMILIES) {
+    const match = name.match(family.pattern);
+    if (match === null) continue;
+    const built = family.build(match);
+    if (typeof built === 'string') throw new UserError(`model '${name}': ${built}`);
+    return built;
+  }
+  throw new UserError(`unknown model '${name}' (expected one of ${modelNames().join(', ')})`);
+}
+
+/** Checks a model name without building it (for the command line, before data is loaded); returns it. */
+export function checkModelName(name: string): string {
+  builderFor(name);
+  return name;
 }
 
 /** Builds a named model with weights initialised from `seed`. */
 export function buildModel(name: string, options: ModelOptions, seed: number): tfl.LayersModel {
-  const builder = BUILDERS[name];
-  if (builder === undefined) throw new UserError(`unknown model '${name}' (expected one of ${modelNames().join(', ')})`);
-  return builder(options, new Rng(seed));
+  return builderFor(name)(options, new Rng(seed));
 }

@@ -1,7 +1,11 @@
 import { argmaxRow, type ProbabilityMatrix } from '../metrics/probabilities.js';
 
-export type CombineRule = 'mean' | 'vote';
-export const COMBINE_RULES: readonly CombineRule[] = ['mean', 'vote'];
+/**
+ * How members' softmax outputs are combined: 'mean' is the paper's rule; 'vote' is majority voting; 'geometric' is
+ * the normalised geometric mean, which equals the softmax of the mean of the members' logits (beyond the paper).
+ */
+export type CombineRule = 'mean' | 'vote' | 'geometric';
+export const COMBINE_RULES: readonly CombineRule[] = ['mean', 'vote', 'geometric'];
 
 function checkSameShape(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
   const first = members[0];
@@ -46,8 +50,54 @@ export function majorityVote(members: readonly ProbabilityMatrix[]): Probability
   return { data: out, numExamples: first.numExamples, numClasses: k };
 }
 
+/**
+ * The weighted mean of the members' softmax outputs, sum_i w_i p_i; the weights must be >= 0 and sum to 1
+ * (fitMixtureWeights finds such weights on a validation split).
+ */
+export function weightedMeanProbabilities(members: readonly ProbabilityMatrix[], weights: readonly number[]): ProbabilityMatrix {
+  const first = checkSameShape(members);
+  if (weights.length !== members.length) throw new RangeError(`${weights.length} weights for ${members.length} members`);
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (weights.some((w) => !(w >= 0)) || Math.abs(total - 1) > 1e-6) throw new RangeError(`weights must be >= 0 and sum to 1, got ${weights.join(', ')}`);
+  const out = new Float32Array(first.data.length);
+  members.forEach((m, i) => {
+    const w = weights[i]!;
+    for (let j = 0; j < out.length; j++) out[j]! += w * m.data[j]!;
+  });
+  return { data: out, numExamples: first.numExamples, numClasses: first.numClasses };
+}
+
+/**
+ * Normalised geometric mean of the members' softmax outputs: p(k) proportional to prod_i p_i(k)^(1/m). Since
+ * log p_i = z_i - logsumexp(z_i) for logits z_i, this is exactly softmax(1/m sum_i z_i), the mean of the logits.
+ * Computed in log space; a class that some member gives probability 0 gets 0.
+ */
+export function geometricMeanProbabilities(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
+  const first = checkSameShape(members);
+  const k = first.numClasses;
+  const out = new Float32Array(first.data.length);
+  const logs = new Float64Array(k);
+  for (let i = 0; i < first.numExamples; i++) {
+    logs.fill(0);
+    for (const m of members) for (let c = 0; c < k; c++) logs[c]! += Math.log(m.data[i * k + c]!) / members.length;
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, logs[c]!);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += Math.exp(logs[c]! - max);
+    for (let c = 0; c < k; c++) out[i * k + c] = Math.exp(logs[c]! - max) / sum;
+  }
+  return { data: out, numExamples: first.numExamples, numClasses: k };
+}
+
 export function combine(members: readonly ProbabilityMatrix[], rule: CombineRule): ProbabilityMatrix {
-  return rule === 'mean' ? meanProbabilities(members) : majorityVote(members);
+  switch (rule) {
+    case 'mean':
+      return meanProbabilities(members);
+    case 'vote':
+      return majorityVote(members);
+    case 'geometric':
+      return geometricMeanProbabilities(members);
+  }
 }
 
 /** The last m of the members, in order (the paper's "last m snapshots"). */

@@ -1,6 +1,7 @@
 import { classificationMetrics, type Metrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { combine, lastM, type CombineRule } from './combine.js';
+import { diversity, type Diversity } from './diversity.js';
 
 export interface MemberMetrics extends Metrics {
   /** 1-based snapshot index. */
@@ -16,11 +17,13 @@ export interface EnsembleEvaluation {
   combine: CombineRule;
   members: MemberMetrics[];
   ensembles: EnsembleMetrics[];
+  /** Pairwise correlation of the members' softmax outputs and pairwise disagreement, on the same examples. */
+  diversity: Diversity;
 }
 
 /**
  * Metrics of every member and of the ensemble of the last m members for m = 1..M (the paper's Table 2 and
- * Figure 3 read off one set of predictions). `indices` are the members' snapshot numbers (default 1..M).
+ * Figure 3 read off one set of predictions), and the members' diversity (Figure 5). `indices` are the members' snapshot numbers (default 1..M).
  */
 export function evaluateEnsemble(
   members: readonly ProbabilityMatrix[],
@@ -32,5 +35,6 @@ export function evaluateEnsemble(
     combine: rule,
     members: members.map((p, i) => ({ index: indices[i]!, ...classificationMetrics(p, labels) })),
     ensembles: members.map((_, i) => ({ m: i + 1, ...classificationMetrics(combine(lastM(members, i + 1), rule), labels) })),
+    diversity: diversity(members),
   };
 }

@@ -3,6 +3,7 @@ import { cyclic, type CyclicConfig } from './cyclic.js';
 import { sgdr, type SgdrConfig } from './sgdr.js';
 import { snapshotCosine, type SnapshotCosineConfig } from './snapshotCosine.js';
 import { stepDecay, type StepDecayConfig } from './stepDecay.js';
+import { swaSchedule, type SwaScheduleConfig } from './swa.js';
 import type { Schedule } from './types.js';
 
 /** A schedule described as plain JSON (as stored in run.json), from which scheduleFromConfig rebuilds it. */
@@ -11,6 +12,7 @@ export type ScheduleConfig =
   | ({ name: 'sgdr' } & SgdrConfig)
   | ({ name: 'cyclic' } & CyclicConfig)
   | ({ name: 'stepDecay' } & StepDecayConfig)
+  | ({ name: 'swa' } & SwaScheduleConfig)
   | { name: 'constant'; lr: number };
 
 export function scheduleFromConfig(config: ScheduleConfig): Schedule {
@@ -23,6 +25,8 @@ export function scheduleFromConfig(config: ScheduleConfig): Schedule {
       return cyclic(config);
     case 'stepDecay':
       return stepDecay(config);
+    case 'swa':
+      return swaSchedule(config);
     case 'constant':
       return constant(config.lr);
   }

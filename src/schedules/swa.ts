@@ -1,0 +1,31 @@
+import { assertFiniteNonNegative, assertIteration, assertPositiveInteger, type Schedule } from './types.js';
+
+export interface SwaScheduleConfig {
+  /** Learning rate of the first half of the pre-averaging phase. */
+  lr0: number;
+  /** The constant learning rate of the averaging phase, reached at 90% of swaStart. */
+  swaLr: number;
+  /** Iterations before averaging starts (S); the averaging phase runs from S + 1 on. */
+  swaStart: number;
+}
+
+/**
+ * The learning rate of Stochastic Weight Averaging (Izmailov et al. 2018, as in the authors' train.py), with
+ * u = (t - 1) / S: lr0 for u <= 0.5, then linear down to swaLr at u = 0.9,
+ *   lr(t) = lr0 * (1 - (1 - swaLr / lr0) * (u - 0.5) / 0.4),
+ * and the constant swaLr from there on, through the averaging phase t > S.
+ */
+export function swaSchedule({ lr0, swaLr, swaStart }: SwaScheduleConfig): Schedule {
+  assertFiniteNonNegative('lr0', lr0);
+  assertFiniteNonNegative('swaLr', swaLr);
+  assertPositiveInteger('swaStart', swaStart);
+  if (lr0 === 0) throw new RangeError('lr0 must be > 0 for the SWA schedule');
+  const ratio = swaLr / lr0;
+  return (t: number): number => {
+    assertIteration(t);
+    const u = (t - 1) / swaStart;
+    if (u <= 0.5) return lr0;
+    if (u <= 0.9) return lr0 * (1 - ((1 - ratio) * (u - 0.5)) / 0.4);
+    return swaLr;
+  };
+}

@@ -1,18 +1,8 @@
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
+import { textTable } from '../util/tables.js';
 
-/** Columns padded to their widest cell; numbers right-aligned. */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map((_, c) => (c === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
-}
+export { markdownTable, textTable } from '../util/tables.js';
 
 export function metricCells(m: Metrics): string[] {
   return [`${(100 * m.error).toFixed(2)}%`, m.nll.toFixed(4), `${(100 * m.ece).toFixed(2)}%`, m.brier.toFixed(4)];
@@ -26,6 +16,19 @@ export function evaluationTable(evaluation: EnsembleEvaluation): string {
     ...evaluation.ensembles.map((e) => [`ensemble of last ${e.m} (${evaluation.combine})`, ...metricCells(e)]),
   ];
   return textTable(header, rows);
+}
+
+/** Pairwise correlation of the members' softmax outputs as a matrix, with the mean correlation and disagreement. */
+export function diversityTable(evaluation: EnsembleEvaluation): string {
+  const d = evaluation.diversity;
+  if (d === undefined || evaluation.members.length < 2) return '';
+  const names = evaluation.members.map((m) => `${m.index}`);
+  const rows = d.correlation.map((row, i) => [`snapshot ${names[i]}`, ...row.map((r) => (Number.isFinite(r) ? r.toFixed(3) : '-'))]);
+  return [
+    'correlation of softmax outputs',
+    textTable(['', ...names], rows),
+    `mean pairwise correlation ${d.meanCorrelation.toFixed(3)}, mean pairwise disagreement ${(100 * d.meanDisagreement).toFixed(2)}%`,
+  ].join('\n');
 }
 
 export function formatSeconds(seconds: number): string {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
+import { compareCommand } from './commands/compare.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
@@ -20,7 +21,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'print stack traces of errors')
     .addCommand(trainCommand())
     .addCommand(evaluateCommand())
-    .addCommand(predictCommand());
+    .addCommand(predictCommand())
+    .addCommand(compareCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);

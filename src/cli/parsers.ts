@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { checkModelName } from '../models/registry.js';
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value: string) => {
@@ -25,4 +26,18 @@ export function fraction(value: string): number {
   const n = nonNegativeNumber(value);
   if (n >= 1) throw new InvalidArgumentError(`'${value}' is not in [0, 1).`);
   return n;
+}
+
+/** A comma-separated list of positive numbers, e.g. '0.1,0.2'. */
+export function positiveNumberList(value: string): number[] {
+  return value.split(',').map((v) => positiveNumber(v.trim()));
+}
+
+/** A model name the registry can build (checked before any data is loaded). */
+export function modelName(value: string): string {
+  try {
+    return checkModelName(value);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
 }

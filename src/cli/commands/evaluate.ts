@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
 import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
 import { evaluateRun } from '../../ensemble/evaluateRun.js';
-import { evaluationTable } from '../format.js';
+import { diversityTable, evaluationTable } from '../format.js';
 import { integer } from '../parsers.js';
 
 interface EvaluateFlags {
@@ -33,6 +33,9 @@ export function evaluateCommand(): Command {
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
       if (flags.json) process.stdout.write(JSON.stringify(evaluation, null, 2) + '\n');
-      else process.stdout.write(`${runDir}: ${evaluation.testExamples} test images\n${evaluationTable(evaluation)}\n`);
+      else {
+        const diversity = diversityTable(evaluation);
+        process.stdout.write(`${runDir}: ${evaluation.testExamples} test images\n${evaluationTable(evaluation)}\n${diversity === '' ? '' : diversity + '\n'}`);
+      }
     });
 }

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
+import { parseRows } from '../../compare/rowSpec.js';
+import { DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
+import { compareMarkdown, compareText } from '../../compare/table.js';
+import type { CompareConfig } from '../../compare/result.js';
+import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
+import { formatSeconds } from '../format.js';
+import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
+import { progressReporter } from '../progressReporter.js';
+
+interface CompareFlags {
+  model: string;
+  epochs: number;
+  cycles: number;
+  rows: string;
+  seeds: number;
+  seed: number;
+  lr0: number;
+  snapshotLr0: number[];
+  swaLr: number;
+  ensembleSize: number;
+  dropout: number;
+  valSize: number;
+  batchSize: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  data?: string;
+  trainSize?: number;
+  testSize?: number;
+  augment: boolean;
+  out?: string;
+  overwrite: boolean;
+  backend: BackendName;
+  markdown: boolean;
+  json: boolean;
+}
+
+function defaultOutDir(model: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return path.join('runs', `compare-${model}-${stamp}`);
+}
+
+export function compareCommand(): Command {
+  const d = DEFAULT_COMPARE_CONFIG;
+  return new Command('compare')
+    .description(
+      "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, SWA, " +
+        'a true ensemble and dropout, at the same training budget',
+    )
+    .option('--model <name>', 'network to train', modelName, d.model)
+    .option('--epochs <B>', 'the training budget B in epochs, shared by every row', integer(1), d.epochs)
+    .option('--cycles <M>', 'snapshots of nocycle and snapshot, models of singlecycle', integer(1), d.cycles)
+    .option(
+      '--rows <list>',
+      'rows to run, comma-separated, each optionally with :n seeds (single, dropout, nocycle, singlecycle, snapshot, swa, true-ensemble, or all)',
+      'all',
+    )
+    .option('--seeds <n>', 'seeds per row (mean and standard deviation over them)', integer(1), 1)
+    .option('--seed <s>', 'first seed; seeds are s, s + 1, ...', integer(0, 2 ** 32 - 1), 1)
+    .option('--lr0 <rate>', 'learning rate of the step schedule (single, nocycle, true-ensemble, dropout), singlecycle and SWA', positiveNumber, d.lr0)
+    .option('--snapshot-lr0 <list>', 'lr0 of the Snapshot Ensemble rows, one row each', positiveNumberList, d.snapshotLr0)
+    .option('--swa-lr <rate>', "SWA's constant learning rate", positiveNumber, d.swaLr)
+    .option('--ensemble-size <k>', 'models in the true ensemble (costs k budgets)', integer(1), d.ensembleSize)
+    .option('--dropout <rate>', 'dropout rate of the dropout row', fraction, d.dropout)
+    .option('--val-size <n>', 'hold out the last N training images for best-k and fitted weights (beyond the paper)', integer(0), d.valSize)
+    .option('--batch-size <n>', 'mini-batch size', integer(1), d.batchSize)
+    .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
+    .option('--no-nesterov', 'plain momentum instead of Nesterov')
+    .option('--weight-decay <wd>', 'L2 weight decay, added to the gradient as in PyTorch', nonNegativeNumber, d.weightDecay)
+    .option('--data <dir>', 'directory with the four standard IDX files (default: the embedded Fashion-MNIST)')
+    .option('--train-size <n>', 'use only the first N training examples (validation included)', integer(1))
+    .option('--test-size <n>', 'use only the first N test examples', integer(1))
+    .option('--no-augment', 'turn off random crops and flips')
+    .option('--out <dir>', 'directory for compare.json and compare.md (default: runs/compare-<model>-<time>)')
+    .option('--overwrite', 'replace a comparison already in --out', false)
+    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default('wasm'))
+    .option('--markdown', 'print the tables as markdown instead of text', false)
+    .option('--json', 'print the whole result as JSON instead of tables', false)
+    .action(async (flags: CompareFlags) => {
+      const config: CompareConfig = {
+        model: flags.model,
+        dataDir: flags.data === undefined ? null : path.resolve(flags.data),
+        trainSize: flags.trainSize ?? null,
+        valSize: flags.valSize,
+        testSize: flags.testSize ?? null,
+        epochs: flags.epochs,
+        cycles: flags.cycles,
+        batchSize: flags.batchSize,
+        lr0: flags.lr0,
+        snapshotLr0: flags.snapshotLr0,
+        swaLr: flags.swaLr,
+        swaStart: d.swaStart,
+        ensembleSize: flags.ensembleSize,
+        dropout: flags.dropout,
+        momentum: flags.momentum,
+        nesterov: flags.nesterov,
+        weightDecay: flags.weightDecay,
+        augment: flags.augment,
+        rows: parseRows(flags.rows, flags.seeds, flags.seed),
+      };
+      await useBackend(flags.backend);
+      const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
+        ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
+        ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+      });
+      const outDir = flags.out ?? defaultOutDir(flags.model);
+      const reporter = progressReporter();
+      try {
+        const result = await runCompare({ config, dataset, outDir, overwrite: flags.overwrite, reporter });
+        reporter.stop();
+        if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        else {
+          process.stdout.write((flags.markdown ? compareMarkdown(result) : compareText(result)) + '\n');
+          process.stderr.write(`compared in ${formatSeconds(result.seconds ?? 0)}; results in ${path.resolve(outDir)}\n`);
+        }
+      } finally {
+        reporter.stop();
+      }
+    });
+}

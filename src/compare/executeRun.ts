@@ -1,0 +1,139 @@
+import type { Augmentation, Normalization } from '../data/batch.js';
+import type { ImageSet } from '../data/dataset.js';
+import { predictProbabilities } from '../ensemble/predict.js';
+import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import { buildModel } from '../models/registry.js';
+import { scheduleFromConfig } from '../schedules/fromConfig.js';
+import type { Reporter } from '../training/progress.js';
+import { SgdOptimizer } from '../training/sgd.js';
+import { updateBatchNorm, WeightAverage } from '../training/swa.js';
+import { DivergenceError, trainLoop } from '../training/trainLoop.js';
+import { Rng } from '../util/rng.js';
+import type { RunSpec } from './plan.js';
+import type { RunInfo } from './result.js';
+
+export interface RunData {
+  train: ImageSet;
+  validation: ImageSet | null;
+  test: ImageSet;
+  numClasses: number;
+  normalization: Normalization;
+  augmentation: Augmentation | null;
+}
+
+export interface RunSettings {
+  model: string;
+  batchSize: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+/** A member taken from a run: where, and its softmax outputs on the test and validation images. */
+export interface RunMember {
+  iteration: number;
+  epoch: number;
+  learningRate: number;
+  test: ProbabilityMatrix;
+  validation: ProbabilityMatrix | null;
+}
+
+export interface ExecutedRun {
+  info: RunInfo;
+  members: Map<number, RunMember>;
+}
+
+/**
+ * Trains one planned run with the one training loop and collects its members: the weights after each of
+ * spec.snapshotAt (via onSnapshot), or, for SWA, the average of the weights at the end of every epoch from
+ * spec.swa.startEpoch on (via onEpochEnd), with batch norm re-estimated on the training images.
+ */
+export async function executeRun(spec: RunSpec, settings: RunSettings, data: RunData, reporter?: Reporter): Promise<ExecutedRun> {
+  const rng = new Rng(spec.seed);
+  const inputShape = [data.train.height, data.train.width, data.train.channels] as const;
+  const model = buildModel(settings.model, { inputShape, numClasses: data.numClasses, dropout: spec.dropout }, rng.nextUint32());
+  const optimizer = new SgdOptimizer({
+    learningRate: 0,
+    momentum: settings.momentum,
+    nesterov: settings.nesterov,
+    weightDecay: settings.weightDecay,
+  });
+  const average = spec.swa === null ? null : new WeightAverage(model);
+  const members = new Map<number, RunMember>();
+  const predict = () => ({
+    test: predictProbabilities(model, data.test, data.normalization, data.numClasses),
+    validation: data.validation === null ? null : predictProbabilities(model, data.validation, data.normalization, data.numClasses),
+  });
+  const started = performance.now();
+  try {
+    const result = await trainLoop({
+      model,
+      optimizer,
+      train: data.train,
+      numClasses: data.numClasses,
+      normalization: data.normalization,
+      augmentation: data.augmentation,
+      batchSize: settings.batchSize,
+      epochs: spec.epochs,
+      schedule: scheduleFromConfig(spec.schedule),
+      snapshotAt: spec.snapshotAt,
+      rng,
+      ...(reporter === undefined ? {} : { reporter }),
+      hooks: {
+        onSnapshot: ({ iteration, epoch, learningRate }) => {
+          members.set(iteration, { iteration, epoch, learningRate, ...predict() });
+        },
+        onEpochEnd: ({ epoch }) => {
+          if (average !== null && epoch >= spec.swa!.startEpoch) average.update();
+        },
+      },
+    });
+    const iterations = result.learningRates.length;
+    let swa: RunInfo['swa'] = null;
+    if (average !== null) {
+      average.applyTo();
+      const batchNormBatches = updateBatchNorm(model, data.train, data.normalization);
+      swa = { startEpoch: spec.swa!.startEpoch, averaged: average.count, batchNormBatches };
+      members.set(iterations, { iteration: iterations, epoch: spec.epochs, learningRate: result.learningRates.at(-1)!, ...predict() });
+    }
+    return {
+      info: {
+        id: spec.id,
+        seed: spec.seed,
+        dropout: spec.dropout,
+        epochs: spec.epochs,
+        iterations,
+        schedule: spec.schedule,
+        snapshotAt: [...members.keys()],
+        swa,
+        seconds: result.seconds,
+        history: result.epochs,
+        error: null,
+      },
+      members,
+    };
+  } catch (e) {
+    if (!(e instanceof DivergenceError)) throw e;
+    // a diverged run is a result too (too large a learning rate for this model): record it and go on
+    return {
+      info: {
+        id: spec.id,
+        seed: spec.seed,
+        dropout: spec.dropout,
+        epochs: spec.epochs,
+        iterations: e.iteration,
+        schedule: spec.schedule,
+        snapshotAt: [...members.keys()],
+        swa: null,
+        seconds: (performance.now() - started) / 1000,
+        history: [],
+        error: e.message,
+      },
+      members: new Map(),
+    };
+  } finally {
+    average?.dispose();
+    optimizer.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,181 @@
+import type { Augmentation, Normalization } from '../data/batch.js';
+import type { Diversity } from '../ensemble/diversity.js';
+import type { EnsembleMetrics } from '../ensemble/evaluate.js';
+import type { Metrics } from '../metrics/classification.js';
+import type { ScheduleConfig } from '../schedules/fromConfig.js';
+import type { EpochSummary } from '../training/progress.js';
+
+/*
+ * The JSON that `compare` writes (compare.json): everything needed to print or plot the paper's Table 1 for a
+ * user's model and data. Rates (error, ECE) are fractions in [0, 1]; costs are in training budgets B.
+ */
+
+export const COMPARE_FORMAT = 'snapshot-ensembles/compare';
+export const COMPARE_FORMAT_VERSION = 1;
+
+/**
+ * The methods of the paper's Table 1 and its references:
+ * - single: one model, step schedule (lr0, x0.1 at 50% and 75% of B);
+ * - nocycle: M snapshots taken every B/M epochs of that same step-schedule run;
+ * - singlecycle: M models trained from fresh initialisations for B/M epochs each, cosine from lr0 to 0;
+ * - snapshot: Snapshot Ensemble, M cycles of Eq. 2 in one run of B epochs (one row per lr0);
+ * - swa: Stochastic Weight Averaging (Izmailov et al. 2018) in one run of B epochs;
+ * - true-ensemble: k single models from independent initialisations (costs k budgets);
+ * - dropout: the single model with dropout before the classifier.
+ */
+export type RowName = 'single' | 'nocycle' | 'singlecycle' | 'snapshot' | 'swa' | 'true-ensemble' | 'dropout';
+export const ROW_NAMES: readonly RowName[] = ['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'swa', 'true-ensemble'];
+
+export interface RowRequest {
+  row: RowName;
+  /** Seeds this row is run with (each gives one independent repetition). */
+  seeds: number[];
+}
+
+export interface CompareConfig {
+  model: string;
+  /** Directory of the four IDX files; null for the embedded Fashion-MNIST. */
+  dataDir: string | null;
+  /** First N training examples (null: all), of which the last valSize are held out for validation. */
+  trainSize: number | null;
+  valSize: number;
+  testSize: number | null;
+  /** The training budget B in epochs, shared by every row (true-ensemble spends k of them). */
+  epochs: number;
+  /** M: snapshots of nocycle and snapshot, runs of singlecycle. */
+  cycles: number;
+  batchSize: number;
+  /** Learning rate of the step schedule (single, nocycle, true-ensemble, dropout) and of singlecycle and SWA's first phase. */
+  lr0: number;
+  /** lr0 of the Snapshot Ensemble rows, one row each (the paper: 0.1 and 0.2). */
+  snapshotLr0: number[];
+  /** SWA's constant learning rate. */
+  swaLr: number;
+  /** Fraction of B after which SWA averages (0.75). */
+  swaStart: number;
+  /** k, the size of the true ensemble. */
+  ensembleSize: number;
+  /** Dropout rate of the dropout row. */
+  dropout: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  augment: boolean;
+  rows: RowRequest[];
+}
+
+/** One training run; rows that need the same run (single, nocycle and the first true-ensemble member) share it. */
+export interface RunInfo {
+  id: string;
+  /** Seed of initialisation, data order and augmentation. */
+  seed: number;
+  dropout: number;
+  epochs: number;
+  /** Iterations actually trained. */
+  iterations: number;
+  schedule: ScheduleConfig;
+  /** Iterations after which members were taken. */
+  snapshotAt: number[];
+  /** SWA's averaging: from the end of epoch startEpoch on, `averaged` weight sets, batch norm re-estimated. */
+  swa: { startEpoch: number; averaged: number; batchNormBatches: number } | null;
+  seconds: number;
+  history: EpochSummary[];
+  /** Why the run stopped early (training diverged), or null; rows that need a failed run skip that seed. */
+  error: string | null;
+}
+
+export interface MemberResult {
+  /** 1-based position among the row's members (the order in which they are averaged: last-m takes the end). */
+  index: number;
+  run: string;
+  iteration: number;
+  epoch: number;
+  learningRate: number;
+  test: Metrics;
+  /** On the held-out validation split, when there is one. */
+  validation: Metrics | null;
+}
+
+/** Combinations beyond the paper's last-m mean; the validation-fitted ones only when a validation split exists. */
+export interface BeyondPaper {
+  /** Normalised geometric mean of the members' softmax outputs = softmax of the mean logits. */
+  geometric: Metrics;
+  /** The k members with the best validation NLL, k chosen on validation; members are 1-based indices. */
+  bestK: { members: number[]; validationNll: number; test: Metrics } | null;
+  /** Mixture weights fitted to minimise validation NLL. */
+  weighted: { weights: number[]; validationNll: number; test: Metrics } | null;
+}
+
+export interface RowSeedResult {
+  seed: number;
+  /** Training cost in budgets: iterations trained by the row's runs over B's iterations. */
+  cost: number;
+  /** Training seconds of the row's runs (a shared run counts in every row that uses it). */
+  seconds: number;
+  runs: string[];
+  members: MemberResult[];
+  /** The paper's curve: ensemble of the last m members (mean of softmax outputs) on the test set, m = 1..M. */
+  ensembles: EnsembleMetrics[];
+  /** The row's result: the mean of all its members (the single member for single-model rows). */
+  final: Metrics;
+  diversity: Diversity | null;
+  beyondPaper: BeyondPaper | null;
+}
+
+export interface Spread {
+  mean: number;
+  /** Sample standard deviation over seeds; null with one seed. */
+  std: number | null;
+}
+
+export interface RowSummary {
+  seeds: number;
+  cost: number;
+  error: Spread;
+  nll: Spread;
+  ece: Spread;
+  brier: Spread;
+  meanCorrelation: Spread | null;
+}
+
+export interface RowResult {
+  /** Unique key, e.g. 'single' or 'snapshot-lr0.2'. */
+  key: string;
+  row: RowName;
+  label: string;
+  /** Number of members of the row's ensemble. */
+  members: number;
+  /** Cost in budgets as planned (the cost of each seed is measured in `seeds`). */
+  cost: number;
+  seeds: RowSeedResult[];
+  summary: RowSummary | null;
+  /** Seeds for which one of the row's runs failed (diverged), with the reason; they are not in `seeds`. */
+  failures: { seed: number; run: string; error: string }[];
+}
+
+export interface CompareResult {
+  format: typeof COMPARE_FORMAT;
+  version: number;
+  status: 'running' | 'completed' | 'failed';
+  error: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+  backend: string;
+  config: CompareConfig;
+  data: {
+    name: string;
+    trainExamples: number;
+    validationExamples: number;
+    testExamples: number;
+    inputShape: [number, number, number];
+    numClasses: number;
+    normalization: Normalization;
+    augmentation: Augmentation | null;
+  };
+  iterationsPerEpoch: number;
+  /** T = B x iterationsPerEpoch: one budget in iterations. */
+  budgetIterations: number;
+  runs: RunInfo[];
+  rows: RowResult[];
+  seconds: number | null;
+}

@@ -1,0 +1,156 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
+import type { Dataset } from '../data/dataset.js';
+import { holdOutValidation } from '../data/validationSplit.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
+import type { Reporter } from '../training/progress.js';
+import { iterationsPerEpoch } from '../training/trainLoop.js';
+import { UserError } from '../util/errors.js';
+import { executeRun, type ExecutedRun, type RunData } from './executeRun.js';
+import { planCompare } from './plan.js';
+import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, type CompareConfig, type CompareResult, type RowResult } from './result.js';
+import { addSeedResult, summarizeRowSeed } from './summarize.js';
+import { compareMarkdown } from './table.js';
+
+export const COMPARE_JSON = 'compare.json';
+export const COMPARE_MARKDOWN = 'compare.md';
+
+/** The paper's Table 1 settings at the budget `train` uses by default. */
+export const DEFAULT_COMPARE_CONFIG: CompareConfig = {
+  model: 'cnn',
+  dataDir: null,
+  trainSize: null,
+  valSize: 0,
+  testSize: null,
+  epochs: 6,
+  cycles: 3,
+  batchSize: 64,
+  lr0: 0.1,
+  snapshotLr0: [0.1, 0.2],
+  swaLr: 0.05,
+  swaStart: 0.75,
+  ensembleSize: 3,
+  dropout: 0.2,
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 1e-4,
+  augment: true,
+  rows: [],
+};
+
+export interface CompareOptions {
+  config: CompareConfig;
+  /** The dataset as loaded (train-size and test-size applied); the validation split is taken from its training set. */
+  dataset: Dataset;
+  /** Directory for compare.json and compare.md (written as runs finish), or null to write nothing. */
+  outDir: string | null;
+  overwrite?: boolean;
+  normalization?: Normalization;
+  reporter?: Reporter;
+}
+
+/**
+ * Runs the paper's comparison (its Table 1) at one budget: every requested row for every seed, each row a
+ * configuration of the one training loop, with runs that rows share trained once. Returns, and writes to
+ * outDir/compare.json as it goes, every run's members' metrics, last-m ensemble curves, diversity and cost.
+ */
+export async function runCompare(options: CompareOptions): Promise<CompareResult> {
+  const { config, dataset, outDir, reporter } = options;
+  const normalization = options.normalization ?? FASHION_MNIST_NORMALIZATION;
+  const { train, validation } = holdOutValidation(dataset.train, config.valSize);
+  const perEpoch = iterationsPerEpoch(train.count, config.batchSize);
+  const plan = planCompare(config, perEpoch);
+  if (outDir !== null) {
+    if (existsSync(path.join(outDir, COMPARE_JSON)) && !(options.overwrite ?? false)) {
+      throw new UserError(`${outDir} already holds a comparison; choose another --out or pass --overwrite`);
+    }
+    mkdirSync(outDir, { recursive: true });
+  }
+  const augmentation = config.augment ? DEFAULT_AUGMENTATION : null;
+  const data: RunData = { train, validation, test: dataset.test, numClasses: dataset.numClasses, normalization, augmentation };
+  const labels = { test: dataset.test.labels, validation: validation?.labels ?? null };
+
+  const result: CompareResult = {
+    format: COMPARE_FORMAT,
+    version: COMPARE_FORMAT_VERSION,
+    status: 'running',
+    error: null,
+    createdAt: new Date().toISOString(),
+    finishedAt: null,
+    backend: tf.getBackend(),
+    config,
+    data: {
+      name: dataset.name,
+      trainExamples: train.count,
+      validationExamples: validation?.count ?? 0,
+      testExamples: dataset.test.count,
+      inputShape: [train.height, train.width, train.channels],
+      numClasses: dataset.numClasses,
+      normalization,
+      augmentation,
+    },
+    iterationsPerEpoch: perEpoch,
+    budgetIterations: plan.budgetIterations,
+    runs: [],
+    rows: plan.rows.map((r): RowResult => ({ ...r, seeds: [], summary: null, failures: [] })),
+    seconds: null,
+  };
+  const save = () => {
+    if (outDir === null) return;
+    writeJsonAtomic(path.join(outDir, COMPARE_JSON), result);
+    writeFileAtomic(path.join(outDir, COMPARE_MARKDOWN), compareMarkdown(result) + '\n');
+  };
+  const totalRuns = plan.seeds.reduce((n, s) => n + s.runs.length, 0);
+  const totalEpochs = plan.seeds.reduce((n, s) => n + s.runs.reduce((e, r) => e + r.epochs, 0), 0);
+  reporter?.info?.(
+    `compare on ${dataset.name} with ${config.model} (${train.count} training images, ${validation?.count ?? 0} validation, ` +
+      `${dataset.test.count} test) on ${tf.getBackend()}: budget B = ${config.epochs} epochs = ${plan.budgetIterations} iterations, ` +
+      `M = ${config.cycles}; ${plan.rows.length} rows, ${totalRuns} runs, ${totalEpochs} epochs = ${totalEpochs * train.count} images to train`,
+  );
+  save();
+
+  const start = performance.now();
+  let done = 0;
+  try {
+    for (const seedPlan of plan.seeds) {
+      const runs = new Map<string, ExecutedRun>();
+      for (const spec of seedPlan.runs) {
+        done++;
+        reporter?.info?.(`run ${done}/${totalRuns}: ${spec.id} (${spec.epochs} epochs, ${spec.schedule.name} schedule)`);
+        const executed = await executeRun(spec, config, data, reporter);
+        runs.set(spec.id, executed);
+        result.runs.push(executed.info);
+        if (executed.info.error !== null) reporter?.warn?.(`${spec.id}: ${executed.info.error}`);
+        save();
+      }
+      for (const rowPlan of seedPlan.rows) {
+        const row = result.rows.find((r) => r.key === rowPlan.key)!;
+        const failed = rowPlan.runs.map((id) => runs.get(id)!.info).find((info) => info.error !== null);
+        if (failed !== undefined) {
+          row.failures.push({ seed: rowPlan.seed, run: failed.id, error: failed.error! });
+          reporter?.warn?.(`${rowPlan.key} seed ${rowPlan.seed}: no result, run ${failed.id} failed`);
+          continue;
+        }
+        const seedResult = summarizeRowSeed(rowPlan, runs, labels, plan.budgetIterations);
+        addSeedResult(row, seedResult);
+        reporter?.info?.(
+          `${rowPlan.key} seed ${rowPlan.seed}: test error ${(100 * seedResult.final.error).toFixed(2)}%, NLL ${seedResult.final.nll.toFixed(4)} ` +
+            `(${rowPlan.members.length} member${rowPlan.members.length === 1 ? '' : 's'}, cost ${seedResult.cost} budgets)`,
+        );
+      }
+      save();
+    }
+    result.status = 'completed';
+    return result;
+  } catch (e) {
+    result.status = 'failed';
+    result.error = e instanceof Error ? e.message : String(e);
+    throw e;
+  } finally {
+    result.seconds = (performance.now() - start) / 1000;
+    result.finishedAt = new Date().toISOString();
+    save();
+  }
+}

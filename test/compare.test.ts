@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/backends.js';
+import type { CompareResult, RowResult } from '../src/compare/result.js';
+import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js';
+import { compareText } from '../src/compare/table.js';
+import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
+import { runCli, tempDir, type CliResult } from './helpers/cli.js';
+
+/**
+ * One small real comparison through the command line: 64 training images (+32 for validation), batch 32, so one
+ * epoch is 2 iterations; B = 2 epochs (T = 4 iterations), M = 2, a true ensemble of k = 2, single with 2 seeds.
+ */
+describe('compare: the paper\'s Table 1 on a small subset', () => {
+  let out: string;
+  let run: CliResult;
+  let result: CompareResult;
+  const row = (key: string): RowResult => result.rows.find((r) => r.key === key)!;
+
+  beforeAll(() => {
+    out = path.join(tempDir(), 'cmp');
+    run = runCli([
+      'compare',
+      ...['--train-size', '96', '--val-size', '32', '--test-size', '60', '--batch-size', '32'],
+      ...['--epochs', '2', '--cycles', '2', '--ensemble-size', '2', '--lr0', '0.05', '--snapshot-lr0', '0.05,0.1', '--swa-lr', '0.02'],
+      ...['--rows', 'single:2,dropout,nocycle,singlecycle,snapshot,swa,true-ensemble', '--out', out],
+    ]);
+    result = JSON.parse(readFileSync(path.join(out, 'compare.json'), 'utf8')) as CompareResult;
+  });
+
+  it('produces every row, at the right cost in budgets, measured from the iterations its runs trained', () => {
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(0);
+    expect(result.status).toBe('completed');
+    expect(result.budgetIterations).toBe(4);
+    expect(result.data).toMatchObject({ trainExamples: 64, validationExamples: 32, testExamples: 60 });
+    const costs = Object.fromEntries(result.rows.map((r) => [r.key, r.seeds.map((s) => s.cost)]));
+    expect(costs).toEqual({
+      single: [1, 1],
+      dropout: [1],
+      nocycle: [1],
+      singlecycle: [1],
+      'snapshot-lr0.05': [1],
+      'snapshot-lr0.1': [1],
+      swa: [1],
+      'true-ensemble': [2],
+    });
+    expect(result.rows.map((r) => r.members)).toEqual([1, 1, 2, 2, 2, 2, 1, 2]);
+    // 10 runs: seed 1 trains the step run once for single, nocycle and the ensemble's first member
+    expect(result.runs.map((r) => r.id).sort()).toEqual(
+      [
+        'step-seed1',
+        'step-dropout0.2-seed1',
+        'cosine0.05-1ep-seed1',
+        'cosine0.05-1ep-seed10008',
+        'snapshot-lr0.05-M2-seed1',
+        'snapshot-lr0.1-M2-seed1',
+        'swa-lr0.02-from2-seed1',
+        'step-seed10008',
+        'step-seed2',
+      ].sort(),
+    );
+    expect(result.runs.find((r) => r.id === 'step-seed1')!.snapshotAt).toEqual([2, 4]);
+    expect(result.runs.find((r) => r.id === 'step-seed2')!.snapshotAt).toEqual([4]);
+  });
+
+  it('rows that share a run share its members; SingleCycle\'s first model is the Snapshot Ensemble\'s first cycle', () => {
+    const single = row('single').seeds[0]!;
+    const nocycle = row('nocycle').seeds[0]!;
+    expect(single.members[0]!.test).toEqual(nocycle.members[1]!.test);
+    expect(row('true-ensemble').seeds[0]!.members[0]!.test).toEqual(single.members[0]!.test);
+    // same seed, same first cosine cycle from lr0 0.05 over 2 iterations: the same network
+    expect(row('singlecycle').seeds[0]!.members[0]!.test).toEqual(row('snapshot-lr0.05').seeds[0]!.members[0]!.test);
+    expect(row('singlecycle').seeds[0]!.members[1]!.test).not.toEqual(row('snapshot-lr0.05').seeds[0]!.members[1]!.test);
+    // SWA averaged the weights at the ends of epochs round(0.75 * 2) = 2..2, then re-estimated batch norm in one pass
+    expect(result.runs.find((r) => r.id.startsWith('swa'))!.swa).toEqual({ startEpoch: 2, averaged: 1, batchNormBatches: 1 });
+  });
+
+  it('records per-member metrics, last-m curves, diversity and the combinations beyond the paper', () => {
+    for (const r of result.rows) {
+      for (const s of r.seeds) {
+        expect(s.members).toHaveLength(r.members);
+        expect(s.ensembles.map((e) => e.m)).toEqual(Array.from({ length: r.members }, (_, i) => i + 1));
+        const { m: _m, ...last } = s.ensembles.at(-1)!;
+        expect(s.final).toEqual(last);
+        for (const m of s.members) {
+          expect(m.test.error >= 0 && m.test.error <= 1).toBe(true);
+          expect(m.validation).not.toBeNull();
+        }
+        if (r.members === 1) {
+          expect(s.diversity).toBeNull();
+          expect(s.final).toEqual(s.members[0]!.test);
+        } else {
+          expect(s.diversity!.correlation).toHaveLength(r.members);
+          expect(s.diversity!.correlation[0]![0]).toBe(1);
+          expect(s.diversity!.disagreement[1]![0]).toBe(s.diversity!.disagreement[0]![1]);
+          const b = s.beyondPaper!;
+          expect(b.weighted!.weights.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 9);
+          expect(b.bestK!.members.length).toBeGreaterThanOrEqual(1);
+        }
+      }
+    }
+    // several seeds give a mean and a standard deviation
+    const s = row('single').summary!;
+    expect(s.seeds).toBe(2);
+    const errors = row('single').seeds.map((x) => x.final.error);
+    expect(s.error.mean).toBeCloseTo((errors[0]! + errors[1]!) / 2, 12);
+    expect(s.error.std).toBeCloseTo(Math.abs(errors[0]! - errors[1]!) / Math.SQRT2, 12);
+    expect(row('nocycle').summary!.error.std).toBeNull();
+  });
+
+  it('prints the table as text, writes it as markdown, and refuses to overwrite a comparison', () => {
+    for (const r of result.rows) expect(run.stdout).toContain(r.label);
+    expect(run.stdout).toMatch(/True ensemble of 2 single models \(costs 2 budgets\)\s+2\s+2\s+1\s/);
+    const markdown = readFileSync(path.join(out, 'compare.md'), 'utf8');
+    expect(markdown).toContain('| method | members | cost (budgets) | seeds | test error (%) | NLL | ECE (%) | mean corr. |');
+    expect(markdown).toMatch(/\| Single model \(step lr 0\.05, x0\.1 at 50% and 75%\) \| 1 \| 1 \| 2 \| [\d.]+ ± [\d.]+ \|/);
+    const before = readFileSync(path.join(out, 'compare.json'), 'utf8');
+    const again = runCli(['compare', '--rows', 'single', '--train-size', '64', '--epochs', '1', '--cycles', '1', '--out', out]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr.trim()).toMatch(/^error: .*already holds a comparison; choose another --out or pass --overwrite$/);
+    expect(readFileSync(path.join(out, 'compare.json'), 'utf8')).toBe(before);
+  });
+});
+
+describe('compare reports a diverging row instead of failing the whole comparison', () => {
+  it('records the failed run, leaves it out of the means, and finishes the other rows', async () => {
+    await useBackend('wasm');
+    const dataset = loadIdxDataset(undefined, { trainSize: 32, testSize: 20 });
+    const result = await runCompare({
+      config: { ...DEFAULT_COMPARE_CONFIG, epochs: 2, cycles: 1, batchSize: 16, snapshotLr0: [0.05, 1e30], rows: [{ row: 'snapshot', seeds: [1] }] },
+      dataset,
+      outDir: null,
+    });
+    expect(result.status).toBe('completed');
+    const [ok, diverged] = result.rows;
+    expect(ok!.seeds).toHaveLength(1);
+    expect(diverged!.seeds).toHaveLength(0);
+    expect(diverged!.summary).toBeNull();
+    expect(diverged!.failures).toEqual([{ seed: 1, run: 'snapshot-lr1e+30-M1-seed1', error: expect.stringMatching(/^training diverged: loss is NaN/) }]);
+    expect(result.runs.find((r) => r.id === 'snapshot-lr1e+30-M1-seed1')!.error).toMatch(/diverged/);
+    expect(compareText(result)).toMatch(/Snapshot Ensemble \(lr0 1e\+30, 1 cycle\)\s+1\s+1\s+0\s+diverged/);
+  });
+});

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileDurable } from './durableWrite.js';
 
 /** A sibling temporary name for `target`, unique per call, hidden from directory listings by a leading dot. */
 export function temporarySibling(target: string): string {
@@ -11,7 +12,7 @@ export function temporarySibling(target: string): string {
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = temporarySibling(file);
   try {
-    writeFileSync(tmp, data);
+    writeFileDurable(tmp, data);
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });

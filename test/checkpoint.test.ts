@@ -119,3 +119,32 @@ describe.each(['cpu', 'wasm'] as const)('checkpoint and resume on the %s backend
     expect(Array.from((layer.apply(x) as tf.Tensor).dataSync())).toEqual(new Array(200).fill(1));
   });
 });
+
+describe('a crash while replacing a checkpoint', () => {
+  it('leaves a whole checkpoint that is found and then cleaned up', async () => {
+    await useBackend('cpu');
+    const { mkdirSync, readdirSync, renameSync, writeFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { removeTemporaries } = await import('../src/io/atomicWrite.js');
+    const dir = tempDir();
+    const model = smallNet();
+    const optimizer = new SgdOptimizer({ learningRate: 0.1 });
+    const state = (iteration: number): LoopState => ({
+      iteration, epoch: 1, batch: iteration, order: null, rngState: 1, snapshotsTaken: 0, epochLossSum: 0, epochCorrect: 0,
+      epochSeen: 0, epochSeconds: 0, learningRates: [], losses: [], epochs: [], seconds: 0,
+    });
+    writeCheckpoint(dir, state(3), model, optimizer);
+    // the crash: the old checkpoint moved aside, the new one not yet renamed into place, a half-written snapshot
+    renameSync(path.join(dir, 'checkpoint'), path.join(dir, '.checkpoint-old.tmp-1-aa'));
+    mkdirSync(path.join(dir, '.checkpoint.tmp-1-bb'));
+    writeFileSync(path.join(dir, '.run.json.tmp-1-cc'), '{');
+    expect(readCheckpoint(dir).loop.iteration).toBe(3);
+    removeTemporaries(dir);
+    expect(readdirSync(dir).sort()).toEqual(['.checkpoint-old.tmp-1-aa']);
+    writeCheckpoint(dir, state(5), model, optimizer);
+    expect(readdirSync(dir)).toEqual(['checkpoint']);
+    expect(readCheckpoint(dir).loop.iteration).toBe(5);
+    optimizer.dispose();
+    model.dispose();
+  });
+});

@@ -89,14 +89,21 @@ export function writeCheckpoint(runDir: string, loop: LoopState, model: tfl.Laye
   try {
     writeFileDurable(path.join(tmp, TENSORS_BIN), bytes);
     writeFileDurable(path.join(tmp, STATE_JSON), JSON.stringify(file));
-    const old = existsSync(target) ? temporarySibling(`${target}-old`) : null;
+    const old = existsSync(target) ? asideName(target) : null;
     if (old !== null) renameSync(target, old);
     renameSync(tmp, target);
-    if (old !== null) rmSync(old, { recursive: true, force: true });
+    // The one just moved aside, and any a crash left behind earlier.
+    for (const name of readdirSync(runDir)) {
+      if (name.startsWith(`.${CHECKPOINT_DIR}-old.tmp-`)) rmSync(path.join(runDir, name), { recursive: true, force: true });
+    }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+function asideName(target: string): string {
+  return temporarySibling(`${target}-old`);
 }
 
 /** The checkpoint directory of a run, or one left aside by a crash in the middle of replacing it. */

@@ -7,6 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../data/loadIdxDataset.js';
 import { evaluateEnsemble } from '../ensemble/evaluate.js';
 import { predictProbabilities } from '../ensemble/predict.js';
+import { removeTemporaries } from '../io/atomicWrite.js';
 import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { fileSystem } from '../io/fileSystemHandler.js';
 import { acquireRunLock } from '../io/runLock.js';
@@ -212,6 +213,8 @@ export async function resumeSnapshotEnsemble(runDir: string, control: RunControl
     const plan: SnapshotPlan = { schedule: record.schedule, snapshotAt: record.snapshotAt, notes: [] };
     const { model, rng } = buildRunModel(record.config, dataset);
     const resumeAt = checkpoint.loop.iteration;
+    removeTemporaries(runDir);
+    removeTemporaries(path.join(runDir, SNAPSHOTS_DIR));
     for (const s of record.snapshots.filter((s) => s.iteration > resumeAt)) {
       rmSync(path.join(runDir, s.path), { recursive: true, force: true });
     }

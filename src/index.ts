@@ -12,6 +12,7 @@ export { predictRun, type RunPrediction } from './ensemble/predictRun.js';
 export { parseIdx, decodeIdx, isGzip, type IdxArray } from './data/idx.js';
 export { loadIdxDataset, loadTestSplit, readIdxFile, EMBEDDED_FASHION_MNIST_DIR, type LoadDatasetOptions } from './data/loadIdxDataset.js';
 export { FASHION_MNIST_CLASSES, takeFirst, selectExamples, type Dataset, type ImageSet } from './data/dataset.js';
+export { holdOutValidation } from './data/validationSplit.js';
 export {
   normalizedBatch,
   augmentedBatch,
@@ -26,7 +27,18 @@ export * from './models/index.js';
 
 export { SgdOptimizer, type SgdConfig } from './training/sgd.js';
 export { trainLoop, iterationsPerEpoch, DivergenceError, TrainingInterrupted, type LoopState, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
-export { planSnapshotCosine, type SnapshotPlan } from './training/snapshotPlan.js';
+export {
+  planSnapshotCosine,
+  planSgdr,
+  planCyclic,
+  planCycles,
+  CYCLE_SCHEDULES,
+  type SnapshotPlan,
+  type CycleScheduleName,
+  type CyclePlanOptions,
+} from './training/snapshotPlan.js';
+export { cycleLengthHint, MIN_CYCLE_ITERATIONS } from './training/budgetHint.js';
+export { WeightAverage, updateBatchNorm } from './training/swa.js';
 export {
   trainSnapshotEnsemble,
   resumeSnapshotEnsemble,
@@ -55,6 +67,8 @@ export { readImageFiles, decodePng } from './io/imageFiles.js';
 
 export { useBackend, BACKEND_NAMES, type BackendName } from './backend/backends.js';
 export { registerWasmKernels, wasmTrainingKernels } from './backend/registerWasmKernels.js';
+
+export * from './compare/index.js';
 
 export { Rng, permutation } from './util/rng.js';
 export { UserError } from './util/errors.js';

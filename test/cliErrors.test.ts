@@ -79,7 +79,8 @@ describe('bad input: one-line errors, non-zero exits, existing runs untouched', 
   });
 
   it('an unknown model, bad numbers and unknown flags', () => {
-    expectOneLineError(runCli(['train', '--model', 'vgg']), /'vgg' is invalid\. Allowed choices are cnn, resnet20/);
+    expectOneLineError(runCli(['train', '--model', 'vgg']), /'vgg' is invalid\. unknown model 'vgg' \(expected one of cnn, resnet20/);
+    expectOneLineError(runCli(['train', '--model', 'wrn-15-2']), /Wide ResNet depth must be 6n \+ 4 with n >= 1, got 15/);
     expectOneLineError(runCli(['train', '--cycles', '0']), /--cycles.*must be >= 1/);
     expectOneLineError(runCli(['train', '--lr0', '-1']), /--lr0.*not a positive number/);
     expectOneLineError(runCli(['train', '--epochs', 'many']), /--epochs.*not an integer/);

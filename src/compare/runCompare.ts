@@ -5,6 +5,8 @@ import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization }
 import type { Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
+import { snapshotCycleEnds } from '../schedules/snapshotCosine.js';
+import { cycleLengthHint } from '../training/budgetHint.js';
 import type { Reporter } from '../training/progress.js';
 import { iterationsPerEpoch } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
@@ -109,6 +111,10 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       `${dataset.test.count} test) on ${tf.getBackend()}: budget B = ${config.epochs} epochs = ${plan.budgetIterations} iterations, ` +
       `M = ${config.cycles}; ${plan.rows.length} rows, ${totalRuns} runs, ${totalEpochs} epochs = ${totalEpochs * train.count} images to train`,
   );
+  const hint = config.rows.some((r) => ['nocycle', 'singlecycle', 'snapshot'].includes(r.row))
+    ? cycleLengthHint(snapshotCycleEnds(plan.budgetIterations, config.cycles), perEpoch)
+    : null;
+  if (hint !== null) reporter?.warn?.(hint);
   save();
 
   const start = performance.now();

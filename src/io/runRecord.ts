@@ -4,6 +4,7 @@ import type { Augmentation, Normalization } from '../data/batch.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
+import type { CycleScheduleName } from '../training/snapshotPlan.js';
 import type { EpochSummary } from '../training/progress.js';
 import { UserError } from '../util/errors.js';
 import { writeJsonAtomic } from './atomicWrite.js';
@@ -30,6 +31,12 @@ export interface TrainConfig {
   weightDecay: number;
   augment: boolean;
   seed: number;
+  /** Cyclic schedule (train --schedule); absent in older runs, which used 'snapshot' (Eq. 2). */
+  schedule?: CycleScheduleName;
+  /** SGDR's T_mult (train --t-mult); absent means 1. */
+  tMult?: number;
+  /** Lowest learning rate of sgdr and cyclic (train --lr-min); absent means 0. */
+  lrMin?: number;
 }
 
 export interface DataRecord {

@@ -1,3 +1,4 @@
+import { sgdrCycleEnds } from '../schedules/sgdr.js';
 import { snapshotCycleEnds, snapshotCycleLength } from '../schedules/snapshotCosine.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
 import { UserError } from '../util/errors.js';
@@ -31,4 +32,87 @@ export function planSnapshotCosine(totalSteps: number, cycles: number, lr0: numb
     notes.push(`M = ${cycles} does not divide T = ${totalSteps}: the last cycle has ${last} iterations instead of ${cycleLength}`);
   }
   return { schedule: { name: 'snapshotCosine', lr0, totalSteps, cycles }, snapshotAt, notes };
+}
+
+/** The cyclic schedules `train --schedule` offers; each takes a snapshot at the end of every cycle. */
+export type CycleScheduleName = 'snapshot' | 'sgdr' | 'cyclic';
+export const CYCLE_SCHEDULES: readonly CycleScheduleName[] = ['snapshot', 'sgdr', 'cyclic'];
+
+export interface CyclePlanOptions {
+  schedule: CycleScheduleName;
+  totalSteps: number;
+  cycles: number;
+  /** Learning rate at the top of every cycle. */
+  lr0: number;
+  /** Learning rate at the bottom of every cycle (sgdr's eta_min, cyclic's base_lr; default 0). */
+  lrMin?: number;
+  /** SGDR's T_mult: each cycle is this many times longer than the one before (default 1). */
+  tMult?: number;
+}
+
+function checkCycles(cycles: number, totalSteps: number): void {
+  if (!Number.isInteger(cycles) || cycles < 1) throw new UserError(`--cycles must be an integer >= 1, got ${cycles}`);
+  if (cycles > totalSteps) throw new UserError(`--cycles ${cycles} is more than the ${totalSteps} training iterations`);
+}
+
+/**
+ * SGDR (Loshchilov & Hutter 2017) with M restarts in T iterations: cycle i lasts T_0 * T_mult^(i-1) with
+ * T_0 = ceil(T / sum_{i<M} T_mult^i), so the M cycles cover T (the last one cut short when they overshoot);
+ * a snapshot at the end of each. With T_mult = 1 and eta_min = 0 this is exactly Eq. 2 of the paper.
+ */
+export function planSgdr(totalSteps: number, cycles: number, lr0: number, { lrMin = 0, tMult = 1 }: { lrMin?: number; tMult?: number } = {}): SnapshotPlan {
+  checkCycles(cycles, totalSteps);
+  if (!Number.isInteger(tMult) || tMult < 1) throw new UserError(`--t-mult must be an integer >= 1, got ${tMult}`);
+  let units = 0;
+  for (let i = 0; i < cycles; i++) units += tMult ** i;
+  const t0 = Math.ceil(totalSteps / units);
+  const snapshotAt = sgdrCycleEnds(totalSteps, t0, tMult);
+  if (snapshotAt.length !== cycles) {
+    throw new UserError(
+      `--cycles ${cycles} with --t-mult ${tMult} and ${totalSteps} iterations gives a first cycle of T_0 = ${t0} iterations, which makes ` +
+        `${snapshotAt.length} cycles; choose a larger budget or fewer cycles`,
+    );
+  }
+  const notes: string[] = [];
+  const lastStart = snapshotAt.length > 1 ? snapshotAt[snapshotAt.length - 2]! : 0;
+  const lastFull = t0 * tMult ** (cycles - 1);
+  if (totalSteps - lastStart !== lastFull) {
+    notes.push(`the last SGDR cycle is cut to ${totalSteps - lastStart} of its ${lastFull} iterations, so its snapshot is taken before the learning rate reaches its minimum`);
+  }
+  return { schedule: { name: 'sgdr', lrMax: lr0, lrMin, t0, tMult }, snapshotAt, notes };
+}
+
+/**
+ * Cyclical learning rates (Smith 2017), triangular: M cycles of 2s iterations, s = ceil(T / 2M), rising from
+ * lrMin to lr0 and back; a snapshot at the end of each cycle, where the rate is lowest (the last cycle is cut at T).
+ */
+export function planCyclic(totalSteps: number, cycles: number, lr0: number, { lrMin = 0 }: { lrMin?: number } = {}): SnapshotPlan {
+  checkCycles(cycles, totalSteps);
+  const stepSize = Math.ceil(totalSteps / (2 * cycles));
+  const snapshotAt: number[] = [];
+  for (let c = 1; c < cycles; c++) snapshotAt.push(2 * stepSize * c);
+  if (snapshotAt.length > 0 && snapshotAt.at(-1)! >= totalSteps) {
+    throw new UserError(`--cycles ${cycles} with ${totalSteps} iterations leaves no room for ${cycles} triangular cycles; choose a larger budget or fewer cycles`);
+  }
+  snapshotAt.push(totalSteps);
+  const notes: string[] = [];
+  const last = totalSteps - 2 * stepSize * (cycles - 1);
+  if (last !== 2 * stepSize) notes.push(`the last triangular cycle is cut to ${last} of its ${2 * stepSize} iterations`);
+  return { schedule: { name: 'cyclic', baseLr: lrMin, maxLr: lr0, stepSize, mode: 'triangular' }, snapshotAt, notes };
+}
+
+/** The plan for one of the cyclic schedules of `train --schedule`. */
+export function planCycles({ schedule, totalSteps, cycles, lr0, lrMin = 0, tMult = 1 }: CyclePlanOptions): SnapshotPlan {
+  if (!(lrMin >= 0) || !(lrMin < lr0)) throw new UserError(`--lr-min must be >= 0 and below --lr0 ${lr0}, got ${lrMin}`);
+  switch (schedule) {
+    case 'snapshot':
+      if (lrMin !== 0) throw new UserError('--lr-min applies to --schedule sgdr and cyclic; Eq. 2 anneals to 0');
+      if (tMult !== 1) throw new UserError('--t-mult applies to --schedule sgdr only');
+      return planSnapshotCosine(totalSteps, cycles, lr0);
+    case 'sgdr':
+      return planSgdr(totalSteps, cycles, lr0, { lrMin, tMult });
+    case 'cyclic':
+      if (tMult !== 1) throw new UserError('--t-mult applies to --schedule sgdr only');
+      return planCyclic(totalSteps, cycles, lr0, { lrMin });
+  }
 }

@@ -31,7 +31,8 @@ import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Reporter } from './progress.js';
 import { SgdOptimizer } from './sgd.js';
-import { planSnapshotCosine, type SnapshotPlan } from './snapshotPlan.js';
+import { cycleLengthHint } from './budgetHint.js';
+import { planCycles, type SnapshotPlan } from './snapshotPlan.js';
 import { iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState } from './trainLoop.js';
 
 /** The paper's settings, with a budget that fits the embedded Fashion-MNIST in about ten minutes on two cores. */
@@ -110,7 +111,14 @@ function checkConfig(config: TrainConfig): void {
 
 function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
   const totalSteps = config.epochs * iterationsPerEpoch(trainExamples, config.batchSize);
-  return planSnapshotCosine(totalSteps, config.cycles, config.lr0);
+  return planCycles({
+    schedule: config.schedule ?? 'snapshot',
+    totalSteps,
+    cycles: config.cycles,
+    lr0: config.lr0,
+    lrMin: config.lrMin ?? 0,
+    tMult: config.tMult ?? 1,
+  });
 }
 
 /** The model of a run, built with the weights (and dropout seeds) its seed gives, and the generator that follows. */
@@ -147,6 +155,8 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
     clearRunDir(outDir);
     mkdirSync(path.join(outDir, SNAPSHOTS_DIR), { recursive: true });
     plan.notes.forEach((n) => reporter?.warn?.(n));
+    const hint = cycleLengthHint(plan.snapshotAt, iterationsPerEpoch(dataset.train.count, config.batchSize));
+    if (hint !== null) reporter?.warn?.(hint);
     const record: RunRecord = {
       format: RUN_FORMAT,
       version: RUN_FORMAT_VERSION,

@@ -3,12 +3,12 @@ import { Command, Option } from 'commander';
 import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import type { TrainConfig } from '../../io/runRecord.js';
-import { modelNames } from '../../models/registry.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble, type SnapshotRunResult } from '../../training/snapshotRun.js';
+import { CYCLE_SCHEDULES, type CycleScheduleName } from '../../training/snapshotPlan.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { UserError } from '../../util/errors.js';
 import { evaluationTable, formatSeconds } from '../format.js';
-import { fraction, integer, nonNegativeNumber, positiveNumber } from '../parsers.js';
+import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
 import { progressReporter } from '../progressReporter.js';
 import { stopOnSignals } from '../signals.js';
 
@@ -16,6 +16,9 @@ interface TrainFlags {
   model: string;
   epochs: number;
   cycles: number;
+  schedule: CycleScheduleName;
+  tMult: number;
+  lrMin: number;
   lr0: number;
   batchSize: number;
   momentum: number;
@@ -36,7 +39,7 @@ interface TrainFlags {
 }
 
 /** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
-const RUN_FLAGS = ['model', 'epochs', 'cycles', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
+const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
 
 function defaultOutDir(model: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -59,6 +62,9 @@ function configFromFlags(flags: TrainFlags): TrainConfig {
     weightDecay: flags.weightDecay,
     augment: flags.augment,
     seed: flags.seed,
+    schedule: flags.schedule,
+    tMult: flags.tMult,
+    lrMin: flags.lrMin,
   };
 }
 
@@ -66,9 +72,16 @@ export function trainCommand(): Command {
   const d = DEFAULT_TRAIN_CONFIG;
   const command = new Command('train')
     .description('train one network with the cyclic cosine schedule and save a snapshot at the end of every cycle')
-    .addOption(new Option('--model <name>', 'network to train').choices(modelNames()).default(d.model))
+    .option('--model <name>', 'network to train: cnn, resnet20/32/56/110 (any resnet<6n+2>), wrn-<6n+4>-<k>, densenet40, densenet100', modelName, d.model)
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
     .option('--cycles <M>', 'number of cosine cycles, one snapshot each', integer(1), d.cycles)
+    .addOption(
+      new Option('--schedule <name>', "cyclic schedule: the paper's Eq. 2, SGDR with warm restarts, or triangular cyclical rates")
+        .choices(CYCLE_SCHEDULES)
+        .default('snapshot'),
+    )
+    .option('--t-mult <n>', "SGDR's T_mult: each cycle this many times longer than the one before", integer(1), 1)
+    .option('--lr-min <rate>', 'lowest learning rate of sgdr and cyclic cycles', nonNegativeNumber, 0)
     .option('--lr0 <rate>', 'learning rate at the start of every cycle', positiveNumber, d.lr0)
     .option('--batch-size <n>', 'mini-batch size', integer(1), d.batchSize)
     .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)

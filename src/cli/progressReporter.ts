@@ -56,3 +56,16 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): R
     },
   };
 }
+
+/** The same reporter, with `line` said just before its first info message. */
+export function withPreamble<R extends Reporter>(reporter: R, line: string): R {
+  let said = false;
+  const info = reporter.info?.bind(reporter);
+  return Object.assign(reporter, {
+    info(message: string) {
+      if (!said) info?.(line);
+      said = true;
+      info?.(message);
+    },
+  });
+}

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import type { TrainConfig } from '../../io/runRecord.js';
 import { modelNames } from '../../models/registry.js';
 import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
 import { evaluationTable, formatSeconds } from '../format.js';
 import { fraction, integer, nonNegativeNumber, positiveNumber } from '../parsers.js';
-import { progressReporter } from '../progressReporter.js';
+import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
+import { progressReporter, withPreamble } from '../progressReporter.js';
 
-interface TrainFlags {
+interface TrainFlags extends BackendFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -26,7 +26,6 @@ interface TrainFlags {
   augment: boolean;
   out?: string;
   overwrite: boolean;
-  backend: BackendName;
   json: boolean;
 }
 
@@ -37,7 +36,7 @@ function defaultOutDir(model: string): string {
 
 export function trainCommand(): Command {
   const d = DEFAULT_TRAIN_CONFIG;
-  return new Command('train')
+  return addBackendOptions(new Command('train')
     .description('train one network with the cyclic cosine schedule and save a snapshot at the end of every cycle')
     .addOption(new Option('--model <name>', 'network to train').choices(modelNames()).default(d.model))
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
@@ -55,10 +54,9 @@ export function trainCommand(): Command {
     .option('--no-augment', 'turn off random crops and flips')
     .option('--out <dir>', 'run directory to create (default: runs/<model>-<time>)')
     .option('--overwrite', 'replace a run already in --out', false)
-    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default('wasm'))
-    .option('--json', 'print the final evaluation as JSON on stdout', false)
+    .option('--json', 'print the final evaluation as JSON on stdout', false))
     .action(async (flags: TrainFlags) => {
-      await useBackend(flags.backend);
+      const backend = await startBackend(flags);
       const config: TrainConfig = {
         model: flags.model,
         dropout: flags.dropout,
@@ -80,7 +78,8 @@ export function trainCommand(): Command {
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
       const outDir = flags.out ?? defaultOutDir(flags.model);
-      const reporter = progressReporter();
+      // The backend line comes with the first message of a run that has started, so bad input stays one line.
+      const reporter = withPreamble(progressReporter(), backend.line);
       try {
         const { record, evaluation } = await trainSnapshotEnsemble({ config, dataset, outDir, overwrite: flags.overwrite, reporter });
         reporter.stop();

@@ -2,29 +2,117 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs, type Tensor4D } from '@tensorflow/tfjs-core';
 
 /**
- * MaxPoolGrad as a scatter of the output gradient to the position of each window's maximum: MaxPoolWithArgmax
- * finds the flat index ((b H + y) W + x) C + c of the first maximum of every window, and ScatterNd adds dy there
- * (sums where windows overlap). wasm's own MaxPoolGrad in 4.22 drops the gradient of a window whose maximum is
- * negative; this matches the cpu backend, ties included (the first maximum in row-major window order gets it).
+ * MaxPoolGrad from ops the wasm backend gets right, for the windows its own kernel gets wrong. wasm's MaxPoolGrad (and its MaxPoolWithArgmax) in 4.22 start
+ * each window's maximum at FLT_MIN, the smallest positive float, so a window whose values are all negative or zero
+ * sends its gradient to the wrong place. Here, with x padded by -Infinity as the pooling pads it:
+ *
+ *   v_rc = x[:, r::s, c::s, :] for each window offset (r, c);  y = max_rc v_rc;
+ *   sel  = the first offset, in row-major order, with v_rc = y (the position the cpu backend picks on ties);
+ *   dx   = dy put at the position of each window's maximum (summed where windows overlap), then unpadded.
+ *
+ * Everything works on output-sized tensors but the last step: a concatenation when the windows tile the input
+ * (stride = window, as in our models), a ScatterNd when they overlap or leave gaps.
  */
-export function maxPoolGradComposite(dy: Tensor4D, x: Tensor4D, attrs: MaxPoolGradAttrs): Tensor4D {
-  const { filterSize, strides, pad } = attrs;
-  return tf.tidy(() => {
-    const [, indexes] = tf.engine().runKernel('MaxPoolWithArgmax', { x }, { filterSize, strides, pad, includeBatchInIndex: true }) as tf.Tensor[];
-    if (indexes!.size !== dy.size) throw new Error(`MaxPoolGrad: ${indexes!.size} window maxima for ${dy.size} gradients`);
-    const flat = tf.scatterND(tf.reshape(indexes!, [dy.size, 1]), tf.reshape(dy, [dy.size]), [x.size]);
-    return tf.reshape(flat, x.shape);
+export function maxPoolGradComposite(dy: Tensor4D, x: Tensor4D, info: backend_util.Conv2DInfo): Tensor4D {
+  const { batchSize: b, inHeight, inWidth, inChannels: ch, outHeight: ho, outWidth: wo } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const hp = (ho - 1) * sh + kh;
+  const wp = (wo - 1) * sw + kw;
+  const { top, left } = padInfo;
+  return tf.tidy((): Tensor4D => {
+    // Pad (or crop, when the last rows are never read) to exactly the rows and columns the windows cover.
+    let xp: tf.Tensor4D = x;
+    const bottom = hp - inHeight - top;
+    const right = wp - inWidth - left;
+    if (bottom < 0 || right < 0) xp = tf.slice(xp, [0, 0, 0, 0], [b, inHeight + Math.min(bottom, 0), inWidth + Math.min(right, 0), ch]);
+    if (top > 0 || left > 0 || bottom > 0 || right > 0) {
+      xp = tf.pad(xp, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]], -Infinity);
+    }
+    const dxp = sh === kh && sw === kw ? tilingWindows(dy, xp, info) : overlappingWindows(dy, xp, info);
+    // Back to the input's rows and columns; rows cropped above get no gradient.
+    const kept = tf.slice(dxp, [0, Math.max(top, 0), Math.max(left, 0), 0], [b, Math.min(inHeight, hp - top), Math.min(inWidth, wp - left), ch]);
+    const missingH = inHeight - kept.shape[1]!;
+    const missingW = inWidth - kept.shape[2]!;
+    return missingH > 0 || missingW > 0 ? tf.pad(kept, [[0, 0], [0, missingH], [0, missingW], [0, 0]]) : kept;
   });
+}
+
+/** Any windows: strided views, and a scatter that adds where windows overlap. */
+function overlappingWindows(dy: Tensor4D, xp: Tensor4D, info: backend_util.Conv2DInfo): Tensor4D {
+  const { batchSize: b, inChannels: ch, outHeight: ho, outWidth: wo } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const hp = xp.shape[1];
+  const wp = xp.shape[2];
+  const views: tf.Tensor4D[] = [];
+  for (let r = 0; r < kh; r++) {
+    for (let c = 0; c < kw; c++) {
+      views.push(tf.stridedSlice(xp, [0, r, c, 0], [b, r + (ho - 1) * sh + 1, c + (wo - 1) * sw + 1, ch], [1, sh, sw, 1]) as tf.Tensor4D);
+    }
+  }
+  const y = views.reduce((m, v) => tf.maximum(m, v));
+  let selected: tf.Tensor = tf.zeros([b, ho, wo, ch], 'int32');
+  for (let k = views.length - 1; k >= 0; k--) selected = tf.where(tf.equal(views[k]!, y), tf.fill([b, ho, wo, ch], k, 'int32'), selected);
+  // Flat index in the padded input of window (n, i, j, ch)'s offset k = (r, c).
+  const offsets = Array.from({ length: kh * kw }, (_, k) => (Math.floor(k / kw) * wp + (k % kw)) * ch);
+  const range = (n: number, step: number, shape: number[]) => tf.reshape(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(step, 'int32')), shape);
+  const base = tf.add(
+    tf.add(range(b, hp * wp * ch, [b, 1, 1, 1]), range(ho, sh * wp * ch, [1, ho, 1, 1])),
+    tf.add(range(wo, sw * ch, [1, 1, wo, 1]), range(ch, 1, [1, 1, 1, ch])),
+  );
+  const indices = tf.add(base, tf.gather(tf.tensor1d(offsets, 'int32'), selected));
+  const flat = tf.scatterND(tf.reshape(indices, [dy.size, 1]), tf.reshape(dy, [dy.size]), [b * hp * wp * ch]);
+  return tf.reshape(flat, [b, hp, wp, ch]) as Tensor4D;
+}
+
+/**
+ * The usual case, windows that tile the padded input (stride = window): the views are plain slices of the input
+ * seen as [b ho, kh, wo, kw ch], and the gradient is put back together by concatenation, without a scatter.
+ */
+function tilingWindows(dy: Tensor4D, xp: Tensor4D, info: backend_util.Conv2DInfo): Tensor4D {
+  const { batchSize: b, inChannels: ch, outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
+  const grid = tf.reshape(xp, [b * ho, kh, wo, kw * ch]);
+  const views: tf.Tensor[] = [];
+  for (let r = 0; r < kh; r++) {
+    for (let c = 0; c < kw; c++) views.push(tf.reshape(tf.slice(grid, [0, r, 0, c * ch], [b * ho, 1, wo, ch]), [b, ho, wo, ch]));
+  }
+  const y = views.reduce((m, v) => tf.maximum(m, v));
+  // The first window position holding the maximum takes what is left of dy; later ones get zeros.
+  const zeros = tf.zerosLike(dy);
+  const parts: tf.Tensor[] = [];
+  let rest: tf.Tensor = dy;
+  views.forEach((v, k) => {
+    if (k === views.length - 1) {
+      parts.push(rest);
+      return;
+    }
+    const isMax = tf.equal(v, y);
+    parts.push(tf.where(isMax, rest, zeros));
+    rest = tf.where(isMax, zeros, rest);
+  });
+  const rows: tf.Tensor[] = [];
+  for (let r = 0; r < kh; r++) {
+    const columns: tf.Tensor[] = [];
+    for (let c = 0; c < kw; c++) {
+      columns.push(tf.reshape(parts[r * kw + c]!, [b * ho, 1, wo, ch]));
+    }
+    rows.push(kw === 1 ? columns[0]! : tf.concat(columns, 3));
+  }
+  const whole = kh === 1 ? rows[0]! : tf.concat(rows, 1);
+  return tf.reshape(whole, [b, ho * kh, wo * kw, ch]) as Tensor4D;
 }
 
 const maxPoolGradKernel: KernelFunc = ({ inputs, attrs }) => {
   const { dy, input } = inputs as unknown as { dy: Tensor4D; input: Tensor4D };
-  const a = attrs as unknown as MaxPoolGradAttrs;
-  const info = backend_util.computePool2DInfo(input.shape, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as MaxPoolGradAttrs;
+  const info = backend_util.computePool2DInfo(input.shape, filterSize, strides, 1, pad, dimRoundingMode);
   if (info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) throw new Error('MaxPoolGrad: dy does not match the pooling');
-  return maxPoolGradComposite(dy, input, a);
+  return maxPoolGradComposite(dy, input, info);
 };
 
+/**
+ * Replaces wasm's MaxPoolGrad outright: besides windows whose maximum is below FLT_MIN (negative, or zeros, whose
+ * gradient it drops), it also disagrees with the cpu backend on ties in overlapping padded windows.
+ */
 export function maxPoolGradConfig(backendName: string): KernelConfig {
   return { kernelName: MaxPoolGrad, backendName, kernelFunc: maxPoolGradKernel };
 }

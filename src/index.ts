@@ -48,8 +48,22 @@ export { readRunRecord, writeRunRecord, type RunRecord, type SnapshotRecord, typ
 export { loadSnapshotModel, verifySnapshot, lastSnapshots } from './io/snapshots.js';
 export { readImageFiles, decodePng } from './io/imageFiles.js';
 
-export { useBackend, BACKEND_NAMES, type BackendName } from './backend/backends.js';
-export { registerWasmKernels, wasmTrainingKernels } from './backend/registerWasmKernels.js';
+export {
+  useBackend,
+  autoChoice,
+  describeChoice,
+  BACKEND_NAMES,
+  AUTO_ORDER,
+  type BackendName,
+  type EngineName,
+  type BackendChoice,
+  type BackendOptions,
+} from './backend/backends.js';
+export { probeTensorflow, probeWebGpu, DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './backend/probes.js';
+export { availableCores, type WasmThreading } from './backend/wasmNode.js';
+export { registerWasmKernels, wasmTrainingKernels, WASM_TRAINING_KERNELS } from './backend/registerWasmKernels.js';
+export { FastBatchNormalization, batchNormalization, batchNormTraining, channelSums } from './models/batchNorm.js';
+export { foldedInference, type InferenceForward } from './models/foldedInference.js';
 
 export { Rng, permutation } from './util/rng.js';
 export { UserError } from './util/errors.js';

@@ -61,8 +61,9 @@ describe('--backend auto', () => {
 });
 
 /** Runs a few training steps in a fresh process (the wasm thread pool is fixed once started). */
-function stepsInProcess(threads: number): { threads: number; fallbackReason: string | null; losses: number[] } {
+function stepsInProcess(threads: number, prelude = ''): { threads: number; fallbackReason: string | null; losses: number[] } {
   const script = `
+    ${prelude}
     import * as tf from '@tensorflow/tfjs-core';
     import { useBackend, buildModel, SgdOptimizer } from './dist/index.js';
     const choice = await useBackend('wasm', { threads: ${threads} });
@@ -98,6 +99,12 @@ describe('multi-threaded wasm in Node', () => {
     // XNNPACK splits work by output tiles, so every sum runs in the same order on any number of threads.
     expect(two.losses).toEqual(one.losses);
     expect(one.losses[2]).not.toBe(one.losses[0]);
+  });
+
+  it('falls back to one thread, saying why, where the runtime has no shared memory', () => {
+    const without = stepsInProcess(2, 'delete globalThis.SharedArrayBuffer;');
+    expect(without).toMatchObject({ threads: 1, fallbackReason: 'SharedArrayBuffer is not available' });
+    expect(without.losses).toEqual(stepsInProcess(1).losses);
   });
 });
 

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './probes.js';
 import { registerWasmKernels } from './registerWasmKernels.js';
-import { availableCores, disableWasmThreads, prepareNodeWasmThreads, setNodeWasmPaths, wasmThreadsCount, type WasmThreading } from './wasmNode.js';
+import { availableCores, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
 import { installNodeWebGpu } from './webgpuNode.js';
 
 /** A TF.js engine we can run on. */
@@ -34,7 +34,7 @@ export interface BackendChoice {
 
 /**
  * The engine 'auto' picks from the probes' answers: tensorflow when tfjs-node imports, else webgpu when a hardware
- * GPU adapter is found, else wasm. Pure; `reasons` says why each earlier engine was passed over.
+ * GPU adapter is found, else wasm. Pure; `reason` says why each earlier engine was passed over.
  */
 export function autoChoice(answers: { tensorflow: ProbeResult; webgpu: ProbeResult }): { backend: EngineName; reason: string } {
   if (answers.tensorflow.ok) return { backend: 'tensorflow', reason: `auto: ${answers.tensorflow.detail}` };
@@ -42,53 +42,12 @@ export function autoChoice(answers: { tensorflow: ProbeResult; webgpu: ProbeResu
   return { backend: 'wasm', reason: `auto: not tensorflow (${answers.tensorflow.detail}); not webgpu (${answers.webgpu.detail})` };
 }
 
-let wasmState: { threading: WasmThreading } | null = null;
-
-async function setWasm(requestedThreads: number): Promise<WasmThreading> {
-  setNodeWasmPaths();
-  registerWasmKernels();
-  if (wasmState !== null) {
-    // The wasm module is initialised once per process; its thread pool cannot change afterwards.
-    const ok = await tf.setBackend('wasm');
-    if (!ok) throw new UserError('the wasm backend could not be initialised');
-    const { threading } = wasmState;
-    return requestedThreads === threading.requested ? threading : { ...threading, requested: requestedThreads, fallbackReason: threading.threads === requestedThreads ? null : `the wasm backend was already started with ${threading.threads} thread(s) in this process` };
-  }
-  let fallbackReason: string | null = null;
-  if (requestedThreads > 1) {
-    if (typeof SharedArrayBuffer === 'undefined') {
-      fallbackReason = 'SharedArrayBuffer is not available';
-    } else {
-      let restore = () => {};
-      try {
-        restore = prepareNodeWasmThreads(requestedThreads).restore;
-        if (await tf.setBackend('wasm')) {
-          await tf.ready();
-          const threads = wasmThreadsCount();
-          const threading = { requested: requestedThreads, threads, fallbackReason: threads < requestedThreads ? `the wasm thread pool started only ${threads} thread(s)` : null };
-          wasmState = { threading };
-          return threading;
-        }
-        fallbackReason = 'the multi-threaded wasm build failed to initialise';
-      } catch (e) {
-        fallbackReason = `multi-threaded wasm failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
-      } finally {
-        restore();
-      }
-    }
-  }
-  disableWasmThreads();
-  if (!(await tf.setBackend('wasm'))) throw new UserError('the wasm backend could not be initialised');
-  await tf.ready();
-  const threading = { requested: requestedThreads, threads: wasmThreadsCount(), fallbackReason };
-  wasmState = { threading };
-  return threading;
-}
-
 async function setEngine(name: EngineName, threads: number): Promise<WasmThreading | undefined> {
   switch (name) {
     case 'wasm':
-      return setWasm(threads);
+      setNodeWasmPaths();
+      registerWasmKernels();
+      return startNodeWasm(threads);
     case 'tensorflow': {
       const probe = await DEFAULT_PROBES.tensorflow();
       if (!probe.ok) throw new UserError(`the tensorflow backend is not available: ${probe.detail}`);

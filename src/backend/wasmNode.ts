@@ -90,12 +90,51 @@ export function prepareNodeWasmThreads(requested: number): { restore: () => void
 }
 
 /** Single-threaded wasm: the plain SIMD build, no workers. */
-export function disableWasmThreads(): void {
+function disableWasmThreads(): void {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   setThreadsCount(1);
 }
 
-/** Threads the initialised wasm backend runs. */
-export function wasmThreadsCount(): number {
-  return getThreadsCount();
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+/** Tries the threaded build; the reason it could not run, or the threading it runs with. */
+async function startThreaded(requested: number): Promise<WasmThreading | string> {
+  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available';
+  let restore = () => {};
+  try {
+    restore = prepareNodeWasmThreads(requested).restore;
+    if (!(await tf.setBackend('wasm'))) return 'the multi-threaded wasm build failed to initialise';
+    await tf.ready();
+    const threads = getThreadsCount();
+    return { requested, threads, fallbackReason: threads < requested ? `the wasm thread pool started only ${threads} thread(s)` : null };
+  } catch (e) {
+    return `multi-threaded wasm failed: ${firstLine(e)}`;
+  } finally {
+    restore();
+  }
+}
+
+let started: WasmThreading | null = null;
+
+/**
+ * Makes wasm the backend, with `requested` threads where the runtime allows (else the single-threaded SIMD build,
+ * and the reason). The module starts once per process: later calls get the thread count it started with.
+ */
+export async function startNodeWasm(requested: number): Promise<WasmThreading> {
+  if (started !== null) {
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend could not be initialised');
+    const { threads } = started;
+    return { requested, threads, fallbackReason: threads === requested ? null : `the wasm backend already runs ${threads} thread(s) in this process` };
+  }
+  let fallbackReason: string | null = null;
+  if (requested > 1) {
+    const threaded = await startThreaded(requested);
+    if (typeof threaded !== 'string') return (started = threaded);
+    fallbackReason = threaded;
+  }
+  disableWasmThreads();
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend could not be initialised');
+  await tf.ready();
+  started = { requested, threads: getThreadsCount(), fallbackReason };
+  return started;
 }

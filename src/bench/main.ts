@@ -13,7 +13,7 @@ import { BACKEND_NAMES, type EngineName } from '../backend/backends.js';
 import { availableCores } from '../backend/wasmNode.js';
 import { probeTensorflow, probeWebGpu } from '../backend/probes.js';
 import { integer } from '../cli/parsers.js';
-import { benchTable, type BenchReport, type TorchReport } from './report.js';
+import { benchTable, medianOurs, medianTorch, type BenchReport, type TorchReport } from './report.js';
 import type { BenchJob, BenchWorkerResult } from './worker.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -29,6 +29,7 @@ interface Flags {
   steps: number;
   threads?: number;
   torch: boolean;
+  rounds: number;
   out?: string;
 }
 
@@ -57,11 +58,15 @@ function runWorker(job: BenchJob): BenchWorkerResult | { error: string; job: Ben
   return { error: why.replace(/^error: /, ''), job };
 }
 
-function runTorch(flags: Flags, threads: number): TorchReport | { error: string } {
-  if (!existsSync(PYTHON)) return { error: `${PYTHON} not found` };
+/** Why PyTorch cannot be timed here, or null when /usr/bin/python3 imports torch. */
+function torchMissing(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
   const check = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (check.status !== 0) return { error: `${PYTHON} cannot import torch` };
-  const args = [TORCH_SCRIPT, '--models', flags.models, '--train-batches', flags.trainBatches, '--infer-batch', String(flags.inferBatch), '--steps', String(flags.steps), '--threads', String(threads)];
+  return check.status === 0 ? null : `${PYTHON} cannot import torch`;
+}
+
+function runTorch(flags: Flags, model: string, threads: number): TorchReport | { error: string } {
+  const args = [TORCH_SCRIPT, '--models', model, '--train-batches', flags.trainBatches, '--infer-batch', String(flags.inferBatch), '--steps', String(flags.steps), '--threads', String(threads)];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
   if (r.status !== 0) return { error: `torch_bench.py failed: ${r.stderr.trim().split('\n').pop()}` };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchReport;
@@ -77,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--steps <n>', 'timed training steps per batch size (after 2 untimed)', integer(1), 5)
     .option('--threads <n>', 'wasm and PyTorch threads (default: one per core)', integer(1))
     .option('--no-torch', 'do not run the PyTorch comparison')
+    .option('--rounds <n>', 'repeat everything, interleaving ours and PyTorch per model; medians are reported', integer(1), 1)
     .option('--out <file>', 'where to write the JSON report (default: runs/bench-<time>.json)');
   program.parse(argv);
   const flags = program.opts<Flags>();
@@ -91,22 +97,34 @@ async function main(argv: string[]): Promise<void> {
     ours: [],
     failures: [],
     torch: null,
+    rounds: [],
   };
-  for (const backend of backends) {
+  const rounds: { ours: BenchWorkerResult[]; torch: TorchReport[] }[] = [];
+  const missing = flags.torch ? torchMissing() : 'not asked for (--no-torch)';
+  if (missing !== null) report.notes.push(`PyTorch skipped: ${missing}`);
+  for (let round = 1; round <= flags.rounds; round++) {
+    const results: { ours: BenchWorkerResult[]; torch: TorchReport[] } = { ours: [], torch: [] };
+    // Per model, ours then PyTorch straight after: on shared cores the load drifts, and the ratio is what counts.
     for (const model of list(flags.models)) {
-      process.stderr.write(`timing ${model} on ${backend}...\n`);
-      const job: BenchJob = { backend, threads, model, trainBatches: list(flags.trainBatches).map(Number), inferBatch: flags.inferBatch, steps: flags.steps };
-      const result = runWorker(job);
-      if ('error' in result) report.failures.push({ backend, model, error: result.error });
-      else report.ours.push(result);
+      for (const backend of backends) {
+        process.stderr.write(`round ${round}/${flags.rounds}: ${model} on ${backend}...\n`);
+        const job: BenchJob = { backend, threads, model, trainBatches: list(flags.trainBatches).map(Number), inferBatch: flags.inferBatch, steps: flags.steps };
+        const result = runWorker(job);
+        if ('error' in result) report.failures.push({ backend, model, error: result.error });
+        else results.ours.push(result);
+      }
+      if (missing === null) {
+        process.stderr.write(`round ${round}/${flags.rounds}: ${model} in PyTorch...\n`);
+        const torch = runTorch(flags, model, threads);
+        if ('error' in torch) report.notes.push(`PyTorch ${model}: ${torch.error}`);
+        else results.torch.push(torch);
+      }
     }
+    rounds.push(results);
   }
-  if (flags.torch) {
-    process.stderr.write('timing PyTorch...\n');
-    const torch = runTorch(flags, threads);
-    if ('error' in torch) report.notes.push(`PyTorch skipped: ${torch.error}`);
-    else report.torch = torch;
-  }
+  report.rounds = rounds;
+  report.ours = medianOurs(rounds.map((r) => r.ours));
+  report.torch = medianTorch(rounds.flatMap((r) => r.torch));
   const out = flags.out ?? path.join('runs', `bench-${report.date.replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}.json`);
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');

@@ -23,6 +23,49 @@ export interface BenchReport {
   ours: BenchWorkerResult[];
   failures: { backend: string; model: string; error: string }[];
   torch: TorchReport | null;
+  /** Every round's raw results; `ours` and `torch` hold the medians over rounds. */
+  rounds: { ours: BenchWorkerResult[]; torch: TorchReport[] }[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Per backend and model, the median over rounds of every images/s figure; the largest peak memory. */
+export function medianOurs(rounds: BenchWorkerResult[][]): BenchWorkerResult[] {
+  const first = rounds[0] ?? [];
+  return first.map((r) => {
+    const same = rounds.flat().filter((o) => o.backend === r.backend && o.model === r.model);
+    return {
+      ...r,
+      train: r.train.map((t) => ({ ...t, imagesPerSecond: median(same.map((o) => o.train.find((x) => x.batch === t.batch)!.imagesPerSecond)) })),
+      infer: { ...r.infer, imagesPerSecond: median(same.map((o) => o.infer.imagesPerSecond)) },
+      peakRssMiB: Math.max(...same.map((o) => o.peakRssMiB)),
+    };
+  });
+}
+
+/** PyTorch runs (one model each) merged into one report, medians over rounds. */
+export function medianTorch(runs: TorchReport[]): TorchReport | null {
+  if (runs.length === 0) return null;
+  const all = runs.flatMap((r) => r.results);
+  const models = [...new Set(all.map((r) => r.model))];
+  return {
+    torch: runs[0]!.torch,
+    threads: runs[0]!.threads,
+    results: models.map((model) => {
+      const same = all.filter((r) => r.model === model);
+      const first = same[0]!;
+      return {
+        ...first,
+        train: first.train.map((t) => ({ ...t, imagesPerSecond: median(same.map((o) => o.train.find((x) => x.batch === t.batch)!.imagesPerSecond)) })),
+        infer: { ...first.infer, imagesPerSecond: median(same.map((o) => o.infer.imagesPerSecond)) },
+        peakRssMiB: Math.max(...same.map((o) => o.peakRssMiB)),
+      };
+    }),
+  };
 }
 
 /**
@@ -73,7 +116,8 @@ export function benchTable(report: BenchReport): string {
       '',
     ]);
   }
-  const lines = [`images/s (median step), ${report.cores} cores, load average ${report.loadAverage.map((l) => l.toFixed(2)).join(' ')}`, pad(rows)];
+  const rounds = report.rounds.length > 1 ? `, median of ${report.rounds.length} rounds` : '';
+  const lines = [`images/s (median step${rounds}), ${report.cores} cores, load average ${report.loadAverage.map((l) => l.toFixed(2)).join(' ')}`, pad(rows)];
   for (const r of report.ours.filter((o) => o.backend === 'wasm')) {
     const largest = r.train.reduce((a, b) => (b.batch > a.batch ? b : a));
     const gflops = (largest.imagesPerSecond * r.trainingFlopsPerImage) / 1e9;

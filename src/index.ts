@@ -8,6 +8,8 @@ export * from './metrics/index.js';
 export * from './ensemble/index.js';
 export { evaluateRun, runTestSet, snapshotProbabilities, type EvaluateRunOptions, type RunEvaluation } from './ensemble/evaluateRun.js';
 export { predictRun, type RunPrediction } from './ensemble/predictRun.js';
+export { pairwiseCorrelation, pairwiseDisagreement, pearsonCorrelation } from './ensemble/diversity.js';
+export * from './report/index.js';
 
 export { parseIdx, decodeIdx, isGzip, type IdxArray } from './data/idx.js';
 export { loadIdxDataset, loadTestSplit, readIdxFile, EMBEDDED_FASHION_MNIST_DIR, type LoadDatasetOptions } from './data/loadIdxDataset.js';

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
+import { reportCommand } from './commands/report.js';
 import { trainCommand } from './commands/train.js';
 import { version } from './version.js';
 
@@ -20,7 +21,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'print stack traces of errors')
     .addCommand(trainCommand())
     .addCommand(evaluateCommand())
-    .addCommand(predictCommand());
+    .addCommand(predictCommand())
+    .addCommand(reportCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);

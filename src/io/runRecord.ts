@@ -71,7 +71,11 @@ export interface RunRecord {
   iterationsPerEpoch: number;
   totalSteps: number;
   snapshots: SnapshotRecord[];
-  history: { epochs: EpochSummary[]; learningRate: number[] };
+  /**
+   * Per-epoch summaries, the learning rate of every iteration t (at index t - 1) and the mean loss of every
+   * iteration's mini-batch (same indexing; absent in runs recorded before it was added).
+   */
+  history: { epochs: EpochSummary[]; learningRate: number[]; loss?: number[] };
   seconds: number | null;
   /** Members and last-m ensembles on the test set, written when training ends. */
   evaluation: EnsembleEvaluation | null;

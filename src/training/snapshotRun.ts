@@ -63,6 +63,8 @@ export interface SnapshotRunResult {
   runDir: string;
   record: RunRecord;
   evaluation: EnsembleEvaluation | null;
+  /** Each snapshot's softmax outputs on the test set, in snapshot order (null when not evaluated). */
+  testProbabilities: ProbabilityMatrix[] | null;
 }
 
 /** Makes sure outDir can take a new run: refuses one that holds a run unless overwrite, and then removes only that run. */
@@ -133,7 +135,7 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
     iterationsPerEpoch: perEpoch,
     totalSteps,
     snapshots: [],
-    history: { epochs: [], learningRate: [] },
+    history: { epochs: [], learningRate: [], loss: [] },
     seconds: null,
     evaluation: null,
   };
@@ -186,12 +188,13 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
       },
     });
     record.history.learningRate = result.learningRates;
+    record.history.loss = result.losses;
     record.seconds = result.seconds;
     record.evaluation = evaluate ? evaluateEnsemble(testProbabilities, dataset.test.labels, 'mean') : null;
     record.status = 'completed';
     record.finishedAt = new Date().toISOString();
     writeRunRecord(outDir, record);
-    return { runDir: outDir, record, evaluation: record.evaluation };
+    return { runDir: outDir, record, evaluation: record.evaluation, testProbabilities: evaluate ? testProbabilities : null };
   } catch (e) {
     record.status = 'failed';
     record.error = e instanceof Error ? e.message : String(e);

@@ -52,6 +52,8 @@ export interface LoopResult {
   epochs: EpochSummary[];
   /** Learning rate used at iteration t, at index t - 1. */
   learningRates: number[];
+  /** Mean loss of the mini-batch of iteration t, at index t - 1. */
+  losses: number[];
   seconds: number;
 }
 
@@ -71,6 +73,7 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const imageShape = [train.height, train.width, train.channels] as const;
   const learningRates: number[] = [];
+  const losses: number[] = [];
   const summaries: EpochSummary[] = [];
   const start = performance.now();
   let snapshotIndex = 0;
@@ -94,6 +97,7 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
           : augmentedBatch(train, indices, config.normalization, config.augmentation, rng);
       const labels = oneHotBatch(train, indices, numClasses);
       const { loss, hits } = trainStep(model, optimizer, variables, pixels, labels, [indices.length, ...imageShape], numClasses, t, lr);
+      losses.push(loss);
       lossSum += loss * indices.length;
       correct += hits;
       seen += indices.length;
@@ -127,7 +131,7 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
     reporter?.epoch?.(summary);
     await hooks?.onEpochEnd?.(summary);
   }
-  return { epochs: summaries, learningRates, seconds: (performance.now() - start) / 1000 };
+  return { epochs: summaries, learningRates, losses, seconds: (performance.now() - start) / 1000 };
 }
 
 /** One SGD step; returns the batch's mean loss and the number of correct predictions. Disposes every tensor it makes. */

@@ -4,6 +4,7 @@ import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backe
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import type { TrainConfig } from '../../io/runRecord.js';
 import { modelNames } from '../../models/registry.js';
+import { writeRunReport } from '../../report/runReport.js';
 import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
 import { evaluationTable, formatSeconds } from '../format.js';
 import { fraction, integer, nonNegativeNumber, positiveNumber } from '../parsers.js';
@@ -28,6 +29,7 @@ interface TrainFlags {
   overwrite: boolean;
   backend: BackendName;
   json: boolean;
+  report: boolean;
 }
 
 function defaultOutDir(model: string): string {
@@ -57,6 +59,7 @@ export function trainCommand(): Command {
     .option('--overwrite', 'replace a run already in --out', false)
     .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default('wasm'))
     .option('--json', 'print the final evaluation as JSON on stdout', false)
+    .option('--no-report', 'do not write RUN_DIR/report.html when training ends')
     .action(async (flags: TrainFlags) => {
       await useBackend(flags.backend);
       const config: TrainConfig = {
@@ -82,13 +85,18 @@ export function trainCommand(): Command {
       const outDir = flags.out ?? defaultOutDir(flags.model);
       const reporter = progressReporter();
       try {
-        const { record, evaluation } = await trainSnapshotEnsemble({ config, dataset, outDir, overwrite: flags.overwrite, reporter });
+        const { record, evaluation, testProbabilities } = await trainSnapshotEnsemble({ config, dataset, outDir, overwrite: flags.overwrite, reporter });
         reporter.stop();
         if (flags.json) {
           process.stdout.write(JSON.stringify({ runDir: outDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
         } else {
           if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
           process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${record.snapshots.length} snapshots in ${path.resolve(outDir)}\n`);
+        }
+        if (flags.report) {
+          const report = await writeRunReport(outDir, { testProbabilities });
+          for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+          (flags.json ? process.stderr : process.stdout).write(`report written to ${report.file}\n`);
         }
       } finally {
         reporter.stop();

@@ -10,6 +10,7 @@ export { evaluateRun, runTestSet, snapshotProbabilities, type EvaluateRunOptions
 export { predictRun, type RunPrediction } from './ensemble/predictRun.js';
 export { pairwiseCorrelation, pairwiseDisagreement, pearsonCorrelation } from './ensemble/diversity.js';
 export * from './report/index.js';
+export * from './serve/index.js';
 
 export { parseIdx, decodeIdx, isGzip, type IdxArray } from './data/idx.js';
 export { loadIdxDataset, loadTestSplit, readIdxFile, EMBEDDED_FASHION_MNIST_DIR, type LoadDatasetOptions } from './data/loadIdxDataset.js';

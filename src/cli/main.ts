@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
 import { reportCommand } from './commands/report.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import { version } from './version.js';
 
@@ -22,7 +23,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(trainCommand())
     .addCommand(evaluateCommand())
     .addCommand(predictCommand())
-    .addCommand(reportCommand());
+    .addCommand(reportCommand())
+    .addCommand(serveCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);

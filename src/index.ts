@@ -28,16 +28,21 @@ export {
 export * from './models/index.js';
 
 export { SgdOptimizer, type SgdConfig } from './training/sgd.js';
-export { trainLoop, iterationsPerEpoch, DivergenceError, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
+export { trainLoop, iterationsPerEpoch, DivergenceError, TrainingInterrupted, type LoopState, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
 export { planSnapshotCosine, type SnapshotPlan } from './training/snapshotPlan.js';
 export {
   trainSnapshotEnsemble,
+  resumeSnapshotEnsemble,
+  loadRunDataset,
   saveSnapshot,
-  prepareRunDir,
   DEFAULT_TRAIN_CONFIG,
+  type RunControl,
   type SnapshotRunOptions,
   type SnapshotRunResult,
 } from './training/snapshotRun.js';
+export { writeCheckpoint, readCheckpoint, restoreCheckpoint, hasCheckpoint, type Checkpoint } from './io/checkpoint.js';
+export { acquireRunLock } from './io/runLock.js';
+export { SteppedDropout, setDropoutStep } from './models/dropout.js';
 export {
   snapshotEnsembleCallback,
   predictSnapshotEnsemble,

@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);
-    return 0;
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     process.stderr.write(`error: ${errorMessage(e)}\n`);
     if (verbose && e instanceof Error && e.stack !== undefined) process.stderr.write(e.stack + '\n');

@@ -59,6 +59,7 @@ export function syntheticRecord(options: {
       augmentation: null,
     },
     schedule: plan.schedule,
+    snapshotAt: plan.snapshotAt,
     iterationsPerEpoch: perEpoch,
     totalSteps,
     snapshots: plan.snapshotAt.map((t, i) => ({
@@ -77,8 +78,9 @@ export function syntheticRecord(options: {
         return { epoch: e + 1, loss: slice.reduce((a, b) => a + b, 0) / slice.length, accuracy: 0.5, seconds: 1, iteration: end };
       }),
       learningRate,
+      // runs recorded before the per-iteration loss was added have no history.loss
       ...(options.withLoss === false ? {} : { loss }),
-    },
+    } as RunRecord['history'],
     seconds: 60,
     evaluation: null,
   };

@@ -16,9 +16,9 @@ interface Reply {
 }
 
 /** A request with the target sent exactly as written (no URL normalisation on our side). */
-function get(server: RunServer, target: string, method = 'GET'): Promise<Reply> {
+function get(server: RunServer, target: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: server.host, port: server.port, path: target, method }, (res) => {
+    const req = request({ host: server.host, port: server.port, path: target, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString('utf8') }));
@@ -96,6 +96,13 @@ describe('serve: the run and the page over HTTP, nothing else', () => {
     }
     expect((await get(server, '/run/../secret.txt')).status).toBe(403);
     expect((await get(server, '/run/link.txt')).status).toBe(403);
+  });
+
+  it('answers only requests addressed to a loopback name (no DNS rebinding)', async () => {
+    expect((await get(server, '/run/run.json', 'GET', { Host: 'evil.example' })).status).toBe(403);
+    expect((await get(server, '/run/run.json', 'GET', { Host: `evil.example:${server.port}` })).status).toBe(403);
+    expect((await get(server, '/run/run.json', 'GET', { Host: `localhost:${server.port}` })).status).toBe(200);
+    expect((await get(server, '/run/run.json', 'GET', { Host: `127.0.0.1:${server.port}` })).status).toBe(200);
   });
 
   it('answers only GET and HEAD', async () => {

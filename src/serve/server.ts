@@ -32,6 +32,17 @@ export interface RunServer {
   close(): Promise<void>;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Whether a Host header names this machine's loopback interface (with or without a port). */
+function isLoopbackHostHeader(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.replace(/:\d+$/, '');
+  return isLoopback(name.toLowerCase());
+}
+
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' });
   res.end(body);
@@ -66,11 +77,18 @@ export async function serveRun(options: ServeRunOptions): Promise<RunServer> {
     throw new UserError(`the browser page is not built (${path.join(pageDir, 'index.html')} is missing); run npm run build`);
   }
   let testImages: ReturnType<typeof runTestSet> | undefined;
+  const host = options.host ?? DEFAULT_HOST;
+  const loopbackOnly = isLoopback(host);
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       send(res, 405, 'only GET and HEAD\n');
+      return;
+    }
+    // A page elsewhere that rebinds its own name to 127.0.0.1 must not read the run: on loopback, only local names.
+    if (loopbackOnly && !isLoopbackHostHeader(req.headers.host)) {
+      send(res, 403, 'unexpected Host header\n');
       return;
     }
     // The raw target, not a normalised URL: '..' must be seen (and refused), not silently folded away.
@@ -112,7 +130,6 @@ export async function serveRun(options: ServeRunOptions): Promise<RunServer> {
       else res.destroy();
     }
   });
-  const host = options.host ?? DEFAULT_HOST;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') reject(new UserError(`port ${options.port ?? DEFAULT_PORT} on ${host} is in use; choose another with --port`));

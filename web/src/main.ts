@@ -31,9 +31,9 @@ function setState(state: 'loading' | 'ready' | 'predicting' | 'predicted' | 'err
 
 /** Recomputes the ensemble of the last m from the members' outputs already at hand, and shows it. */
 function showEnsemble(): void {
-  if (members.length === 0) return;
   const m = Number(slider.value);
   sliderValue.value = String(m);
+  if (members.length === 0) return;
   const start = performance.now();
   const ensemble = ensembleOfLast(members, m);
   const averaging = performance.now() - start;

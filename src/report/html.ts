@@ -69,7 +69,7 @@ figure.chart { margin: 12px 0; display: inline-block; vertical-align: top; }
 figure.chart svg { max-width: 100%; height: auto; }
 figcaption { color: #555; font-size: 0.9em; max-width: 760px; margin-top: 4px; }
 .row { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
-.row figure.chart { max-width: 520px; }
+.row figure.chart { max-width: 470px; }
 table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; }
 th:first-child, td:first-child, table.settings th { text-align: left; }

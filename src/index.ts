@@ -8,7 +8,6 @@ export * from './metrics/index.js';
 export * from './ensemble/index.js';
 export { evaluateRun, runTestSet, snapshotProbabilities, type EvaluateRunOptions, type RunEvaluation } from './ensemble/evaluateRun.js';
 export { predictRun, type RunPrediction } from './ensemble/predictRun.js';
-export { pairwiseCorrelation, pairwiseDisagreement, pearsonCorrelation } from './ensemble/diversity.js';
 export * from './report/index.js';
 export * from './serve/index.js';
 

@@ -115,6 +115,16 @@ describe('report: charts rendered to SVG in Node', () => {
     );
   });
 
+  it('the error chart takes several runs (rows of a comparison), one coloured series of each kind per run', async () => {
+    const labels = Array.from({ length: 30 }, (_, i) => i % 3);
+    const a = evaluateEnsemble(syntheticMembers(3, 30, 3, labels, 1), labels);
+    const b = evaluateEnsemble(syntheticMembers(2, 30, 3, labels, 2), labels);
+    const { svg, warnings } = await renderSvg(errorChart([{ name: 'snapshot', evaluation: a }, { name: 'true ensemble', evaluation: b }]).spec);
+    expect(warnings).toEqual([]);
+    for (const name of ['snapshot: last m', 'snapshot: snapshot k', 'true ensemble: last m', 'true ensemble: snapshot k']) expect(svg).toContain(`>${name}</text>`);
+    expect(markItems(svg, 'symbol', 'layer_1_marks')).toHaveLength(5);
+  });
+
   it('the whole page: five charts, no warnings, escaped text, nothing fetched from elsewhere', async () => {
     const record = syntheticRecord({ totalSteps: 40, cycles: 4, perEpoch: 10, name: '<b>fashion & co</b>' });
     const labels = Array.from({ length: 30 }, (_, i) => i % 3);

@@ -1,8 +1,8 @@
-import { argmaxRow, type ProbabilityMatrix } from '../metrics/probabilities.js';
+import { predictedClasses, type ProbabilityMatrix } from '../metrics/probabilities.js';
 
 function checkMembers(members: readonly ProbabilityMatrix[]): void {
   const first = members[0];
-  if (first === undefined) throw new RangeError('diversity needs at least one member');
+  if (first === undefined) return;
   for (const m of members) {
     if (m.numExamples !== first.numExamples || m.numClasses !== first.numClasses) {
       throw new RangeError(`members disagree in shape: ${m.numExamples}x${m.numClasses} against ${first.numExamples}x${first.numClasses}`);
@@ -10,62 +10,82 @@ function checkMembers(members: readonly ProbabilityMatrix[]): void {
   }
 }
 
-/** Pearson correlation of two equally long vectors; NaN when either is constant. */
-export function pearsonCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`vectors of length ${a.length} and ${b.length}`);
-  const n = a.length;
-  let meanA = 0;
-  let meanB = 0;
-  for (let i = 0; i < n; i++) {
-    meanA += a[i]!;
-    meanB += b[i]!;
-  }
-  meanA /= n;
-  meanB /= n;
-  let cov = 0;
-  let varA = 0;
-  let varB = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i]! - meanA;
-    const db = b[i]! - meanB;
-    cov += da * db;
-    varA += da * da;
-    varB += db * db;
-  }
-  return cov / Math.sqrt(varA * varB);
-}
-
 /**
- * Pairwise correlation of the members' softmax outputs (the heatmaps of the paper's diversity analysis): entry [i][j] is the Pearson
- * correlation r = cov(p_i, p_j) / (sd(p_i) sd(p_j)) of the N x K softmax outputs of members i and j, each
- * flattened to one vector. 1 on the diagonal; lower means more diverse members.
+ * Pairwise correlation of the members' softmax outputs (the paper's Figure 5): entry [i][j] is the Pearson
+ * correlation coefficient of the flattened N x K probability arrays of members i and j,
+ *   r_ij = sum_n (p_i[n] - mean_i)(p_j[n] - mean_j) / sqrt(sum_n (p_i[n] - mean_i)^2 * sum_n (p_j[n] - mean_j)^2),
+ * the sums running over all N * K entries. The matrix is symmetric with ones on the diagonal; an entry is NaN
+ * (null in JSON) when a member's outputs are constant.
  */
 export function pairwiseCorrelation(members: readonly ProbabilityMatrix[]): number[][] {
   checkMembers(members);
-  const r = members.map(() => new Array<number>(members.length).fill(1));
-  for (let i = 0; i < members.length; i++) {
-    for (let j = i + 1; j < members.length; j++) {
-      const c = pearsonCorrelation(members[i]!.data, members[j]!.data);
-      r[i]![j] = c;
-      r[j]![i] = c;
+  const centred = members.map((m) => {
+    let sum = 0;
+    for (let j = 0; j < m.data.length; j++) sum += m.data[j]!;
+    const mean = sum / m.data.length;
+    const c = new Float64Array(m.data.length);
+    let squares = 0;
+    for (let j = 0; j < c.length; j++) {
+      c[j] = m.data[j]! - mean;
+      squares += c[j]! * c[j]!;
+    }
+    return { c, norm: Math.sqrt(squares) };
+  });
+  const r = members.map(() => new Array<number>(members.length).fill(0));
+  for (let a = 0; a < members.length; a++) {
+    for (let b = a; b < members.length; b++) {
+      const x = centred[a]!;
+      const y = centred[b]!;
+      let dot = 0;
+      for (let j = 0; j < x.c.length; j++) dot += x.c[j]! * y.c[j]!;
+      const value = x.norm === 0 || y.norm === 0 ? NaN : a === b ? 1 : Math.max(-1, Math.min(1, dot / (x.norm * y.norm)));
+      r[a]![b] = value;
+      r[b]![a] = value;
     }
   }
   return r;
 }
 
-/** Pairwise disagreement: entry [i][j] is the fraction of examples on which members i and j predict different classes (arg-max). */
+/** Pairwise disagreement: entry [i][j] is the fraction of examples on which members i and j predict different classes. */
 export function pairwiseDisagreement(members: readonly ProbabilityMatrix[]): number[][] {
   checkMembers(members);
-  const n = members[0]!.numExamples;
-  const predictions = members.map((m) => Int32Array.from({ length: n }, (_, e) => argmaxRow(m, e)));
-  const d = members.map(() => new Array<number>(members.length).fill(0));
-  for (let i = 0; i < members.length; i++) {
-    for (let j = i + 1; j < members.length; j++) {
+  const predictions = members.map(predictedClasses);
+  const n = members[0]?.numExamples ?? 0;
+  return predictions.map((p) =>
+    predictions.map((q) => {
+      if (n === 0) return 0;
       let differ = 0;
-      for (let e = 0; e < n; e++) if (predictions[i]![e] !== predictions[j]![e]) differ++;
-      d[i]![j] = differ / n;
-      d[j]![i] = differ / n;
+      for (let i = 0; i < n; i++) if (p[i] !== q[i]) differ++;
+      return differ / n;
+    }),
+  );
+}
+
+/** Mean of the entries above the diagonal (the average over distinct pairs); NaN for fewer than two members. */
+export function meanOffDiagonal(matrix: readonly (readonly number[])[]): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < matrix.length; i++) {
+    for (let j = i + 1; j < matrix.length; j++) {
+      sum += matrix[i]![j]!;
+      count++;
     }
   }
-  return d;
+  return count === 0 ? NaN : sum / count;
 }
+
+export interface Diversity {
+  /** pairwiseCorrelation of the members' softmax outputs. */
+  correlation: number[][];
+  /** pairwiseDisagreement of the members' predicted classes. */
+  disagreement: number[][];
+  meanCorrelation: number;
+  meanDisagreement: number;
+}
+
+export function diversity(members: readonly ProbabilityMatrix[]): Diversity {
+  const correlation = pairwiseCorrelation(members);
+  const disagreement = pairwiseDisagreement(members);
+  return { correlation, disagreement, meanCorrelation: meanOffDiagonal(correlation), meanDisagreement: meanOffDiagonal(disagreement) };
+}
+

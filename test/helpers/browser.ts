@@ -20,17 +20,20 @@ export const CHROMIUM_FLAGS = [
 ];
 
 /** Headless chromium with a fresh profile. Fails loudly, never skips, when the browser is not installed. */
-export async function launchChromium(extraFlags: readonly string[] = []): Promise<BrowserContext> {
+export async function launchChromium(): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install chromium, as .ci/run does)`);
   }
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  return chromium.launchPersistentContext(tempDir('se-chromium-'), {
+  const context = await chromium.launchPersistentContext(tempDir('se-chromium-'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_FLAGS, ...extraFlags],
+    args: CHROMIUM_FLAGS,
     viewport: { width: 1280, height: 900 },
   });
+  // Two shared cores and a software GL: give slow steps room rather than flaky failures.
+  context.setDefaultTimeout(120_000);
+  return context;
 }
 
 /** Console errors and uncaught exceptions of a page, collected from now on. */

@@ -8,6 +8,8 @@ export * from './metrics/index.js';
 export * from './ensemble/index.js';
 export { evaluateRun, runTestSet, snapshotProbabilities, type EvaluateRunOptions, type RunEvaluation } from './ensemble/evaluateRun.js';
 export { predictRun, type RunPrediction } from './ensemble/predictRun.js';
+export * from './report/index.js';
+export * from './serve/index.js';
 
 export { parseIdx, decodeIdx, isGzip, type IdxArray } from './data/idx.js';
 export { loadIdxDataset, loadTestSplit, readIdxFile, EMBEDDED_FASHION_MNIST_DIR, type LoadDatasetOptions } from './data/loadIdxDataset.js';
@@ -25,16 +27,21 @@ export {
 export * from './models/index.js';
 
 export { SgdOptimizer, type SgdConfig } from './training/sgd.js';
-export { trainLoop, iterationsPerEpoch, DivergenceError, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
+export { trainLoop, iterationsPerEpoch, DivergenceError, TrainingInterrupted, type LoopState, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
 export { planSnapshotCosine, type SnapshotPlan } from './training/snapshotPlan.js';
 export {
   trainSnapshotEnsemble,
+  resumeSnapshotEnsemble,
+  loadRunDataset,
   saveSnapshot,
-  prepareRunDir,
   DEFAULT_TRAIN_CONFIG,
+  type RunControl,
   type SnapshotRunOptions,
   type SnapshotRunResult,
 } from './training/snapshotRun.js';
+export { writeCheckpoint, readCheckpoint, restoreCheckpoint, hasCheckpoint, type Checkpoint } from './io/checkpoint.js';
+export { acquireRunLock } from './io/runLock.js';
+export { SteppedDropout, setDropoutStep } from './models/dropout.js';
 export {
   snapshotEnsembleCallback,
   predictSnapshotEnsemble,

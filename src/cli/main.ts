@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
+import { reportCommand } from './commands/report.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import { version } from './version.js';
 
@@ -20,11 +22,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'print stack traces of errors')
     .addCommand(trainCommand())
     .addCommand(evaluateCommand())
-    .addCommand(predictCommand());
+    .addCommand(predictCommand())
+    .addCommand(reportCommand())
+    .addCommand(serveCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);
-    return 0;
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     process.stderr.write(`error: ${errorMessage(e)}\n`);
     if (verbose && e instanceof Error && e.stack !== undefined) process.stderr.write(e.stack + '\n');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileDurable } from './durableWrite.js';
 
 /** A sibling temporary name for `target`, unique per call, hidden from directory listings by a leading dot. */
 export function temporarySibling(target: string): string {
@@ -11,7 +12,7 @@ export function temporarySibling(target: string): string {
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = temporarySibling(file);
   try {
-    writeFileSync(tmp, data);
+    writeFileDurable(tmp, data);
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -21,4 +22,17 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Removes what writes interrupted by a crash left in a directory: hidden `.<name>.tmp-*` files and folders, except
+ * a checkpoint moved aside (`.checkpoint-old.tmp-*`), which may be the only whole checkpoint.
+ */
+export function removeTemporaries(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith('.') && name.includes('.tmp-') && !name.startsWith('.checkpoint-old.tmp-')) {
+      rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
 }

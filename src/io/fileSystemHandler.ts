@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../util/errors.js';
 import { temporarySibling } from './atomicWrite.js';
+import { writeFileDurable } from './durableWrite.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -51,8 +52,8 @@ export class FileSystemHandler implements tf.io.IOHandler {
     const tmp = temporarySibling(this.dir);
     try {
       mkdirSync(tmp);
-      writeFileSync(path.join(tmp, WEIGHTS_BIN), weightBytes);
-      writeFileSync(path.join(tmp, MODEL_JSON), jsonText);
+      writeFileDurable(path.join(tmp, WEIGHTS_BIN), weightBytes);
+      writeFileDurable(path.join(tmp, MODEL_JSON), jsonText);
       renameSync(tmp, this.dir);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });

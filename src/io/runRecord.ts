@@ -60,7 +60,8 @@ export interface SnapshotRecord {
 export interface RunRecord {
   format: typeof RUN_FORMAT;
   version: number;
-  status: 'running' | 'completed' | 'failed';
+  /** 'interrupted': stopped by a signal with a checkpoint; 'failed': diverged or crashed with an error. */
+  status: 'running' | 'completed' | 'failed' | 'interrupted';
   error: string | null;
   createdAt: string;
   finishedAt: string | null;
@@ -68,10 +69,13 @@ export interface RunRecord {
   config: TrainConfig;
   data: DataRecord;
   schedule: ScheduleConfig;
+  /** Iterations after which snapshots are taken. */
+  snapshotAt: number[];
   iterationsPerEpoch: number;
   totalSteps: number;
   snapshots: SnapshotRecord[];
-  history: { epochs: EpochSummary[]; learningRate: number[] };
+  /** Per-epoch summaries; the learning rate and the batch's training loss of every iteration t, at index t - 1. */
+  history: { epochs: EpochSummary[]; learningRate: number[]; loss: number[] };
   seconds: number | null;
   /** Members and last-m ensembles on the test set, written when training ends. */
   evaluation: EnsembleEvaluation | null;

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '../util/rng.js';
 import { batchNormalization } from './batchNorm.js';
+import { SteppedDropout } from './dropout.js';
 
 /** Batch-norm settings matching PyTorch's defaults (momentum 0.1 there is 1 - 0.9 here; eps 1e-5). */
 export const BATCH_NORM = { momentum: 0.9, epsilon: 1e-5 } as const;
@@ -51,7 +52,7 @@ export function convBn(input: tfl.SymbolicTensor, { name, filters, kernelSize = 
 /** Dropout before the classifier, when rate > 0. */
 export function maybeDropout(x: tfl.SymbolicTensor, rate: number, name: string, rng: Rng): tfl.SymbolicTensor {
   if (rate <= 0) return x;
-  return tfl.layers.dropout({ name, rate, seed: rng.nextUint32() }).apply(x) as tfl.SymbolicTensor;
+  return new SteppedDropout({ name, rate, seed: rng.nextUint32() }).apply(x) as tfl.SymbolicTensor;
 }
 
 export function classifier(x: tfl.SymbolicTensor, numClasses: number, rng: Rng, name = 'logits'): tfl.SymbolicTensor {

@@ -77,6 +77,21 @@ export class SgdOptimizer extends tf.Optimizer {
     this.incrementIterations();
   }
 
+  /** The momentum buffer of each variable, in the given order (null before its first update). */
+  momentumBuffers(variables: readonly tf.Variable[]): (tf.Tensor | null)[] {
+    return variables.map((v) => this.buffers.get(v.name) ?? null);
+  }
+
+  /** Restores the iteration count and the momentum buffers of the given variables (copies the tensors). */
+  restore(iterations: number, variables: readonly tf.Variable[], buffers: readonly (tf.Tensor | null)[]): void {
+    this.dispose();
+    variables.forEach((v, i) => {
+      const b = buffers[i];
+      if (b != null) this.buffers.set(v.name, tf.variable(b, false));
+    });
+    this.iterations_ = iterations;
+  }
+
   override dispose(): void {
     for (const b of this.buffers.values()) b.dispose();
     this.buffers.clear();

@@ -4,19 +4,25 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
-import { evaluateEnsemble, type EnsembleEvaluation } from '../ensemble/evaluate.js';
+import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../data/loadIdxDataset.js';
+import { evaluateEnsemble } from '../ensemble/evaluate.js';
 import { predictProbabilities } from '../ensemble/predict.js';
+import { removeTemporaries } from '../io/atomicWrite.js';
+import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { fileSystem } from '../io/fileSystemHandler.js';
+import { acquireRunLock } from '../io/runLock.js';
 import {
   RUN_FORMAT,
   RUN_FORMAT_VERSION,
   SNAPSHOTS_DIR,
+  readRunRecord,
   runJsonPath,
   snapshotPath,
   writeRunRecord,
   type RunRecord,
   type TrainConfig,
 } from '../io/runRecord.js';
+import { loadSnapshotModel } from '../io/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { buildModel } from '../models/registry.js';
@@ -25,8 +31,8 @@ import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Reporter } from './progress.js';
 import { SgdOptimizer } from './sgd.js';
-import { planSnapshotCosine } from './snapshotPlan.js';
-import { iterationsPerEpoch, trainLoop } from './trainLoop.js';
+import { planSnapshotCosine, type SnapshotPlan } from './snapshotPlan.js';
+import { iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState } from './trainLoop.js';
 
 /** The paper's settings, with a budget that fits the embedded Fashion-MNIST in about ten minutes on two cores. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -46,36 +52,51 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 1,
 };
 
-export interface SnapshotRunOptions {
+/** How a training process is run, as opposed to what it trains (TrainConfig). */
+export interface RunControl {
+  /** Evaluate every snapshot on the test set as it is taken (default true). */
+  evaluate?: boolean;
+  /** Write a checkpoint every this many epochs (default 1; 0 = only when stopped). */
+  checkpointEvery?: number;
+  /** Asked after every iteration; when it returns true, training stops with a checkpoint (TrainingInterrupted). */
+  shouldStop?: () => boolean;
+  reporter?: Reporter;
+}
+
+export interface SnapshotRunOptions extends RunControl {
   config: TrainConfig;
   dataset: Dataset;
   /** Run directory to create. */
   outDir: string;
-  /** Replace a run already in outDir (its run.json and snapshots). */
+  /** Replace a run already in outDir (its run.json, snapshots and checkpoint). */
   overwrite?: boolean;
-  /** Evaluate every snapshot on the test set as it is taken (default true). */
-  evaluate?: boolean;
   normalization?: Normalization;
-  reporter?: Reporter;
+  /**
+   * Another schedule and other snapshot points than the paper's (default: planSnapshotCosine from the config). Its
+   * last snapshot point must be the run's last iteration.
+   */
+  plan?: SnapshotPlan;
 }
 
 export interface SnapshotRunResult {
   runDir: string;
   record: RunRecord;
-  evaluation: EnsembleEvaluation | null;
+  evaluation: RunRecord['evaluation'];
+  /** Each snapshot's softmax outputs on the test set, in snapshot order (null when not evaluated). */
+  testProbabilities: ProbabilityMatrix[] | null;
 }
 
-/** Makes sure outDir can take a new run: refuses one that holds a run unless overwrite, and then removes only that run. */
-export function prepareRunDir(outDir: string, overwrite: boolean): void {
-  if (existsSync(outDir)) {
-    const holdsRun = existsSync(runJsonPath(outDir)) || existsSync(path.join(outDir, SNAPSHOTS_DIR));
-    if (holdsRun && !overwrite) throw new UserError(`${outDir} already holds a run; choose another --out or pass --overwrite`);
-    if (holdsRun) {
-      rmSync(path.join(outDir, SNAPSHOTS_DIR), { recursive: true, force: true });
-      rmSync(runJsonPath(outDir), { force: true });
-    }
-  }
-  mkdirSync(path.join(outDir, SNAPSHOTS_DIR), { recursive: true });
+/** Creates outDir if needed and checks it can take a new run: refuses one that holds a run unless overwrite. */
+function checkRunDir(outDir: string, overwrite: boolean): void {
+  const holdsRun = existsSync(runJsonPath(outDir)) || existsSync(path.join(outDir, SNAPSHOTS_DIR));
+  if (holdsRun && !overwrite) throw new UserError(`${outDir} already holds a run; choose another --out or pass --overwrite`);
+}
+
+/** Removes a previous run from outDir (only the files a run writes). Call with the lock held. */
+function clearRunDir(outDir: string): void {
+  rmSync(path.join(outDir, SNAPSHOTS_DIR), { recursive: true, force: true });
+  removeCheckpoint(outDir);
+  rmSync(runJsonPath(outDir), { force: true });
 }
 
 function checkConfig(config: TrainConfig): void {
@@ -89,117 +110,229 @@ function checkConfig(config: TrainConfig): void {
   if (!Number.isInteger(config.seed)) throw new UserError(`seed must be an integer, got ${config.seed}`);
 }
 
+function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
+  const totalSteps = config.epochs * iterationsPerEpoch(trainExamples, config.batchSize);
+  return planSnapshotCosine(totalSteps, config.cycles, config.lr0);
+}
+
+/** The model of a run, built with the weights (and dropout seeds) its seed gives, and the generator that follows. */
+function buildRunModel(config: TrainConfig, dataset: Dataset): { model: tfl.LayersModel; rng: Rng } {
+  const rng = new Rng(config.seed);
+  const inputShape: [number, number, number] = [dataset.train.height, dataset.train.width, dataset.train.channels];
+  const model = buildModel(config.model, { inputShape, numClasses: dataset.numClasses, dropout: config.dropout }, rng.nextUint32());
+  return { model, rng };
+}
+
+function newOptimizer(config: TrainConfig): SgdOptimizer {
+  return new SgdOptimizer({ learningRate: config.lr0, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay });
+}
+
 /**
  * Trains one network with the cyclic cosine schedule and saves a snapshot at the end of every cycle: the
- * Snapshot Ensemble method end to end, recorded in outDir/run.json with the snapshots under outDir/snapshots/.
+ * Snapshot Ensembles method end to end, recorded in outDir/run.json with the snapshots under outDir/snapshots/
+ * and a checkpoint under outDir/checkpoint/ from which resumeSnapshotEnsemble continues.
  */
 export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promise<SnapshotRunResult> {
   const { config, dataset, outDir, reporter } = options;
   checkConfig(config);
   const normalization = options.normalization ?? FASHION_MNIST_NORMALIZATION;
-  const perEpoch = iterationsPerEpoch(dataset.train.count, config.batchSize);
-  const totalSteps = config.epochs * perEpoch;
-  const plan = planSnapshotCosine(totalSteps, config.cycles, config.lr0);
-  plan.notes.forEach((n) => reporter?.warn?.(n));
-  prepareRunDir(outDir, options.overwrite ?? false);
-  reporter?.info?.(
-    `training ${config.model} on ${dataset.name} (${dataset.train.count} images, test ${dataset.test.count}) on ${tf.getBackend()}: ` +
-      `${config.epochs} epochs = ${totalSteps} iterations in ${config.cycles} cycles of ${plan.snapshotAt[0]}, lr0 ${config.lr0}, ` +
-      `batch ${config.batchSize}; run directory ${outDir}`,
-  );
-
-  const inputShape: [number, number, number] = [dataset.train.height, dataset.train.width, dataset.train.channels];
-  const augmentation = config.augment ? DEFAULT_AUGMENTATION : null;
-  const record: RunRecord = {
-    format: RUN_FORMAT,
-    version: RUN_FORMAT_VERSION,
-    status: 'running',
-    error: null,
-    createdAt: new Date().toISOString(),
-    finishedAt: null,
-    backend: tf.getBackend(),
-    config,
-    data: {
-      name: dataset.name,
-      trainExamples: dataset.train.count,
-      testExamples: dataset.test.count,
-      inputShape,
-      numClasses: dataset.numClasses,
-      classNames: [...dataset.classNames],
-      normalization,
-      augmentation,
-    },
-    schedule: plan.schedule,
-    iterationsPerEpoch: perEpoch,
-    totalSteps,
-    snapshots: [],
-    history: { epochs: [], learningRate: [] },
-    seconds: null,
-    evaluation: null,
-  };
-  writeRunRecord(outDir, record);
-
-  const rng = new Rng(config.seed);
-  const model = buildModel(config.model, { inputShape, numClasses: dataset.numClasses, dropout: config.dropout }, rng.nextUint32());
-  const optimizer = new SgdOptimizer({
-    learningRate: config.lr0,
-    momentum: config.momentum,
-    nesterov: config.nesterov,
-    weightDecay: config.weightDecay,
-  });
-  const testProbabilities: ProbabilityMatrix[] = [];
-  const evaluate = options.evaluate ?? true;
-
+  const plan = options.plan ?? planFor(config, dataset.train.count);
+  const totalSteps = config.epochs * iterationsPerEpoch(dataset.train.count, config.batchSize);
+  if (plan.snapshotAt.at(-1) !== totalSteps) {
+    throw new UserError(`the plan's last snapshot is at iteration ${plan.snapshotAt.at(-1)} but the run has ${totalSteps}`);
+  }
+  checkRunDir(outDir, options.overwrite ?? false);
+  mkdirSync(outDir, { recursive: true });
+  const release = acquireRunLock(outDir);
   try {
+    checkRunDir(outDir, options.overwrite ?? false);
+    clearRunDir(outDir);
+    mkdirSync(path.join(outDir, SNAPSHOTS_DIR), { recursive: true });
+    plan.notes.forEach((n) => reporter?.warn?.(n));
+    const record: RunRecord = {
+      format: RUN_FORMAT,
+      version: RUN_FORMAT_VERSION,
+      status: 'running',
+      error: null,
+      createdAt: new Date().toISOString(),
+      finishedAt: null,
+      backend: tf.getBackend(),
+      config,
+      data: {
+        name: dataset.name,
+        trainExamples: dataset.train.count,
+        testExamples: dataset.test.count,
+        inputShape: [dataset.train.height, dataset.train.width, dataset.train.channels],
+        numClasses: dataset.numClasses,
+        classNames: [...dataset.classNames],
+        normalization,
+        augmentation: config.augment ? DEFAULT_AUGMENTATION : null,
+      },
+      schedule: plan.schedule,
+      snapshotAt: plan.snapshotAt,
+      iterationsPerEpoch: iterationsPerEpoch(dataset.train.count, config.batchSize),
+      totalSteps,
+      snapshots: [],
+      history: { epochs: [], learningRate: [], loss: [] },
+      seconds: null,
+      evaluation: null,
+    };
+    writeRunRecord(outDir, record);
+    reporter?.info?.(
+      `training ${config.model} on ${dataset.name} (${dataset.train.count} images, test ${dataset.test.count}) on ${tf.getBackend()}: ` +
+        `${config.epochs} epochs = ${totalSteps} iterations, snapshots after iterations ${plan.snapshotAt.join(', ')}, lr0 ${config.lr0}, ` +
+        `batch ${config.batchSize}; run directory ${outDir}`,
+    );
+    const { model, rng } = buildRunModel(config, dataset);
+    return await runTraining({ runDir: outDir, record, dataset, model, rng, plan, control: options });
+  } finally {
+    release();
+  }
+}
+
+/** The dataset a run was trained on, loaded again from its configuration. */
+export function loadRunDataset(record: RunRecord): Dataset {
+  const { dataDir, trainSize, testSize } = record.config;
+  return loadIdxDataset(dataDir ?? EMBEDDED_FASHION_MNIST_DIR, {
+    numClasses: record.data.numClasses,
+    ...(trainSize === null ? {} : { trainSize }),
+    ...(testSize === null ? {} : { testSize }),
+  });
+}
+
+/**
+ * Continues a run from its checkpoint: the same weights, momentum buffers, data order, generator state and traces,
+ * so the run ends with the same snapshots as one that was never interrupted. Snapshots the interrupted process took
+ * after its last checkpoint are taken again (identically).
+ */
+export async function resumeSnapshotEnsemble(runDir: string, control: RunControl = {}): Promise<SnapshotRunResult> {
+  const record = readRunRecord(runDir);
+  if (record.status === 'completed') throw new UserError(`${runDir}: the run has already completed; nothing to resume`);
+  const release = acquireRunLock(runDir);
+  try {
+    const checkpoint = readCheckpoint(runDir);
+    const dataset = loadRunDataset(record);
+    const plan: SnapshotPlan = { schedule: record.schedule, snapshotAt: record.snapshotAt, notes: [] };
+    const { model, rng } = buildRunModel(record.config, dataset);
+    const resumeAt = checkpoint.loop.iteration;
+    removeTemporaries(runDir);
+    removeTemporaries(path.join(runDir, SNAPSHOTS_DIR));
+    for (const s of record.snapshots.filter((s) => s.iteration > resumeAt)) {
+      rmSync(path.join(runDir, s.path), { recursive: true, force: true });
+    }
+    record.snapshots = record.snapshots.filter((s) => s.iteration <= resumeAt);
+    record.status = 'running';
+    record.error = null;
+    record.finishedAt = null;
+    writeRunRecord(runDir, record);
+    control.reporter?.info?.(`resuming ${runDir} at iteration ${resumeAt + 1} of ${record.totalSteps} (epoch ${checkpoint.loop.epoch})`);
+    return await runTraining({ runDir, record, dataset, model, rng, plan, control, checkpoint });
+  } finally {
+    release();
+  }
+}
+
+interface TrainingJob {
+  runDir: string;
+  record: RunRecord;
+  dataset: Dataset;
+  model: tfl.LayersModel;
+  rng: Rng;
+  plan: SnapshotPlan;
+  control: RunControl;
+  checkpoint?: ReturnType<typeof readCheckpoint>;
+}
+
+/** Copies the loop's traces into the record. */
+function recordHistory(record: RunRecord, loop: { epochs: LoopState['epochs']; learningRates: number[]; losses: number[] }): void {
+  record.history = { epochs: loop.epochs, learningRate: loop.learningRates, loss: loop.losses };
+}
+
+async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
+  const { runDir, record, dataset, model, rng, plan, control } = job;
+  const { reporter } = control;
+  const normalization = record.data.normalization;
+  const optimizer = newOptimizer(record.config);
+  const evaluate = control.evaluate ?? true;
+  const testProbabilities = new Map<number, ProbabilityMatrix>();
+  try {
+    if (job.checkpoint !== undefined) restoreCheckpoint(job.checkpoint, model, optimizer);
     const result = await trainLoop({
       model,
       optimizer,
       train: dataset.train,
       numClasses: dataset.numClasses,
       normalization,
-      augmentation,
-      batchSize: config.batchSize,
-      epochs: config.epochs,
+      augmentation: record.data.augmentation,
+      batchSize: record.config.batchSize,
+      epochs: record.config.epochs,
       schedule: scheduleFromConfig(plan.schedule),
       snapshotAt: plan.snapshotAt,
       rng,
+      checkpointEvery: control.checkpointEvery ?? 1,
+      ...(control.shouldStop === undefined ? {} : { shouldStop: control.shouldStop }),
       ...(reporter === undefined ? {} : { reporter }),
+      ...(job.checkpoint === undefined ? {} : { resume: job.checkpoint.loop }),
       hooks: {
         onSnapshot: async ({ index, iteration, epoch, learningRate }) => {
-          const sha256 = await saveSnapshot(model, path.join(outDir, snapshotPath(index)));
+          const sha256 = await saveSnapshot(model, path.join(runDir, snapshotPath(index)));
           let test = null;
           if (evaluate) {
             const probs = predictProbabilities(model, dataset.test, normalization, dataset.numClasses);
-            testProbabilities.push(probs);
+            testProbabilities.set(index, probs);
             test = classificationMetrics(probs, dataset.test.labels);
           }
           record.snapshots.push({ index, iteration, epoch, learningRate, path: snapshotPath(index), sha256, test });
-          writeRunRecord(outDir, record);
+          writeRunRecord(runDir, record);
           reporter?.info?.(
             `snapshot ${index} saved at iteration ${iteration} (lr ${learningRate.toExponential(2)})` +
               (test === null ? '' : `: test error ${(100 * test.error).toFixed(2)}%`),
           );
         },
-        onEpochEnd: (summary) => {
-          record.history.epochs.push(summary);
+        onCheckpoint: (state) => {
+          writeCheckpoint(runDir, state, model, optimizer);
+          recordHistory(record, state);
+          record.seconds = state.seconds;
+          writeRunRecord(runDir, record);
         },
       },
     });
-    record.history.learningRate = result.learningRates;
+    recordHistory(record, result);
     record.seconds = result.seconds;
-    record.evaluation = evaluate ? evaluateEnsemble(testProbabilities, dataset.test.labels, 'mean') : null;
+    const members: ProbabilityMatrix[] = [];
+    if (evaluate) {
+      for (const s of record.snapshots) members.push(testProbabilities.get(s.index) ?? (await reloadedProbabilities(runDir, record, s, dataset)));
+      record.evaluation = evaluateEnsemble(members, dataset.test.labels, 'mean', record.snapshots.map((s) => s.index));
+    }
     record.status = 'completed';
     record.finishedAt = new Date().toISOString();
-    writeRunRecord(outDir, record);
-    return { runDir: outDir, record, evaluation: record.evaluation };
+    writeRunRecord(runDir, record);
+    removeCheckpoint(runDir);
+    return { runDir, record, evaluation: record.evaluation, testProbabilities: evaluate ? members : null };
   } catch (e) {
-    record.status = 'failed';
+    const interrupted = e instanceof TrainingInterrupted;
+    record.status = interrupted ? 'interrupted' : 'failed';
     record.error = e instanceof Error ? e.message : String(e);
     record.finishedAt = new Date().toISOString();
-    writeRunRecord(outDir, record);
+    writeRunRecord(runDir, record);
     throw e;
   } finally {
     optimizer.dispose();
+    model.dispose();
+  }
+}
+
+/** Test probabilities of a snapshot saved by an earlier process of the same run. */
+async function reloadedProbabilities(
+  runDir: string,
+  record: RunRecord,
+  snapshot: RunRecord['snapshots'][number],
+  dataset: Dataset,
+): Promise<ProbabilityMatrix> {
+  const model = await loadSnapshotModel(runDir, snapshot);
+  try {
+    return predictProbabilities(model, dataset.test, record.data.normalization, dataset.numClasses);
+  } finally {
     model.dispose();
   }
 }

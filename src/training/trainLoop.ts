@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { augmentedBatch, normalizedBatch, oneHotBatch, type Augmentation, type Normalization } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
+import { setDropoutStep } from '../models/dropout.js';
 import type { Schedule } from '../schedules/types.js';
-import { permutation, type Rng } from '../util/rng.js';
+import { permutation, Rng } from '../util/rng.js';
 import type { EpochSummary, Reporter } from './progress.js';
 
 /** An optimizer whose learning rate the loop sets before every iteration. */
@@ -24,10 +25,47 @@ export class DivergenceError extends Error {
   }
 }
 
+/** Raised when shouldStop() asked the loop to stop; a checkpoint of `state` was handed to onCheckpoint first. */
+export class TrainingInterrupted extends Error {
+  override readonly name = 'TrainingInterrupted';
+  constructor(readonly state: LoopState) {
+    super(`training stopped after iteration ${state.iteration}`);
+  }
+}
+
+/**
+ * Everything the loop needs to continue exactly where it stopped: the position (iteration, epoch, batch within the
+ * epoch), the epoch's data order when stopped inside an epoch, the generator's state, the running sums of the
+ * epoch, and the traces so far. The model's weights and the optimizer's buffers are saved beside it by the caller.
+ */
+export interface LoopState {
+  /** Iterations completed, t. */
+  iteration: number;
+  /** The epoch in progress (1-based); when batch === iterations per epoch it has just ended. */
+  epoch: number;
+  /** Batches of `epoch` completed. */
+  batch: number;
+  /** The epoch's example order, while inside an epoch (0 < batch < per epoch); null at an epoch boundary. */
+  order: number[] | null;
+  /** Generator state after the last completed iteration. */
+  rngState: number;
+  snapshotsTaken: number;
+  epochLossSum: number;
+  epochCorrect: number;
+  epochSeen: number;
+  epochSeconds: number;
+  learningRates: number[];
+  losses: number[];
+  epochs: EpochSummary[];
+  seconds: number;
+}
+
 export interface LoopHooks {
   /** Called after iteration t when t is in the loop's snapshot points; index is 1-based. */
   onSnapshot?(info: { index: number; iteration: number; epoch: number; learningRate: number }): Promise<void> | void;
   onEpochEnd?(summary: EpochSummary): Promise<void> | void;
+  /** Called with the loop's state every `checkpointEvery` epochs (not after the last) and when stopped. */
+  onCheckpoint?(state: LoopState): Promise<void> | void;
 }
 
 export interface LoopConfig {
@@ -43,15 +81,24 @@ export interface LoopConfig {
   schedule: Schedule;
   /** Iterations (1-based) after which a snapshot is taken. */
   snapshotAt: readonly number[];
+  /** The generator for data order and augmentation (on resume, the state's generator is restored instead). */
   rng: Rng;
   reporter?: Reporter;
   hooks?: LoopHooks;
+  /** Checkpoint every this many epochs (0 = never, except when stopped). Default 1. */
+  checkpointEvery?: number;
+  /** Asked after every iteration; true stops the loop with a checkpoint and a TrainingInterrupted error. */
+  shouldStop?: () => boolean;
+  /** Continue from a checkpointed state instead of starting at iteration 1. */
+  resume?: LoopState;
 }
 
 export interface LoopResult {
   epochs: EpochSummary[];
   /** Learning rate used at iteration t, at index t - 1. */
   learningRates: number[];
+  /** Mean training loss of the batch of iteration t, at index t - 1. */
+  losses: number[];
   seconds: number;
 }
 
@@ -59,75 +106,123 @@ export function iterationsPerEpoch(examples: number, batchSize: number): number 
   return Math.ceil(examples / batchSize);
 }
 
+function freshState(rng: Rng): LoopState {
+  return {
+    iteration: 0,
+    epoch: 1,
+    batch: 0,
+    order: null,
+    rngState: rng.getState(),
+    snapshotsTaken: 0,
+    epochLossSum: 0,
+    epochCorrect: 0,
+    epochSeen: 0,
+    epochSeconds: 0,
+    learningRates: [],
+    losses: [],
+    epochs: [],
+    seconds: 0,
+  };
+}
+
 /**
  * The one training loop: epochs of shuffled mini-batches, the learning rate set from the schedule before every
- * iteration, softmax cross-entropy on the model's logits, and a snapshot hook at the given iterations.
+ * iteration, softmax cross-entropy on the model's logits, a snapshot hook at the given iterations, and checkpoints
+ * of its own state from which it resumes bit for bit.
  */
 export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
-  const { model, optimizer, train, numClasses, batchSize, epochs, schedule, rng, reporter, hooks } = config;
+  const { model, optimizer, train, numClasses, batchSize, epochs, schedule, reporter, hooks } = config;
+  const rng = config.resume === undefined ? config.rng : Rng.fromState(config.resume.rngState);
   const perEpoch = iterationsPerEpoch(train.count, batchSize);
   const totalSteps = epochs * perEpoch;
+  const checkpointEvery = config.checkpointEvery ?? 1;
   const snapshotAt = new Set(config.snapshotAt);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const imageShape = [train.height, train.width, train.channels] as const;
-  const learningRates: number[] = [];
-  const summaries: EpochSummary[] = [];
-  const start = performance.now();
-  let snapshotIndex = 0;
-  let t = 0;
+  const s: LoopState = config.resume === undefined ? freshState(rng) : structuredClone(config.resume);
+  // A state saved at the end of an epoch continues with the next one.
+  if (s.batch === perEpoch) {
+    s.epoch++;
+    s.batch = 0;
+  }
+  const start = performance.now() - s.seconds * 1000;
+  const startIteration = s.iteration;
+  const state = (): LoopState => ({ ...s, rngState: rng.getState(), seconds: (performance.now() - start) / 1000 });
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const epochStart = performance.now();
-    const order = permutation(train.count, rng);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    for (let b = 0; b < perEpoch; b++) {
-      t++;
-      const indices = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, train.count));
+  for (; s.epoch <= epochs; s.epoch++, s.batch = 0) {
+    const epochStart = performance.now() - s.epochSeconds * 1000;
+    const order = s.batch === 0 ? permutation(train.count, rng) : Int32Array.from(s.order!);
+    s.order = Array.from(order);
+    for (; s.batch < perEpoch; ) {
+      const t = s.iteration + 1;
+      const indices = order.subarray(s.batch * batchSize, Math.min((s.batch + 1) * batchSize, train.count));
       const lr = schedule(t);
-      learningRates.push(lr);
       optimizer.setLearningRate(lr);
+      setDropoutStep(model, t);
       const pixels =
         config.augmentation === null
           ? normalizedBatch(train, indices, config.normalization)
           : augmentedBatch(train, indices, config.normalization, config.augmentation, rng);
       const labels = oneHotBatch(train, indices, numClasses);
       const { loss, hits } = trainStep(model, optimizer, variables, pixels, labels, [indices.length, ...imageShape], numClasses, t, lr);
-      lossSum += loss * indices.length;
-      correct += hits;
-      seen += indices.length;
+      s.iteration = t;
+      s.batch++;
+      s.learningRates.push(lr);
+      s.losses.push(loss);
+      s.epochLossSum += loss * indices.length;
+      s.epochCorrect += hits;
+      s.epochSeen += indices.length;
+      s.epochSeconds = (performance.now() - epochStart) / 1000;
       const elapsed = (performance.now() - start) / 1000;
+      const runElapsed = elapsed - (config.resume?.seconds ?? 0);
       reporter?.step?.({
         iteration: t,
         totalSteps,
-        epoch,
+        epoch: s.epoch,
         epochs,
-        cycle: Math.min(snapshotIndex + 1, config.snapshotAt.length),
+        cycle: Math.min(s.snapshotsTaken + 1, config.snapshotAt.length),
         cycles: config.snapshotAt.length,
         learningRate: lr,
-        loss: lossSum / seen,
-        accuracy: correct / seen,
-        imagesPerSecond: (seen + (epoch - 1) * train.count) / elapsed,
-        secondsLeft: (elapsed / t) * (totalSteps - t),
+        loss: s.epochLossSum / s.epochSeen,
+        accuracy: s.epochCorrect / s.epochSeen,
+        imagesPerSecond: ((t - startIteration) * batchSize) / Math.max(runElapsed, 1e-9),
+        secondsLeft: (runElapsed / (t - startIteration)) * (totalSteps - t),
       });
       if (snapshotAt.has(t)) {
-        snapshotIndex++;
-        await hooks?.onSnapshot?.({ index: snapshotIndex, iteration: t, epoch, learningRate: lr });
+        s.snapshotsTaken++;
+        await hooks?.onSnapshot?.({ index: s.snapshotsTaken, iteration: t, epoch: s.epoch, learningRate: lr });
+      }
+      // Let timers and signal handlers run (a progress bar, a Ctrl-C) between iterations.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (s.batch < perEpoch && config.shouldStop?.() === true) {
+        const stopped = state();
+        await hooks?.onCheckpoint?.(stopped);
+        throw new TrainingInterrupted(stopped);
       }
     }
     const summary: EpochSummary = {
-      epoch,
-      loss: lossSum / seen,
-      accuracy: correct / seen,
+      epoch: s.epoch,
+      loss: s.epochLossSum / s.epochSeen,
+      accuracy: s.epochCorrect / s.epochSeen,
       seconds: (performance.now() - epochStart) / 1000,
-      iteration: t,
+      iteration: s.iteration,
     };
-    summaries.push(summary);
-    reporter?.epoch?.(summary);
+    s.epochs.push(summary);
+    s.order = null;
+    s.epochLossSum = 0;
+    s.epochCorrect = 0;
+    s.epochSeen = 0;
+    s.epochSeconds = 0;
     await hooks?.onEpochEnd?.(summary);
+    reporter?.epoch?.(summary);
+    const last = s.epoch === epochs;
+    const stop = !last && config.shouldStop?.() === true;
+    if (!last && (stop || (checkpointEvery > 0 && s.epoch % checkpointEvery === 0))) {
+      await hooks?.onCheckpoint?.(state());
+    }
+    if (stop) throw new TrainingInterrupted(state());
   }
-  return { epochs: summaries, learningRates, seconds: (performance.now() - start) / 1000 };
+  return { epochs: s.epochs, learningRates: s.learningRates, losses: s.losses, seconds: (performance.now() - start) / 1000 };
 }
 
 /** One SGD step; returns the batch's mean loss and the number of correct predictions. Disposes every tensor it makes. */

@@ -3,11 +3,15 @@ import { Command, Option } from 'commander';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import type { TrainConfig } from '../../io/runRecord.js';
 import { modelNames } from '../../models/registry.js';
-import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
+import { writeRunReport } from '../../report/runReport.js';
+import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble, type SnapshotRunResult } from '../../training/snapshotRun.js';
+import { TrainingInterrupted } from '../../training/trainLoop.js';
+import { UserError } from '../../util/errors.js';
 import { evaluationTable, formatSeconds } from '../format.js';
 import { fraction, integer, nonNegativeNumber, positiveNumber } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { progressReporter, withPreamble } from '../progressReporter.js';
+import { stopOnSignals } from '../signals.js';
 
 interface TrainFlags extends BackendFlags {
   model: string;
@@ -26,17 +30,42 @@ interface TrainFlags extends BackendFlags {
   augment: boolean;
   out?: string;
   overwrite: boolean;
+  resume?: string;
+  checkpointEvery: number;
   json: boolean;
+  report: boolean;
 }
+
+/** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
+const RUN_FLAGS = ['model', 'epochs', 'cycles', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
 
 function defaultOutDir(model: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return path.join('runs', `${model}-${stamp}`);
 }
 
+function configFromFlags(flags: TrainFlags): TrainConfig {
+  return {
+    model: flags.model,
+    dropout: flags.dropout,
+    dataDir: flags.data === undefined ? null : path.resolve(flags.data),
+    trainSize: flags.trainSize ?? null,
+    testSize: flags.testSize ?? null,
+    epochs: flags.epochs,
+    batchSize: flags.batchSize,
+    cycles: flags.cycles,
+    lr0: flags.lr0,
+    momentum: flags.momentum,
+    nesterov: flags.nesterov,
+    weightDecay: flags.weightDecay,
+    augment: flags.augment,
+    seed: flags.seed,
+  };
+}
+
 export function trainCommand(): Command {
   const d = DEFAULT_TRAIN_CONFIG;
-  return addBackendOptions(new Command('train')
+  const command = addBackendOptions(new Command('train')
     .description('train one network with the cyclic cosine schedule and save a snapshot at the end of every cycle')
     .addOption(new Option('--model <name>', 'network to train').choices(modelNames()).default(d.model))
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
@@ -54,43 +83,61 @@ export function trainCommand(): Command {
     .option('--no-augment', 'turn off random crops and flips')
     .option('--out <dir>', 'run directory to create (default: runs/<model>-<time>)')
     .option('--overwrite', 'replace a run already in --out', false)
-    .option('--json', 'print the final evaluation as JSON on stdout', false))
-    .action(async (flags: TrainFlags) => {
-      const backend = await startBackend(flags);
-      const config: TrainConfig = {
-        model: flags.model,
-        dropout: flags.dropout,
-        dataDir: flags.data === undefined ? null : path.resolve(flags.data),
-        trainSize: flags.trainSize ?? null,
-        testSize: flags.testSize ?? null,
-        epochs: flags.epochs,
-        batchSize: flags.batchSize,
-        cycles: flags.cycles,
-        lr0: flags.lr0,
-        momentum: flags.momentum,
-        nesterov: flags.nesterov,
-        weightDecay: flags.weightDecay,
-        augment: flags.augment,
-        seed: flags.seed,
-      };
-      const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
-        ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
-        ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
-      });
-      const outDir = flags.out ?? defaultOutDir(flags.model);
-      // The backend line comes with the first message of a run that has started, so bad input stays one line.
-      const reporter = withPreamble(progressReporter(), backend.line);
-      try {
-        const { record, evaluation } = await trainSnapshotEnsemble({ config, dataset, outDir, overwrite: flags.overwrite, reporter });
-        reporter.stop();
-        if (flags.json) {
-          process.stdout.write(JSON.stringify({ runDir: outDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
-        } else {
-          if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
-          process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${record.snapshots.length} snapshots in ${path.resolve(outDir)}\n`);
-        }
-      } finally {
-        reporter.stop();
+    .option('--resume <run-dir>', 'continue an interrupted run from its last checkpoint')
+    .option('--checkpoint-every <epochs>', 'write a checkpoint every this many epochs (0: only when stopped)', integer(0), 1)
+    .option('--json', 'print the final evaluation as JSON on stdout', false)
+    .option('--no-report', 'do not write RUN_DIR/report.html when training ends'));
+  return command.action(async (flags: TrainFlags) => {
+    if (flags.resume !== undefined) {
+      const fixed = RUN_FLAGS.filter((f) => command.getOptionValueSource(f) === 'cli');
+      if (fixed.length > 0) {
+        const flag = '--' + fixed[0]!.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+        throw new UserError(`--resume continues a run as it was configured; ${flag} cannot be given with it`);
       }
-    });
+    }
+    const backend = await startBackend(flags);
+    // The backend line comes with the first message of a run that has started, so bad input stays one line.
+    const reporter = withPreamble(progressReporter(), backend.line);
+    const signals = stopOnSignals((signal) => reporter.info?.(`received ${signal}: finishing the current step and writing a checkpoint`));
+    const control = { reporter, checkpointEvery: flags.checkpointEvery, shouldStop: signals.requested };
+    let result: SnapshotRunResult;
+    const runDir = flags.resume ?? flags.out ?? defaultOutDir(flags.model);
+    try {
+      if (flags.resume !== undefined) {
+        result = await resumeSnapshotEnsemble(flags.resume, control);
+      } else {
+        const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
+          ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
+          ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+        });
+        result = await trainSnapshotEnsemble({ ...control, config: configFromFlags(flags), dataset, outDir: runDir, overwrite: flags.overwrite });
+      }
+    } catch (e) {
+      reporter.stop();
+      if (e instanceof TrainingInterrupted) {
+        const signal = signals.received() ?? 'SIGINT';
+        process.stderr.write(
+          `stopped after iteration ${e.state.iteration} with a checkpoint; resume with: snapshot-ensembles train --resume ${runDir}\n`,
+        );
+        process.exitCode = signal === 'SIGTERM' ? 143 : 130;
+        return;
+      }
+      throw e;
+    } finally {
+      signals.dispose();
+      reporter.stop();
+    }
+    const { record, evaluation } = result;
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ runDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
+    } else {
+      if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
+      process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${record.snapshots.length} snapshots in ${path.resolve(runDir)}\n`);
+    }
+    if (flags.report) {
+      const report = await writeRunReport(runDir, { testProbabilities: result.testProbabilities });
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+      (flags.json ? process.stderr : process.stdout).write(`report written to ${report.file}\n`);
+    }
+  });
 }

@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './helpers/cli.js';
+import { checkpointWritten, readRecord, snapshotHashes, startCli, waitFor } from './helpers/runs.js';
+
+// 4 epochs of 4 iterations in 2 cycles: cycle 1 ends at iteration 8, in the middle of which (after epoch 1) we kill.
+const RUN = ['--train-size', '128', '--test-size', '40', '--batch-size', '32', '--epochs', '4', '--cycles', '2'];
+
+describe('a killed or interrupted run resumes to the same snapshots as an uninterrupted one', () => {
+  let reference: string[];
+  let referenceRecord: ReturnType<typeof readRecord>;
+
+  beforeAll(() => {
+    const dir = path.join(tempDir(), 'reference');
+    const r = runCli(['train', ...RUN, '--out', dir]);
+    expect(r.code).toBe(0);
+    reference = snapshotHashes(dir);
+    referenceRecord = readRecord(dir);
+    expect(reference).toHaveLength(2);
+  });
+
+  it('SIGKILL in the middle of a cycle, then train --resume: bitwise equal snapshots (wasm)', async () => {
+    const dir = path.join(tempDir(), 'killed');
+    const run = startCli(['train', ...RUN, '--out', dir]);
+    await waitFor(checkpointWritten(dir));
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const killed = readRecord(dir);
+    expect(killed.status).toBe('running'); // it never got to say otherwise
+    expect(killed.snapshots.length).toBeLessThan(2);
+
+    // the dead process left its lock behind: resume detects it as stale and replaces it
+    const resumed = runCli(['train', '--resume', dir]);
+    expect(resumed.stderr).toMatch(/resuming .* at iteration \d+ of 16/);
+    expect(resumed.code).toBe(0);
+    const record = readRecord(dir);
+    expect(record.status).toBe('completed');
+    expect(snapshotHashes(dir)).toEqual(reference);
+    expect(record.history.learningRate).toEqual(referenceRecord.history.learningRate);
+    expect(record.history.loss).toEqual(referenceRecord.history.loss);
+    expect(record.evaluation).toEqual(referenceRecord.evaluation);
+  });
+
+  it('SIGINT finishes the step, writes a checkpoint, says how to resume and exits non-zero', async () => {
+    const dir = path.join(tempDir(), 'interrupted');
+    const run = startCli(['train', ...RUN, '--out', dir, '--checkpoint-every', '0']);
+    await waitFor(() => /epoch 1:/.test(run.stderr()));
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+    expect(code).toBe(130);
+    expect(run.stderr()).toMatch(/received SIGINT: finishing the current step and writing a checkpoint/);
+    expect(run.stderr()).toMatch(new RegExp(`stopped after iteration \\d+ with a checkpoint; resume with: snapshot-ensembles train --resume ${dir}`));
+    expect(readRecord(dir).status).toBe('interrupted');
+    expect(checkpointWritten(dir)()).toBe(true);
+
+    expectOneLine(runCli(['train', '--resume', dir, '--epochs', '9']), /--resume continues a run as it was configured; --epochs cannot be given with it/);
+    const resumed = runCli(['train', '--resume', dir]);
+    expect(resumed.code).toBe(0);
+    expect(snapshotHashes(dir)).toEqual(reference);
+    expectOneLine(runCli(['train', '--resume', dir]), /the run has already completed; nothing to resume/);
+  });
+});
+
+function expectOneLine(r: { code: number; stderr: string }, pattern: RegExp): void {
+  expect(r.code).not.toBe(0);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+}

@@ -6,7 +6,7 @@ import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type Max
  * each window's maximum at FLT_MIN, the smallest positive float, so a window whose values are all negative or zero
  * sends its gradient to the wrong place. Here, with x padded by -Infinity as the pooling pads it:
  *
- *   v_rc = x[:, r::s, c::s, :] for each window offset (r, c);  y = max_rc v_rc;
+ *   v_rc = x[:, r::s, c::s, :] for each window offset (r, c);  y = max_rc v_rc (wasm's forward MaxPool is right);
  *   sel  = the first offset, in row-major order, with v_rc = y (the position the cpu backend picks on ties);
  *   dx   = dy put at the position of each window's maximum (summed where windows overlap), then unpadded.
  *
@@ -49,7 +49,7 @@ function overlappingWindows(dy: Tensor4D, xp: Tensor4D, info: backend_util.Conv2
       views.push(tf.stridedSlice(xp, [0, r, c, 0], [b, r + (ho - 1) * sh + 1, c + (wo - 1) * sw + 1, ch], [1, sh, sw, 1]) as tf.Tensor4D);
     }
   }
-  const y = views.reduce((m, v) => tf.maximum(m, v));
+  const y = tf.maxPool(xp, [kh, kw], [sh, sw], 'valid');
   let selected: tf.Tensor = tf.zeros([b, ho, wo, ch], 'int32');
   for (let k = views.length - 1; k >= 0; k--) selected = tf.where(tf.equal(views[k]!, y), tf.fill([b, ho, wo, ch], k, 'int32'), selected);
   // Flat index in the padded input of window (n, i, j, ch)'s offset k = (r, c).
@@ -65,40 +65,41 @@ function overlappingWindows(dy: Tensor4D, xp: Tensor4D, info: backend_util.Conv2
 }
 
 /**
- * The usual case, windows that tile the padded input (stride = window): the views are plain slices of the input
- * seen as [b ho, kh, wo, kw ch], and the gradient is put back together by concatenation, without a scatter.
+ * The usual case, windows that tile the padded input (stride = window). Seen as [b ho, kh, wo, kw c], the input is
+ * brought to [kw, kh, b ho wo, c] by two Transpose kernels, so that each window position's view is one contiguous
+ * block (wasm's Slice copies strided views in JavaScript, 32 floats at a time); the gradient goes back the same way.
  */
 function tilingWindows(dy: Tensor4D, xp: Tensor4D, info: backend_util.Conv2DInfo): Tensor4D {
   const { batchSize: b, inChannels: ch, outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
-  const grid = tf.reshape(xp, [b * ho, kh, wo, kw * ch]);
-  const views: tf.Tensor[] = [];
-  for (let r = 0; r < kh; r++) {
-    for (let c = 0; c < kw; c++) views.push(tf.reshape(tf.slice(grid, [0, r, 0, c * ch], [b * ho, 1, wo, ch]), [b, ho, wo, ch]));
-  }
-  const y = views.reduce((m, v) => tf.maximum(m, v));
-  // The first window position holding the maximum takes what is left of dy; later ones get zeros.
+  const m = b * ho * wo;
+  const k = kh * kw;
+  // [b ho, kh, wo, kw c] -> [kh, b ho, wo, kw c] = [kh m, kw, c] -> [kw, kh m, c] = [kw kh, m c].
+  const rowsFirst = tf.transpose(tf.reshape(xp, [b * ho, kh, wo, kw * ch]), [1, 0, 2, 3]);
+  const blocks = tf.reshape(tf.transpose(tf.reshape(rowsFirst, [kh * m, kw, ch]), [1, 0, 2]), [k, m * ch]);
+  // views[c kh + r] is window position (r, c).
+  const views = tf.split(blocks, k, 0).map((v) => tf.reshape(v, [b, ho, wo, ch]));
+  // wasm's forward MaxPool (XNNPACK) is exact, negative windows included; one pass instead of k - 1 Maximum kernels.
+  const y = tf.maxPool(xp, [kh, kw], [kh, kw], 'valid');
+  // The first window position (row-major: r, then c) holding the maximum takes what is left of dy.
   const zeros = tf.zerosLike(dy);
-  const parts: tf.Tensor[] = [];
+  const parts: tf.Tensor[] = new Array<tf.Tensor>(k);
   let rest: tf.Tensor = dy;
-  views.forEach((v, k) => {
-    if (k === views.length - 1) {
-      parts.push(rest);
-      return;
-    }
-    const isMax = tf.equal(v, y);
-    parts.push(tf.where(isMax, rest, zeros));
-    rest = tf.where(isMax, zeros, rest);
-  });
-  const rows: tf.Tensor[] = [];
   for (let r = 0; r < kh; r++) {
-    const columns: tf.Tensor[] = [];
     for (let c = 0; c < kw; c++) {
-      columns.push(tf.reshape(parts[r * kw + c]!, [b * ho, 1, wo, ch]));
+      const at = c * kh + r;
+      if (r === kh - 1 && c === kw - 1) {
+        parts[at] = rest;
+        continue;
+      }
+      const isMax = tf.equal(views[at]!, y);
+      parts[at] = tf.where(isMax, rest, zeros);
+      rest = tf.where(isMax, zeros, rest);
     }
-    rows.push(kw === 1 ? columns[0]! : tf.concat(columns, 3));
   }
-  const whole = kh === 1 ? rows[0]! : tf.concat(rows, 1);
-  return tf.reshape(whole, [b, ho * kh, wo * kw, ch]) as Tensor4D;
+  const stacked = k === 1 ? tf.reshape(parts[0]!, [1, m * ch]) : tf.concat(parts.map((p) => tf.reshape(p, [1, m * ch])), 0);
+  const back = tf.transpose(tf.reshape(stacked, [kw, kh * m, ch]), [1, 0, 2]);
+  const grid = tf.transpose(tf.reshape(back, [kh, b * ho, wo, kw * ch]), [1, 0, 2, 3]);
+  return tf.reshape(grid, [b, ho * kh, wo * kw, ch]) as Tensor4D;
 }
 
 const maxPoolGradKernel: KernelFunc = ({ inputs, attrs }) => {

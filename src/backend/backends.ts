@@ -54,6 +54,9 @@ async function setEngine(name: EngineName, threads: number): Promise<WasmThreadi
       break;
     }
     case 'webgpu': {
+      // Asked for by name, a software adapter will do; with none, say so before Dawn is loaded here (it prints).
+      const probe = await DEFAULT_PROBES.webgpu();
+      if (probe.adapter !== true) throw new UserError(`the webgpu backend is not available: ${probe.detail}`);
       try {
         await installNodeWebGpu();
       } catch (e) {

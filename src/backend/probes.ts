@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 export interface ProbeResult {
   ok: boolean;
   detail: string;
+  /** webgpu only: whether Dawn found an adapter at all, software ones included (ok needs a hardware one). */
+  adapter?: boolean;
 }
 
 /** The questions `auto` asks, injectable so tests can answer them. */
@@ -66,12 +68,12 @@ const gpu = create([]);
 const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
 let result;
 if (adapter === null) {
-  result = { ok: false, detail: 'Dawn found no WebGPU adapter' };
+  result = { ok: false, adapter: false, detail: 'Dawn found no WebGPU adapter' };
 } else {
   const info = adapter.info ?? {};
   const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unknown adapter';
   const software = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|software/i.test(name);
-  result = software ? { ok: false, detail: 'only a software adapter: ' + name } : { ok: true, detail: name };
+  result = software ? { ok: false, adapter: true, detail: 'only a software adapter: ' + name } : { ok: true, adapter: true, detail: name };
 }
 process.stdout.write(JSON.stringify(result) + '\\n');
 process.exit(0);
@@ -89,7 +91,7 @@ export function webgpuInstalled(): boolean {
 }
 
 export async function probeWebGpu(): Promise<ProbeResult> {
-  if (!webgpuInstalled()) return { ok: false, detail: 'the optional packages webgpu and @tensorflow/tfjs-backend-webgpu are not installed' };
+  if (!webgpuInstalled()) return { ok: false, adapter: false, detail: 'the optional packages webgpu and @tensorflow/tfjs-backend-webgpu are not installed' };
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', adapterProbe(pathToFileURL(require.resolve('webgpu')).href)], {
     encoding: 'utf8',
     timeout: 30_000,
@@ -104,7 +106,7 @@ export async function probeWebGpu(): Promise<ProbeResult> {
     // fall through
   }
   const why = child.error?.message ?? child.stderr?.trim().split('\n').find((l) => l.trim() !== '') ?? `exit code ${child.status}`;
-  return { ok: false, detail: `the WebGPU adapter probe failed: ${why}` };
+  return { ok: false, adapter: false, detail: `the WebGPU adapter probe failed: ${why}` };
 }
 
 export const DEFAULT_PROBES: BackendProbes = { tensorflow: probeTensorflow, webgpu: probeWebGpu };

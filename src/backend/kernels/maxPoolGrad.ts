@@ -10,8 +10,8 @@ import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type Max
  *   sel  = the first offset, in row-major order, with v_rc = y (the position the cpu backend picks on ties);
  *   dx   = dy put at the position of each window's maximum (summed where windows overlap), then unpadded.
  *
- * Everything works on output-sized tensors but the last step: a concatenation when the windows tile the input
- * (stride = window, as in our models), a ScatterNd when they overlap or leave gaps.
+ * When the windows tile the input (stride = window, as in our models), ArgMax over each window does it in one
+ * pass; when they overlap or leave gaps, strided views and a ScatterNd.
  */
 export function maxPoolGradComposite(dy: Tensor4D, x: Tensor4D, info: backend_util.Conv2DInfo): Tensor4D {
   const { batchSize: b, inHeight, inWidth, inChannels: ch, outHeight: ho, outWidth: wo } = info;
@@ -65,41 +65,27 @@ function overlappingWindows(dy: Tensor4D, xp: Tensor4D, info: backend_util.Conv2
 }
 
 /**
- * The usual case, windows that tile the padded input (stride = window). Seen as [b ho, kh, wo, kw c], the input is
- * brought to [kw, kh, b ho wo, c] by two Transpose kernels, so that each window position's view is one contiguous
- * block (wasm's Slice copies strided views in JavaScript, 32 floats at a time); the gradient goes back the same way.
+ * The usual case, windows that tile the padded input (stride = window), with native kernels only (wasm's Slice,
+ * Split and broadcasting comparisons run in JavaScript): two Transposes bring every window's values to one row of
+ * [b ho wo c, kh kw] in row-major window order; ArgMax (first maximum; exact for negatives) and OneHot mark the
+ * maximum, times dy; two Transposes take it back.
  */
 function tilingWindows(dy: Tensor4D, xp: Tensor4D, info: backend_util.Conv2DInfo): Tensor4D {
   const { batchSize: b, inChannels: ch, outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
-  const m = b * ho * wo;
+  const p = b * ho * wo;
   const k = kh * kw;
-  // [b ho, kh, wo, kw c] -> [kh, b ho, wo, kw c] = [kh m, kw, c] -> [kw, kh m, c] = [kw kh, m c].
-  const rowsFirst = tf.transpose(tf.reshape(xp, [b * ho, kh, wo, kw * ch]), [1, 0, 2, 3]);
-  const blocks = tf.reshape(tf.transpose(tf.reshape(rowsFirst, [kh * m, kw, ch]), [1, 0, 2]), [k, m * ch]);
-  // views[c kh + r] is window position (r, c).
-  const views = tf.split(blocks, k, 0).map((v) => tf.reshape(v, [b, ho, wo, ch]));
-  // wasm's forward MaxPool (XNNPACK) is exact, negative windows included; one pass instead of k - 1 Maximum kernels.
-  const y = tf.maxPool(xp, [kh, kw], [kh, kw], 'valid');
-  // The first window position (row-major: r, then c) holding the maximum takes what is left of dy.
-  const zeros = tf.zerosLike(dy);
-  const parts: tf.Tensor[] = new Array<tf.Tensor>(k);
-  let rest: tf.Tensor = dy;
-  for (let r = 0; r < kh; r++) {
-    for (let c = 0; c < kw; c++) {
-      const at = c * kh + r;
-      if (r === kh - 1 && c === kw - 1) {
-        parts[at] = rest;
-        continue;
-      }
-      const isMax = tf.equal(views[at]!, y);
-      parts[at] = tf.where(isMax, rest, zeros);
-      rest = tf.where(isMax, zeros, rest);
-    }
-  }
-  const stacked = k === 1 ? tf.reshape(parts[0]!, [1, m * ch]) : tf.concat(parts.map((p) => tf.reshape(p, [1, m * ch])), 0);
-  const back = tf.transpose(tf.reshape(stacked, [kw, kh * m, ch]), [1, 0, 2]);
-  const grid = tf.transpose(tf.reshape(back, [kh, b * ho, wo, kw * ch]), [1, 0, 2, 3]);
-  return tf.reshape(grid, [b, ho * kh, wo * kw, ch]) as Tensor4D;
+  if (k === 1) return dy;
+  // [b ho, kh, wo, kw c] -> [b ho, wo, kw c, kh] = [p, kw, c, kh] -> [p, c, kh, kw] = [p c, kh kw].
+  const firstMove = tf.transpose(tf.reshape(xp, [b * ho, kh, wo, kw * ch]), [0, 2, 3, 1]);
+  const windowsLast = tf.transpose(tf.reshape(firstMove, [p, kw, ch, kh]), [0, 2, 3, 1]);
+  const rows = tf.reshape(windowsLast, [p * ch, k]);
+  // wasm's OneHot writes int32 ones whatever dtype it is asked for: ask for int32 and cast.
+  const isMax = tf.cast(tf.oneHot(tf.argMax(rows, 1), k, 1, 0, 'int32'), 'float32');
+  const grads = tf.mul(isMax, tf.reshape(dy, [p * ch, 1]));
+  // And back: [p, c, kh, kw] -> [p, kw, c, kh] = [b ho, wo, kw c, kh] -> [b ho, kh, wo, kw c].
+  const firstBack = tf.transpose(tf.reshape(grads, [p, ch, kh, kw]), [0, 3, 1, 2]);
+  const back = tf.transpose(tf.reshape(firstBack, [b * ho, wo, kw * ch, kh]), [0, 3, 1, 2]);
+  return tf.reshape(back, [b, ho * kh, wo * kw, ch]) as Tensor4D;
 }
 
 const maxPoolGradKernel: KernelFunc = ({ inputs, attrs }) => {

@@ -8,6 +8,8 @@ export * from './metrics/index.js';
 export * from './ensemble/index.js';
 export { evaluateRun, runTestSet, snapshotProbabilities, type EvaluateRunOptions, type RunEvaluation } from './ensemble/evaluateRun.js';
 export { predictRun, type RunPrediction } from './ensemble/predictRun.js';
+export * from './report/index.js';
+export * from './serve/index.js';
 
 export { parseIdx, decodeIdx, isGzip, type IdxArray } from './data/idx.js';
 export { loadIdxDataset, loadTestSplit, readIdxFile, EMBEDDED_FASHION_MNIST_DIR, type LoadDatasetOptions } from './data/loadIdxDataset.js';
@@ -65,8 +67,22 @@ export { readRunRecord, writeRunRecord, type RunRecord, type SnapshotRecord, typ
 export { loadSnapshotModel, verifySnapshot, lastSnapshots } from './io/snapshots.js';
 export { readImageFiles, decodePng } from './io/imageFiles.js';
 
-export { useBackend, BACKEND_NAMES, type BackendName } from './backend/backends.js';
-export { registerWasmKernels, wasmTrainingKernels } from './backend/registerWasmKernels.js';
+export {
+  useBackend,
+  autoChoice,
+  describeChoice,
+  BACKEND_NAMES,
+  AUTO_ORDER,
+  type BackendName,
+  type EngineName,
+  type BackendChoice,
+  type BackendOptions,
+} from './backend/backends.js';
+export { probeTensorflow, probeWebGpu, DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './backend/probes.js';
+export { availableCores, type WasmThreading } from './backend/wasmNode.js';
+export { registerWasmKernels, wasmTrainingKernels, WASM_TRAINING_KERNELS } from './backend/registerWasmKernels.js';
+export { FastBatchNormalization, batchNormalization, batchNormTraining, channelSums } from './models/batchNorm.js';
+export { foldedInference, type InferenceForward } from './models/foldedInference.js';
 
 export * from './compare/index.js';
 

@@ -3,28 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { buildModel } from '../src/models/registry.js';
 import { Rng } from '../src/util/rng.js';
-
-/** Runs a kernel on a backend with inputs copied there; returns the output values. */
-async function onBackend(backend: 'wasm' | 'cpu', kernel: string, inputs: Record<string, tf.Tensor>, attrs: object): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  const copies: Record<string, tf.Tensor> = {};
-  for (const [k, v] of Object.entries(inputs)) copies[k] = tf.tensor(v.dataSync(), v.shape);
-  const out = tf.engine().runKernel(kernel, copies, attrs as tf.NamedAttrMap) as tf.Tensor;
-  const values = (await out.data()) as Float32Array;
-  tf.dispose([out, ...Object.values(copies)]);
-  return values;
-}
-
-function maxRelativeError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]!));
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-  }
-  return diff / Math.max(scale, 1e-12);
-}
+import { maxRelativeError, onBackend } from './helpers/kernels.js';
 
 interface Case {
   x: [number, number, number, number];

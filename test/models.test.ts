@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
+import { normalizedBatch } from '../src/data/batch.js';
 import type { ImageSet } from '../src/data/dataset.js';
+import { predictProbabilities } from '../src/ensemble/predict.js';
 import { buildModel, checkModelName } from '../src/models/registry.js';
 import { constant } from '../src/schedules/constant.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
@@ -147,6 +149,11 @@ describe('model zoo', () => {
       const now = v.read().dataSync();
       expect(now.some((x, j) => x !== start[i]![j]), v.name).toBe(true);
     });
+    // inference (with batch norm folded into the convolutions it follows) equals the layers model's own predict
+    const norm = { mean: 0.5, std: 0.25 };
+    const folded = predictProbabilities(model, set, norm, 10).data;
+    const plain = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(normalizedBatch(set, Int32Array.from({ length: count }, (_, i) => i), norm), [count, h, w, c])) as tf.Tensor).dataSync());
+    folded.forEach((v, j) => expect(v).toBeCloseTo(plain[j]!, 5));
     optimizer.dispose();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);

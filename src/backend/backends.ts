@@ -1,34 +1,121 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../util/errors.js';
+import { DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './probes.js';
 import { registerWasmKernels } from './registerWasmKernels.js';
+import { availableCores, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
+import { installNodeWebGpu } from './webgpuNode.js';
 
-export type BackendName = 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu'];
+/** A TF.js engine we can run on. */
+export type EngineName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+/** What a user may ask for: an engine, or 'auto'. */
+export type BackendName = 'auto' | EngineName;
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
+/** The order in which 'auto' tries engines. */
+export const AUTO_ORDER: readonly EngineName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-let wasmPathsSet = false;
-
-/** Points the wasm backend at the .wasm binaries inside the installed @tensorflow/tfjs-backend-wasm package. */
-function setNodeWasmPaths(): void {
-  if (wasmPathsSet) return;
-  const require = createRequire(import.meta.url);
-  const main = require.resolve('@tensorflow/tfjs-backend-wasm');
-  setWasmPaths(path.dirname(main) + path.sep);
-  wasmPathsSet = true;
+export interface BackendOptions {
+  /** wasm threads; default one per logical core. 1 runs the single-threaded SIMD build. */
+  threads?: number;
+  /** Answers for 'auto' (tests inject their own). */
+  probes?: BackendProbes;
 }
 
-/** Selects and initialises a TF.js backend in Node, with the kernels our training needs. */
-export async function useBackend(name: BackendName): Promise<BackendName> {
-  if (!BACKEND_NAMES.includes(name)) throw new UserError(`unknown backend '${name}' (expected one of ${BACKEND_NAMES.join(', ')})`);
-  if (name === 'wasm') {
-    setNodeWasmPaths();
-    registerWasmKernels();
+/** Which engine runs, what was asked for, and why this one. */
+export interface BackendChoice {
+  requested: BackendName;
+  backend: EngineName;
+  /** One line: why this engine (and, for 'auto', why not the ones before it). */
+  reason: string;
+  /** wasm only: how many threads, and why fewer than asked. */
+  wasm?: WasmThreading;
+}
+
+/**
+ * The engine 'auto' picks from the probes' answers: tensorflow when tfjs-node imports, else webgpu when a hardware
+ * GPU adapter is found, else wasm. Pure; `reason` says why each earlier engine was passed over.
+ */
+export function autoChoice(answers: { tensorflow: ProbeResult; webgpu: ProbeResult }): { backend: EngineName; reason: string } {
+  if (answers.tensorflow.ok) return { backend: 'tensorflow', reason: `auto: ${answers.tensorflow.detail}` };
+  if (answers.webgpu.ok) return { backend: 'webgpu', reason: `auto: GPU adapter ${answers.webgpu.detail}; not tensorflow: ${answers.tensorflow.detail}` };
+  return { backend: 'wasm', reason: `auto: not tensorflow (${answers.tensorflow.detail}); not webgpu (${answers.webgpu.detail})` };
+}
+
+async function setEngine(name: EngineName, threads: number): Promise<WasmThreading | undefined> {
+  switch (name) {
+    case 'wasm':
+      setNodeWasmPaths();
+      registerWasmKernels();
+      return startNodeWasm(threads);
+    case 'tensorflow': {
+      const probe = await DEFAULT_PROBES.tensorflow();
+      if (!probe.ok) throw new UserError(`the tensorflow backend is not available: ${probe.detail}`);
+      break;
+    }
+    case 'webgpu': {
+      // Asked for by name, a software adapter will do; with none, say so before Dawn is loaded here (it prints).
+      const probe = await DEFAULT_PROBES.webgpu();
+      if (probe.adapter !== true) throw new UserError(`the webgpu backend is not available: ${probe.detail}`);
+      try {
+        await installNodeWebGpu();
+      } catch (e) {
+        throw new UserError(`the webgpu backend is not available: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      }
+      break;
+    }
+    case 'cpu':
+      break;
   }
   const ok = await tf.setBackend(name);
   if (!ok) throw new UserError(`the ${name} backend could not be initialised`);
   await tf.ready();
-  return name;
+  return undefined;
+}
+
+/**
+ * Selects and initialises a TF.js backend in Node, with the kernels our training needs: one of
+ * tensorflow (tfjs-node), webgpu (Dawn via the npm `webgpu` package), wasm (multi-threaded where the runtime
+ * allows) or cpu, or 'auto', which picks the first of those that is available and says why.
+ */
+export async function useBackend(name: BackendName, options: BackendOptions = {}): Promise<BackendChoice> {
+  if (!BACKEND_NAMES.includes(name)) throw new UserError(`unknown backend '${name}' (expected one of ${BACKEND_NAMES.join(', ')})`);
+  const threads = options.threads ?? availableCores();
+  if (!Number.isInteger(threads) || threads < 1) throw new UserError(`threads must be a positive integer, got ${threads}`);
+  let backend: EngineName;
+  let reason: string;
+  if (name === 'auto') {
+    const probes = options.probes ?? DEFAULT_PROBES;
+    const tensorflow = await probes.tensorflow();
+    const webgpu = tensorflow.ok ? { ok: false, detail: 'not probed' } : await probes.webgpu();
+    ({ backend, reason } = autoChoice({ tensorflow, webgpu }));
+    if (backend !== 'wasm') {
+      try {
+        await setEngine(backend, threads);
+        return { requested: name, backend, reason };
+      } catch (e) {
+        reason += `; ${backend} failed to start (${e instanceof Error ? e.message : String(e)}), so wasm`;
+        backend = 'wasm';
+      }
+    }
+    try {
+      const wasm = (await setEngine('wasm', threads))!;
+      return { requested: name, backend: 'wasm', reason, wasm };
+    } catch (e) {
+      await setEngine('cpu', threads);
+      return { requested: name, backend: 'cpu', reason: `${reason}; wasm failed to start (${e instanceof Error ? e.message : String(e)}), so cpu` };
+    }
+  }
+  reason = 'asked for';
+  const wasm = await setEngine(name, threads);
+  return wasm === undefined ? { requested: name, backend: name, reason } : { requested: name, backend: name, reason, wasm };
+}
+
+/** One line saying which backend runs and why, for a reporter or a log. */
+export function describeChoice(choice: BackendChoice): string {
+  let line = `backend ${choice.backend}`;
+  if (choice.wasm !== undefined) line += ` (${choice.wasm.threads} thread${choice.wasm.threads === 1 ? '' : 's'})`;
+  if (choice.requested === 'auto') line += ` [${choice.reason}]`;
+  if (choice.wasm?.fallbackReason) line += `; fewer wasm threads than asked (${choice.wasm.requested}): ${choice.wasm.fallbackReason}`;
+  return line;
 }

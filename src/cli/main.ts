@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { compareCommand } from './commands/compare.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { predictCommand } from './commands/predict.js';
+import { reportCommand } from './commands/report.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import { version } from './version.js';
 
@@ -22,7 +24,9 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(trainCommand())
     .addCommand(evaluateCommand())
     .addCommand(predictCommand())
-    .addCommand(compareCommand());
+    .addCommand(compareCommand())
+    .addCommand(reportCommand())
+    .addCommand(serveCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);

@@ -56,3 +56,24 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): R
     },
   };
 }
+
+/** The same reporter, with `line` said just before its first info or warning message. */
+export function withPreamble<R extends Reporter>(reporter: R, line: string): R {
+  let said = false;
+  const info = reporter.info?.bind(reporter);
+  const warn = reporter.warn?.bind(reporter);
+  const preamble = () => {
+    if (!said) info?.(line);
+    said = true;
+  };
+  return Object.assign(reporter, {
+    info(message: string) {
+      preamble();
+      info?.(message);
+    },
+    warn(message: string) {
+      preamble();
+      warn?.(message);
+    },
+  });
+}

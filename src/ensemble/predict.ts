@@ -3,6 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { normalizedBatch, type Normalization } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../metrics/probabilities.js';
+import { foldedInference } from '../models/foldedInference.js';
 
 export const PREDICT_BATCH_SIZE = 500;
 
@@ -16,13 +17,21 @@ export function predictProbabilities(
 ): ProbabilityMatrix {
   const out = new Float32Array(set.count * numClasses);
   const indices = new Int32Array(set.count).map((_, i) => i);
-  for (let start = 0; start < set.count; start += batchSize) {
-    const batch = indices.subarray(start, Math.min(start + batchSize, set.count));
-    const probs = tf.tidy(() => {
-      const xs = tf.tensor4d(normalizedBatch(set, batch, normalization), [batch.length, set.height, set.width, set.channels]);
-      return tf.softmax(model.predict(xs) as tf.Tensor).dataSync() as Float32Array;
-    });
-    out.set(probs, start * numClasses);
+  const forward = foldedInference(model);
+  try {
+    for (let start = 0; start < set.count; start += batchSize) {
+      const batch = indices.subarray(start, Math.min(start + batchSize, set.count));
+      // One forward pass per batch (predict would split it into batches of 32), convolutions and batch norms
+      // folded; read back outside tidy, which would otherwise walk the returned array looking for tensors.
+      const probs = tf.tidy(() => {
+        const xs = tf.tensor4d(normalizedBatch(set, batch, normalization), [batch.length, set.height, set.width, set.channels]);
+        return tf.softmax(forward(xs));
+      });
+      out.set(probs.dataSync(), start * numClasses);
+      probs.dispose();
+    }
+  } finally {
+    forward.dispose();
   }
   return probabilityMatrix(out, numClasses);
 }

@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '../util/rng.js';
+import { batchNormalization } from './batchNorm.js';
 import { SteppedDropout } from './dropout.js';
 
 /** Batch-norm settings matching PyTorch's defaults (momentum 0.1 there is 1 - 0.9 here; eps 1e-5). */
@@ -43,7 +44,7 @@ export function convBn(input: tfl.SymbolicTensor, { name, filters, kernelSize = 
       kernelInitializer: heNormal(rng),
     })
     .apply(input) as tfl.SymbolicTensor;
-  x = tfl.layers.batchNormalization({ name: `${name}_bn`, ...BATCH_NORM }).apply(x) as tfl.SymbolicTensor;
+  x = batchNormalization({ name: `${name}_bn`, ...BATCH_NORM }).apply(x) as tfl.SymbolicTensor;
   if (relu) x = tfl.layers.reLU({ name: `${name}_relu` }).apply(x) as tfl.SymbolicTensor;
   return x;
 }
@@ -62,7 +63,7 @@ export function classifier(x: tfl.SymbolicTensor, numClasses: number, rng: Rng, 
 
 /** batch norm -> ReLU, the pre-activation unit of Wide ResNets and DenseNets. */
 export function bnRelu(input: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
-  const x = tfl.layers.batchNormalization({ name: `${name}_bn`, ...BATCH_NORM }).apply(input) as tfl.SymbolicTensor;
+  const x = batchNormalization({ name: `${name}_bn`, ...BATCH_NORM }).apply(input) as tfl.SymbolicTensor;
   return tfl.layers.reLU({ name: `${name}_relu` }).apply(x) as tfl.SymbolicTensor;
 }
 

@@ -83,6 +83,8 @@ export interface SnapshotRunResult {
   runDir: string;
   record: RunRecord;
   evaluation: RunRecord['evaluation'];
+  /** Each snapshot's softmax outputs on the test set, in snapshot order (null when not evaluated). */
+  testProbabilities: ProbabilityMatrix[] | null;
 }
 
 /** Creates outDir if needed and checks it can take a new run: refuses one that holds a run unless overwrite. */
@@ -307,8 +309,8 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
     });
     recordHistory(record, result);
     record.seconds = result.seconds;
+    const members: ProbabilityMatrix[] = [];
     if (evaluate) {
-      const members: ProbabilityMatrix[] = [];
       for (const s of record.snapshots) members.push(testProbabilities.get(s.index) ?? (await reloadedProbabilities(runDir, record, s, dataset)));
       record.evaluation = evaluateEnsemble(members, dataset.test.labels, 'mean', record.snapshots.map((s) => s.index));
     }
@@ -316,7 +318,7 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
     record.finishedAt = new Date().toISOString();
     writeRunRecord(runDir, record);
     removeCheckpoint(runDir);
-    return { runDir, record, evaluation: record.evaluation };
+    return { runDir, record, evaluation: record.evaluation, testProbabilities: evaluate ? members : null };
   } catch (e) {
     const interrupted = e instanceof TrainingInterrupted;
     record.status = interrupted ? 'interrupted' : 'failed';

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { Command, Option } from 'commander';
-import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
+import { Command } from 'commander';
 import { parseRows } from '../../compare/rowSpec.js';
 import { DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
@@ -8,9 +7,10 @@ import type { CompareConfig } from '../../compare/result.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import { formatSeconds } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
-import { progressReporter } from '../progressReporter.js';
+import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
+import { progressReporter, withPreamble } from '../progressReporter.js';
 
-interface CompareFlags {
+interface CompareFlags extends BackendFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -33,7 +33,6 @@ interface CompareFlags {
   augment: boolean;
   out?: string;
   overwrite: boolean;
-  backend: BackendName;
   markdown: boolean;
   json: boolean;
 }
@@ -45,7 +44,7 @@ function defaultOutDir(model: string): string {
 
 export function compareCommand(): Command {
   const d = DEFAULT_COMPARE_CONFIG;
-  return new Command('compare')
+  return addBackendOptions(new Command('compare')
     .description(
       "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, SWA, " +
         'a true ensemble and dropout, at the same training budget',
@@ -76,9 +75,8 @@ export function compareCommand(): Command {
     .option('--no-augment', 'turn off random crops and flips')
     .option('--out <dir>', 'directory for compare.json and compare.md (default: runs/compare-<model>-<time>)')
     .option('--overwrite', 'replace a comparison already in --out', false)
-    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default('wasm'))
     .option('--markdown', 'print the tables as markdown instead of text', false)
-    .option('--json', 'print the whole result as JSON instead of tables', false)
+    .option('--json', 'print the whole result as JSON instead of tables', false))
     .action(async (flags: CompareFlags) => {
       const config: CompareConfig = {
         model: flags.model,
@@ -101,13 +99,13 @@ export function compareCommand(): Command {
         augment: flags.augment,
         rows: parseRows(flags.rows, flags.seeds, flags.seed),
       };
-      await useBackend(flags.backend);
+      const backend = await startBackend(flags);
       const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
         ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
       const outDir = flags.out ?? defaultOutDir(flags.model);
-      const reporter = progressReporter();
+      const reporter = withPreamble(progressReporter(), backend.line);
       try {
         const result = await runCompare({ config, dataset, outDir, overwrite: flags.overwrite, reporter });
         reporter.stop();

@@ -1,37 +1,36 @@
 import { Command, Option } from 'commander';
-import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
 import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
 import { evaluateRun } from '../../ensemble/evaluateRun.js';
 import { diversityTable, evaluationTable } from '../format.js';
 import { integer } from '../parsers.js';
+import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 
-interface EvaluateFlags {
+interface EvaluateFlags extends BackendFlags {
   last?: number;
   combine: CombineRule;
   json: boolean;
   data?: string;
   testSize?: number;
-  backend: BackendName;
 }
 
 export function evaluateCommand(): Command {
-  return new Command('evaluate')
+  return addBackendOptions(new Command('evaluate')
     .description("metrics of each snapshot and of the ensemble of the last m snapshots, for every m")
     .argument('<run-dir>', 'a directory written by train')
     .option('--last <m>', 'use only the last m snapshots', integer(1))
     .addOption(new Option('--combine <rule>', 'how members are combined').choices(COMBINE_RULES).default('mean'))
     .option('--json', 'print JSON instead of a table', false)
     .option('--data <dir>', "evaluate on this directory's test split instead of the run's")
-    .option('--test-size <n>', 'use only the first N test examples', integer(1))
-    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default('wasm'))
+    .option('--test-size <n>', 'use only the first N test examples', integer(1)))
     .action(async (runDir: string, flags: EvaluateFlags) => {
-      await useBackend(flags.backend);
+      const backend = await startBackend(flags);
       const evaluation = await evaluateRun(runDir, {
         combine: flags.combine,
         ...(flags.last === undefined ? {} : { last: flags.last }),
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
+      process.stderr.write(backend.line + '\n');
       if (flags.json) process.stdout.write(JSON.stringify(evaluation, null, 2) + '\n');
       else {
         const diversity = diversityTable(evaluation);

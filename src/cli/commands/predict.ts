@@ -1,32 +1,31 @@
 import { Command, Option } from 'commander';
-import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
 import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
 import { predictRun } from '../../ensemble/predictRun.js';
 import { argmaxRow } from '../../metrics/probabilities.js';
 import { integer } from '../parsers.js';
+import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 
-interface PredictFlags {
+interface PredictFlags extends BackendFlags {
   last?: number;
   combine: CombineRule;
   json: boolean;
-  backend: BackendName;
 }
 
 export function predictCommand(): Command {
-  return new Command('predict')
+  return addBackendOptions(new Command('predict')
     .description("class probabilities of the ensemble for images in IDX files (gzip or not) or PNG files, one line per image")
     .argument('<run-dir>', 'a directory written by train')
     .argument('<files...>', 'IDX or PNG files')
     .option('--last <m>', 'use only the last m snapshots', integer(1))
     .addOption(new Option('--combine <rule>', 'how members are combined').choices(COMBINE_RULES).default('mean'))
-    .option('--json', 'one JSON object per line', false)
-    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default('wasm'))
+    .option('--json', 'one JSON object per line', false))
     .action(async (runDir: string, files: string[], flags: PredictFlags) => {
-      await useBackend(flags.backend);
+      const backend = await startBackend(flags);
       const prediction = await predictRun(runDir, files, {
         combine: flags.combine,
         ...(flags.last === undefined ? {} : { last: flags.last }),
       });
+      process.stderr.write(backend.line + '\n');
       const { probabilities: p, names, classNames } = prediction;
       const lines: string[] = [];
       for (let i = 0; i < p.numExamples; i++) {

@@ -1,18 +1,19 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/backends.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import type { TrainConfig } from '../../io/runRecord.js';
+import { writeRunReport } from '../../report/runReport.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble, type SnapshotRunResult } from '../../training/snapshotRun.js';
 import { CYCLE_SCHEDULES, type CycleScheduleName } from '../../training/snapshotPlan.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { UserError } from '../../util/errors.js';
 import { evaluationTable, formatSeconds } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
-import { progressReporter } from '../progressReporter.js';
+import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
+import { progressReporter, withPreamble } from '../progressReporter.js';
 import { stopOnSignals } from '../signals.js';
 
-interface TrainFlags {
+interface TrainFlags extends BackendFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -34,8 +35,8 @@ interface TrainFlags {
   overwrite: boolean;
   resume?: string;
   checkpointEvery: number;
-  backend: BackendName;
   json: boolean;
+  report: boolean;
 }
 
 /** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
@@ -70,7 +71,7 @@ function configFromFlags(flags: TrainFlags): TrainConfig {
 
 export function trainCommand(): Command {
   const d = DEFAULT_TRAIN_CONFIG;
-  const command = new Command('train')
+  const command = addBackendOptions(new Command('train')
     .description('train one network with the cyclic cosine schedule and save a snapshot at the end of every cycle')
     .option('--model <name>', 'network to train: cnn, resnet20/32/56/110 (any resnet<6n+2>), wrn-<6n+4>-<k>, densenet40, densenet100', modelName, d.model)
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
@@ -97,8 +98,8 @@ export function trainCommand(): Command {
     .option('--overwrite', 'replace a run already in --out', false)
     .option('--resume <run-dir>', 'continue an interrupted run from its last checkpoint')
     .option('--checkpoint-every <epochs>', 'write a checkpoint every this many epochs (0: only when stopped)', integer(0), 1)
-    .addOption(new Option('--backend <name>', 'TF.js backend').choices(BACKEND_NAMES).default('wasm'))
-    .option('--json', 'print the final evaluation as JSON on stdout', false);
+    .option('--json', 'print the final evaluation as JSON on stdout', false)
+    .option('--no-report', 'do not write RUN_DIR/report.html when training ends'));
   return command.action(async (flags: TrainFlags) => {
     if (flags.resume !== undefined) {
       const fixed = RUN_FLAGS.filter((f) => command.getOptionValueSource(f) === 'cli');
@@ -107,8 +108,9 @@ export function trainCommand(): Command {
         throw new UserError(`--resume continues a run as it was configured; ${flag} cannot be given with it`);
       }
     }
-    await useBackend(flags.backend);
-    const reporter = progressReporter();
+    const backend = await startBackend(flags);
+    // The backend line comes with the first message of a run that has started, so bad input stays one line.
+    const reporter = withPreamble(progressReporter(), backend.line);
     const signals = stopOnSignals((signal) => reporter.info?.(`received ${signal}: finishing the current step and writing a checkpoint`));
     const control = { reporter, checkpointEvery: flags.checkpointEvery, shouldStop: signals.requested };
     let result: SnapshotRunResult;
@@ -144,6 +146,11 @@ export function trainCommand(): Command {
     } else {
       if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
       process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${record.snapshots.length} snapshots in ${path.resolve(runDir)}\n`);
+    }
+    if (flags.report) {
+      const report = await writeRunReport(runDir, { testProbabilities: result.testProbabilities });
+      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+      (flags.json ? process.stderr : process.stdout).write(`report written to ${report.file}\n`);
     }
   });
 }

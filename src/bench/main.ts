@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: training and inference images/s of cnn and resnet20 on every available backend, peak memory,
+ * and the same networks and steps in PyTorch (bench/torch_bench.py) when /usr/bin/python3 imports torch, with the
+ * ratio ours / PyTorch. Prints a table and writes the whole result as JSON.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { BACKEND_NAMES, type EngineName } from '../backend/backends.js';
+import { availableCores } from '../backend/wasmNode.js';
+import { probeTensorflow, probeWebGpu } from '../backend/probes.js';
+import { integer } from '../cli/parsers.js';
+import { benchTable, medianOurs, medianTorch, type BenchReport, type TorchReport } from './report.js';
+import type { BenchJob, BenchWorkerResult } from './worker.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+const TORCH_SCRIPT = path.join(ROOT, 'bench', 'torch_bench.py');
+const PYTHON = '/usr/bin/python3';
+
+interface Flags {
+  backends?: string;
+  models: string;
+  trainBatches: string;
+  inferBatch: number;
+  steps: number;
+  threads?: number;
+  torch: boolean;
+  rounds: number;
+  out?: string;
+}
+
+const list = (s: string) => s.split(',').map((v) => v.trim()).filter((v) => v !== '');
+
+/** Engines worth timing here: wasm always, tensorflow and webgpu when their probes say yes; cpu only on request. */
+async function availableBackends(): Promise<{ backends: EngineName[]; notes: string[] }> {
+  const notes: string[] = [];
+  const backends: EngineName[] = [];
+  const tensorflow = await probeTensorflow();
+  if (tensorflow.ok) backends.push('tensorflow');
+  else notes.push(`tensorflow skipped: ${tensorflow.detail}`);
+  const webgpu = await probeWebGpu();
+  if (webgpu.ok) backends.push('webgpu');
+  else notes.push(`webgpu skipped: ${webgpu.detail}`);
+  backends.push('wasm');
+  notes.push('cpu skipped: the pure-JS backend trains these networks at under 1 image/s (--backends cpu to time it)');
+  return { backends, notes };
+}
+
+function runWorker(job: BenchJob): BenchWorkerResult | { error: string; job: BenchJob } {
+  const r = spawnSync(process.execPath, [WORKER, JSON.stringify(job)], { encoding: 'utf8', cwd: ROOT, maxBuffer: 16 << 20 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status === 0 && line.startsWith('{')) return JSON.parse(line) as BenchWorkerResult;
+  const why = r.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? `exit code ${r.status}`;
+  return { error: why.replace(/^error: /, ''), job };
+}
+
+/** Why PyTorch cannot be timed here, or null when /usr/bin/python3 imports torch. */
+function torchMissing(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const check = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  return check.status === 0 ? null : `${PYTHON} cannot import torch`;
+}
+
+function runTorch(flags: Flags, model: string, threads: number): TorchReport | { error: string } {
+  const args = [TORCH_SCRIPT, '--models', model, '--train-batches', flags.trainBatches, '--infer-batch', String(flags.inferBatch), '--steps', String(flags.steps), '--threads', String(threads)];
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (r.status !== 0) return { error: `torch_bench.py failed: ${r.stderr.trim().split('\n').pop()}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchReport;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('bench')
+    .description('training and inference images/s on each available backend, against PyTorch')
+    .option('--backends <list>', `comma-separated, from ${BACKEND_NAMES.filter((b) => b !== 'auto').join(', ')} (default: those available, but cpu)`)
+    .option('--models <list>', 'models to time', 'cnn,resnet20')
+    .option('--train-batches <list>', 'training batch sizes', '64,128')
+    .option('--infer-batch <n>', 'inference batch size', integer(1), 1000)
+    .option('--steps <n>', 'timed training steps per batch size (after 2 untimed)', integer(1), 5)
+    .option('--threads <n>', 'wasm and PyTorch threads (default: one per core)', integer(1))
+    .option('--no-torch', 'do not run the PyTorch comparison')
+    .option('--rounds <n>', 'repeat everything, interleaving ours and PyTorch per model; medians are reported', integer(1), 1)
+    .option('--out <file>', 'where to write the JSON report (default: runs/bench-<time>.json)');
+  program.parse(argv);
+  const flags = program.opts<Flags>();
+  const threads = flags.threads ?? availableCores();
+  const { backends, notes } = flags.backends === undefined ? await availableBackends() : { backends: list(flags.backends) as EngineName[], notes: [] };
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    cores: availableCores(),
+    threads,
+    loadAverage: (await import('node:os')).loadavg(),
+    notes,
+    ours: [],
+    failures: [],
+    torch: null,
+    rounds: [],
+  };
+  const rounds: { ours: BenchWorkerResult[]; torch: TorchReport[] }[] = [];
+  const missing = flags.torch ? torchMissing() : 'not asked for (--no-torch)';
+  if (missing !== null) report.notes.push(`PyTorch skipped: ${missing}`);
+  for (let round = 1; round <= flags.rounds; round++) {
+    const results: { ours: BenchWorkerResult[]; torch: TorchReport[] } = { ours: [], torch: [] };
+    // Per model, ours then PyTorch straight after: on shared cores the load drifts, and the ratio is what counts.
+    for (const model of list(flags.models)) {
+      for (const backend of backends) {
+        process.stderr.write(`round ${round}/${flags.rounds}: ${model} on ${backend}...\n`);
+        const job: BenchJob = { backend, threads, model, trainBatches: list(flags.trainBatches).map(Number), inferBatch: flags.inferBatch, steps: flags.steps };
+        const result = runWorker(job);
+        if ('error' in result) report.failures.push({ backend, model, error: result.error });
+        else results.ours.push(result);
+      }
+      if (missing === null) {
+        process.stderr.write(`round ${round}/${flags.rounds}: ${model} in PyTorch...\n`);
+        const torch = runTorch(flags, model, threads);
+        if ('error' in torch) report.notes.push(`PyTorch ${model}: ${torch.error}`);
+        else results.torch.push(torch);
+      }
+    }
+    rounds.push(results);
+  }
+  report.rounds = rounds;
+  report.ours = medianOurs(rounds.map((r) => r.ours));
+  report.torch = medianTorch(rounds.flatMap((r) => r.torch));
+  const out = flags.out ?? path.join('runs', `bench-${report.date.replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}.json`);
+  mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(benchTable(report) + `\nJSON: ${out}\n`);
+}
+
+main(process.argv).catch((e: unknown) => {
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

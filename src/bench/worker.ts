@@ -1,0 +1,68 @@
+/**
+ * One benchmark process: one backend, one model (the wasm thread pool is fixed once started, and peak memory is
+ * per process). Reads its job as JSON from argv[2]; prints one JSON line.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend, type BackendName } from '../backend/backends.js';
+import { buildModel } from '../models/registry.js';
+import { trainingFlopsPerImage, forwardFlopsPerImage } from './flops.js';
+import { measureInference, measureTraining } from './measure.js';
+
+export interface BenchJob {
+  backend: BackendName;
+  threads?: number;
+  model: string;
+  trainBatches: number[];
+  inferBatch: number;
+  steps: number;
+}
+
+export interface BenchWorkerResult {
+  backend: string;
+  backendLine: string;
+  threads: number | null;
+  model: string;
+  trainingFlopsPerImage: number;
+  forwardFlopsPerImage: number;
+  train: { batch: number; imagesPerSecond: number; stepMs: number[]; tensors: number[] }[];
+  infer: { batch: number; imagesPerSecond: number; stepMs: number[] };
+  /** Peak resident memory of the process, in MiB. */
+  peakRssMiB: number;
+  /** Bytes held by tensors at the end (weights, optimizer state). */
+  tensorBytes: number;
+}
+
+async function run(job: BenchJob): Promise<BenchWorkerResult> {
+  tf.enableProdMode();
+  const { describeChoice } = await import('../backend/backends.js');
+  const choice = await useBackend(job.backend, job.threads === undefined ? {} : { threads: job.threads });
+  const model = buildModel(job.model, { inputShape: [28, 28, 1], numClasses: 10 }, 1);
+  const train = [];
+  for (const batch of job.trainBatches) train.push({ batch, ...(await measureTraining(model, batch, job.steps)) });
+  const infer = { batch: job.inferBatch, ...(await measureInference(model, job.inferBatch, Math.max(2, Math.ceil(job.steps / 2)))) };
+  const result: BenchWorkerResult = {
+    backend: choice.backend,
+    backendLine: describeChoice(choice),
+    threads: choice.wasm?.threads ?? null,
+    model: job.model,
+    trainingFlopsPerImage: trainingFlopsPerImage(model),
+    forwardFlopsPerImage: forwardFlopsPerImage(model),
+    train,
+    infer,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    tensorBytes: tf.memory().numBytes,
+  };
+  model.dispose();
+  return result;
+}
+
+run(JSON.parse(process.argv[2]!) as BenchJob).then(
+  (result) => {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    process.exit(0);
+  },
+  (e: unknown) => {
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

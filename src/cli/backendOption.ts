@@ -1,0 +1,26 @@
+import { Option, type Command } from 'commander';
+import { BACKEND_NAMES, describeChoice, useBackend, type BackendChoice, type BackendName } from '../backend/backends.js';
+import { integer } from './parsers.js';
+
+/** The flags that addBackendOptions adds. */
+export interface BackendFlags {
+  backend: BackendName;
+  threads?: number;
+}
+
+/** Adds --backend and --threads to a command; every command that runs a model uses this one definition. */
+export function addBackendOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--backend <name>', 'TF.js backend: auto picks tensorflow (tfjs-node), else webgpu on a GPU, else wasm')
+        .choices(BACKEND_NAMES)
+        .default('auto'),
+    )
+    .option('--threads <n>', 'wasm threads (default: one per core)', integer(1, 256));
+}
+
+/** Starts the backend the flags ask for; returns the choice and the line that says what was picked and why. */
+export async function startBackend(flags: BackendFlags): Promise<{ choice: BackendChoice; line: string }> {
+  const choice = await useBackend(flags.backend, flags.threads === undefined ? {} : { threads: flags.threads });
+  return { choice, line: describeChoice(choice) };
+}

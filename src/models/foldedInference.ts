@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+/** A model's inference forward pass, with the tensors it prepared; call dispose() when done. */
+export interface InferenceForward {
+  (x: tf.Tensor): tf.Tensor;
+  dispose(): void;
+  /** Convolution + batch-norm pairs folded into one fused convolution. */
+  readonly folded: number;
+}
+
+interface ConvConfig {
+  strides: number[] | number;
+  padding: 'same' | 'valid';
+  dilationRate: number[] | number;
+  activation: string;
+  useBias: boolean;
+  dataFormat: string;
+}
+
+interface BnFields {
+  axis: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: tfl.LayerVariable;
+  beta: tfl.LayerVariable;
+  movingMean: tfl.LayerVariable;
+  movingVariance: tfl.LayerVariable;
+}
+
+type Layer = tfl.layers.Layer;
+
+const consumers = (layer: Layer): Layer[] => layer.outboundNodes.map((n) => n.outboundLayer);
+const producers = (layer: Layer): Layer[] => layer.inboundNodes[0]?.inboundLayers ?? [];
+
+function isRelu(layer: Layer): boolean {
+  const name = layer.getClassName();
+  const config = layer.getConfig() as { maxValue?: number | null; activation?: string };
+  return (name === 'ReLU' && (config.maxValue === null || config.maxValue === undefined)) || (name === 'Activation' && config.activation === 'relu');
+}
+
+/** A Conv2D read only by a channels-last BatchNormalization with scale and offset: the pair that folds. */
+function foldableConv(bn: Layer): Layer | null {
+  if (bn.getClassName() !== 'BatchNormalization') return null;
+  const f = bn as unknown as BnFields;
+  const inputs = producers(bn);
+  if (inputs.length !== 1 || !f.center || !f.scale) return null;
+  const conv = inputs[0]!;
+  if (conv.getClassName() !== 'Conv2D' || consumers(conv).length !== 1 || conv.inboundNodes.length !== 1) return null;
+  const c = conv.getConfig() as unknown as ConvConfig;
+  const rank = (conv.outputShape as number[]).length;
+  if (c.activation !== 'linear' || c.dataFormat !== 'channelsLast' || !(f.axis === -1 || f.axis === rank - 1)) return null;
+  return conv;
+}
+
+/**
+ * The forward pass in inference mode with every convolution that feeds a batch-norm layer folded into it, and the
+ * ReLU after it fused in: relu(conv(x, W s) + beta - mean s), s = gamma / sqrt(var + eps), one FusedConv2D kernel
+ * instead of a convolution, a batch norm and a ReLU. Other layers run as they are. For models applied once each
+ * (as ours are), with the layers in model.layers' topological order.
+ */
+export function foldedInference(model: tfl.LayersModel): InferenceForward {
+  const simple =
+    model.inputLayers.length === 1 && model.outputLayers.length === 1 && model.layers.every((l) => l.inboundNodes.length === 1);
+  if (!simple) {
+    // Shared layers or several inputs or outputs: no folding, the model's own predict.
+    const plain = ((x: tf.Tensor) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor) as InferenceForward;
+    Object.defineProperty(plain, 'folded', { value: 0 });
+    plain.dispose = () => {};
+    return plain;
+  }
+  const convs = new Map<string, Layer>();
+  const fusedRelu = new Set<string>();
+  const passThrough = new Set<string>();
+  const prepared = new Map<string, { filter: tf.Tensor4D; bias: tf.Tensor1D; relu: boolean; config: ConvConfig }>();
+  for (const layer of model.layers) {
+    const conv = layer.inboundNodes.length === 1 ? foldableConv(layer) : null;
+    if (conv === null) continue;
+    convs.set(conv.name, layer);
+    const next = consumers(layer);
+    const relu = next.length === 1 && isRelu(next[0]!) && next[0]!.inboundNodes.length === 1;
+    if (relu) {
+      fusedRelu.add(layer.name);
+      passThrough.add(next[0]!.name);
+    }
+    const f = layer as unknown as BnFields;
+    const config = conv.getConfig() as unknown as ConvConfig;
+    const [kernel, convBias] = conv.getWeights();
+    const { filter, bias } = tf.tidy(() => {
+      const s = tf.div(f.gamma.read(), tf.sqrt(tf.add(f.movingVariance.read(), f.epsilon)));
+      let b = tf.sub(f.beta.read(), tf.mul(f.movingMean.read(), s));
+      if (config.useBias && convBias !== undefined) b = tf.add(b, tf.mul(convBias, s));
+      return { filter: tf.mul(kernel!, s) as tf.Tensor4D, bias: b as tf.Tensor1D };
+    });
+    prepared.set(layer.name, { filter, bias, relu, config });
+  }
+  const forward = ((x: tf.Tensor) =>
+    tf.tidy(() => {
+      const outputs = new Map<string, tf.Tensor>();
+      const inputName = model.inputLayers[0]!.name;
+      outputs.set(inputName, x);
+      for (const layer of model.layers) {
+        if (layer.name === inputName || convs.has(layer.name)) continue;
+        const inputs = producers(layer).map((p) => outputs.get(p.name)!);
+        const fold = prepared.get(layer.name);
+        let y: tf.Tensor;
+        if (fold !== undefined) {
+          const conv = producers(layer)[0]!;
+          const source = outputs.get(producers(conv)[0]!.name)!;
+          const { strides, padding, dilationRate } = fold.config;
+          y = tf.fused.conv2d({
+            x: source as tf.Tensor4D,
+            filter: fold.filter,
+            strides: strides as [number, number],
+            pad: padding,
+            dilations: dilationRate as [number, number],
+            bias: fold.bias,
+            activation: fold.relu ? 'relu' : 'linear',
+          });
+        } else if (passThrough.has(layer.name)) {
+          y = inputs[0]!;
+        } else {
+          y = layer.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: false }) as tf.Tensor;
+        }
+        outputs.set(layer.name, y);
+      }
+      return outputs.get(model.outputLayers[0]!.name)!;
+    })) as InferenceForward;
+  Object.defineProperty(forward, 'folded', { value: prepared.size });
+  forward.dispose = () => {
+    for (const p of prepared.values()) tf.dispose([p.filter, p.bias]);
+    prepared.clear();
+  };
+  return forward;
+}

@@ -1,0 +1,15 @@
+export { writeRunReport, checkReportPath, REPORT_FILE, type RunReportOptions, type WrittenReport } from './runReport.js';
+export { runReportData, bestMember, MAX_TRACE_POINTS, RELIABILITY_BINS, type RunReportData, type ReliabilityPanel } from './reportData.js';
+export { runReportHtml, renderCharts, runSettings, type RenderedReport } from './runReportHtml.js';
+export {
+  learningRateAndLossChart,
+  errorChart,
+  correlationChart,
+  disagreementChart,
+  reliabilityChart,
+  type Chart,
+  type ErrorCurve,
+} from './charts.js';
+export { renderSvg, type RenderedChart } from './renderSvg.js';
+export { reportDocument, escapeHtml, metricsTableHtml, settingsTableHtml, tableHtml, type ReportSection, type FigureHtml } from './html.js';
+export { sampleTrace, windowMeans, windowFor, type TracePoint } from './trace.js';

@@ -1,0 +1,107 @@
+import type { RunRecord } from '../io/runRecord.js';
+import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
+import { metricsTableHtml, reportDocument, settingsTableHtml, tableHtml, type FigureHtml } from './html.js';
+import { renderSvg } from './renderSvg.js';
+import type { RunReportData } from './reportData.js';
+
+export interface RenderedReport {
+  html: string;
+  /** Ids of the charts in the page, in order. */
+  charts: string[];
+  /** Warnings from Vega-Lite and Vega; empty when every chart compiled and rendered cleanly. */
+  warnings: string[];
+}
+
+/** Renders charts to SVG one after another, keeping their warnings. */
+export async function renderCharts(charts: readonly Chart[]): Promise<{ figures: FigureHtml[]; warnings: string[] }> {
+  const figures: FigureHtml[] = [];
+  const warnings: string[] = [];
+  for (const chart of charts) {
+    const rendered = await renderSvg(chart.spec);
+    figures.push({ id: chart.id, caption: chart.caption, svg: rendered.svg });
+    warnings.push(...rendered.warnings.map((w) => `${chart.id}: ${w}`));
+  }
+  return { figures, warnings };
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+/** The run's configuration as label/value pairs. */
+export function runSettings(record: RunRecord): [string, string][] {
+  const c = record.config;
+  const d = record.data;
+  return [
+    ['status', record.status + (record.error === null ? '' : ` (${record.error})`)],
+    ['created', record.createdAt],
+    ['finished', record.finishedAt ?? '-'],
+    ['training time', record.seconds === null ? '-' : `${record.seconds.toFixed(1)} s`],
+    ['backend', record.backend],
+    ['model', `${c.model}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}`],
+    ['data', `${d.name} (${c.dataDir ?? 'embedded'}): ${d.trainExamples} training, ${d.testExamples} test images of ${d.inputShape.join('x')}, ${d.numClasses} classes`],
+    ['normalisation', `(x / 255 - ${d.normalization.mean}) / ${d.normalization.std}`],
+    ['augmentation', d.augmentation === null ? 'none' : `random crop of the image padded by ${d.augmentation.pad}${d.augmentation.flip ? ', horizontal flip' : ''}`],
+    ['budget', `${c.epochs} epochs x ${record.iterationsPerEpoch} iterations = ${record.totalSteps} iterations (batch ${c.batchSize})`],
+    ['cycles', `M = ${c.cycles}, snapshots at iterations ${record.snapshots.map((s) => s.iteration).join(', ') || '-'}`],
+    ['schedule', JSON.stringify(record.schedule)],
+    ['optimizer', `SGD, lr0 ${c.lr0}, momentum ${c.momentum}${c.nesterov ? ' (Nesterov)' : ''}, weight decay ${c.weightDecay}`],
+    ['seed', String(c.seed)],
+  ];
+}
+
+/** The whole report of one run as one self-contained HTML page. */
+export async function runReportHtml(data: RunReportData, footer: string): Promise<RenderedReport> {
+  const { record, evaluation } = data;
+  const charts = {
+    figure2: learningRateAndLossChart({
+      learningRate: data.learningRate,
+      loss: data.loss,
+      lossWindow: data.lossWindow,
+      epochLoss: data.epochLoss,
+      snapshots: record.snapshots,
+      totalSteps: record.totalSteps,
+    }),
+    error: errorChart([{ name: data.title, evaluation }]),
+    correlation: correlationChart(data.members, data.correlation),
+    disagreement: disagreementChart(data.members, data.disagreement),
+    reliability: reliabilityChart(data.reliability),
+  };
+  const { figures, warnings } = await renderCharts(Object.values(charts));
+  const figure = (id: string) => figures.find((f) => f.id === id)!;
+  const all = evaluation.ensembles[evaluation.ensembles.length - 1]!;
+  const [best] = data.reliability;
+  const summary =
+    `${record.config.model} on ${record.data.name}, ${record.snapshots.length} snapshots from one run of ${record.totalSteps} iterations; ` +
+    `on ${data.testExamples} test images the ensemble of all ${all.m} errs on ${percent(all.error)} against ${percent(best.error)} for the best single ${best.label}.`;
+  const snapshotRows = record.snapshots.map((s) => [
+    `snapshot ${s.index}`,
+    String(s.iteration),
+    String(s.epoch),
+    s.learningRate.toExponential(3),
+    s.path,
+  ]);
+  const html = reportDocument({
+    title: `Snapshot ensemble: ${data.title}`,
+    summary,
+    sections: [
+      { heading: 'Learning rate and training loss', figures: [figure(charts.figure2.id)] },
+      { heading: 'Test error against the number of snapshots', figures: [figure(charts.error.id)] },
+      { heading: 'Diversity of the snapshots', figures: [figure(charts.correlation.id), figure(charts.disagreement.id)] },
+      { heading: 'Calibration', figures: [figure(charts.reliability.id)] },
+      {
+        heading: 'Metrics on the test set',
+        html: `<p>${data.testExamples} test images; ensembles average the members\u2019 softmax outputs.</p>\n${metricsTableHtml(evaluation)}`,
+      },
+      {
+        heading: 'Configuration',
+        html:
+          settingsTableHtml(runSettings(record)) +
+          '\n' +
+          tableHtml(['snapshot', 'iteration', 'epoch', 'learning rate', 'directory'], snapshotRows, 'snapshots'),
+      },
+    ],
+    footer,
+  });
+  return { html, charts: figures.map((f) => f.id), warnings };
+}

@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT, tempDir } from './cli.js';
+
+/** Debian's chromium, which .ci/run installs; Playwright cannot download its own browsers here. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Where the browser tests leave their screenshots (ignored by git). */
+export const SCREENSHOT_DIR = path.join(ROOT, 'test-results', 'browser');
+
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
+];
+
+/** Headless chromium with a fresh profile. Fails loudly, never skips, when the browser is not installed. */
+export async function launchChromium(): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install chromium, as .ci/run does)`);
+  }
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const context = await chromium.launchPersistentContext(tempDir('se-chromium-'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  // Two shared cores and a software GL: give slow steps room rather than flaky failures.
+  context.setDefaultTimeout(120_000);
+  return context;
+}
+
+/** Console errors and uncaught exceptions of a page, collected from now on. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  return errors;
+}

@@ -1,0 +1,149 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTestSplit, EMBEDDED_FASHION_MNIST_DIR } from '../src/data/loadIdxDataset.js';
+import { writeRunRecord } from '../src/io/runRecord.js';
+import { serveRun, type RunServer } from '../src/serve/server.js';
+import type { TestImagesResponse } from '../src/serve/testImages.js';
+import { runCli, tempDir } from './helpers/cli.js';
+import { syntheticRecord } from './helpers/syntheticRun.js';
+
+interface Reply {
+  status: number;
+  type: string;
+  body: string;
+}
+
+/** A request with the target sent exactly as written (no URL normalisation on our side). */
+function get(server: RunServer, target: string, method = 'GET', headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: server.host, port: server.port, path: target, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('serve: the run and the page over HTTP, nothing else', () => {
+  let server: RunServer;
+  let root: string;
+  let runDir: string;
+  const SECRET = 'secret-outside-the-run';
+
+  beforeAll(async () => {
+    root = tempDir('se-serve-');
+    runDir = path.join(root, 'run');
+    const pageDir = path.join(root, 'page');
+    mkdirSync(path.join(runDir, 'snapshots', '1'), { recursive: true });
+    mkdirSync(path.join(pageDir, 'assets'), { recursive: true });
+    writeRunRecord(runDir, syntheticRecord({ totalSteps: 20, cycles: 2, perEpoch: 10, numClasses: 10 }));
+    writeFileSync(path.join(runDir, 'snapshots', '1', 'model.json'), '{"modelTopology":{}}');
+    writeFileSync(path.join(pageDir, 'index.html'), '<!DOCTYPE html><title>page</title>');
+    writeFileSync(path.join(pageDir, 'assets', 'app.js'), 'export {};');
+    writeFileSync(path.join(root, 'secret.txt'), SECRET);
+    symlinkSync(path.join(root, 'secret.txt'), path.join(runDir, 'link.txt'));
+    symlinkSync(root, path.join(runDir, 'up'));
+    server = await serveRun({ runDir, pageDir, port: 0 });
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('listens on the loopback address by default', () => {
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+  });
+
+  it("serves the page, the run's record and its snapshot files with the right types", async () => {
+    const page = await get(server, '/');
+    expect(page.status).toBe(200);
+    expect(page.type).toMatch(/^text\/html/);
+    expect(page.body).toContain('<title>page</title>');
+    expect((await get(server, '/assets/app.js')).type).toMatch(/^text\/javascript/);
+    const run = await get(server, '/run/run.json');
+    expect(run.status).toBe(200);
+    expect(JSON.parse(run.body).totalSteps).toBe(20);
+    expect((await get(server, '/run/snapshots/1/model.json')).body).toBe('{"modelTopology":{}}');
+    expect((await get(server, '/run/snapshots/1/weights.bin')).status).toBe(404);
+    expect((await get(server, '/run/snapshots')).status).toBe(404);
+  });
+
+  it('refuses every path that leaves the run or page directory', async () => {
+    const attempts = [
+      '/run/../secret.txt',
+      '/run/../../etc/passwd',
+      '/run/%2e%2e/secret.txt',
+      '/run/..%2fsecret.txt',
+      '/run/..%5csecret.txt',
+      '/run/snapshots/%2e%2e/%2e%2e/%2e%2e/secret.txt',
+      '/../secret.txt',
+      '/assets/../../secret.txt',
+      '/run/link.txt',
+      '/run/up/secret.txt',
+      '/run/%00',
+      '/run/%zz',
+      '//etc/passwd',
+    ];
+    for (const target of attempts) {
+      const reply = await get(server, target);
+      expect([400, 403, 404], target).toContain(reply.status);
+      expect(reply.body, target).not.toContain(SECRET);
+    }
+    expect((await get(server, '/run/../secret.txt')).status).toBe(403);
+    expect((await get(server, '/run/link.txt')).status).toBe(403);
+  });
+
+  it('answers only requests addressed to a loopback name (no DNS rebinding)', async () => {
+    expect((await get(server, '/run/run.json', 'GET', { Host: 'evil.example' })).status).toBe(403);
+    expect((await get(server, '/run/run.json', 'GET', { Host: `evil.example:${server.port}` })).status).toBe(403);
+    expect((await get(server, '/run/run.json', 'GET', { Host: `localhost:${server.port}` })).status).toBe(200);
+    expect((await get(server, '/run/run.json', 'GET', { Host: `127.0.0.1:${server.port}` })).status).toBe(200);
+  });
+
+  it('answers only GET and HEAD', async () => {
+    expect((await get(server, '/run/run.json', 'POST')).status).toBe(405);
+    expect((await get(server, '/run/run.json', 'DELETE')).status).toBe(405);
+    const head = await get(server, '/run/run.json', 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+  });
+
+  it("hands out the first images of the run's test split, byte for byte", async () => {
+    const reply = await get(server, '/api/test-images?count=5');
+    expect(reply.status).toBe(200);
+    const r = JSON.parse(reply.body) as TestImagesResponse;
+    const test = loadTestSplit(EMBEDDED_FASHION_MNIST_DIR, 30, 10);
+    expect([r.count, r.height, r.width, r.channels]).toEqual([5, 28, 28, 1]);
+    expect(r.labels).toEqual(Array.from(test.labels.subarray(0, 5)));
+    expect(Buffer.from(r.images, 'base64').equals(Buffer.from(test.images.subarray(0, 5 * 784)))).toBe(true);
+    expect((await get(server, '/api/test-images?count=0')).status).toBe(400);
+    expect((await get(server, '/api/test-images?count=abc')).status).toBe(400);
+  });
+
+  it('the serve command refuses a port already in use with a one-line error', () => {
+    const r = runCli(['serve', runDir, '--port', String(server.port)]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: port ${server.port} on 127.0.0.1 is in use; choose another with --port`]);
+  });
+});
+
+describe('serve and report from the command line: bad input', () => {
+  it('one-line errors for a directory that is not a run, a report name that is not HTML, a bad port', () => {
+    const notRun = tempDir();
+    for (const args of [['serve', notRun, '--port', '0'], ['report', notRun]]) {
+      const r = runCli(args);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*not a run directory \(no run\.json\)/)]);
+    }
+    const json = runCli(['report', notRun, '--out', path.join(notRun, 'run.json')]);
+    expect(json.code).not.toBe(0);
+    expect(json.stderr).toMatch(/^error: .*run\.json: the report is an HTML page/);
+    const port = runCli(['serve', notRun, '--port', '70000']);
+    expect(port.stderr).toMatch(/^error: .*--port/);
+  });
+});

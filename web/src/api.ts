@@ -1,0 +1,43 @@
+import type { RunRecord } from '../../src/io/runRecord.js';
+import type { TestImagesResponse } from '../../src/serve/testImages.js';
+
+/** What the page fetches from `snapshot-ensembles serve`: the run's record and a few of its test images. */
+
+export type { RunRecord, TestImagesResponse };
+
+async function fetchJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) {
+    const text = await response.text().catch(() => '');
+    throw new Error(`${url}: ${response.status} ${response.statusText}${text === '' ? '' : ` (${text.trim()})`}`);
+  }
+  return (await response.json()) as T;
+}
+
+export function fetchRunRecord(): Promise<RunRecord> {
+  return fetchJson<RunRecord>('run/run.json');
+}
+
+export interface TestImages {
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  labels: number[];
+  /** count x height x width x channels bytes. */
+  images: Uint8Array;
+  /** Index of each image in the run's test split. */
+  indices: number[];
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export async function fetchTestImages(count: number): Promise<TestImages> {
+  const r = await fetchJson<TestImagesResponse>(`api/test-images?count=${count}`);
+  return { ...r, images: decodeBase64(r.images) };
+}

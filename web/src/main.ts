@@ -1,0 +1,124 @@
+import './style.css';
+import * as tf from '@tensorflow/tfjs-core';
+import { fetchRunRecord, fetchTestImages, type RunRecord, type TestImages } from './api.js';
+import { chooseBackend } from './backend.js';
+import { ensembleOfLast, loadSnapshots, predictMembers, warmUp, type LoadedSnapshot, type MemberPrediction } from './ensemble.js';
+import { drawPixels, fileToPixels } from './images.js';
+import { element, showPrediction } from './view.js';
+
+/** How many of the run's test images the page offers to pick from. */
+const GRID_IMAGES = 48;
+
+const status = element<HTMLParagraphElement>('status');
+const grid = element<HTMLDivElement>('grid');
+const slider = element<HTMLInputElement>('m');
+const sliderValue = element<HTMLOutputElement>('m-value');
+const table = element<HTMLTableElement>('probabilities');
+const summary = element<HTMLParagraphElement>('ensemble-summary');
+const pickedImage = element<HTMLCanvasElement>('picked-image');
+const pickedCaption = element<HTMLParagraphElement>('picked-caption');
+const upload = element<HTMLInputElement>('upload');
+const invert = element<HTMLInputElement>('invert');
+
+let record: RunRecord;
+let snapshots: LoadedSnapshot[] = [];
+let members: MemberPrediction[] = [];
+let predictions = 0;
+
+function setState(state: 'loading' | 'ready' | 'predicting' | 'predicted' | 'error'): void {
+  document.body.dataset['state'] = state;
+}
+
+/** Recomputes the ensemble of the last m from the members' outputs already at hand, and shows it. */
+function showEnsemble(): void {
+  const m = Number(slider.value);
+  sliderValue.value = String(m);
+  if (members.length === 0) return;
+  const start = performance.now();
+  const ensemble = ensembleOfLast(members, m);
+  const averaging = performance.now() - start;
+  const passes = members.slice(members.length - m).reduce((sum, p) => sum + p.milliseconds, 0);
+  showPrediction(table, summary, { members, m, ensemble, ensembleMilliseconds: passes + averaging, classNames: record.data.classNames });
+}
+
+async function classify(pixels: Uint8Array, caption: string): Promise<void> {
+  const [h, w, c] = record.data.inputShape;
+  setState('predicting');
+  drawPixels(pickedImage, pixels, w, h, c);
+  pickedCaption.textContent = caption;
+  members = await predictMembers(snapshots, record, pixels);
+  predictions++;
+  document.body.dataset['predictions'] = String(predictions);
+  showEnsemble();
+  setState('predicted');
+}
+
+function fillGrid(test: TestImages): void {
+  const { height: h, width: w, channels: c } = test;
+  const size = h * w * c;
+  grid.replaceChildren();
+  for (let i = 0; i < test.count; i++) {
+    const pixels = test.images.slice(i * size, (i + 1) * size);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.setAttribute('role', 'option');
+    button.setAttribute('aria-selected', 'false');
+    button.dataset['testIndex'] = String(test.indices[i]);
+    const label = record.data.classNames[test.labels[i]!] ?? String(test.labels[i]);
+    button.title = `test image ${test.indices[i]}: ${label}`;
+    const canvas = document.createElement('canvas');
+    drawPixels(canvas, pixels, w, h, c);
+    button.append(canvas);
+    button.addEventListener('click', () => {
+      for (const b of grid.querySelectorAll('button')) b.setAttribute('aria-selected', String(b === button));
+      void classify(pixels, `Test image ${test.indices[i]}, labelled ${label}.`).catch(fail);
+    });
+    grid.append(button);
+  }
+}
+
+function fail(e: unknown): void {
+  setState('error');
+  status.textContent = `Error: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+async function start(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const backend = await chooseBackend(params.get('backend'));
+  document.body.dataset['backend'] = backend.name;
+  record = await fetchRunRecord();
+  element('run-name').textContent = `\u2014 ${record.config.model} on ${record.data.name}, ${record.snapshots.length} snapshots`;
+  if (record.snapshots.length === 0) throw new Error('the run holds no snapshots yet');
+  const loadStart = performance.now();
+  snapshots = await loadSnapshots(record, (done, total) => {
+    status.textContent = `Loading snapshot ${done} of ${total} on ${backend.name}\u2026`;
+  });
+  await warmUp(snapshots, record);
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  slider.max = String(snapshots.length);
+  slider.value = String(snapshots.length);
+  sliderValue.value = slider.value;
+  slider.addEventListener('input', showEnsemble);
+  upload.addEventListener('change', () => {
+    const file = upload.files?.[0];
+    if (file === undefined) return;
+    const [h, w, c] = record.data.inputShape;
+    for (const b of grid.querySelectorAll('button')) b.setAttribute('aria-selected', 'false');
+    void fileToPixels(file, w, h, c, invert.checked)
+      .then((pixels) => classify(pixels, `Uploaded ${file.name}, scaled to ${w}x${h}${invert.checked ? ', inverted' : ''}.`))
+      .catch(fail);
+  });
+  let note = '';
+  try {
+    fillGrid(await fetchTestImages(GRID_IMAGES));
+  } catch (e) {
+    note = ` No test images to pick from (${(e as Error).message}); upload one instead.`;
+  }
+  const skipped = backend.skipped.length === 0 ? '' : ` (skipped ${backend.skipped.join('; ')})`;
+  status.textContent =
+    `${snapshots.length} snapshots loaded in ${loadSeconds.toFixed(2)} s with tf.loadLayersModel; TF.js ${tf.version_core} on the ` +
+    `${backend.name} backend${skipped}.${note}`;
+  setState('ready');
+}
+
+start().catch(fail);

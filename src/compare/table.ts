@@ -4,6 +4,12 @@ import type { CompareResult, RowResult, Spread } from './result.js';
 
 type Render = (header: readonly string[], rows: readonly (readonly string[])[]) => string;
 
+/** A table as cells, for text, markdown and the HTML report alike. */
+export interface TableCells {
+  header: string[];
+  rows: string[][];
+}
+
 function spreadCell(s: Spread, format: (x: number) => string, unit = ''): string {
   return s.std === null ? `${format(s.mean)}${unit}` : `${format(s.mean)} ± ${format(s.std)}${unit}`;
 }
@@ -17,7 +23,7 @@ function meanOver<T>(values: readonly T[], f: (v: T) => number): number {
 }
 
 /** The main table, one line per row: the paper's Table 1 with NLL, ECE and the cost in budgets. */
-function mainTable(result: CompareResult, render: Render): string {
+export function table1Cells(result: CompareResult): TableCells {
   const header = ['method', 'members', 'cost (budgets)', 'seeds', 'test error (%)', 'NLL', 'ECE (%)', 'mean corr.'];
   const rows = result.rows.map((r) => {
     const s = r.summary;
@@ -33,25 +39,35 @@ function mainTable(result: CompareResult, render: Render): string {
       s.meanCorrelation === null ? '-' : spreadCell(s.meanCorrelation, (x) => x.toFixed(3)),
     ];
   });
+  return { header, rows };
+}
+
+/** The runs that failed (diverged), one line each: row, seed and reason; they are left out of the means. */
+export function failureLines(result: CompareResult): string[] {
+  return result.rows.flatMap((r) => r.failures.map((f) => `${r.label}, seed ${f.seed}: ${f.error}`));
+}
+
+function mainTable(result: CompareResult, render: Render): string {
+  const { header, rows } = table1Cells(result);
   const table = render(header, rows);
-  const failures = result.rows.flatMap((r) => r.failures.map((f) => `${r.label}, seed ${f.seed}: ${f.error}`));
+  const failures = failureLines(result);
   return failures.length === 0 ? table : [table, '', 'failed (not in the means):', ...failures.map((f) => `- ${f}`)].join('\n');
 }
 
 /** Test error of the ensemble of the last m members, m = 1..M (mean over seeds): where adding members helps. */
-function curveTable(result: CompareResult, render: Render): string | null {
+export function lastMCells(result: CompareResult): TableCells | null {
   const rows = result.rows.filter((r) => r.members > 1 && r.seeds.length > 0);
   if (rows.length === 0) return null;
   const most = Math.max(...rows.map((r) => r.members));
   const header = ['method', 'best member', ...Array.from({ length: most }, (_, i) => `last ${i + 1}`)];
-  return render(
+  return {
     header,
-    rows.map((r) => [
+    rows: rows.map((r) => [
       r.label,
       percent(meanOver(r.seeds, (s) => Math.min(...s.members.map((m) => m.test.error)))),
       ...Array.from({ length: most }, (_, i) => (i < r.members ? percent(meanOver(r.seeds, (s) => s.ensembles[i]!.error)) : '')),
     ]),
-  );
+  };
 }
 
 function errorNll(metrics: readonly Metrics[]): string {
@@ -59,14 +75,14 @@ function errorNll(metrics: readonly Metrics[]): string {
 }
 
 /** Combinations beyond the paper, for rows with several members: test error / NLL, mean over seeds. */
-function beyondTable(result: CompareResult, render: Render): string | null {
+export function beyondPaperCells(result: CompareResult): TableCells | null {
   const rows = result.rows.filter((r) => r.members > 1 && r.seeds.length > 0 && r.seeds.every((s) => s.beyondPaper !== null));
   if (rows.length === 0) return null;
   const validated = result.data.validationExamples > 0;
   const header = ['method', 'mean of all (paper)', 'geometric = mean logits', ...(validated ? ['best-k on val (k)', 'weights fitted on val'] : [])];
-  return render(
+  return {
     header,
-    rows.map((r: RowResult) => {
+    rows: rows.map((r: RowResult) => {
       const b = r.seeds.map((s) => s.beyondPaper!);
       const cells = [r.label, errorNll(r.seeds.map((s) => s.final)), errorNll(b.map((x) => x.geometric))];
       if (validated) {
@@ -78,10 +94,11 @@ function beyondTable(result: CompareResult, render: Render): string | null {
       }
       return cells;
     }),
-  );
+  };
 }
 
-function heading(result: CompareResult): string {
+/** What was compared: model, data, budget, M and batch. */
+export function compareHeading(result: CompareResult): string {
   const c = result.config;
   return (
     `${c.model} on ${result.data.name}: ${result.data.trainExamples} training images` +
@@ -91,21 +108,21 @@ function heading(result: CompareResult): string {
   );
 }
 
+/** The title of the beyond-the-paper table, which says how its validation-fitted columns were chosen. */
+export function beyondPaperTitle(result: CompareResult): string {
+  return (
+    'Beyond the paper: other combinations of the same members (test error % / NLL)' +
+    (result.data.validationExamples > 0 ? '; best-k and weights chosen on the validation split, never on test' : '')
+  );
+}
+
 function sections(result: CompareResult, render: Render, title: (s: string) => string): string {
   const parts = [title('Table 1: test error, NLL, ECE of each method at the same budget'), mainTable(result, render)];
-  const curve = curveTable(result, render);
-  if (curve !== null) parts.push(title('Test error (%) of the ensemble of the last m members'), curve);
-  const beyond = beyondTable(result, render);
-  if (beyond !== null) {
-    parts.push(
-      title(
-        'Beyond the paper: other combinations of the same members (test error % / NLL)' +
-          (result.data.validationExamples > 0 ? '; best-k and weights chosen on the validation split, never on test' : ''),
-      ),
-      beyond,
-    );
-  }
-  return [heading(result), ...parts].join('\n\n');
+  const curve = lastMCells(result);
+  if (curve !== null) parts.push(title('Test error (%) of the ensemble of the last m members'), render(curve.header, curve.rows));
+  const beyond = beyondPaperCells(result);
+  if (beyond !== null) parts.push(title(beyondPaperTitle(result)), render(beyond.header, beyond.rows));
+  return [compareHeading(result), ...parts].join('\n\n');
 }
 
 /** The comparison as plain-text tables. */

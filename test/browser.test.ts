@@ -104,6 +104,37 @@ describe('in a real browser (Debian chromium, headless)', () => {
     await page.close();
   });
 
+  it('the report compare wrote opens offline: every chart rendered, one heatmap per row with several members, no console errors', async () => {
+    const out = path.join(tempDir(), 'cmp');
+    const compare = runCli([
+      'compare',
+      ...['--train-size', '64', '--test-size', '40', '--batch-size', '32', '--epochs', '2', '--cycles', '2'],
+      ...['--lr0', '0.05', '--snapshot-lr0', '0.05', '--rows', 'single:2,nocycle,snapshot:2', '--out', out],
+    ]);
+    expect(compare.code, compare.stderr).toBe(0);
+    const report = path.join(out, 'report.html');
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(report).href);
+    const figures = await page.$$eval('figure.chart', (all) =>
+      all.map((f) => ({ id: f.id, marks: f.querySelectorAll('svg .role-mark > *').length, width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0 })),
+    );
+    expect(figures.map((f) => f.id)).toEqual(['compare-error-against-m', 'compare-training', 'compare-correlation', 'compare-disagreement']);
+    for (const f of figures) {
+      expect(f.marks, f.id).toBeGreaterThan(0);
+      expect(f.width, f.id).toBeGreaterThan(150);
+    }
+    // nocycle and snapshot have 2 members: two 2 x 2 heatmaps; Table 1 has the three rows
+    expect(await page.locator('#compare-correlation .mark-rect.role-mark path').count()).toBe(8);
+    expect(await page.locator('table.table1 tbody tr').count()).toBe(3);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'compare-report.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([pathToFileURL(report).href]);
+    await page.close();
+  });
+
   it("the page runs the snapshots in the browser: the ensemble's class and probabilities equal the Node library's for the same image and m", async () => {
     server = await startServe(runDir);
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
@@ -6,6 +6,7 @@ import type { CompareResult, RowResult } from '../src/compare/result.js';
 import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js';
 import { compareText } from '../src/compare/table.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
+import { compareReportData, meanMatrix } from '../src/report/compareReportData.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 
 /**
@@ -121,6 +122,85 @@ describe('compare: the paper\'s Table 1 on a small subset', () => {
     expect(again.code).not.toBe(0);
     expect(again.stderr.trim()).toMatch(/^error: .*already holds a comparison; choose another --out or pass --overwrite$/);
     expect(readFileSync(path.join(out, 'compare.json'), 'utf8')).toBe(before);
+  });
+});
+
+describe('the report of a comparison', () => {
+  let out: string;
+  let result: CompareResult;
+
+  beforeAll(() => {
+    out = path.join(tempDir(), 'cmp-report');
+    const run = runCli([
+      'compare',
+      ...['--train-size', '64', '--test-size', '40', '--batch-size', '32', '--epochs', '2', '--cycles', '2'],
+      ...['--lr0', '0.05', '--snapshot-lr0', '0.05', '--rows', 'single:2,nocycle,snapshot:2', '--out', out],
+    ]);
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`report written to ${path.join(out, 'report.html')}`);
+    result = JSON.parse(readFileSync(path.join(out, 'compare.json'), 'utf8')) as CompareResult;
+  });
+
+  it('holds every row with several members as a last-m curve, the one-model rows as levels, and the mean diversity', () => {
+    const data = compareReportData('cmp', result);
+    expect(data.curves.map((c) => c.key)).toEqual(['nocycle', 'snapshot-lr0.05']);
+    const snapshot = result.rows.find((r) => r.key === 'snapshot-lr0.05')!;
+    const curve = data.curves.find((c) => c.key === 'snapshot-lr0.05')!;
+    expect(curve.seeds.map((s) => s.seed)).toEqual([1, 2]);
+    for (let m = 1; m <= 2; m++) {
+      const errors = snapshot.seeds.map((s) => s.ensembles[m - 1]!.error);
+      expect(curve.mean[m - 1]).toBeCloseTo((errors[0]! + errors[1]!) / 2, 12);
+    }
+    expect(data.references).toEqual([{ key: 'single', label: result.rows[0]!.label, seeds: 2, error: result.rows[0]!.summary!.error.mean }]);
+    const diversity = data.diversity.find((d) => d.key === 'snapshot-lr0.05')!;
+    expect(diversity.seeds).toBe(2);
+    const r = snapshot.seeds.map((s) => s.diversity!.correlation[0]![1]!);
+    expect(diversity.correlation[0]![1]).toBeCloseTo((r[0]! + r[1]!) / 2, 12);
+    expect(diversity.correlation[0]![0]).toBe(1);
+    // the step runs of both seeds are one configuration; its members are nocycle's snapshots and the single model
+    const step = data.configurations.find((c) => c.name === 'step')!;
+    expect(step.runs.sort()).toEqual(['step-seed1', 'step-seed2']);
+    expect(step.rows).toEqual(['single', 'nocycle']);
+    expect(step.members.map((m) => m.iteration)).toEqual([2, 4]);
+    expect(step.loss).toHaveLength(4);
+    expect(data.best!.error).toBe(Math.min(...result.rows.map((x) => x.summary!.error.mean)));
+  });
+
+  it('compare wrote it, and report rewrites it from compare.json alone, with no backend and no test set', () => {
+    const written = readFileSync(path.join(out, 'report.html'), 'utf8');
+    for (const id of ['compare-error-against-m', 'compare-training', 'compare-correlation', 'compare-disagreement']) {
+      expect(written).toContain(`<figure class="chart" id="${id}">`);
+    }
+    for (const r of result.rows) expect(written).toContain(r.label);
+    const other = path.join(tempDir(), 'elsewhere', 'cmp.html');
+    const again = runCli(['report', out, '--out', other]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).toBe(`report with 4 charts written to ${other}`);
+    expect(again.stderr).not.toMatch(/backend/);
+    expect(readFileSync(other, 'utf8').match(/<svg/g)).toHaveLength(4);
+    const bad = runCli(['report', out, '--test-size', '10']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toMatch(/^error: .*holds a comparison, whose report uses the test set it was run on: drop --data and --test-size$/);
+  });
+
+  it('meanMatrix averages entry by entry and leaves undefined entries undefined', () => {
+    expect(meanMatrix([[[1, 0.5], [0.5, 1]], [[1, 0.25], [0.25, 1]]])).toEqual([[1, 0.375], [0.375, 1]]);
+    expect(meanMatrix([[[1, null], [NaN, 1]], [[1, 0.2], [0.2, 1]]])).toEqual([[1, null], [null, 1]]);
+    expect(meanMatrix([])).toEqual([]);
+  });
+
+  it('a comparison still running gets a report of the rows done so far; a file that is not a comparison is named', () => {
+    const partial: CompareResult = { ...result, status: 'running', rows: result.rows.map((r, i) => (i === 0 ? r : { ...r, seeds: [], summary: null })) };
+    const data = compareReportData('partial', partial);
+    expect(data.curves).toEqual([]);
+    expect(data.references.map((r) => r.key)).toEqual(['single']);
+    const dir = path.join(tempDir(), 'not-a-comparison');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'compare.json'), '{"format": "something else"}');
+    const run = runCli(['report', dir]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr.trim()).toBe(`error: ${path.join(dir, 'compare.json')}: not a snapshot-ensembles comparison`);
   });
 });
 

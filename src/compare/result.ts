@@ -13,6 +13,10 @@ import type { EpochSummary } from '../training/progress.js';
 export const COMPARE_FORMAT = 'snapshot-ensembles/compare';
 export const COMPARE_FORMAT_VERSION = 1;
 
+/** The files `compare` writes into its output directory. */
+export const COMPARE_JSON = 'compare.json';
+export const COMPARE_MARKDOWN = 'compare.md';
+
 /**
  * The methods of the paper's Table 1 and its references:
  * - single: one model, step schedule (lr0, x0.1 at 50% and 75% of B);

@@ -12,12 +12,11 @@ import { iterationsPerEpoch } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { executeRun, type ExecutedRun, type RunData } from './executeRun.js';
 import { planCompare } from './plan.js';
-import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, type CompareConfig, type CompareResult, type RowResult } from './result.js';
+import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, COMPARE_MARKDOWN, type CompareConfig, type CompareResult, type RowResult } from './result.js';
 import { addSeedResult, summarizeRowSeed } from './summarize.js';
 import { compareMarkdown } from './table.js';
 
-export const COMPARE_JSON = 'compare.json';
-export const COMPARE_MARKDOWN = 'compare.md';
+export { COMPARE_JSON, COMPARE_MARKDOWN };
 
 /** The paper's Table 1 settings at the budget `train` uses by default. */
 export const DEFAULT_COMPARE_CONFIG: CompareConfig = {

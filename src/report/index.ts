@@ -13,3 +13,7 @@ export {
 export { renderSvg, type RenderedChart } from './renderSvg.js';
 export { reportDocument, escapeHtml, metricsTableHtml, settingsTableHtml, tableHtml, type ReportSection, type FigureHtml } from './html.js';
 export { sampleTrace, windowMeans, windowFor, type TracePoint } from './trace.js';
+export { writeCompareReport } from './compareReport.js';
+export { compareReportData, configurationName, meanMatrix, type CompareReportData, type LastMCurve, type ReferenceLevel, type RowDiversity, type TrainingConfiguration } from './compareReportData.js';
+export { compareReportHtml, compareSummary, compareSettings } from './compareReportHtml.js';
+export { compareErrorChart, compareTrainingChart, compareCorrelationChart, compareDisagreementChart } from './compareCharts.js';

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { parseRows } from '../../compare/rowSpec.js';
 import { DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
+import { writeCompareReport } from '../../report/compareReport.js';
 import type { CompareConfig } from '../../compare/result.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import { formatSeconds } from '../format.js';
@@ -35,6 +36,7 @@ interface CompareFlags extends BackendFlags {
   overwrite: boolean;
   markdown: boolean;
   json: boolean;
+  report: boolean;
 }
 
 function defaultOutDir(model: string): string {
@@ -77,6 +79,7 @@ export function compareCommand(): Command {
     .option('--overwrite', 'replace a comparison already in --out', false)
     .option('--markdown', 'print the tables as markdown instead of text', false)
     .option('--json', 'print the whole result as JSON instead of tables', false))
+    .option('--no-report', 'do not write OUT/report.html when the comparison ends')
     .action(async (flags: CompareFlags) => {
       const config: CompareConfig = {
         model: flags.model,
@@ -113,6 +116,11 @@ export function compareCommand(): Command {
         else {
           process.stdout.write((flags.markdown ? compareMarkdown(result) : compareText(result)) + '\n');
           process.stderr.write(`compared in ${formatSeconds(result.seconds ?? 0)}; results in ${path.resolve(outDir)}\n`);
+        }
+        if (flags.report) {
+          const report = await writeCompareReport(outDir);
+          for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+          process.stderr.write(`report written to ${path.resolve(report.file)}\n`);
         }
       } finally {
         reporter.stop();

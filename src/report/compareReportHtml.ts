@@ -1,0 +1,121 @@
+import { beyondPaperTitle, compareHeading, type TableCells } from '../compare/table.js';
+import type { CompareResult } from '../compare/result.js';
+import { compareCorrelationChart, compareDisagreementChart, compareErrorChart, compareTrainingChart } from './compareCharts.js';
+import type { CompareReportData } from './compareReportData.js';
+import type { Chart } from './charts.js';
+import { escapeHtml, reportDocument, settingsTableHtml, tableHtml, type ReportSection } from './html.js';
+import { renderCharts, type RenderedReport } from './runReportHtml.js';
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+function cellsHtml(cells: TableCells, className: string): string {
+  return tableHtml(cells.header, cells.rows, className);
+}
+
+/** The comparison's configuration as label/value pairs. */
+export function compareSettings(result: CompareResult): [string, string][] {
+  const c = result.config;
+  const d = result.data;
+  return [
+    ['status', result.status + (result.error === null ? '' : ` (${result.error})`)],
+    ['created', result.createdAt],
+    ['finished', result.finishedAt ?? '-'],
+    ['time', result.seconds === null ? '-' : `${result.seconds.toFixed(1)} s`],
+    ['backend', result.backend],
+    ['model', c.model],
+    [
+      'data',
+      `${d.name} (${c.dataDir ?? 'embedded'}): ${d.trainExamples} training, ${d.validationExamples} validation, ` +
+        `${d.testExamples} test images of ${d.inputShape.join('x')}, ${d.numClasses} classes`,
+    ],
+    ['augmentation', d.augmentation === null ? 'none' : `random crop of the image padded by ${d.augmentation.pad}${d.augmentation.flip ? ', horizontal flip' : ''}`],
+    ['budget B', `${c.epochs} epochs x ${result.iterationsPerEpoch} iterations = ${result.budgetIterations} iterations (batch ${c.batchSize})`],
+    ['M', String(c.cycles)],
+    ['step schedule', `lr0 ${c.lr0}, x0.1 at 50% and 75% of B`],
+    ['Snapshot Ensemble lr0', c.snapshotLr0.join(', ')],
+    ['SWA', `constant lr ${c.swaLr} from ${100 * c.swaStart}% of B`],
+    ['true ensemble', `k = ${c.ensembleSize}`],
+    ['dropout row', String(c.dropout)],
+    ['optimizer', `SGD, momentum ${c.momentum}${c.nesterov ? ' (Nesterov)' : ''}, weight decay ${c.weightDecay}`],
+    ['rows', c.rows.map((r) => `${r.row} (seeds ${r.seeds.join(', ')})`).join('; ')],
+  ];
+}
+
+/** One line per training run: what it trained, where members were taken, how long it took, whether it failed. */
+function runsTable(result: CompareResult): string {
+  const rows = result.runs.map((r) => [
+    r.id,
+    String(r.seed),
+    r.schedule.name,
+    `${r.iterations} / ${r.epochs * result.iterationsPerEpoch}`,
+    r.snapshotAt.join(', ') || (r.swa === null ? '-' : `average of ${r.swa.averaged}`),
+    `${r.seconds.toFixed(1)} s`,
+    r.error ?? 'ok',
+  ]);
+  return tableHtml(['run', 'seed', 'schedule', 'iterations', 'members at', 'time', 'status'], rows, 'runs');
+}
+
+/** A sentence on what the comparison shows: the best row, and the Snapshot Ensembles against the single model. */
+export function compareSummary(data: CompareReportData): string {
+  const { result } = data;
+  const parts = [compareHeading(result) + '.'];
+  if (data.best !== null) parts.push(`Lowest mean test error: ${data.best.label}, ${percent(data.best.error)}.`);
+  if (data.single !== null) {
+    const single = data.single.error;
+    for (const row of result.rows.filter((r) => r.row === 'snapshot' && r.summary !== null)) {
+      const e = row.summary!.error.mean;
+      const beats = data.curves.find((c) => c.key === row.key)?.mean.findIndex((x) => x < single) ?? -1;
+      parts.push(
+        `${row.label}: ${percent(e)} against ${percent(single)} for the single model` +
+          (beats >= 0 ? `; the last ${beats + 1} snapshot${beats === 0 ? '' : 's'} already beat it.` : '; no number of its snapshots beats it at this budget.'),
+      );
+    }
+  }
+  if (result.status !== 'completed') parts.push(`The comparison is ${result.status}: rows without results are left out of the charts.`);
+  return parts.join(' ');
+}
+
+/** The report of a comparison as one self-contained HTML page. */
+export async function compareReportHtml(data: CompareReportData, footer: string): Promise<RenderedReport> {
+  const { result } = data;
+  const charts: { error?: Chart; training?: Chart; correlation?: Chart; disagreement?: Chart } = {};
+  if (data.curves.length > 0 || data.references.length > 0) charts.error = compareErrorChart(data.curves, data.references);
+  if (data.configurations.some((c) => c.totalSteps > 0)) charts.training = compareTrainingChart(data.configurations);
+  if (data.diversity.length > 0) {
+    charts.correlation = compareCorrelationChart(data.diversity);
+    charts.disagreement = compareDisagreementChart(data.diversity);
+  }
+  const { figures, warnings } = await renderCharts(Object.values(charts));
+  const figure = (chart: Chart | undefined) => (chart === undefined ? [] : [figures.find((f) => f.id === chart.id)!]);
+  const failures = data.failures.length === 0 ? '' : `<p>Failed (not in the means):</p>\n<ul>${data.failures.map((f) => `<li>${escapeHtml(f)}</li>`).join('')}</ul>`;
+  const sections: ReportSection[] = [
+    {
+      heading: 'Table 1: each method at the same budget',
+      html: `<p>Test error, NLL and ECE (15 bins) on the test set, mean \u00b1 sample standard deviation over seeds; cost in training budgets.</p>\n${cellsHtml(data.table1, 'table1')}\n${failures}`,
+    },
+    {
+      heading: 'Test error against the number of members',
+      figures: figure(charts.error),
+      ...(data.lastMTable === null ? {} : { html: cellsHtml(data.lastMTable, 'last-m') }),
+    },
+    { heading: 'Learning rate and training loss', figures: figure(charts.training) },
+  ];
+  if (charts.correlation !== undefined) {
+    // one heatmap per row: each chart takes the page's width
+    sections.push({ heading: 'Diversity of the members: correlation', figures: figure(charts.correlation) });
+    sections.push({ heading: 'Diversity of the members: disagreement', figures: figure(charts.disagreement) });
+  }
+  if (data.beyondPaper !== null) {
+    sections.push({ heading: 'Beyond the paper', html: `<p>${escapeHtml(beyondPaperTitle(result))}.</p>\n${cellsHtml(data.beyondPaper, 'beyond-paper')}` });
+  }
+  sections.push({ heading: 'Configuration', html: settingsTableHtml(compareSettings(result)) + '\n' + runsTable(result) });
+  const html = reportDocument({
+    title: `Snapshot Ensembles compared: ${data.title}`,
+    summary: compareSummary(data),
+    sections: sections.filter((s) => (s.figures?.length ?? 0) > 0 || s.html !== undefined),
+    footer,
+  });
+  return { html, charts: figures.map((f) => f.id), warnings };
+}

@@ -1,4 +1,5 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +40,7 @@ describe('serve: the run and the page over HTTP, nothing else', () => {
     runDir = path.join(root, 'run');
     const pageDir = path.join(root, 'page');
     mkdirSync(path.join(runDir, 'snapshots', '1'), { recursive: true });
+    mkdirSync(path.join(runDir, 'snapshots', '2'), { recursive: true });
     mkdirSync(path.join(pageDir, 'assets'), { recursive: true });
     writeRunRecord(runDir, syntheticRecord({ totalSteps: 20, cycles: 2, perEpoch: 10, numClasses: 10 }));
     writeFileSync(path.join(runDir, 'snapshots', '1', 'model.json'), '{"modelTopology":{}}');
@@ -129,6 +131,35 @@ describe('serve: the run and the page over HTTP, nothing else', () => {
     const r = runCli(['serve', runDir, '--port', String(server.port)]);
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual([`error: port ${server.port} on 127.0.0.1 is in use; choose another with --port`]);
+  });
+});
+
+describe('serve checks the snapshots against run.json before serving them', () => {
+  it('refuses a run with a damaged or missing snapshot, or with none, naming the file', async () => {
+    const root = tempDir('se-serve-bad-');
+    const runDir = path.join(root, 'run');
+    const pageDir = path.join(root, 'page');
+    mkdirSync(pageDir);
+    writeFileSync(path.join(pageDir, 'index.html'), '<!DOCTYPE html><title>page</title>');
+    const record = syntheticRecord({ totalSteps: 20, cycles: 2, perEpoch: 10, numClasses: 10 });
+    const body = '{"modelTopology":{}}';
+    const sha = createHash('sha256').update(body).digest('hex');
+    for (const s of record.snapshots) {
+      mkdirSync(path.join(runDir, s.path), { recursive: true });
+      writeFileSync(path.join(runDir, s.path, 'model.json'), body);
+      s.sha256 = { 'model.json': sha };
+    }
+    writeRunRecord(runDir, record);
+    const ok = await serveRun({ runDir, pageDir, port: 0 });
+    await ok.close();
+    writeFileSync(path.join(runDir, record.snapshots[1]!.path, 'model.json'), body.replace('{}', '{"x":1}'));
+    await expect(serveRun({ runDir, pageDir, port: 0 })).rejects.toThrow(
+      `${path.join(runDir, record.snapshots[1]!.path, 'model.json')}: damaged (sha256 differs from run.json; snapshot 2)`,
+    );
+    rmSync(path.join(runDir, record.snapshots[1]!.path), { recursive: true });
+    await expect(serveRun({ runDir, pageDir, port: 0 })).rejects.toThrow(`${path.join(runDir, record.snapshots[1]!.path)}: missing snapshot 2`);
+    writeRunRecord(runDir, { ...record, snapshots: [] });
+    await expect(serveRun({ runDir, pageDir, port: 0 })).rejects.toThrow('the run has no snapshots yet; nothing to serve');
   });
 });
 

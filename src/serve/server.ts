@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import { runTestSet } from '../ensemble/evaluateRun.js';
 import { readRunRecord } from '../io/runRecord.js';
+import { verifySnapshot } from '../io/snapshots.js';
 import { UserError } from '../util/errors.js';
 import { contentType, resolveInside } from './staticFiles.js';
 import { testImagesResponse } from './testImages.js';
@@ -73,6 +74,12 @@ export async function serveRun(options: ServeRunOptions): Promise<RunServer> {
   const runDir = path.resolve(options.runDir);
   const pageDir = path.resolve(options.pageDir);
   const record = readRunRecord(runDir);
+  if (record.snapshots.length === 0) throw new UserError(`${runDir}: the run has no snapshots yet; nothing to serve`);
+  // the page would load damaged weights without a word: check them against run.json first
+  for (const snapshot of record.snapshots) {
+    if (!existsSync(path.join(runDir, snapshot.path))) throw new UserError(`${path.join(runDir, snapshot.path)}: missing snapshot ${snapshot.index}`);
+    verifySnapshot(runDir, snapshot);
+  }
   if (!existsSync(path.join(pageDir, 'index.html'))) {
     throw new UserError(`the browser page is not built (${path.join(pageDir, 'index.html')} is missing); run npm run build`);
   }

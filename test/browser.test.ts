@@ -13,7 +13,7 @@ import { predictRun } from '../src/ensemble/predictRun.js';
 import { readRunRecord } from '../src/io/runRecord.js';
 import { argmaxRow, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
 import { CLI, runCli, tempDir } from './helpers/cli.js';
-import { collectErrors, launchChromium, SCREENSHOT_DIR } from './helpers/browser.js';
+import { collectErrors, launchChromium, openReport, SCREENSHOT_DIR } from './helpers/browser.js';
 
 /** The CLI's serve command in the background; resolves with its URL once it listens. */
 function startServe(runDir: string): Promise<{ child: ChildProcess; url: string }> {
@@ -77,18 +77,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
   it('the report train wrote opens offline: every chart rendered as SVG marks, no console errors, nothing fetched', async () => {
     const report = path.join(runDir, 'report.html');
     expect(existsSync(report)).toBe(true);
-    const page = await context.newPage();
-    const errors = collectErrors(page);
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(report).href);
-    const figures = await page.$$eval('figure.chart', (all) =>
-      all.map((f) => ({
-        id: f.id,
-        marks: f.querySelectorAll('svg .role-mark > *').length,
-        width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
-      })),
-    );
+    const { page, errors, requests, figures } = await openReport(context, report);
     expect(figures.map((f) => f.id)).toEqual(['learning-rate-and-loss', 'error-against-m', 'correlation', 'disagreement', 'reliability']);
     for (const f of figures) {
       expect(f.marks, f.id).toBeGreaterThan(0);
@@ -113,14 +102,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     ]);
     expect(compare.code, compare.stderr).toBe(0);
     const report = path.join(out, 'report.html');
-    const page = await context.newPage();
-    const errors = collectErrors(page);
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(pathToFileURL(report).href);
-    const figures = await page.$$eval('figure.chart', (all) =>
-      all.map((f) => ({ id: f.id, marks: f.querySelectorAll('svg .role-mark > *').length, width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0 })),
-    );
+    const { page, errors, requests, figures } = await openReport(context, report);
     expect(figures.map((f) => f.id)).toEqual(['compare-error-against-m', 'compare-training', 'compare-correlation', 'compare-disagreement']);
     for (const f of figures) {
       expect(f.marks, f.id).toBeGreaterThan(0);

@@ -16,7 +16,7 @@ const CIFAR = [32, 32, 3] as const;
 const MNIST = [28, 28, 1] as const;
 
 function trainableParameters(model: tfl.LayersModel): number {
-  return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b!, 1)!, 0);
+  return model.trainableWeights.reduce((sum, w) => sum + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 }
 
 /**

@@ -35,7 +35,7 @@ describe('weight averaging and batch-norm re-estimation', () => {
     const before = tf.memory().numTensors;
     const model = smallModel();
     const rng = new Rng(1);
-    const sets = [0, 1, 2].map(() => model.weights.map((w) => Float32Array.from({ length: w.shape.reduce((a, b) => a * b!, 1)! }, () => rng.next() * 4 - 2)));
+    const sets = [0, 1, 2].map(() => model.weights.map((w) => Float32Array.from({ length: (w.shape as number[]).reduce((a, b) => a * b, 1) }, () => rng.next() * 4 - 2)));
     const average = new WeightAverage(model);
     for (const set of sets) {
       const tensors = set.map((values, i) => tf.tensor(values, model.weights[i]!.shape as number[]));

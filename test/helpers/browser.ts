@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT, tempDir } from './cli.js';
 
@@ -44,4 +45,33 @@ export function collectErrors(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   return errors;
+}
+
+/** A chart of a report page: its figure's id, how many SVG marks it drew, and its width on the page. */
+export interface RenderedFigure {
+  id: string;
+  marks: number;
+  width: number;
+}
+
+/**
+ * Opens a report file in a new page, watching console errors and every request, and reads back its charts.
+ */
+export async function openReport(
+  context: BrowserContext,
+  file: string,
+): Promise<{ page: Page; errors: string[]; requests: string[]; figures: RenderedFigure[] }> {
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(pathToFileURL(file).href);
+  const figures = await page.$$eval('figure.chart', (all) =>
+    all.map((f) => ({
+      id: f.id,
+      marks: f.querySelectorAll('svg .role-mark > *').length,
+      width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
+    })),
+  );
+  return { page, errors, requests, figures };
 }

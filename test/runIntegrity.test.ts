@@ -38,6 +38,10 @@ describe('run integrity', () => {
     expectOneLine(runCli(['evaluate', damaged]), new RegExp(`${weights}: damaged \\(sha256 differs from run\\.json; snapshot 1\\)`));
     const images = path.join('data', 'fashion-mnist', 't10k-images-idx3-ubyte.gz');
     expectOneLine(runCli(['predict', damaged, images]), /weights\.bin: damaged/);
+    const report = path.join(damaged, 'report.html');
+    const before = readFileSync(report, 'utf8');
+    expectOneLine(runCli(['report', damaged]), new RegExp(`${weights}: damaged \\(sha256 differs from run\\.json; snapshot 1\\)`));
+    expect(readFileSync(report, 'utf8')).toBe(before);
     // the last snapshot alone is intact and still usable
     expect(runCli(['evaluate', damaged, '--last', '1']).code).toBe(0);
     const modelJson = path.join(damaged, 'snapshots', '2', 'model.json');

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { CompareResult } from '../src/compare/result.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
 import { checkpointWritten, readRecord, snapshotHashes, startCli, waitFor } from './helpers/runs.js';
@@ -66,3 +68,23 @@ function expectOneLine(r: { code: number; stderr: string }, pattern: RegExp): vo
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(pattern);
 }
+
+describe('an interrupted comparison keeps what finished', () => {
+  it('SIGTERM stops compare after the current step: exit 143, compare.json marked interrupted with the finished runs, a report of them', async () => {
+    const dir = path.join(tempDir(), 'compare');
+    // run 1 (the step run: single and nocycle) is 2 epochs of 20 iterations; we stop in run 2 (the Snapshot Ensemble)
+    const run = startCli(['compare', '--train-size', '640', '--test-size', '40', '--batch-size', '32', '--epochs', '2', '--cycles', '2', '--rows', 'single,nocycle,snapshot', '--snapshot-lr0', '0.05', '--out', dir]);
+    await waitFor(() => /run 2\/2/.test(run.stderr()));
+    run.child.kill('SIGTERM');
+    const code = await run.exited;
+    expect(code).toBe(143);
+    expect(run.stderr()).toMatch(/received SIGTERM: stopping after the current step/);
+    expect(run.stderr()).toContain(`stopped: ${path.join(dir, 'compare.json')} keeps the runs and rows that finished`);
+    const result = JSON.parse(readFileSync(path.join(dir, 'compare.json'), 'utf8')) as CompareResult;
+    expect(result.status).toBe('interrupted');
+    expect(result.error).toMatch(/^interrupted in run 2\/2 \(training stopped after iteration \d+\)/);
+    expect(result.runs.map((r) => r.id)).toEqual(['step-seed1']);
+    expect(result.rows.map((r) => [r.key, r.seeds.length])).toEqual([['single', 0], ['nocycle', 0], ['snapshot-lr0.05', 0]]);
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('The comparison was interrupted');
+  });
+});

@@ -4,7 +4,7 @@ import { predictProbabilities } from '../ensemble/predict.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { buildModel } from '../models/registry.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
-import type { Reporter } from '../training/progress.js';
+import type { EpochSummary, Reporter } from '../training/progress.js';
 import { SgdOptimizer } from '../training/sgd.js';
 import { updateBatchNorm, WeightAverage } from '../training/swa.js';
 import { DivergenceError, trainLoop } from '../training/trainLoop.js';
@@ -48,7 +48,13 @@ export interface ExecutedRun {
  * spec.snapshotAt (via onSnapshot), or, for SWA, the average of the weights at the end of every epoch from
  * spec.swa.startEpoch on (via onEpochEnd), with batch norm re-estimated on the training images.
  */
-export async function executeRun(spec: RunSpec, settings: RunSettings, data: RunData, reporter?: Reporter): Promise<ExecutedRun> {
+export async function executeRun(
+  spec: RunSpec,
+  settings: RunSettings,
+  data: RunData,
+  reporter?: Reporter,
+  shouldStop?: () => boolean,
+): Promise<ExecutedRun> {
   const rng = new Rng(spec.seed);
   const inputShape = [data.train.height, data.train.width, data.train.channels] as const;
   const model = buildModel(settings.model, { inputShape, numClasses: data.numClasses, dropout: spec.dropout }, rng.nextUint32());
@@ -65,6 +71,8 @@ export async function executeRun(spec: RunSpec, settings: RunSettings, data: Run
     validation: data.validation === null ? null : predictProbabilities(model, data.validation, data.normalization, data.numClasses),
   });
   const started = performance.now();
+  // kept here as well as in the loop's result, so that a run that diverges still shows its loss curve
+  const history: EpochSummary[] = [];
   try {
     const result = await trainLoop({
       model,
@@ -79,12 +87,14 @@ export async function executeRun(spec: RunSpec, settings: RunSettings, data: Run
       snapshotAt: spec.snapshotAt,
       rng,
       ...(reporter === undefined ? {} : { reporter }),
+      ...(shouldStop === undefined ? {} : { shouldStop, checkpointEvery: 0 }),
       hooks: {
         onSnapshot: ({ iteration, epoch, learningRate }) => {
           members.set(iteration, { iteration, epoch, learningRate, ...predict() });
         },
-        onEpochEnd: ({ epoch }) => {
-          if (average !== null && epoch >= spec.swa!.startEpoch) average.update();
+        onEpochEnd: (summary) => {
+          history.push(summary);
+          if (average !== null && summary.epoch >= spec.swa!.startEpoch) average.update();
         },
       },
     });
@@ -123,10 +133,11 @@ export async function executeRun(spec: RunSpec, settings: RunSettings, data: Run
         epochs: spec.epochs,
         iterations: e.iteration,
         schedule: spec.schedule,
-        snapshotAt: [...members.keys()],
+        // its members are dropped: no row averages a run that diverged
+        snapshotAt: [],
         swa: null,
         seconds: (performance.now() - started) / 1000,
-        history: [],
+        history,
         error: e.message,
       },
       members: new Map(),

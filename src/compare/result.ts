@@ -160,7 +160,8 @@ export interface RowResult {
 export interface CompareResult {
   format: typeof COMPARE_FORMAT;
   version: number;
-  status: 'running' | 'completed' | 'failed';
+  /** 'interrupted': stopped by a signal; the runs and rows finished before it are complete. */
+  status: 'running' | 'completed' | 'failed' | 'interrupted';
   error: string | null;
   createdAt: string;
   finishedAt: string | null;

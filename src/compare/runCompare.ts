@@ -8,7 +8,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { snapshotCycleEnds } from '../schedules/snapshotCosine.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
 import type { Reporter } from '../training/progress.js';
-import { iterationsPerEpoch } from '../training/trainLoop.js';
+import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { executeRun, type ExecutedRun, type RunData } from './executeRun.js';
 import { planCompare } from './plan.js';
@@ -50,6 +50,11 @@ export interface CompareOptions {
   overwrite?: boolean;
   normalization?: Normalization;
   reporter?: Reporter;
+  /**
+   * Asked after every iteration; true stops the comparison (TrainingInterrupted from the run in progress), with
+   * compare.json marked interrupted and keeping every run and row that finished.
+   */
+  shouldStop?: () => boolean;
 }
 
 /**
@@ -124,7 +129,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       for (const spec of seedPlan.runs) {
         done++;
         reporter?.info?.(`run ${done}/${totalRuns}: ${spec.id} (${spec.epochs} epochs, ${spec.schedule.name} schedule)`);
-        const executed = await executeRun(spec, config, data, reporter);
+        const executed = await executeRun(spec, config, data, reporter, options.shouldStop);
         runs.set(spec.id, executed);
         result.runs.push(executed.info);
         if (executed.info.error !== null) reporter?.warn?.(`${spec.id}: ${executed.info.error}`);
@@ -150,8 +155,13 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     result.status = 'completed';
     return result;
   } catch (e) {
-    result.status = 'failed';
-    result.error = e instanceof Error ? e.message : String(e);
+    if (e instanceof TrainingInterrupted) {
+      result.status = 'interrupted';
+      result.error = `interrupted in run ${done}/${totalRuns} (${e.message}); the runs and rows before it are complete`;
+    } else {
+      result.status = 'failed';
+      result.error = e instanceof Error ? e.message : String(e);
+    }
     throw e;
   } finally {
     result.seconds = (performance.now() - start) / 1000;

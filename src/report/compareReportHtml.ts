@@ -73,7 +73,8 @@ export function compareSummary(data: CompareReportData): string {
       );
     }
   }
-  if (result.status !== 'completed') parts.push(`The comparison is ${result.status}: rows without results are left out of the charts.`);
+  const state = { running: 'is still running', failed: 'failed', interrupted: 'was interrupted', completed: null }[result.status];
+  if (state !== null) parts.push(`The comparison ${state}: rows without results are left out of the charts.`);
   return parts.join(' ');
 }
 

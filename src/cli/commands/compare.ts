@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { parseRows } from '../../compare/rowSpec.js';
-import { DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
+import { COMPARE_JSON, DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
+import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
 import type { CompareConfig } from '../../compare/result.js';
@@ -10,6 +11,7 @@ import { formatSeconds } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { progressReporter, withPreamble } from '../progressReporter.js';
+import { stopOnSignals } from '../signals.js';
 
 interface CompareFlags extends BackendFlags {
   model: string;
@@ -109,20 +111,32 @@ export function compareCommand(): Command {
       });
       const outDir = flags.out ?? defaultOutDir(flags.model);
       const reporter = withPreamble(progressReporter(), backend.line);
+      const signals = stopOnSignals((signal) => reporter.info?.(`received ${signal}: stopping after the current step`));
+      const writeReport = async () => {
+        if (!flags.report) return;
+        const report = await writeCompareReport(outDir);
+        for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+        process.stderr.write(`report written to ${path.resolve(report.file)}\n`);
+      };
       try {
-        const result = await runCompare({ config, dataset, outDir, overwrite: flags.overwrite, reporter });
+        const result = await runCompare({ config, dataset, outDir, overwrite: flags.overwrite, reporter, shouldStop: signals.requested });
         reporter.stop();
         if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         else {
           process.stdout.write((flags.markdown ? compareMarkdown(result) : compareText(result)) + '\n');
           process.stderr.write(`compared in ${formatSeconds(result.seconds ?? 0)}; results in ${path.resolve(outDir)}\n`);
         }
-        if (flags.report) {
-          const report = await writeCompareReport(outDir);
-          for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-          process.stderr.write(`report written to ${path.resolve(report.file)}\n`);
-        }
+        await writeReport();
+      } catch (e) {
+        if (!(e instanceof TrainingInterrupted)) throw e;
+        reporter.stop();
+        process.stderr.write(
+          `stopped: ${path.resolve(outDir, COMPARE_JSON)} keeps the runs and rows that finished (a comparison does not resume; run it again with --overwrite)\n`,
+        );
+        await writeReport();
+        process.exitCode = signals.received() === 'SIGTERM' ? 143 : 130;
       } finally {
+        signals.dispose();
         reporter.stop();
       }
     });

@@ -57,7 +57,7 @@ describe('compare: the paper\'s Table 1 on a small subset', () => {
         'cosine0.05-1ep-seed10008',
         'snapshot-lr0.05-M2-seed1',
         'snapshot-lr0.1-M2-seed1',
-        'swa-lr0.02-from2-seed1',
+        'swa-lr0.02-from1-seed1',
         'step-seed10008',
         'step-seed2',
       ].sort(),
@@ -74,8 +74,9 @@ describe('compare: the paper\'s Table 1 on a small subset', () => {
     // same seed, same first cosine cycle from lr0 0.05 over 2 iterations: the same network
     expect(row('singlecycle').seeds[0]!.members[0]!.test).toEqual(row('snapshot-lr0.05').seeds[0]!.members[0]!.test);
     expect(row('singlecycle').seeds[0]!.members[1]!.test).not.toEqual(row('snapshot-lr0.05').seeds[0]!.members[1]!.test);
-    // SWA averaged the weights at the ends of epochs round(0.75 * 2) = 2..2, then re-estimated batch norm in one pass
-    expect(result.runs.find((r) => r.id.startsWith('swa'))!.swa).toEqual({ startEpoch: 2, averaged: 1, batchNormBatches: 1 });
+    // SWA averaged the weights at the ends of epochs 1..2 (round(0.75 * 2) = 2, moved to B - 1 so that two sets are
+    // averaged), then re-estimated batch norm in one pass
+    expect(result.runs.find((r) => r.id.startsWith('swa'))!.swa).toEqual({ startEpoch: 1, averaged: 2, batchNormBatches: 1 });
   });
 
   it('records per-member metrics, last-m curves, diversity and the combinations beyond the paper', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planCompare } from '../src/compare/plan.js';
+import { planCompare, swaStartEpochOf } from '../src/compare/plan.js';
 import { ROW_NAMES, type CompareConfig } from '../src/compare/result.js';
 import { parseRows } from '../src/compare/rowSpec.js';
 import { DEFAULT_COMPARE_CONFIG } from '../src/compare/runCompare.js';
@@ -84,5 +84,19 @@ describe('compare plan: every row a configuration of the one loop, at one budget
   it('spread: the mean and the sample standard deviation over seeds', () => {
     expect(spread([1, 2, 3, 4])).toEqual({ mean: 2.5, std: Math.sqrt(5 / 3) });
     expect(spread([0.07])).toEqual({ mean: 0.07, std: null });
+  });
+});
+
+describe('SWA averages from round(swaStart x B), at least two weight sets when B >= 2', () => {
+  it.each([
+    [12, 0.75, 9],
+    [4, 0.75, 3],
+    [2, 0.75, 1],
+    [2, 0.5, 1],
+    [1, 0.75, 1],
+    [10, 1, 9],
+    [10, 0.01, 1],
+  ])('B = %i, swaStart %f: from epoch %i', (epochs, swaStart, expected) => {
+    expect(swaStartEpochOf({ epochs, swaStart })).toBe(expected);
   });
 });

@@ -103,6 +103,15 @@ function checkConfig(config: CompareConfig, iterationsPerEpoch: number): void {
 }
 
 /**
+ * The first epoch whose end SWA averages: round(swaStart x B), but never later than B - 1 when B >= 2, so that at
+ * least two weight sets are averaged (at B = 2 the 75% start would otherwise average the final weights alone).
+ */
+export function swaStartEpochOf(config: Pick<CompareConfig, 'epochs' | 'swaStart'>): number {
+  const B = config.epochs;
+  return Math.max(1, Math.min(B >= 2 ? B - 1 : B, Math.round(config.swaStart * B)));
+}
+
+/**
  * Plans the runs of every requested row and seed at a budget of B = config.epochs epochs of
  * iterationsPerEpoch iterations each.
  */
@@ -114,7 +123,7 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
   // Eq. 2's cycle ends: where nocycle and snapshot take their members (every B/M epochs when M divides B)
   const cycleEnds = planSnapshotCosine(T, M, config.snapshotLr0[0]!).snapshotAt;
   const stepSchedule: ScheduleConfig = { name: 'stepDecay', lr0: config.lr0, milestones: baselineMilestones(T), gamma: 0.1 };
-  const swaStartEpoch = Math.min(B, Math.max(1, Math.round(config.swaStart * B)));
+  const swaStartEpoch = swaStartEpochOf(config);
 
   const allSeeds = [...new Set(config.rows.flatMap((r) => r.seeds))].sort((a, b) => a - b);
   const seeds: SeedPlan[] = [];

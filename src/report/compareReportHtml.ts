@@ -1,4 +1,5 @@
 import { beyondPaperTitle, compareHeading, type TableCells } from '../compare/table.js';
+import { swaStartEpochOf } from '../compare/plan.js';
 import type { CompareResult } from '../compare/result.js';
 import { compareCorrelationChart, compareDisagreementChart, compareErrorChart, compareTrainingChart } from './compareCharts.js';
 import type { CompareReportData } from './compareReportData.js';
@@ -18,6 +19,7 @@ function cellsHtml(cells: TableCells, className: string): string {
 export function compareSettings(result: CompareResult): [string, string][] {
   const c = result.config;
   const d = result.data;
+  const swaStart = swaStartEpochOf(c);
   return [
     ['status', result.status + (result.error === null ? '' : ` (${result.error})`)],
     ['created', result.createdAt],
@@ -35,7 +37,11 @@ export function compareSettings(result: CompareResult): [string, string][] {
     ['M', String(c.cycles)],
     ['step schedule', `lr0 ${c.lr0}, x0.1 at 50% and 75% of B`],
     ['Snapshot Ensemble lr0', c.snapshotLr0.join(', ')],
-    ['SWA', `constant lr ${c.swaLr} from ${100 * c.swaStart}% of B`],
+    [
+      'SWA',
+      `averages the weights at the ends of epochs ${swaStart}..${c.epochs}; learning rate ${c.lr0} until half of epoch ${swaStart}'s end, ` +
+        `then linearly down to ${c.swaLr} at 90% of it, then constant`,
+    ],
     ['true ensemble', `k = ${c.ensembleSize}`],
     ['dropout row', String(c.dropout)],
     ['optimizer', `SGD, momentum ${c.momentum}${c.nesterov ? ' (Nesterov)' : ''}, weight decay ${c.weightDecay}`],
@@ -50,7 +56,7 @@ function runsTable(result: CompareResult): string {
     String(r.seed),
     r.schedule.name,
     `${r.iterations} / ${r.epochs * result.iterationsPerEpoch}`,
-    r.snapshotAt.join(', ') || (r.swa === null ? '-' : `average of ${r.swa.averaged}`),
+    r.swa !== null ? `average of ${r.swa.averaged} (epochs ${r.swa.startEpoch}..${r.epochs})` : r.snapshotAt.join(', ') || '-',
     `${r.seconds.toFixed(1)} s`,
     r.error ?? 'ok',
   ]);

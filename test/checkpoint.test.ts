@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import type { ImageSet } from '../src/data/dataset.js';
-import { readCheckpoint, restoreCheckpoint, writeCheckpoint } from '../src/io/checkpoint.js';
+import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../src/io/checkpoint.js';
 import { SteppedDropout } from '../src/models/dropout.js';
 import { snapshotCosine } from '../src/schedules/snapshotCosine.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
@@ -144,6 +144,12 @@ describe('a crash while replacing a checkpoint', () => {
     writeCheckpoint(dir, state(5), model, optimizer);
     expect(readdirSync(dir)).toEqual(['checkpoint']);
     expect(readCheckpoint(dir).loop.iteration).toBe(5);
+    // a new run in the same directory (train --overwrite) removes the checkpoint and any copy left aside, so that a
+    // resume can never fall back to the old run's state
+    renameSync(path.join(dir, 'checkpoint'), path.join(dir, '.checkpoint-old.tmp-2-dd'));
+    removeCheckpoint(dir);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(() => readCheckpoint(dir)).toThrow(/checkpoint/);
     optimizer.dispose();
     model.dispose();
   });

@@ -118,6 +118,8 @@ describe('bad input: one-line errors, non-zero exits, existing runs untouched', 
     expectOneLineError(runCli(['train', ...quick, '--out', run]), /already holds a run; choose another --out or pass --overwrite/);
     // a failing run (bad data) into an existing run directory does not touch it either
     expectOneLineError(runCli(['train', ...quick, '--out', run, '--data', '/nonexistent']), /no such data directory/);
+    // nor do optimizer settings that cannot train, even with --overwrite: they are refused before the directory is cleared
+    expectOneLineError(runCli(['train', ...quick, '--out', run, '--overwrite', '--momentum', '0']), /Nesterov momentum needs momentum > 0 \(or turn Nesterov off\)/);
     expect(treeHash(run)).toBe(before);
     const again = runCli(['train', ...quick, '--seed', '2', '--out', run, '--overwrite']);
     expect(again.code).toBe(0);

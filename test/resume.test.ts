@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CompareResult } from '../src/compare/result.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,10 @@ describe('a killed or interrupted run resumes to the same snapshots as an uninte
     expect(checkpointWritten(dir)()).toBe(true);
 
     expectOneLine(runCli(['train', '--resume', dir, '--epochs', '9']), /--resume continues a run as it was configured; --epochs cannot be given with it/);
+    // a process killed between saving snapshot 1 and recording it in run.json leaves a directory run.json does not
+    // list: resume takes the snapshot again instead of refusing to overwrite it
+    mkdirSync(path.join(dir, 'snapshots', '1'), { recursive: true });
+    writeFileSync(path.join(dir, 'snapshots', '1', 'model.json'), '{"half": "written"}');
     const resumed = runCli(['train', '--resume', dir]);
     expect(resumed.code).toBe(0);
     expect(snapshotHashes(dir)).toEqual(reference);

@@ -82,6 +82,10 @@ describe('run integrity', () => {
     expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
     release();
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+    // a lock that cannot be read is not taken for stale: it is named, and left for the user to remove
+    writeFileSync(path.join(dir, LOCK_FILE), '');
+    expect(() => acquireRunLock(dir)).toThrow(`${dir}: the lock ${path.join(dir, LOCK_FILE)} cannot be read; remove it if no process is using this run`);
+    expect(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).toBe('');
   });
 
   it('a diverging loss stops training naming the iteration and rate, keeps earlier snapshots, marks the run failed', async () => {

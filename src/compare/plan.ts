@@ -1,5 +1,7 @@
+import { checkModelName } from '../models/registry.js';
 import { baselineMilestones } from '../schedules/stepDecay.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
+import { sgdConfigProblem } from '../training/sgd.js';
 import { planSnapshotCosine } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
 import type { CompareConfig, RowName } from './result.js';
@@ -84,6 +86,9 @@ function checkConfig(config: CompareConfig, iterationsPerEpoch: number): void {
   }
   if (new Set(config.snapshotLr0.map(formatRate)).size !== config.snapshotLr0.length) throw new UserError('--snapshot-lr0 lists a rate twice');
   if (!(config.swaStart > 0 && config.swaStart <= 1)) throw new UserError(`the SWA start must be a fraction in (0, 1], got ${config.swaStart}`);
+  const sgd = sgdConfigProblem(config);
+  if (sgd !== null) throw new UserError(sgd);
+  checkModelName(config.model);
   if (config.rows.length === 0) throw new UserError('--rows names no rows');
   const seen = new Set<RowName>();
   for (const r of config.rows) {

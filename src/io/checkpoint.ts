@@ -172,6 +172,11 @@ export function restoreCheckpoint(checkpoint: Checkpoint, model: tfl.LayersModel
   });
 }
 
+/** Removes a run's checkpoint, and any copy of an older one that a crash left aside (resume would fall back to it). */
 export function removeCheckpoint(runDir: string): void {
   rmSync(path.join(runDir, CHECKPOINT_DIR), { recursive: true, force: true });
+  if (!existsSync(runDir)) return;
+  for (const name of readdirSync(runDir).filter((n) => n.startsWith(`.${CHECKPOINT_DIR}-old.tmp-`))) {
+    rmSync(path.join(runDir, name), { recursive: true, force: true });
+  }
 }

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
+import { temporarySibling } from './atomicWrite.js';
 
 export const LOCK_FILE = '.lock';
 
@@ -29,7 +30,26 @@ function readLock(file: string): LockInfo | null {
 }
 
 /**
- * Takes the run directory's lock (RUN_DIR/.lock, created exclusively, holding pid, host and start time) and returns
+ * Creates `file` holding `info`, or returns false when it exists. The content is written to a temporary sibling first
+ * and hard-linked into place, which fails atomically when the file exists: no other process ever sees a lock without
+ * its content.
+ */
+function createLock(file: string, info: LockInfo): boolean {
+  const tmp = temporarySibling(file);
+  writeFileSync(tmp, JSON.stringify(info));
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * Takes the run directory's lock (RUN_DIR/.lock, created atomically, holding pid, host and start time) and returns
  * the function that releases it. Refuses while another live process on this host holds it; a lock whose process is
  * gone (killed, crashed) is stale and is replaced.
  */
@@ -37,8 +57,7 @@ export function acquireRunLock(runDir: string): () => void {
   const file = path.join(runDir, LOCK_FILE);
   const me: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(file, JSON.stringify(me), { flag: 'wx' });
+    if (createLock(file, me)) {
       let released = false;
       const release = () => {
         if (released) return;
@@ -48,18 +67,20 @@ export function acquireRunLock(runDir: string): () => void {
       };
       process.on('exit', release);
       return release;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = readLock(file);
-    if (holder !== null && holder.pid !== process.pid && holder.host === me.host && alive(holder.pid)) {
+    if (holder === null) {
+      throw new UserError(`${runDir}: the lock ${file} cannot be read; remove it if no process is using this run`);
+    }
+    if (holder.pid !== process.pid && holder.host === me.host && alive(holder.pid)) {
       throw new UserError(`${runDir} is in use by process ${holder.pid} (since ${holder.since}); wait for it or stop it`);
     }
-    if (holder !== null && holder.host !== me.host) {
+    if (holder.host !== me.host) {
       throw new UserError(`${runDir} is locked by process ${holder.pid} on host ${holder.host}; remove ${file} if that run is dead`);
     }
-    // Stale: its process is gone (or the file is unreadable). Replace it.
-    rmSync(file, { force: true });
+    // Stale: its process is gone. Replace it, unless another process replaced it first (then the loop meets theirs).
+    const again = readLock(file);
+    if (again !== null && again.pid === holder.pid && again.since === holder.since) rmSync(file, { force: true });
   }
   throw new UserError(`${runDir}: could not take the lock ${file}`);
 }

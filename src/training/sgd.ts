@@ -10,6 +10,14 @@ export interface SgdConfig {
   weightDecay?: number;
 }
 
+/** Why an SGD configuration is invalid, or null when it is valid (checked before a run touches its directory). */
+export function sgdConfigProblem({ momentum = 0.9, nesterov = true, weightDecay = 1e-4 }: Omit<SgdConfig, 'learningRate'>): string | null {
+  if (!(momentum >= 0) || !Number.isFinite(momentum)) return `momentum must be a number >= 0, got ${momentum}`;
+  if (!(weightDecay >= 0) || !Number.isFinite(weightDecay)) return `weight decay must be a number >= 0, got ${weightDecay}`;
+  if (nesterov && momentum === 0) return 'Nesterov momentum needs momentum > 0 (or turn Nesterov off)';
+  return null;
+}
+
 /**
  * Stochastic gradient descent with (Nesterov) momentum and weight decay, written exactly as PyTorch's torch.optim.SGD
  * (dampening 0):
@@ -31,9 +39,8 @@ export class SgdOptimizer extends tf.Optimizer {
 
   constructor({ learningRate, momentum = 0.9, nesterov = true, weightDecay = 1e-4 }: SgdConfig) {
     super();
-    if (!(momentum >= 0)) throw new RangeError(`momentum must be >= 0, got ${momentum}`);
-    if (!(weightDecay >= 0)) throw new RangeError(`weightDecay must be >= 0, got ${weightDecay}`);
-    if (nesterov && momentum === 0) throw new RangeError('Nesterov momentum needs momentum > 0');
+    const problem = sgdConfigProblem({ momentum, nesterov, weightDecay });
+    if (problem !== null) throw new RangeError(problem);
     this.learningRate = learningRate;
     this.momentum = momentum;
     this.nesterov = nesterov;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -25,12 +25,12 @@ import {
 import { loadSnapshotModel } from '../io/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
-import { buildModel } from '../models/registry.js';
+import { buildModel, checkModelName } from '../models/registry.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Reporter } from './progress.js';
-import { SgdOptimizer } from './sgd.js';
+import { SgdOptimizer, sgdConfigProblem } from './sgd.js';
 import { cycleLengthHint } from './budgetHint.js';
 import { planCycles, type SnapshotPlan } from './snapshotPlan.js';
 import { iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState } from './trainLoop.js';
@@ -87,7 +87,7 @@ export interface SnapshotRunResult {
   testProbabilities: ProbabilityMatrix[] | null;
 }
 
-/** Creates outDir if needed and checks it can take a new run: refuses one that holds a run unless overwrite. */
+/** Checks that outDir can take a new run: refuses one that holds a run unless overwrite. */
 function checkRunDir(outDir: string, overwrite: boolean): void {
   const holdsRun = existsSync(runJsonPath(outDir)) || existsSync(path.join(outDir, SNAPSHOTS_DIR));
   if (holdsRun && !overwrite) throw new UserError(`${outDir} already holds a run; choose another --out or pass --overwrite`);
@@ -97,6 +97,7 @@ function checkRunDir(outDir: string, overwrite: boolean): void {
 function clearRunDir(outDir: string): void {
   rmSync(path.join(outDir, SNAPSHOTS_DIR), { recursive: true, force: true });
   removeCheckpoint(outDir);
+  removeTemporaries(outDir);
   rmSync(runJsonPath(outDir), { force: true });
 }
 
@@ -109,6 +110,9 @@ function checkConfig(config: TrainConfig): void {
   if (!(config.lr0 > 0) || !Number.isFinite(config.lr0)) throw new UserError(`lr0 must be a positive number, got ${config.lr0}`);
   if (!(config.dropout >= 0 && config.dropout < 1)) throw new UserError(`dropout must be in [0, 1), got ${config.dropout}`);
   if (!Number.isInteger(config.seed)) throw new UserError(`seed must be an integer, got ${config.seed}`);
+  const sgd = sgdConfigProblem(config);
+  if (sgd !== null) throw new UserError(sgd);
+  checkModelName(config.model);
 }
 
 function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
@@ -216,10 +220,12 @@ export function loadRunDataset(record: RunRecord): Dataset {
  * after its last checkpoint are taken again (identically).
  */
 export async function resumeSnapshotEnsemble(runDir: string, control: RunControl = {}): Promise<SnapshotRunResult> {
-  const record = readRunRecord(runDir);
-  if (record.status === 'completed') throw new UserError(`${runDir}: the run has already completed; nothing to resume`);
+  readRunRecord(runDir); // a one-line error for a directory that is not a run, before a lock is written into it
   const release = acquireRunLock(runDir);
   try {
+    // read under the lock: a process that held it may have finished the run in the meantime
+    const record = readRunRecord(runDir);
+    if (record.status === 'completed') throw new UserError(`${runDir}: the run has already completed; nothing to resume`);
     const checkpoint = readCheckpoint(runDir);
     const dataset = loadRunDataset(record);
     const plan: SnapshotPlan = { schedule: record.schedule, snapshotAt: record.snapshotAt, notes: [] };
@@ -227,10 +233,14 @@ export async function resumeSnapshotEnsemble(runDir: string, control: RunControl
     const resumeAt = checkpoint.loop.iteration;
     removeTemporaries(runDir);
     removeTemporaries(path.join(runDir, SNAPSHOTS_DIR));
-    for (const s of record.snapshots.filter((s) => s.iteration > resumeAt)) {
-      rmSync(path.join(runDir, s.path), { recursive: true, force: true });
-    }
     record.snapshots = record.snapshots.filter((s) => s.iteration <= resumeAt);
+    // Snapshots after the checkpoint are taken again. Remove them as they are on disk, not as run.json lists them: a
+    // process killed between saving a snapshot and recording it leaves a directory that run.json does not know.
+    const kept = new Set(record.snapshots.map((s) => s.path));
+    mkdirSync(path.join(runDir, SNAPSHOTS_DIR), { recursive: true });
+    for (const name of readdirSync(path.join(runDir, SNAPSHOTS_DIR))) {
+      if (/^\d+$/.test(name) && !kept.has(snapshotPath(Number(name)))) rmSync(path.join(runDir, SNAPSHOTS_DIR, name), { recursive: true, force: true });
+    }
     record.status = 'running';
     record.error = null;
     record.finishedAt = null;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { UserError } from '../util/errors.js';
+import { firstLine, UserError } from '../util/errors.js';
 import { DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './probes.js';
 import { registerWasmKernels } from './registerWasmKernels.js';
 import { availableCores, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
@@ -60,7 +60,7 @@ async function setEngine(name: EngineName, threads: number): Promise<WasmThreadi
       try {
         await installNodeWebGpu();
       } catch (e) {
-        throw new UserError(`the webgpu backend is not available: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+        throw new UserError(`the webgpu backend is not available: ${firstLine(e)}`);
       }
       break;
     }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { firstLine } from '../util/errors.js';
 
 /** What a probe found: whether the engine can be used, and a one-line reason either way. */
 export interface ProbeResult {
@@ -23,9 +24,6 @@ export const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfj
 
 const require = createRequire(import.meta.url);
 
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
-}
 
 /** The first of tfjs-node-gpu, tfjs-node that is installed, or null. Resolving does not load libtensorflow. */
 export function installedTfjsNode(): string | null {

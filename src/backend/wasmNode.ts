@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { firstLine } from '../util/errors.js';
 
 /** How the wasm backend was started: the number of threads it runs, and why not more when fewer were asked for. */
 export interface WasmThreading {
@@ -95,7 +96,6 @@ function disableWasmThreads(): void {
   setThreadsCount(1);
 }
 
-const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
 /** Tries the threaded build; the reason it could not run, or the threading it runs with. */
 async function startThreaded(requested: number): Promise<WasmThreading | string> {

@@ -7,12 +7,9 @@ import { predictCommand } from './commands/predict.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
+import { firstLine } from '../util/errors.js';
 import { version } from './version.js';
 
-function errorMessage(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  return message.split('\n')[0]!.trim();
-}
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
@@ -32,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);
   } catch (e) {
-    process.stderr.write(`error: ${errorMessage(e)}\n`);
+    process.stderr.write(`error: ${firstLine(e)}\n`);
     if (verbose && e instanceof Error && e.stack !== undefined) process.stderr.write(e.stack + '\n');
     return 1;
   }
@@ -55,6 +52,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 main(process.argv).then(exit, async (e: unknown) => {
-  process.stderr.write(`error: ${errorMessage(e)}\n`);
+  process.stderr.write(`error: ${firstLine(e)}\n`);
   await exit(1);
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UserError } from '../util/errors.js';
+import { firstLine, UserError } from '../util/errors.js';
 import { fileSystem } from './fileSystemHandler.js';
 import type { RunRecord, SnapshotRecord } from './runRecord.js';
 
@@ -25,7 +25,7 @@ export async function loadSnapshotModel(runDir: string, snapshot: SnapshotRecord
     return await tfl.loadLayersModel(fileSystem(dir));
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${dir}: cannot load snapshot ${snapshot.index} (${(e as Error).message.split('\n')[0]})`);
+    throw new UserError(`${dir}: cannot load snapshot ${snapshot.index} (${firstLine(e)})`);
   }
 }
 

@@ -32,7 +32,7 @@ interface LearningRateSettable {
 export class SnapshotEnsembleCallback extends tfl.Callback {
   /** Weights of every snapshot taken so far, oldest first (when keepInMemory). */
   readonly snapshots: tf.Tensor[][] = [];
-  /** Learning rate set at each iteration t, at index t - 1. */
+  /** Learning rate set at each iteration t of the latest fit(), at index t - 1 (each fit() starts the schedule again). */
   readonly learningRates: number[] = [];
   private schedule: Schedule | undefined;
   private snapshotAt = new Set<number>();
@@ -49,6 +49,7 @@ export class SnapshotEnsembleCallback extends tfl.Callback {
     this.snapshotAt = new Set(snapshotCycleEnds(totalSteps, this.options.cycles));
     this.iteration = 0;
     this.taken = 0;
+    this.learningRates.length = 0;
   }
 
   override async onBatchBegin(): Promise<void> {

@@ -27,7 +27,7 @@ import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { buildModel, checkModelName } from '../models/registry.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
-import { UserError } from '../util/errors.js';
+import { firstLine, UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Reporter } from './progress.js';
 import { SgdOptimizer, sgdConfigProblem } from './sgd.js';
@@ -332,7 +332,7 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
   } catch (e) {
     const interrupted = e instanceof TrainingInterrupted;
     record.status = interrupted ? 'interrupted' : 'failed';
-    record.error = e instanceof Error ? e.message : String(e);
+    record.error = firstLine(e);
     record.finishedAt = new Date().toISOString();
     writeRunRecord(runDir, record);
     throw e;

@@ -8,3 +8,8 @@ export class UserError extends Error {
     super(message, options);
   }
 }
+
+/** The first line of an error's message (TF.js and Emscripten errors can span many), for one-line reports. */
+export function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+}

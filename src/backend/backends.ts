@@ -42,20 +42,25 @@ export function autoChoice(answers: { tensorflow: ProbeResult; webgpu: ProbeResu
   return { backend: 'wasm', reason: `auto: not tensorflow (${answers.tensorflow.detail}); not webgpu (${answers.webgpu.detail})` };
 }
 
-async function setEngine(name: EngineName, threads: number): Promise<WasmThreading | undefined> {
+/**
+ * Starts one engine. `known` is what the webgpu probe already said (auto has asked), so that Dawn's child process runs
+ * once.
+ */
+async function setEngine(name: EngineName, threads: number, probes: BackendProbes, known?: ProbeResult): Promise<WasmThreading | undefined> {
   switch (name) {
     case 'wasm':
       setNodeWasmPaths();
       registerWasmKernels();
       return startNodeWasm(threads);
     case 'tensorflow': {
+      // importing tfjs-node is what registers the backend (a second import is free): always the real import
       const probe = await DEFAULT_PROBES.tensorflow();
       if (!probe.ok) throw new UserError(`the tensorflow backend is not available: ${probe.detail}`);
       break;
     }
     case 'webgpu': {
       // Asked for by name, a software adapter will do; with none, say so before Dawn is loaded here (it prints).
-      const probe = await DEFAULT_PROBES.webgpu();
+      const probe = known ?? (await probes.webgpu());
       if (probe.adapter !== true) throw new UserError(`the webgpu backend is not available: ${probe.detail}`);
       try {
         await installNodeWebGpu();
@@ -82,32 +87,32 @@ export async function useBackend(name: BackendName, options: BackendOptions = {}
   if (!BACKEND_NAMES.includes(name)) throw new UserError(`unknown backend '${name}' (expected one of ${BACKEND_NAMES.join(', ')})`);
   const threads = options.threads ?? availableCores();
   if (!Number.isInteger(threads) || threads < 1) throw new UserError(`threads must be a positive integer, got ${threads}`);
+  const probes = options.probes ?? DEFAULT_PROBES;
   let backend: EngineName;
   let reason: string;
   if (name === 'auto') {
-    const probes = options.probes ?? DEFAULT_PROBES;
     const tensorflow = await probes.tensorflow();
     const webgpu = tensorflow.ok ? { ok: false, detail: 'not probed' } : await probes.webgpu();
     ({ backend, reason } = autoChoice({ tensorflow, webgpu }));
     if (backend !== 'wasm') {
       try {
-        await setEngine(backend, threads);
+        await setEngine(backend, threads, probes, backend === 'webgpu' ? webgpu : undefined);
         return { requested: name, backend, reason };
       } catch (e) {
-        reason += `; ${backend} failed to start (${e instanceof Error ? e.message : String(e)}), so wasm`;
+        reason += `; ${backend} failed to start (${firstLine(e)}), so wasm`;
         backend = 'wasm';
       }
     }
     try {
-      const wasm = (await setEngine('wasm', threads))!;
+      const wasm = (await setEngine('wasm', threads, probes))!;
       return { requested: name, backend: 'wasm', reason, wasm };
     } catch (e) {
-      await setEngine('cpu', threads);
-      return { requested: name, backend: 'cpu', reason: `${reason}; wasm failed to start (${e instanceof Error ? e.message : String(e)}), so cpu` };
+      await setEngine('cpu', threads, probes);
+      return { requested: name, backend: 'cpu', reason: `${reason}; wasm failed to start (${firstLine(e)}), so cpu` };
     }
   }
   reason = 'asked for';
-  const wasm = await setEngine(name, threads);
+  const wasm = await setEngine(name, threads, probes);
   return wasm === undefined ? { requested: name, backend: name, reason } : { requested: name, backend: name, reason, wasm };
 }
 

@@ -98,6 +98,9 @@ describe('serve: the run and the page over HTTP, nothing else', () => {
     }
     expect((await get(server, '/run/../secret.txt')).status).toBe(403);
     expect((await get(server, '/run/link.txt')).status).toBe(403);
+    // a name that merely starts with two dots is inside
+    writeFileSync(path.join(runDir, '..notes.txt'), 'inside');
+    expect(await get(server, '/run/..notes.txt')).toMatchObject({ status: 200, body: 'inside' });
   });
 
   it('answers only requests addressed to a loopback name (no DNS rebinding)', async () => {

@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { loadavg } from 'node:os';
 import { BACKEND_NAMES, type EngineName } from '../backend/backends.js';
+import { UserError } from '../util/errors.js';
 import { availableCores } from '../backend/wasmNode.js';
 import { probeTensorflow, probeWebGpu } from '../backend/probes.js';
 import { integer } from '../cli/parsers.js';
@@ -17,6 +19,7 @@ import { benchTable, medianOurs, medianTorch, type BenchReport, type TorchReport
 import type { BenchJob, BenchWorkerResult } from './worker.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ENGINES = BACKEND_NAMES.filter((b): b is EngineName => b !== 'auto');
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 const TORCH_SCRIPT = path.join(ROOT, 'bench', 'torch_bench.py');
 const PYTHON = '/usr/bin/python3';
@@ -75,7 +78,7 @@ function runTorch(flags: Flags, model: string, threads: number): TorchReport | {
 async function main(argv: string[]): Promise<void> {
   const program = new Command('bench')
     .description('training and inference images/s on each available backend, against PyTorch')
-    .option('--backends <list>', `comma-separated, from ${BACKEND_NAMES.filter((b) => b !== 'auto').join(', ')} (default: those available, but cpu)`)
+    .option('--backends <list>', `comma-separated, from ${ENGINES.join(', ')} (default: those available, but cpu)`)
     .option('--models <list>', 'models to time', 'cnn,resnet20')
     .option('--train-batches <list>', 'training batch sizes', '64,128')
     .option('--infer-batch <n>', 'inference batch size', integer(1), 1000)
@@ -87,12 +90,16 @@ async function main(argv: string[]): Promise<void> {
   program.parse(argv);
   const flags = program.opts<Flags>();
   const threads = flags.threads ?? availableCores();
+  if (flags.backends !== undefined) {
+    const unknown = list(flags.backends).filter((b) => !ENGINES.includes(b as EngineName));
+    if (unknown.length > 0) throw new UserError(`--backends: unknown engine '${unknown[0]}' (expected some of ${ENGINES.join(', ')})`);
+  }
   const { backends, notes } = flags.backends === undefined ? await availableBackends() : { backends: list(flags.backends) as EngineName[], notes: [] };
   const report: BenchReport = {
     date: new Date().toISOString(),
     cores: availableCores(),
     threads,
-    loadAverage: (await import('node:os')).loadavg(),
+    loadAverage: loadavg(),
     notes,
     ours: [],
     failures: [],

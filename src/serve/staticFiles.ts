@@ -37,7 +37,7 @@ export function resolveInside(root: string, urlPath: string): Resolved {
     return { status: 404, reason: 'not found' };
   }
   const relative = path.relative(realRoot, real);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return { status: 403, reason: 'path leaves the served directory' };
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return { status: 403, reason: 'path leaves the served directory' };
   if (!statSync(real).isFile()) return { status: 404, reason: 'not a file' };
   return { file: real };
 }

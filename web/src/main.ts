@@ -41,12 +41,18 @@ function showEnsemble(): void {
   showPrediction(table, summary, { members, m, ensemble, ensembleMilliseconds: passes + averaging, classNames: record.data.classNames });
 }
 
+/** Counts classify() calls: a prediction that finishes after a newer image was picked is dropped. */
+let picks = 0;
+
 async function classify(pixels: Uint8Array, caption: string): Promise<void> {
   const [h, w, c] = record.data.inputShape;
+  const pick = ++picks;
   setState('predicting');
   drawPixels(pickedImage, pixels, w, h, c);
   pickedCaption.textContent = caption;
-  members = await predictMembers(snapshots, record, pixels);
+  const predicted = await predictMembers(snapshots, record, pixels);
+  if (pick !== picks) return;
+  members = predicted;
   predictions++;
   document.body.dataset['predictions'] = String(predictions);
   showEnsemble();

@@ -1,5 +1,4 @@
 import { geometricMeanProbabilities, meanProbabilities, weightedMeanProbabilities } from '../ensemble/combine.js';
-import { diversity } from '../ensemble/diversity.js';
 import { evaluateEnsemble } from '../ensemble/evaluate.js';
 import { fitMixtureWeights, selectBestK } from '../ensemble/selection.js';
 import { classificationMetrics, type Metrics } from '../metrics/classification.js';
@@ -69,7 +68,7 @@ export function summarizeRowSeed(plan: RowPlan, runs: ReadonlyMap<string, Execut
     })),
     ensembles: evaluation.ensembles,
     final: metricsOnly(evaluation.ensembles.at(-1)!),
-    diversity: members.length > 1 ? diversity(members.map((m) => m.test)) : null,
+    diversity: members.length > 1 ? evaluation.diversity : null,
     beyondPaper: beyondPaper(members, labels),
   };
 }

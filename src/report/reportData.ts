@@ -1,5 +1,4 @@
 import { combine, lastM } from '../ensemble/combine.js';
-import { pairwiseCorrelation, pairwiseDisagreement } from '../ensemble/diversity.js';
 import { evaluateEnsemble, type EnsembleEvaluation, type MemberMetrics } from '../ensemble/evaluate.js';
 import type { RunRecord } from '../io/runRecord.js';
 import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from '../metrics/classification.js';
@@ -81,8 +80,8 @@ export function runReportData(
     testExamples: labels.length,
     evaluation,
     members: [...members],
-    correlation: pairwiseCorrelation(probabilities),
-    disagreement: pairwiseDisagreement(probabilities),
+    correlation: evaluation.diversity.correlation,
+    disagreement: evaluation.diversity.disagreement,
     reliability: [
       {
         label: `snapshot ${best.index}`,

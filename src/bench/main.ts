@@ -14,6 +14,7 @@ import { BACKEND_NAMES, type EngineName } from '../backend/backends.js';
 import { UserError } from '../util/errors.js';
 import { availableCores } from '../backend/wasmNode.js';
 import { probeTensorflow, probeWebGpu } from '../backend/probes.js';
+import { timeStamp } from '../cli/format.js';
 import { integer } from '../cli/parsers.js';
 import { benchTable, medianOurs, medianTorch, type BenchReport, type TorchReport } from './report.js';
 import type { BenchJob, BenchWorkerResult } from './worker.js';
@@ -132,7 +133,7 @@ async function main(argv: string[]): Promise<void> {
   report.rounds = rounds;
   report.ours = medianOurs(rounds.map((r) => r.ours));
   report.torch = medianTorch(rounds.flatMap((r) => r.torch));
-  const out = flags.out ?? path.join('runs', `bench-${report.date.replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}.json`);
+  const out = flags.out ?? path.join('runs', `bench-${timeStamp(new Date(report.date))}.json`);
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(benchTable(report) + `\nJSON: ${out}\n`);

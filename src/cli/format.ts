@@ -2,7 +2,6 @@ import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
 import { textTable } from '../util/tables.js';
 
-export { markdownTable, textTable } from '../util/tables.js';
 
 export function metricCells(m: Metrics): string[] {
   return [`${(100 * m.error).toFixed(2)}%`, m.nll.toFixed(4), `${(100 * m.ece).toFixed(2)}%`, m.brier.toFixed(4)];
@@ -37,4 +36,9 @@ export function formatSeconds(seconds: number): string {
   const m = Math.floor((s % 3600) / 60);
   const rest = s % 60;
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(rest).padStart(2, '0')}s` : `${rest}s`;
+}
+
+/** A compact UTC time stamp for default output names, e.g. 20261129-031500. */
+export function timeStamp(date = new Date()): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }

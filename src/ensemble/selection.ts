@@ -1,4 +1,4 @@
-import { negativeLogLikelihood } from '../metrics/classification.js';
+import { NLL_EPSILON, negativeLogLikelihood } from '../metrics/classification.js';
 import { checkLabels, type ProbabilityMatrix } from '../metrics/probabilities.js';
 import { meanProbabilities } from './combine.js';
 
@@ -58,7 +58,7 @@ export function fitMixtureWeights(
   // likelihood[i][s]: member i's probability of the true label of example s, floored like the NLL metric
   const likelihood = validation.map((p) => {
     const q = new Float64Array(n);
-    for (let s = 0; s < n; s++) q[s] = Math.max(p.data[s * p.numClasses + labels[s]!]!, 1e-12);
+    for (let s = 0; s < n; s++) q[s] = Math.max(p.data[s * p.numClasses + labels[s]!]!, NLL_EPSILON);
     return q;
   });
   let w = new Array<number>(m).fill(1 / m);

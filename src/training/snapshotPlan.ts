@@ -16,8 +16,7 @@ export interface SnapshotPlan {
  * every cycle. Refuses M that Eq. 2 cannot realise (M > T, or a cycle length ceil(T/M) that leaves fewer than M cycles).
  */
 export function planSnapshotCosine(totalSteps: number, cycles: number, lr0: number): SnapshotPlan {
-  if (!Number.isInteger(cycles) || cycles < 1) throw new UserError(`--cycles must be an integer >= 1, got ${cycles}`);
-  if (cycles > totalSteps) throw new UserError(`--cycles ${cycles} is more than the ${totalSteps} training iterations`);
+  checkCycles(cycles, totalSteps);
   const cycleLength = snapshotCycleLength(totalSteps, cycles);
   const snapshotAt = snapshotCycleEnds(totalSteps, cycles);
   if (snapshotAt.length !== cycles) {

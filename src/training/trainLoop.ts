@@ -218,9 +218,10 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
     const last = s.epoch === epochs;
     const stop = !last && config.shouldStop?.() === true;
     if (!last && (stop || (checkpointEvery > 0 && s.epoch % checkpointEvery === 0))) {
-      await hooks?.onCheckpoint?.(state());
+      const checkpoint = state();
+      await hooks?.onCheckpoint?.(checkpoint);
+      if (stop) throw new TrainingInterrupted(checkpoint);
     }
-    if (stop) throw new TrainingInterrupted(state());
   }
   return { epochs: s.epochs, learningRates: s.learningRates, losses: s.losses, seconds: (performance.now() - start) / 1000 };
 }

@@ -36,11 +36,6 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
-
-  /** A new generator seeded from this one, for an independent stream (a layer's initializer, say). */
-  fork(): Rng {
-    return new Rng(this.nextUint32());
-  }
 }
 
 /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */

@@ -7,7 +7,7 @@ import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
 import type { CompareConfig } from '../../compare/result.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
-import { formatSeconds } from '../format.js';
+import { formatSeconds, timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { progressReporter, withPreamble } from '../progressReporter.js';
@@ -42,8 +42,7 @@ interface CompareFlags extends BackendFlags {
 }
 
 function defaultOutDir(model: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return path.join('runs', `compare-${model}-${stamp}`);
+  return path.join('runs', `compare-${model}-${timeStamp()}`);
 }
 
 export function compareCommand(): Command {

@@ -7,7 +7,7 @@ import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble, ty
 import { CYCLE_SCHEDULES, type CycleScheduleName } from '../../training/snapshotPlan.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { UserError } from '../../util/errors.js';
-import { evaluationTable, formatSeconds } from '../format.js';
+import { evaluationTable, formatSeconds, timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { progressReporter, withPreamble } from '../progressReporter.js';
@@ -43,8 +43,7 @@ interface TrainFlags extends BackendFlags {
 const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
 
 function defaultOutDir(model: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return path.join('runs', `${model}-${stamp}`);
+  return path.join('runs', `${model}-${timeStamp()}`);
 }
 
 function configFromFlags(flags: TrainFlags): TrainConfig {

@@ -1,19 +1,11 @@
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
-import type { Metrics } from '../metrics/classification.js';
+import { evaluationRows } from '../metrics/formatMetrics.js';
 import { textTable } from '../util/tables.js';
-
-
-export function metricCells(m: Metrics): string[] {
-  return [`${(100 * m.error).toFixed(2)}%`, m.nll.toFixed(4), `${(100 * m.ece).toFixed(2)}%`, m.brier.toFixed(4)];
-}
 
 /** The table `train` and `evaluate` print: every snapshot alone, then the ensemble of the last m for each m. */
 export function evaluationTable(evaluation: EnsembleEvaluation): string {
   const header = ['model', 'error', 'NLL', 'ECE', 'Brier'];
-  const rows = [
-    ...evaluation.members.map((m) => [`snapshot ${m.index}`, ...metricCells(m)]),
-    ...evaluation.ensembles.map((e) => [`ensemble of last ${e.m} (${evaluation.combine})`, ...metricCells(e)]),
-  ];
+  const rows = evaluationRows(evaluation);
   return textTable(header, rows);
 }
 

@@ -1,5 +1,5 @@
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
-import type { Metrics } from '../metrics/classification.js';
+import { evaluationRows } from '../metrics/formatMetrics.js';
 
 /** Building blocks of the self-contained report page: plain strings in, HTML out. */
 
@@ -39,18 +39,11 @@ export function tableHtml(header: readonly string[], rows: readonly (readonly st
   return `<table${className === '' ? '' : ` class="${escapeHtml(className)}"`}>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
-export function metricStrings(m: Metrics): string[] {
-  return [`${(100 * m.error).toFixed(2)}%`, m.nll.toFixed(4), `${(100 * m.ece).toFixed(2)}%`, m.brier.toFixed(4)];
-}
-
 export const METRIC_HEADER = ['error', 'NLL', 'ECE (15 bins)', 'Brier'] as const;
 
 /** The metrics table: every snapshot alone, then the ensemble of the last m for every m. */
-export function metricsTableHtml(evaluation: Pick<EnsembleEvaluation, 'members' | 'ensembles' | 'combine'>, prefix = ''): string {
-  const rows = [
-    ...evaluation.members.map((m) => [`${prefix}snapshot ${m.index}`, ...metricStrings(m)]),
-    ...evaluation.ensembles.map((e) => [`${prefix}ensemble of last ${e.m} (${evaluation.combine})`, ...metricStrings(e)]),
-  ];
+export function metricsTableHtml(evaluation: Pick<EnsembleEvaluation, 'members' | 'ensembles' | 'combine'>): string {
+  const rows = evaluationRows(evaluation);
   return tableHtml(['model', ...METRIC_HEADER], rows, 'metrics');
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js
 import { compareText } from '../src/compare/table.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { compareReportData, meanMatrix } from '../src/report/compareReportData.js';
+import { compareSummary } from '../src/report/compareReportHtml.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 
 /**
@@ -183,6 +184,16 @@ describe('the report of a comparison', () => {
     const bad = runCli(['report', out, '--test-size', '10']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim()).toMatch(/^error: .*holds a comparison, whose report uses the test set it was run on: drop --data and --test-size$/);
+  });
+
+  it('the summary says which ensemble of snapshots beats the single model, or that none does', () => {
+    const data = compareReportData('cmp', result);
+    const single = data.single!.error;
+    const withCurve = (mean: number[]) =>
+      compareSummary({ ...data, curves: data.curves.map((c) => (c.key === 'snapshot-lr0.05' ? { ...c, mean } : c)) });
+    expect(withCurve([single + 0.01, single - 0.01])).toContain('the ensemble of its last 2 snapshots already beats it');
+    expect(withCurve([single - 0.02, single + 0.01])).toMatch(/its last snapshot alone beats it \([\d.]+%\), but no ensemble of two or more of its snapshots does/);
+    expect(withCurve([single + 0.01, single + 0.02])).toContain('no ensemble of its snapshots beats it at this budget');
   });
 
   it('meanMatrix averages entry by entry and leaves undefined entries undefined', () => {

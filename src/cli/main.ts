@@ -10,7 +10,6 @@ import { trainCommand } from './commands/train.js';
 import { firstLine } from '../util/errors.js';
 import { version } from './version.js';
 
-
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   tf.enableProdMode();

@@ -71,12 +71,15 @@ export function compareSummary(data: CompareReportData): string {
   if (data.single !== null) {
     const single = data.single.error;
     for (const row of result.rows.filter((r) => r.row === 'snapshot' && r.summary !== null)) {
-      const e = row.summary!.error.mean;
-      const beats = data.curves.find((c) => c.key === row.key)?.mean.findIndex((x) => x < single) ?? -1;
-      parts.push(
-        `${row.label}: ${percent(e)} against ${percent(single)} for the single model` +
-          (beats >= 0 ? `; the last ${beats + 1} snapshot${beats === 0 ? '' : 's'} already beat it.` : '; no number of its snapshots beats it at this budget.'),
-      );
+      const curve = data.curves.find((c) => c.key === row.key)?.mean ?? [];
+      // the smallest ensemble (m >= 2) of its last snapshots that beats the single model, if any
+      const k = curve.findIndex((x, i) => i >= 1 && x < single) + 1;
+      let verdict: string;
+      if (k >= 2) verdict = `the ensemble of its last ${k} snapshots already beats it (${percent(curve[k - 1]!)}).`;
+      else if (curve[0] !== undefined && curve[0] < single) {
+        verdict = `its last snapshot alone beats it (${percent(curve[0])}), but no ensemble of two or more of its snapshots does at this budget.`;
+      } else verdict = 'no ensemble of its snapshots beats it at this budget.';
+      parts.push(`${row.label}: ${percent(row.summary!.error.mean)} against ${percent(single)} for the single model; ${verdict}`);
     }
   }
   const state = { running: 'is still running', failed: 'failed', interrupted: 'was interrupted', completed: null }[result.status];

@@ -46,20 +46,25 @@ export async function measureTraining(model: tfl.LayersModel, batch: number, ste
     loss.dispose();
   };
   try {
-    for (let i = 0; i < warmup; i++) await step();
-    const stepMs: number[] = [];
-    const tensors: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const start = performance.now();
-      await step();
-      stepMs.push(performance.now() - start);
-      tensors.push(tf.memory().numTensors);
-    }
-    return { imagesPerSecond: (1000 * batch) / median(stepMs), stepMs, tensors };
+    return await timeSteps(step, batch, steps, warmup);
   } finally {
     optimizer.dispose();
     tf.dispose([x, y]);
   }
+}
+
+/** Runs `step` warmup times untimed, then `steps` times timed; the throughput from the median step. */
+async function timeSteps(step: () => Promise<void>, batch: number, steps: number, warmup: number): Promise<Throughput> {
+  for (let i = 0; i < warmup; i++) await step();
+  const stepMs: number[] = [];
+  const tensors: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    await step();
+    stepMs.push(performance.now() - start);
+    tensors.push(tf.memory().numTensors);
+  }
+  return { imagesPerSecond: (1000 * batch) / median(stepMs), stepMs, tensors };
 }
 
 /**
@@ -77,16 +82,7 @@ export async function measureInference(model: tfl.LayersModel, batch: number, st
     p.dispose();
   };
   try {
-    for (let i = 0; i < warmup; i++) await step();
-    const stepMs: number[] = [];
-    const tensors: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const start = performance.now();
-      await step();
-      stepMs.push(performance.now() - start);
-      tensors.push(tf.memory().numTensors);
-    }
-    return { imagesPerSecond: (1000 * batch) / median(stepMs), stepMs, tensors };
+    return await timeSteps(step, batch, steps, warmup);
   } finally {
     forward.dispose();
     tf.dispose([x, y]);

@@ -70,6 +70,8 @@ export async function executeRun(
     test: predictProbabilities(model, data.test, data.normalization, data.numClasses),
     validation: data.validation === null ? null : predictProbabilities(model, data.validation, data.normalization, data.numClasses),
   });
+  // what the run is, as its record says whatever happens to it
+  const described = { id: spec.id, seed: spec.seed, dropout: spec.dropout, epochs: spec.epochs, schedule: spec.schedule };
   const started = performance.now();
   // kept here as well as in the loop's result, so that a run that diverges still shows its loss curve
   const history: EpochSummary[] = [];
@@ -108,12 +110,8 @@ export async function executeRun(
     }
     return {
       info: {
-        id: spec.id,
-        seed: spec.seed,
-        dropout: spec.dropout,
-        epochs: spec.epochs,
+        ...described,
         iterations,
-        schedule: spec.schedule,
         snapshotAt: [...members.keys()],
         swa,
         seconds: result.seconds,
@@ -127,12 +125,8 @@ export async function executeRun(
     // a diverged run is a result too (too large a learning rate for this model): record it and go on
     return {
       info: {
-        id: spec.id,
-        seed: spec.seed,
-        dropout: spec.dropout,
-        epochs: spec.epochs,
+        ...described,
         iterations: e.iteration,
-        schedule: spec.schedule,
         // its members are dropped: no row averages a run that diverged
         snapshotAt: [],
         swa: null,

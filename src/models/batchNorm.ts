@@ -73,7 +73,8 @@ const BatchNormalizationBase = Object.getPrototypeOf(tfl.layers.batchNormalizati
   new (args?: LayerArgs): tfl.layers.Layer;
 };
 
-interface BatchNormalizationFields {
+/** The fields of TF.js's BatchNormalization layer that are not in its public typings. */
+export interface BatchNormalizationFields {
   axis: number;
   momentum: number;
   epsilon: number;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { BatchNormalizationFields } from './batchNorm.js';
 
 /** A model's inference forward pass, with the tensors it prepared; call dispose() when done. */
 export interface InferenceForward {
@@ -18,16 +19,7 @@ interface ConvConfig {
   dataFormat: string;
 }
 
-interface BnFields {
-  axis: number;
-  epsilon: number;
-  center: boolean;
-  scale: boolean;
-  gamma: tfl.LayerVariable;
-  beta: tfl.LayerVariable;
-  movingMean: tfl.LayerVariable;
-  movingVariance: tfl.LayerVariable;
-}
+type BnFields = Omit<BatchNormalizationFields, 'momentum'>;
 
 type Layer = tfl.layers.Layer;
 

@@ -1,4 +1,4 @@
-import { argmaxRow, type ProbabilityMatrix } from '../metrics/probabilities.js';
+import { argmaxRow, checkSameShape, type ProbabilityMatrix } from '../metrics/probabilities.js';
 
 /**
  * How members' softmax outputs are combined: 'mean' is the paper's rule; 'vote' is majority voting; 'geometric' is
@@ -7,22 +7,15 @@ import { argmaxRow, type ProbabilityMatrix } from '../metrics/probabilities.js';
 export type CombineRule = 'mean' | 'vote' | 'geometric';
 export const COMBINE_RULES: readonly CombineRule[] = ['mean', 'vote', 'geometric'];
 
-function checkSameShape(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
-  const first = members[0];
+function checkEnsemble(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
+  const first = checkSameShape(members);
   if (first === undefined) throw new RangeError('an ensemble needs at least one member');
-  for (const m of members) {
-    if (m.numExamples !== first.numExamples || m.numClasses !== first.numClasses) {
-      throw new RangeError(
-        `ensemble members disagree in shape: ${m.numExamples}x${m.numClasses} against ${first.numExamples}x${first.numClasses}`,
-      );
-    }
-  }
   return first;
 }
 
 /** The paper's rule: the mean of the members' softmax outputs, h_Ensemble = 1/m sum_{i=0}^{m-1} h_{M-i}(x). */
 export function meanProbabilities(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
-  const first = checkSameShape(members);
+  const first = checkEnsemble(members);
   const out = new Float32Array(first.data.length);
   for (const m of members) for (let j = 0; j < out.length; j++) out[j]! += m.data[j]!;
   for (let j = 0; j < out.length; j++) out[j]! /= members.length;
@@ -38,7 +31,7 @@ export const VOTE_TIE_BREAK = 1e-3;
  * most votes, and a tie is won by the class with the higher mean probability.
  */
 export function majorityVote(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
-  const first = checkSameShape(members);
+  const first = checkEnsemble(members);
   const k = first.numClasses;
   const mean = meanProbabilities(members);
   const out = new Float32Array(first.data.length);
@@ -55,7 +48,7 @@ export function majorityVote(members: readonly ProbabilityMatrix[]): Probability
  * (fitMixtureWeights finds such weights on a validation split).
  */
 export function weightedMeanProbabilities(members: readonly ProbabilityMatrix[], weights: readonly number[]): ProbabilityMatrix {
-  const first = checkSameShape(members);
+  const first = checkEnsemble(members);
   if (weights.length !== members.length) throw new RangeError(`${weights.length} weights for ${members.length} members`);
   const total = weights.reduce((a, b) => a + b, 0);
   if (weights.some((w) => !(w >= 0)) || Math.abs(total - 1) > 1e-6) throw new RangeError(`weights must be >= 0 and sum to 1, got ${weights.join(', ')}`);
@@ -73,7 +66,7 @@ export function weightedMeanProbabilities(members: readonly ProbabilityMatrix[],
  * Computed in log space; a class that some member gives probability 0 gets 0.
  */
 export function geometricMeanProbabilities(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
-  const first = checkSameShape(members);
+  const first = checkEnsemble(members);
   const k = first.numClasses;
   const out = new Float32Array(first.data.length);
   const logs = new Float64Array(k);

@@ -1,14 +1,4 @@
-import { predictedClasses, type ProbabilityMatrix } from '../metrics/probabilities.js';
-
-function checkMembers(members: readonly ProbabilityMatrix[]): void {
-  const first = members[0];
-  if (first === undefined) return;
-  for (const m of members) {
-    if (m.numExamples !== first.numExamples || m.numClasses !== first.numClasses) {
-      throw new RangeError(`members disagree in shape: ${m.numExamples}x${m.numClasses} against ${first.numExamples}x${first.numClasses}`);
-    }
-  }
-}
+import { checkSameShape, predictedClasses, type ProbabilityMatrix } from '../metrics/probabilities.js';
 
 /**
  * Pairwise correlation of the members' softmax outputs (the paper's Figure 5): entry [i][j] is the Pearson
@@ -18,7 +8,7 @@ function checkMembers(members: readonly ProbabilityMatrix[]): void {
  * (null in JSON) when a member's outputs are constant.
  */
 export function pairwiseCorrelation(members: readonly ProbabilityMatrix[]): number[][] {
-  checkMembers(members);
+  checkSameShape(members);
   const centred = members.map((m) => {
     let sum = 0;
     for (let j = 0; j < m.data.length; j++) sum += m.data[j]!;
@@ -48,7 +38,7 @@ export function pairwiseCorrelation(members: readonly ProbabilityMatrix[]): numb
 
 /** Pairwise disagreement: entry [i][j] is the fraction of examples on which members i and j predict different classes. */
 export function pairwiseDisagreement(members: readonly ProbabilityMatrix[]): number[][] {
-  checkMembers(members);
+  checkSameShape(members);
   const predictions = members.map(predictedClasses);
   const n = members[0]?.numExamples ?? 0;
   return predictions.map((p) =>

@@ -42,3 +42,14 @@ export function predictedClasses(p: ProbabilityMatrix): Int32Array {
   for (let i = 0; i < p.numExamples; i++) out[i] = argmaxRow(p, i);
   return out;
 }
+
+/** Checks that members' outputs have one shape (examples x classes); returns the first, or undefined for none. */
+export function checkSameShape(members: readonly ProbabilityMatrix[]): ProbabilityMatrix | undefined {
+  const first = members[0];
+  for (const m of members) {
+    if (m.numExamples !== first!.numExamples || m.numClasses !== first!.numClasses) {
+      throw new RangeError(`members disagree in shape: ${m.numExamples}x${m.numClasses} against ${first!.numExamples}x${first!.numClasses}`);
+    }
+  }
+  return first;
+}

@@ -8,6 +8,8 @@ import { compareText } from '../src/compare/table.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { compareReportData, meanMatrix } from '../src/report/compareReportData.js';
 import { compareSummary } from '../src/report/compareReportHtml.js';
+import { compareErrorChart } from '../src/report/compareCharts.js';
+import { renderSvg } from '../src/report/renderSvg.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 
 /**
@@ -194,6 +196,13 @@ describe('the report of a comparison', () => {
     expect(withCurve([single + 0.01, single - 0.01])).toContain('the ensemble of its last 2 snapshots already beats it');
     expect(withCurve([single - 0.02, single + 0.01])).toMatch(/its last snapshot alone beats it \([\d.]+%\), but no ensemble of two or more of its snapshots does/);
     expect(withCurve([single + 0.01, single + 0.02])).toContain('no ensemble of its snapshots beats it at this budget');
+  });
+
+  it('the error chart of one seed and no one-model rows renders without warnings (no empty layer)', async () => {
+    const curve = { key: 'snapshot-lr0.1', label: 'Snapshot Ensemble', members: 2, seeds: [{ seed: 1, errors: [0.2, 0.1] }], mean: [0.2, 0.1] };
+    const rendered = await renderSvg(compareErrorChart([curve], []).spec);
+    expect(rendered.warnings).toEqual([]);
+    expect(rendered.svg).toContain('role-mark');
   });
 
   it('meanMatrix averages entry by entry and leaves undefined entries undefined', () => {

@@ -46,24 +46,31 @@ export function compareErrorChart(curves: readonly LastMCurve[], references: rea
       title: 'Test error against the number of members',
       width: WIDE,
       height: 300,
+      // a layer without data would make Vega warn of an infinite extent: only the layers that have points
       layer: [
-        {
-          data: { values: points },
-          transform: [{ filter: "datum.kind === 'seed'" }],
-          mark: { type: 'line', strokeWidth: 1, opacity: 0.45 },
-          encoding: { x, y, color, detail: { field: 'seed', type: 'nominal' } },
-        },
-        {
-          data: { values: points },
-          transform: [{ filter: "datum.kind === 'mean'" }],
-          mark: { type: 'line', strokeWidth: 2.5, point: { filled: true, size: 60 } },
-          encoding: { x, y, color },
-        },
-        {
-          data: { values: levels },
-          mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 2 },
-          encoding: { y, color },
-        },
+        ...(seeds > 1
+          ? [
+              {
+                data: { values: points },
+                transform: [{ filter: "datum.kind === 'seed'" }],
+                mark: { type: 'line', strokeWidth: 1, opacity: 0.45 },
+                encoding: { x, y, color, detail: { field: 'seed', type: 'nominal' } },
+              },
+            ]
+          : []),
+        ...(curves.length > 0
+          ? [
+              {
+                data: { values: points },
+                transform: [{ filter: "datum.kind === 'mean'" }],
+                mark: { type: 'line', strokeWidth: 2.5, point: { filled: true, size: 60 } },
+                encoding: { x, y, color },
+              },
+            ]
+          : []),
+        ...(levels.length > 0
+          ? [{ data: { values: levels }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 2 }, encoding: { y, color } }]
+          : []),
       ],
     } as TopLevelSpec,
   };

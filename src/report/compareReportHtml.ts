@@ -4,7 +4,7 @@ import type { CompareResult } from '../compare/result.js';
 import { compareCorrelationChart, compareDisagreementChart, compareErrorChart, compareTrainingChart } from './compareCharts.js';
 import type { CompareReportData } from './compareReportData.js';
 import type { Chart } from './charts.js';
-import { escapeHtml, reportDocument, settingsTableHtml, tableHtml, type ReportSection } from './html.js';
+import { augmentationText, escapeHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type ReportSection } from './html.js';
 import { renderCharts, type RenderedReport } from './runReportHtml.js';
 
 function percent(x: number): string {
@@ -21,18 +21,14 @@ export function compareSettings(result: CompareResult): [string, string][] {
   const d = result.data;
   const swaStart = swaStartEpochOf(c);
   return [
-    ['status', result.status + (result.error === null ? '' : ` (${result.error})`)],
-    ['created', result.createdAt],
-    ['finished', result.finishedAt ?? '-'],
-    ['time', result.seconds === null ? '-' : `${result.seconds.toFixed(1)} s`],
-    ['backend', result.backend],
+    ...statusSettings(result, 'time'),
     ['model', c.model],
     [
       'data',
       `${d.name} (${c.dataDir ?? 'embedded'}): ${d.trainExamples} training, ${d.validationExamples} validation, ` +
         `${d.testExamples} test images of ${d.inputShape.join('x')}, ${d.numClasses} classes`,
     ],
-    ['augmentation', d.augmentation === null ? 'none' : `random crop of the image padded by ${d.augmentation.pad}${d.augmentation.flip ? ', horizontal flip' : ''}`],
+    ['augmentation', augmentationText(d.augmentation)],
     ['budget B', `${c.epochs} epochs x ${result.iterationsPerEpoch} iterations = ${result.budgetIterations} iterations (batch ${c.batchSize})`],
     ['M', String(c.cycles)],
     ['step schedule', `lr0 ${c.lr0}, x0.1 at 50% and 75% of B`],

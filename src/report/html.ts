@@ -1,3 +1,4 @@
+import type { Augmentation } from '../data/batch.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import { evaluationRows } from '../metrics/formatMetrics.js';
 
@@ -45,6 +46,25 @@ export const METRIC_HEADER = ['error', 'NLL', 'ECE (15 bins)', 'Brier'] as const
 export function metricsTableHtml(evaluation: Pick<EnsembleEvaluation, 'members' | 'ensembles' | 'combine'>): string {
   const rows = evaluationRows(evaluation);
   return tableHtml(['model', ...METRIC_HEADER], rows, 'metrics');
+}
+
+/** The first settings of a run's or a comparison's page: where it stands, when, how long, on which backend. */
+export function statusSettings(
+  record: { status: string; error: string | null; createdAt: string; finishedAt: string | null; seconds: number | null; backend: string },
+  timeLabel: string,
+): [string, string][] {
+  return [
+    ['status', record.status + (record.error === null ? '' : ` (${record.error})`)],
+    ['created', record.createdAt],
+    ['finished', record.finishedAt ?? '-'],
+    [timeLabel, record.seconds === null ? '-' : `${record.seconds.toFixed(1)} s`],
+    ['backend', record.backend],
+  ];
+}
+
+/** The augmentation a run or comparison trained with, in words. */
+export function augmentationText(augmentation: Augmentation | null): string {
+  return augmentation === null ? 'none' : `random crop of the image padded by ${augmentation.pad}${augmentation.flip ? ', horizontal flip' : ''}`;
 }
 
 /** A two-column table of settings. */

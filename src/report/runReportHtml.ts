@@ -1,6 +1,6 @@
 import type { RunRecord } from '../io/runRecord.js';
 import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
-import { metricsTableHtml, reportDocument, settingsTableHtml, tableHtml, type FigureHtml } from './html.js';
+import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml } from './html.js';
 import { renderSvg } from './renderSvg.js';
 import type { RunReportData } from './reportData.js';
 
@@ -33,15 +33,11 @@ export function runSettings(record: RunRecord): [string, string][] {
   const c = record.config;
   const d = record.data;
   return [
-    ['status', record.status + (record.error === null ? '' : ` (${record.error})`)],
-    ['created', record.createdAt],
-    ['finished', record.finishedAt ?? '-'],
-    ['training time', record.seconds === null ? '-' : `${record.seconds.toFixed(1)} s`],
-    ['backend', record.backend],
+    ...statusSettings(record, 'training time'),
     ['model', `${c.model}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}`],
     ['data', `${d.name} (${c.dataDir ?? 'embedded'}): ${d.trainExamples} training, ${d.testExamples} test images of ${d.inputShape.join('x')}, ${d.numClasses} classes`],
     ['normalisation', `(x / 255 - ${d.normalization.mean}) / ${d.normalization.std}`],
-    ['augmentation', d.augmentation === null ? 'none' : `random crop of the image padded by ${d.augmentation.pad}${d.augmentation.flip ? ', horizontal flip' : ''}`],
+    ['augmentation', augmentationText(d.augmentation)],
     ['budget', `${c.epochs} epochs x ${record.iterationsPerEpoch} iterations = ${record.totalSteps} iterations (batch ${c.batchSize})`],
     ['cycles', `M = ${c.cycles}, snapshots at iterations ${record.snapshots.map((s) => s.iteration).join(', ') || '-'}`],
     ['schedule', JSON.stringify(record.schedule)],

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Augmentation, Normalization } from '../data/batch.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
@@ -8,6 +7,7 @@ import type { CycleScheduleName } from '../training/snapshotPlan.js';
 import type { EpochSummary } from '../training/progress.js';
 import { UserError } from '../util/errors.js';
 import { writeJsonAtomic } from './atomicWrite.js';
+import { readRecordFile } from './readRecordFile.js';
 
 export const RUN_JSON = 'run.json';
 export const SNAPSHOTS_DIR = 'snapshots';
@@ -102,21 +102,13 @@ export function writeRunRecord(runDir: string, record: RunRecord): void {
 
 /** Reads and checks a run directory's run.json. */
 export function readRunRecord(runDir: string): RunRecord {
-  const file = runJsonPath(runDir);
-  if (!existsSync(runDir)) throw new UserError(`${runDir}: no such run directory`);
-  if (!existsSync(file)) throw new UserError(`${runDir}: not a run directory (no ${RUN_JSON})`);
-  let record: RunRecord;
-  try {
-    record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
-  } catch (e) {
-    throw new UserError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  if (record === null || typeof record !== 'object' || record.format !== RUN_FORMAT) {
-    throw new UserError(`${file}: not a snapshot-ensembles run record`);
-  }
-  if (record.version > RUN_FORMAT_VERSION) {
-    throw new UserError(`${file}: format version ${record.version} is newer than this program understands (${RUN_FORMAT_VERSION})`);
-  }
+  const { record, file } = readRecordFile<RunRecord>(runDir, {
+    file: RUN_JSON,
+    format: RUN_FORMAT,
+    version: RUN_FORMAT_VERSION,
+    directory: 'run',
+    record: 'run record',
+  });
   if (!Array.isArray(record.snapshots)) throw new UserError(`${file}: no snapshots list`);
   return record;
 }

@@ -53,6 +53,8 @@ export interface ComparePlan {
   rows: { key: string; row: RowName; label: string; members: number; cost: number }[];
   seeds: SeedPlan[];
   budgetIterations: number;
+  /** Eq. 2's cycle ends over one budget: where nocycle and snapshot take their members. */
+  cycleEnds: number[];
 }
 
 /** Seed of the j-th independently initialised model of a row run with seed s (j = 0 is s itself). */
@@ -238,5 +240,5 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
     }
   }
   const order = config.rows.flatMap((r) => rowKeys(r.row, config));
-  return { rows: order.map((k) => byKey.get(k)!), seeds, budgetIterations: T };
+  return { rows: order.map((k) => byKey.get(k)!), seeds, budgetIterations: T, cycleEnds };
 }

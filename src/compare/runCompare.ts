@@ -5,7 +5,6 @@ import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization }
 import type { Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
-import { snapshotCycleEnds } from '../schedules/snapshotCosine.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
 import type { Reporter } from '../training/progress.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
@@ -116,7 +115,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       `M = ${config.cycles}; ${plan.rows.length} rows, ${totalRuns} runs, ${totalEpochs} epochs = ${totalEpochs * train.count} images to train`,
   );
   const hint = config.rows.some((r) => ['nocycle', 'singlecycle', 'snapshot'].includes(r.row))
-    ? cycleLengthHint(snapshotCycleEnds(plan.budgetIterations, config.cycles), perEpoch)
+    ? cycleLengthHint(plan.cycleEnds, perEpoch)
     : null;
   if (hint !== null) reporter?.warn?.(hint);
   save();

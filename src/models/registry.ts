@@ -3,9 +3,9 @@ import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { cnn } from './cnn.js';
 import { densenetBC } from './densenet.js';
-import { resnet } from './resnet.js';
+import { resnet, resnetDepthProblem } from './resnet.js';
 import type { ModelOptions } from './types.js';
-import { wideResnet } from './wideResnet.js';
+import { wideResnet, wideResnetProblem } from './wideResnet.js';
 
 type Builder = (options: ModelOptions, rng: Rng) => tfl.LayersModel;
 
@@ -27,7 +27,7 @@ const FAMILIES: { pattern: RegExp; example: string; build: (match: RegExpMatchAr
     example: 'resnet<6n+2>',
     build: ([, d]) => {
       const depth = Number(d);
-      return (depth - 2) % 6 === 0 && depth >= 8 ? (o, rng) => resnet(depth, o, rng) : `ResNet depth must be 6n + 2 with n >= 1, got ${depth}`;
+      return resnetDepthProblem(depth) ?? ((o, rng) => resnet(depth, o, rng));
     },
   },
   {
@@ -36,9 +36,7 @@ const FAMILIES: { pattern: RegExp; example: string; build: (match: RegExpMatchAr
     build: ([, d, k]) => {
       const depth = Number(d);
       const widen = Number(k);
-      if ((depth - 4) % 6 !== 0 || depth < 10) return `Wide ResNet depth must be 6n + 4 with n >= 1, got ${depth}`;
-      if (widen < 1) return `Wide ResNet widening factor must be >= 1, got ${widen}`;
-      return (o, rng) => wideResnet(depth, widen, o, rng);
+      return wideResnetProblem(depth, widen) ?? ((o, rng) => wideResnet(depth, widen, o, rng));
     },
   },
 ];

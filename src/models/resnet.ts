@@ -19,13 +19,19 @@ function basicBlock(input: tfl.SymbolicTensor, name: string, filters: number, st
   return tfl.layers.reLU({ name: `${name}_relu` }).apply(sum) as tfl.SymbolicTensor;
 }
 
+/** Why a ResNet depth is not 6n + 2 (n >= 1), or null when it is. */
+export function resnetDepthProblem(depth: number): string | null {
+  return (depth - 2) % 6 === 0 && depth >= 8 ? null : `ResNet depth must be 6n + 2 with n >= 1, got ${depth}`;
+}
+
 /**
  * The CIFAR-style ResNet of depth 6n + 2 (He et al. 2016, section 4.2): a 3x3 convolution with 16 filters, then
  * 3 stages of n basic blocks with 16, 32, 64 filters (stride 2 at the start of stages 2 and 3), global average
  * pooling and a dense classifier. depth 20 gives resnet20. Outputs logits.
  */
 export function resnet(depth: number, { inputShape, numClasses, dropout = 0 }: ModelOptions, rng: Rng): tfl.LayersModel {
-  if ((depth - 2) % 6 !== 0 || depth < 8) throw new RangeError(`ResNet depth must be 6n + 2 with n >= 1, got ${depth}`);
+  const problem = resnetDepthProblem(depth);
+  if (problem !== null) throw new RangeError(problem);
   const n = (depth - 2) / 6;
   const input = tfl.input({ shape: [...inputShape], name: 'image' });
   let x = convBn(input, { name: 'stem', filters: 16, rng });

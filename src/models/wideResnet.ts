@@ -19,14 +19,21 @@ function wideBlock(input: tfl.SymbolicTensor, name: string, filters: number, str
   return tfl.layers.add({ name: `${name}_add` }).apply([x, shortcut]) as tfl.SymbolicTensor;
 }
 
+/** Why WRN-depth-widen cannot be built (depth must be 6n + 4, widen an integer >= 1), or null when it can. */
+export function wideResnetProblem(depth: number, widen: number): string | null {
+  if ((depth - 4) % 6 !== 0 || depth < 10) return `Wide ResNet depth must be 6n + 4 with n >= 1, got ${depth}`;
+  if (!Number.isInteger(widen) || widen < 1) return `Wide ResNet widening factor must be an integer >= 1, got ${widen}`;
+  return null;
+}
+
 /**
  * WRN-d-k: depth d = 6n + 4 and widening factor k. A 3x3 convolution with 16 filters, then 3 stages of n wide
  * blocks with 16k, 32k, 64k filters (stride 2 at the start of stages 2 and 3), a final BN-ReLU, global average
  * pooling and a dense classifier. wrn-28-10 is the paper's CIFAR network (36.5M parameters). Outputs logits.
  */
 export function wideResnet(depth: number, widen: number, { inputShape, numClasses, dropout = 0 }: ModelOptions, rng: Rng): tfl.LayersModel {
-  if ((depth - 4) % 6 !== 0 || depth < 10) throw new RangeError(`Wide ResNet depth must be 6n + 4 with n >= 1, got ${depth}`);
-  if (!Number.isInteger(widen) || widen < 1) throw new RangeError(`Wide ResNet widening factor must be an integer >= 1, got ${widen}`);
+  const problem = wideResnetProblem(depth, widen);
+  if (problem !== null) throw new RangeError(problem);
   const n = (depth - 4) / 6;
   const input = tfl.input({ shape: [...inputShape], name: 'image' });
   let x = conv(input, { name: 'stem_conv', filters: 16, rng });

@@ -2,39 +2,43 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { autoChoice, describeChoice, useBackend } from '../src/backend/backends.js';
-import { installedTfjsNode, probeTensorflow, probeWebGpu, type BackendProbes, type ProbeResult } from '../src/backend/probes.js';
+import { installedTfjsNode, probeNative, probeTensorflow, probeWebGpu, type BackendProbes, type ProbeResult } from '../src/backend/probes.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const yes = (detail: string): ProbeResult => ({ ok: true, detail });
 const no = (detail: string): ProbeResult => ({ ok: false, detail });
 
-function probes(tensorflow: ProbeResult, webgpu: ProbeResult): BackendProbes & { asked: string[] } {
+function probes(tensorflow: ProbeResult, webgpu: ProbeResult, native: ProbeResult = no('addon not built')): BackendProbes & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
     tensorflow: async () => (asked.push('tensorflow'), tensorflow),
+    native: async () => (asked.push('native'), native),
     webgpu: async () => (asked.push('webgpu'), webgpu),
   };
 }
 
 describe('--backend auto', () => {
-  it('picks tensorflow when tfjs-node imports, else webgpu on a hardware adapter, else wasm, and says why', () => {
-    expect(autoChoice({ tensorflow: yes('@tensorflow/tfjs-node imported'), webgpu: yes('NVIDIA') }).backend).toBe('tensorflow');
-    const gpu = autoChoice({ tensorflow: no('not installed'), webgpu: yes('NVIDIA H200') });
+  it('picks tensorflow when tfjs-node imports, else native when its addon loads, else webgpu on a hardware adapter, else wasm, and says why', () => {
+    const noNative = no('addon not built');
+    expect(autoChoice({ tensorflow: yes('@tensorflow/tfjs-node imported'), native: yes('oneDNN 2.6.3'), webgpu: yes('NVIDIA') }).backend).toBe('tensorflow');
+    const native = autoChoice({ tensorflow: no('not installed'), native: yes('oneDNN 2.6.3'), webgpu: yes('NVIDIA') });
+    expect(native).toEqual({ backend: 'native', reason: 'auto: oneDNN 2.6.3; not tensorflow (not installed)' });
+    const gpu = autoChoice({ tensorflow: no('not installed'), native: noNative, webgpu: yes('NVIDIA H200') });
     expect(gpu.backend).toBe('webgpu');
-    expect(gpu.reason).toMatch(/NVIDIA H200.*not installed/);
-    const wasm = autoChoice({ tensorflow: no('not installed'), webgpu: no('only a software adapter: llvmpipe') });
-    expect(wasm).toEqual({ backend: 'wasm', reason: 'auto: not tensorflow (not installed); not webgpu (only a software adapter: llvmpipe)' });
+    expect(gpu.reason).toMatch(/NVIDIA H200.*not installed.*not native \(addon not built\)/);
+    const wasm = autoChoice({ tensorflow: no('not installed'), native: noNative, webgpu: no('only a software adapter: llvmpipe') });
+    expect(wasm).toEqual({ backend: 'wasm', reason: 'auto: not tensorflow (not installed); not native (addon not built); not webgpu (only a software adapter: llvmpipe)' });
   });
 
   it('runs wasm when neither probe succeeds, without asking for a GPU once tensorflow is found', async () => {
     const p = probes(no('tfjs-node is not installed'), no('Dawn found no WebGPU adapter'));
     const choice = await useBackend('auto', { probes: p, threads: 1 });
-    expect(p.asked).toEqual(['tensorflow', 'webgpu']);
+    expect(p.asked).toEqual(['tensorflow', 'native', 'webgpu']);
     expect(choice).toMatchObject({ requested: 'auto', backend: 'wasm', wasm: { threads: 1, fallbackReason: null } });
     expect(tf.getBackend()).toBe('wasm');
     expect(describeChoice(choice)).toBe(
-      'backend wasm (1 thread) [auto: not tensorflow (tfjs-node is not installed); not webgpu (Dawn found no WebGPU adapter)]',
+      'backend wasm (1 thread) [auto: not tensorflow (tfjs-node is not installed); not native (addon not built); not webgpu (Dawn found no WebGPU adapter)]',
     );
   });
 
@@ -47,7 +51,7 @@ describe('--backend auto', () => {
   });
 
   it('probes the real machine: each answer is a yes or a no with a reason', async () => {
-    for (const result of [await probeTensorflow(), await probeWebGpu()]) {
+    for (const result of [await probeTensorflow(), await probeWebGpu(), await probeNative()]) {
       expect(typeof result.ok).toBe('boolean');
       expect(result.detail.length).toBeGreaterThan(0);
     }

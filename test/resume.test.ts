@@ -3,12 +3,16 @@ import path from 'node:path';
 import type { CompareResult } from '../src/compare/result.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
+import { nativeLoad } from './helpers/native.js';
 import { checkpointWritten, readRecord, snapshotHashes, startCli, waitFor } from './helpers/runs.js';
 
 // 4 epochs of 4 iterations in 2 cycles: cycle 1 ends at iteration 8, in the middle of which (after epoch 1) we kill.
-const RUN = ['--train-size', '128', '--test-size', '40', '--batch-size', '32', '--epochs', '4', '--cycles', '2'];
+const BASE = ['--train-size', '128', '--test-size', '40', '--batch-size', '32', '--epochs', '4', '--cycles', '2'];
+// Both engines that train in Node here; native only where its addon loads (wherever oneDNN is installed).
+const BACKENDS = nativeLoad.ok ? ['native', 'wasm'] : ['wasm'];
 
-describe('a killed or interrupted run resumes to the same snapshots as an uninterrupted one', () => {
+describe.each(BACKENDS)('a killed or interrupted run resumes to the same snapshots as an uninterrupted one (%s)', (backend) => {
+  const RUN = [...BASE, '--backend', backend];
   let reference: string[];
   let referenceRecord: ReturnType<typeof readRecord>;
 
@@ -21,7 +25,7 @@ describe('a killed or interrupted run resumes to the same snapshots as an uninte
     expect(reference).toHaveLength(2);
   });
 
-  it('SIGKILL in the middle of a cycle, then train --resume: bitwise equal snapshots (wasm)', async () => {
+  it('SIGKILL in the middle of a cycle, then train --resume: bitwise equal snapshots', async () => {
     const dir = path.join(tempDir(), 'killed');
     const run = startCli(['train', ...RUN, '--out', dir]);
     await waitFor(checkpointWritten(dir));
@@ -32,7 +36,7 @@ describe('a killed or interrupted run resumes to the same snapshots as an uninte
     expect(killed.snapshots.length).toBeLessThan(2);
 
     // the dead process left its lock behind: resume detects it as stale and replaces it
-    const resumed = runCli(['train', '--resume', dir]);
+    const resumed = runCli(['train', '--resume', dir, '--backend', backend]);
     expect(resumed.stderr).toMatch(/resuming .* at iteration \d+ of 16/);
     expect(resumed.code).toBe(0);
     const record = readRecord(dir);
@@ -60,7 +64,7 @@ describe('a killed or interrupted run resumes to the same snapshots as an uninte
     // list: resume takes the snapshot again instead of refusing to overwrite it
     mkdirSync(path.join(dir, 'snapshots', '1'), { recursive: true });
     writeFileSync(path.join(dir, 'snapshots', '1', 'model.json'), '{"half": "written"}');
-    const resumed = runCli(['train', '--resume', dir]);
+    const resumed = runCli(['train', '--resume', dir, '--backend', backend]);
     expect(resumed.code).toBe(0);
     expect(snapshotHashes(dir)).toEqual(reference);
     expectOneLine(runCli(['train', '--resume', dir]), /the run has already completed; nothing to resume/);

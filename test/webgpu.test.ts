@@ -48,7 +48,7 @@ describe('the webgpu backend in Node', () => {
     const { useBackend } = await import('../src/backend/backends.js');
     const choice = await useBackend('auto', {
       threads: 1,
-      probes: { tensorflow: async () => ({ ok: false, detail: 'not installed' }), webgpu: async () => ({ ok: true, detail: 'pretend GPU' }) },
+      probes: { tensorflow: async () => ({ ok: false, detail: 'not installed' }), native: async () => ({ ok: false, detail: 'not built' }), webgpu: async () => ({ ok: true, detail: 'pretend GPU' }) },
     });
     expect(choice.backend).toBe('wasm');
     expect(choice.reason).toMatch(/webgpu failed to start \(the webgpu backend is not available: .*\), so wasm$/);

@@ -3,20 +3,25 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { firstLine, UserError } from '../util/errors.js';
 import { DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './probes.js';
+import { loadNativeAddon } from './native/addon.js';
+import { registerNativeBackend } from './native/nativeBackend.js';
 import { registerWasmKernels } from './registerWasmKernels.js';
 import { availableCores, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
 import { installNodeWebGpu } from './webgpuNode.js';
 
 /** A TF.js engine we can run on. */
-export type EngineName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type EngineName = 'tensorflow' | 'native' | 'webgpu' | 'wasm' | 'cpu';
 /** What a user may ask for: an engine, or 'auto'. */
 export type BackendName = 'auto' | EngineName;
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
-/** The order in which 'auto' tries engines. */
-export const AUTO_ORDER: readonly EngineName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
+/**
+ * The order in which 'auto' tries engines. native comes before webgpu: TF.js's WebGPU training step is slow even on
+ * an H200 (590 images/s for our cnn, shared notes), below what oneDNN reaches on two CPU cores.
+ */
+export const AUTO_ORDER: readonly EngineName[] = ['tensorflow', 'native', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendOptions {
-  /** wasm threads; default one per logical core. 1 runs the single-threaded SIMD build. */
+  /** native and wasm threads; default one per logical core. 1 runs wasm's single-threaded SIMD build. */
   threads?: number;
   /** Answers for 'auto' (tests inject their own). */
   probes?: BackendProbes;
@@ -30,16 +35,22 @@ export interface BackendChoice {
   reason: string;
   /** wasm only: how many threads, and why fewer than asked. */
   wasm?: WasmThreading;
+  /** native only: how many threads oneDNN and our kernels run on. */
+  native?: { threads: number };
 }
 
 /**
- * The engine 'auto' picks from the probes' answers: tensorflow when tfjs-node imports, else webgpu when a hardware
- * GPU adapter is found, else wasm. Pure; `reason` says why each earlier engine was passed over.
+ * The engine 'auto' picks from the probes' answers: tensorflow when tfjs-node imports, else native when our oneDNN
+ * addon loads, else webgpu when a hardware GPU adapter is found, else wasm. Pure; `reason` says why each earlier
+ * engine was passed over.
  */
-export function autoChoice(answers: { tensorflow: ProbeResult; webgpu: ProbeResult }): { backend: EngineName; reason: string } {
-  if (answers.tensorflow.ok) return { backend: 'tensorflow', reason: `auto: ${answers.tensorflow.detail}` };
-  if (answers.webgpu.ok) return { backend: 'webgpu', reason: `auto: GPU adapter ${answers.webgpu.detail}; not tensorflow: ${answers.tensorflow.detail}` };
-  return { backend: 'wasm', reason: `auto: not tensorflow (${answers.tensorflow.detail}); not webgpu (${answers.webgpu.detail})` };
+export function autoChoice(answers: { tensorflow: ProbeResult; native: ProbeResult; webgpu: ProbeResult }): { backend: EngineName; reason: string } {
+  const { tensorflow, native, webgpu } = answers;
+  if (tensorflow.ok) return { backend: 'tensorflow', reason: `auto: ${tensorflow.detail}` };
+  if (native.ok) return { backend: 'native', reason: `auto: ${native.detail}; not tensorflow (${tensorflow.detail})` };
+  const notNative = `not native (${native.detail})`;
+  if (webgpu.ok) return { backend: 'webgpu', reason: `auto: GPU adapter ${webgpu.detail}; not tensorflow (${tensorflow.detail}); ${notNative}` };
+  return { backend: 'wasm', reason: `auto: not tensorflow (${tensorflow.detail}); ${notNative}; not webgpu (${webgpu.detail})` };
 }
 
 /**
@@ -52,6 +63,13 @@ async function setEngine(name: EngineName, threads: number, probes: BackendProbe
       setNodeWasmPaths();
       registerWasmKernels();
       return startNodeWasm(threads);
+    case 'native': {
+      const load = loadNativeAddon();
+      if (!load.ok) throw new UserError(`the native backend is not available: ${load.reason}`);
+      registerNativeBackend(load.addon);
+      load.addon.setThreads(threads);
+      break;
+    }
     case 'tensorflow': {
       // importing tfjs-node is what registers the backend (a second import is free): always the real import
       const probe = await DEFAULT_PROBES.tensorflow();
@@ -91,13 +109,15 @@ export async function useBackend(name: BackendName, options: BackendOptions = {}
   let backend: EngineName;
   let reason: string;
   if (name === 'auto') {
+    const notProbed: ProbeResult = { ok: false, detail: 'not probed' };
     const tensorflow = await probes.tensorflow();
-    const webgpu = tensorflow.ok ? { ok: false, detail: 'not probed' } : await probes.webgpu();
-    ({ backend, reason } = autoChoice({ tensorflow, webgpu }));
+    const native = tensorflow.ok ? notProbed : await probes.native();
+    const webgpu = tensorflow.ok || native.ok ? notProbed : await probes.webgpu();
+    ({ backend, reason } = autoChoice({ tensorflow, native, webgpu }));
     if (backend !== 'wasm') {
       try {
         await setEngine(backend, threads, probes, backend === 'webgpu' ? webgpu : undefined);
-        return { requested: name, backend, reason };
+        return withThreads({ requested: name, backend, reason }, threads);
       } catch (e) {
         reason += `; ${backend} failed to start (${firstLine(e)}), so wasm`;
         backend = 'wasm';
@@ -113,13 +133,19 @@ export async function useBackend(name: BackendName, options: BackendOptions = {}
   }
   reason = 'asked for';
   const wasm = await setEngine(name, threads, probes);
-  return wasm === undefined ? { requested: name, backend: name, reason } : { requested: name, backend: name, reason, wasm };
+  return wasm === undefined ? withThreads({ requested: name, backend: name, reason }, threads) : { requested: name, backend: name, reason, wasm };
+}
+
+/** A native choice records its thread count (wasm's is recorded by startNodeWasm). */
+function withThreads(choice: BackendChoice, threads: number): BackendChoice {
+  return choice.backend === 'native' ? { ...choice, native: { threads } } : choice;
 }
 
 /** One line saying which backend runs and why, for a reporter or a log. */
 export function describeChoice(choice: BackendChoice): string {
   let line = `backend ${choice.backend}`;
-  if (choice.wasm !== undefined) line += ` (${choice.wasm.threads} thread${choice.wasm.threads === 1 ? '' : 's'})`;
+  const threads = choice.wasm?.threads ?? choice.native?.threads;
+  if (threads !== undefined) line += ` (${threads} thread${threads === 1 ? '' : 's'})`;
   if (choice.requested === 'auto') line += ` [${choice.reason}]`;
   if (choice.wasm?.fallbackReason) line += `; fewer wasm threads than asked (${choice.wasm.requested}): ${choice.wasm.fallbackReason}`;
   return line;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { firstLine } from '../util/errors.js';
+import { loadNativeAddon } from './native/addon.js';
 
 /** What a probe found: whether the engine can be used, and a one-line reason either way. */
 export interface ProbeResult {
@@ -18,6 +19,8 @@ export interface BackendProbes {
   tensorflow(): Promise<ProbeResult>;
   /** Is there a hardware GPU adapter that WebGPU (the npm `webgpu` package, Dawn) can use? */
   webgpu(): Promise<ProbeResult>;
+  /** Does our oneDNN addon (native/) load? */
+  native(): Promise<ProbeResult>;
 }
 
 export const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -107,4 +110,12 @@ export async function probeWebGpu(): Promise<ProbeResult> {
   return { ok: false, adapter: false, detail: `the WebGPU adapter probe failed: ${why}` };
 }
 
-export const DEFAULT_PROBES: BackendProbes = { tensorflow: probeTensorflow, webgpu: probeWebGpu };
+/** Loads the native addon (in this process: a failed dlopen is an exception, not a crash); the reason on failure. */
+export async function probeNative(): Promise<ProbeResult> {
+  const load = loadNativeAddon();
+  if (!load.ok) return { ok: false, detail: load.reason };
+  const v = load.addon.version();
+  return { ok: true, detail: `oneDNN ${v.major}.${v.minor}.${v.patch}` };
+}
+
+export const DEFAULT_PROBES: BackendProbes = { tensorflow: probeTensorflow, webgpu: probeWebGpu, native: probeNative };

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { FUSED_KERNELS, hasFusedKernel } from '../backend/fusedKernelNames.js';
 
 /**
  * Per-channel sums of an [n, c] matrix as a [c] vector: m^T x ones[n, 1]. On wasm this GEMM, whose packed right-hand
@@ -29,18 +30,19 @@ export interface BatchNormTraining {
  *   dbeta = sum dy,  dgamma = sum dy * xhat,  dx = gamma / sqrt(var + eps) * (dy - dbeta / n - xhat * dgamma / n).
  *
  * Sums are matrix products with a row of ones; the affine maps are FusedBatchNorm kernels. TF.js's own gradient of
- * this computation tiles the scale to the input's shape and sums over non-trailing axes, both slow on wasm.
+ * this computation tiles the scale to the input's shape and sums over non-trailing axes, both slow on wasm. A backend
+ * with our fused batch-norm kernels (native) computes the statistics and the gradient in one pass each.
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTraining {
   const c = x.shape[x.rank - 1]!;
   const n = x.size / c;
+  const fused = hasFusedKernel(FUSED_KERNELS.batchNormMoments) && hasFusedKernel(FUSED_KERNELS.batchNormGrad);
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const x2 = tf.reshape(input, [n, c]) as tf.Tensor2D;
-    const m = tf.mul(channelSums(x2), 1 / n) as tf.Tensor1D;
-    const v = tf.mul(channelSums(tf.square(tf.sub(x2, m)) as tf.Tensor2D), 1 / n) as tf.Tensor1D;
+    const [m, v] = fused ? (tf.engine().runKernel(FUSED_KERNELS.batchNormMoments, { x: x2 }) as [tf.Tensor1D, tf.Tensor1D]) : moments(x2, n);
     mean = tf.keep(m);
     variance = tf.keep(v);
     save([x2, m, v, g]);
@@ -50,6 +52,11 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, mu, sigma2, scale] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
         const dy2 = tf.reshape(dy, [n, c]) as tf.Tensor2D;
+        if (fused) {
+          const inputs = { dy: dy2, x: xs, mean: mu, variance: sigma2, gamma: scale };
+          const [dx, dgamma, dbeta] = tf.engine().runKernel(FUSED_KERNELS.batchNormGrad, inputs, { epsilon }) as tf.Tensor[];
+          return [tf.reshape(dx!, dy.shape), dgamma!, dbeta!];
+        }
         const xhat = tf.batchNorm(xs, mu, sigma2, undefined, undefined, epsilon);
         const dbeta = channelSums(dy2);
         const dgamma = channelSums(tf.mul(dy2, xhat) as tf.Tensor2D);
@@ -64,6 +71,13 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
   });
   const y = op(x, gamma, beta);
   return { y, mean: mean!, variance: variance! };
+}
+
+/** Biased batch mean and variance of an [n, c] matrix from stock ops (two passes, as the layer's formula reads). */
+function moments(x2: tf.Tensor2D, n: number): [tf.Tensor1D, tf.Tensor1D] {
+  const m = tf.mul(channelSums(x2), 1 / n) as tf.Tensor1D;
+  const v = tf.mul(channelSums(tf.square(tf.sub(x2, m)) as tf.Tensor2D), 1 / n) as tf.Tensor1D;
+  return [m, v];
 }
 
 type LayerArgs = Parameters<typeof tfl.layers.batchNormalization>[0];

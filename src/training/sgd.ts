@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS, hasFusedKernel } from '../backend/fusedKernelNames.js';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -55,14 +56,26 @@ export class SgdOptimizer extends tf.Optimizer {
     const entries: [string, tf.Tensor][] = Array.isArray(variableGradients)
       ? variableGradients.map((g) => [g.name, g.tensor])
       : Object.entries(variableGradients);
+    if (hasFusedKernel(FUSED_KERNELS.sgdStep)) this.fusedSteps(entries);
+    else this.composedSteps(entries);
+    this.incrementIterations();
+  }
+
+  private variableNamed(name: string): tf.Variable {
+    const value = tf.engine().registeredVariables[name];
+    if (value === undefined) throw new Error(`SgdOptimizer: no variable named ${name}`);
+    return value;
+  }
+
+  /** The update from stock ops, one variable at a time. */
+  private composedSteps(entries: [string, tf.Tensor][]): void {
     tf.tidy(() => {
       const lr = tf.scalar(this.learningRate);
       const mu = tf.scalar(this.momentum);
       const wd = tf.scalar(this.weightDecay);
       for (const [name, gradient] of entries) {
         if (gradient == null) continue;
-        const value = tf.engine().registeredVariables[name];
-        if (value === undefined) throw new Error(`SgdOptimizer: no variable named ${name}`);
+        const value = this.variableNamed(name);
         tf.tidy(() => {
           const g = this.weightDecay > 0 ? tf.add(gradient, tf.mul(wd, value)) : gradient;
           let buffer = this.buffers.get(name);
@@ -81,7 +94,25 @@ export class SgdOptimizer extends tf.Optimizer {
         });
       }
     });
-    this.incrementIterations();
+  }
+
+  /** The same update as one fused kernel per variable (a backend that has it: native). */
+  private fusedSteps(entries: [string, tf.Tensor][]): void {
+    const attrs = { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay, nesterov: this.nesterov };
+    for (const [name, gradient] of entries) {
+      if (gradient == null) continue;
+      const value = this.variableNamed(name);
+      tf.tidy(() => {
+        const buffer = this.buffers.get(name);
+        const inputs: tf.NamedTensorMap = buffer === undefined ? { w: value, grad: gradient } : { w: value, grad: gradient, buffer };
+        const [next, nextBuffer] = tf.engine().runKernel(FUSED_KERNELS.sgdStep, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        if (nextBuffer !== undefined) {
+          if (buffer === undefined) this.buffers.set(name, tf.variable(nextBuffer, false));
+          else buffer.assign(nextBuffer);
+        }
+        value.assign(next!);
+      });
+    }
   }
 
   /** The momentum buffer of each variable, in the given order (null before its first update). */

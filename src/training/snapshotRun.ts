@@ -10,6 +10,7 @@ import { predictProbabilities } from '../ensemble/predict.js';
 import { removeTemporaries } from '../io/atomicWrite.js';
 import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { fileSystem } from '../io/fileSystemHandler.js';
+import { makeOutputDir } from '../io/outputDir.js';
 import { acquireRunLock } from '../io/runLock.js';
 import {
   RUN_FORMAT,
@@ -154,7 +155,7 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
     throw new UserError(`the plan's last snapshot is at iteration ${plan.snapshotAt.at(-1)} but the run has ${totalSteps}`);
   }
   checkRunDir(outDir, options.overwrite ?? false);
-  mkdirSync(outDir, { recursive: true });
+  makeOutputDir(outDir);
   const release = acquireRunLock(outDir);
   try {
     checkRunDir(outDir, options.overwrite ?? false);

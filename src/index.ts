@@ -71,6 +71,7 @@ export { readImageFiles, decodePng } from './io/imageFiles.js';
 
 export {
   useBackend,
+  releaseBackend,
   autoChoice,
   describeChoice,
   BACKEND_NAMES,

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { firstLine, UserError } from '../util/errors.js';
 import { DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './probes.js';
 import { registerWasmKernels } from './registerWasmKernels.js';
-import { availableCores, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
+import { availableCores, forgetNodeWasm, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
 import { installNodeWebGpu } from './webgpuNode.js';
 
 /** A TF.js engine we can run on. */
@@ -114,6 +114,16 @@ export async function useBackend(name: BackendName, options: BackendOptions = {}
   reason = 'asked for';
   const wasm = await setEngine(name, threads, probes);
   return wasm === undefined ? { requested: name, backend: name, reason } : { requested: name, backend: name, reason, wasm };
+}
+
+/**
+ * Releases what useBackend started, for a process that goes on without TF.js: disposes every tensor and variable
+ * (models included) and every backend, which ends wasm's thread pool and frees its memory. Not needed for a script
+ * to exit (the wasm threads never keep a process alive); useBackend starts a backend afresh afterwards.
+ */
+export function releaseBackend(): void {
+  tf.engine().reset();
+  forgetNodeWasm();
 }
 
 /** One line saying which backend runs and why, for a reporter or a log. */

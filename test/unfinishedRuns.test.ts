@@ -61,9 +61,12 @@ describe('a run whose process exits during training (a second Ctrl-C exits at on
   });
 });
 
-/** A process that has exited but whose parent has not reaped it: `sh` starts it and then becomes `sleep`, which never waits. */
+/**
+ * A process that has exited but whose parent has not reaped it: `sh` starts it and then becomes `sleep`, which never
+ * waits. The child lives on for a second, so that it dies after the exec (sh itself would reap it).
+ */
 async function zombie(): Promise<{ pid: number; stop: () => void }> {
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
   parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor(() => out.includes('\n'));

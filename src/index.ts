@@ -57,8 +57,10 @@ export { SteppedDropout, setDropoutStep } from './models/dropout.js';
 export {
   snapshotEnsembleCallback,
   predictSnapshotEnsemble,
+  modelOutputs,
   SnapshotEnsembleCallback,
   type SnapshotEnsembleCallbackOptions,
+  type ModelOutputs,
 } from './training/callback.js';
 export type { StepProgress, EpochSummary, Reporter } from './training/progress.js';
 
@@ -69,6 +71,7 @@ export { readImageFiles, decodePng } from './io/imageFiles.js';
 
 export {
   useBackend,
+  releaseBackend,
   autoChoice,
   describeChoice,
   BACKEND_NAMES,

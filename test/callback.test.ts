@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { snapshotCosine } from '../src/schedules/snapshotCosine.js';
-import { predictSnapshotEnsemble, snapshotEnsembleCallback } from '../src/training/callback.js';
+import { modelOutputs, predictSnapshotEnsemble, snapshotEnsembleCallback } from '../src/training/callback.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
 
 function tinyModel(): tfl.LayersModel {
@@ -61,6 +61,50 @@ describe('snapshotEnsembleCallback on a user model.fit()', () => {
     expect(() => predictSnapshotEnsemble(model, cb.snapshots, x, { last: 4 })).toThrow(/1\.\.3/);
     tf.dispose([x, y, ensemble]);
     cb.dispose();
+    model.dispose();
+  });
+
+  it.each([
+    ['a dense layer with a softmax activation', () => [tfl.layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), tfl.layers.dense({ units: 3, activation: 'softmax' })]],
+    ['a Softmax layer', () => [tfl.layers.dense({ inputShape: [4], units: 3 }), tfl.layers.softmax()]],
+    ['an Activation layer', () => [tfl.layers.dense({ inputShape: [4], units: 3 }), tfl.layers.activation({ activation: 'softmax' })]],
+  ])('averages the outputs of a model that ends in %s as they are (no second softmax)', async (_name, layers) => {
+    const model = tfl.sequential({ layers: layers() });
+    expect(modelOutputs(model)).toBe('probabilities');
+    expect(modelOutputs(tinyModel())).toBe('logits');
+    model.compile({ optimizer: new SgdOptimizer({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+    const x = tf.randomNormal([20, 4], 0, 1, 'float32', 2);
+    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 20 }, (_, i) => i % 3), 'int32'), 3);
+    const cb = snapshotEnsembleCallback({ lr0: 0.1, cycles: 2 });
+    await model.fit(x, y, { epochs: 4, batchSize: 10, callbacks: [cb], verbose: 0, shuffle: false });
+    const ensemble = predictSnapshotEnsemble(model, cb.snapshots, x);
+    const outputs = cb.snapshots.map((w) => {
+      model.setWeights(w);
+      return (model.predict(x) as tf.Tensor).dataSync();
+    });
+    const mean = outputs[0]!.map((v, i) => (v + outputs[1]![i]!) / 2);
+    expect(Array.from(ensemble.dataSync())).toEqual(Array.from(mean).map((v) => expect.closeTo(v, 6)));
+    // rows are probabilities: the mean of the members' own probabilities, not a softmax of them
+    const forced = predictSnapshotEnsemble(model, cb.snapshots, x, { outputs: 'logits' });
+    expect(Math.max(...forced.dataSync())).toBeLessThan(Math.max(...ensemble.dataSync()));
+    tf.dispose([x, y, ensemble, forced]);
+    cb.dispose();
+    model.dispose();
+  });
+
+  it('refuses more cycles than the fit has iterations, with the message train gives', async () => {
+    const model = tinyModel();
+    model.compile({ optimizer: new SgdOptimizer({ learningRate: 0.1 }), loss: (a: tf.Tensor, b: tf.Tensor) => tf.losses.softmaxCrossEntropy(a, b) });
+    const x = tf.randomNormal([8, 4], 0, 1, 'float32', 3);
+    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, (_, i) => i % 3), 'int32'), 3);
+    const cb = snapshotEnsembleCallback({ lr0: 0.1, cycles: 10 });
+    // 8 examples, batch 1, one epoch: T = 8 iterations for 10 cycles
+    await expect(model.fit(x, y, { epochs: 1, batchSize: 1, callbacks: [cb], verbose: 0 })).rejects.toThrow('--cycles 10 is more than the 8 training iterations');
+    expect(cb.snapshots).toHaveLength(0);
+    // T = 9, M = 4: cycles of ceil(9/4) = 3 make only 3 cycles, refused as train refuses it
+    const short = snapshotEnsembleCallback({ lr0: 0.1, cycles: 4, totalSteps: 9 });
+    await expect(model.fit(x, y, { epochs: 1, batchSize: 1, callbacks: [short], verbose: 0 })).rejects.toThrow('which makes only 3 cycles');
+    tf.dispose([x, y]);
     model.dispose();
   });
 });

@@ -126,6 +126,21 @@ describe('bad input: one-line errors, non-zero exits, existing runs untouched', 
     expect(treeHash(run)).not.toBe(before);
   });
 
+  it('an --out that is a file, or lies under one, for train and compare alike', () => {
+    const file = path.join(tempDir(), 'notes.txt');
+    writeFileSync(file, 'keep me');
+    expectOneLineError(runCli(['train', ...quick, '--out', file]), new RegExp(`cannot create the output directory ${file}: it is a file, not a directory`));
+    expectOneLineError(
+      runCli(['train', ...quick, '--out', path.join(file, 'run')]),
+      new RegExp(`cannot create the output directory ${file}/run: ${file} is a file, not a directory`),
+    );
+    expectOneLineError(
+      runCli(['compare', ...quick, '--rows', 'single', '--out', path.join(file, 'a', 'b')]),
+      new RegExp(`cannot create the output directory ${file}/a/b: ${file} is a file, not a directory`),
+    );
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+  });
+
   it('prints a stack trace only with --verbose', () => {
     const r = runCli(['evaluate', tempDir(), '--verbose']);
     expect(r.code).not.toBe(0);

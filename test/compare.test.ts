@@ -8,7 +8,8 @@ import { compareText } from '../src/compare/table.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { compareReportData, meanMatrix } from '../src/report/compareReportData.js';
 import { compareSummary } from '../src/report/compareReportHtml.js';
-import { compareErrorChart } from '../src/report/compareCharts.js';
+import { compareCorrelationChart, compareErrorChart, compareTrainingChart, configurationLabel } from '../src/report/compareCharts.js';
+import { wrapWords } from '../src/report/charts.js';
 import { renderSvg } from '../src/report/renderSvg.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 
@@ -203,6 +204,34 @@ describe('the report of a comparison', () => {
     const rendered = await renderSvg(compareErrorChart([curve], []).spec);
     expect(rendered.warnings).toEqual([]);
     expect(rendered.svg).toContain('role-mark');
+  });
+
+  it('gives every row one colour in every chart, and heatmap titles that are not cut', async () => {
+    const data = compareReportData('cmp', result);
+    type Scale = { domain: string[]; range: string[] };
+    const colourOf = (scale: Scale, name: string) => scale.range[scale.domain.indexOf(name)];
+    const errorSpec = compareErrorChart(data.curves, data.references, data.colours).spec as unknown as { layer: { encoding: { color: { scale: Scale } } }[] };
+    const trainingSpec = compareTrainingChart(data.configurations, data.colours).spec as unknown as { vconcat: { layer?: { encoding: { color: { scale: Scale } } }[] }[] };
+    const errorScale = errorSpec.layer[0]!.encoding.color.scale;
+    const trainingScale = trainingSpec.vconcat[0]!.layer![0]!.encoding.color.scale;
+    const label = (key: string) => result.rows.find((r) => r.key === key)!.label;
+    // the step run serves single and nocycle: it takes single's colour; the snapshot run takes the snapshot row's
+    const step = data.configurations.find((c) => c.name === 'step')!;
+    const snapshot = data.configurations.find((c) => c.name.startsWith('snapshot'))!;
+    expect(colourOf(trainingScale, configurationLabel(step))).toBe(colourOf(errorScale, label('single')));
+    expect(colourOf(trainingScale, configurationLabel(snapshot))).toBe(colourOf(errorScale, label('snapshot-lr0.05')));
+    expect(new Set(errorScale.range).size).toBe(errorScale.range.length);
+    expect(new Set(trainingScale.range).size).toBe(trainingScale.range.length);
+
+    const titled = data.diversity.find((r) => r.key === 'snapshot-lr0.05')!;
+    expect(titled.seeds).toBe(2);
+    const { svg, warnings } = await renderSvg(compareCorrelationChart(data.diversity).spec);
+    expect(warnings).toEqual([]);
+    expect(svg).not.toContain('\u2026');
+    // a title of several lines is one <text> of <tspan>s
+    const titleText = [...svg.matchAll(/<text[^>]*>(.*?)<\/text>/gs)].map((m) => m[1]!.replace(/<[^>]+>/g, ' ')).join(' ');
+    for (const word of `${titled.label}, mean of 2 seeds`.split(' ')) expect(titleText).toContain(word);
+    expect(wrapWords('Snapshot Ensemble (lr0 0.05, 2 cycles), mean of 2 seeds', 25)).toEqual(['Snapshot Ensemble (lr0', '0.05, 2 cycles), mean of', '2 seeds']);
   });
 
   it('meanMatrix averages entry by entry and leaves undefined entries undefined', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { majorityVote, meanProbabilities, lastM, VOTE_TIE_BREAK } from '../src/ensemble/combine.js';
+import { pairwiseCorrelation, pairwiseDisagreement } from '../src/ensemble/diversity.js';
 import { evaluateEnsemble } from '../src/ensemble/evaluate.js';
 import {
   brierScore,
@@ -110,5 +111,38 @@ describe('combination rules', () => {
     // last 2 = mean(b, c): row 0 [0.6, 0.4] correct, row 1 [0.425, 0.575] correct
     expect(e.ensembles[1]!.error).toBe(0);
     expect(e.ensembles[1]!.nll).toBeCloseTo(-(Math.log(0.6) + Math.log(0.575)) / 2, 6);
+  });
+});
+
+describe('plain arrays and typed matrices alike', () => {
+  it('takes nested arrays of rows wherever it takes a ProbabilityMatrix', () => {
+    expect(errorRate([[0.1, 0.9], [0.8, 0.2]], [1, 1])).toBe(0.5);
+    const rows = [
+      [0.7, 0.2, 0.1],
+      [0.15, 0.75, 0.1],
+    ];
+    expect(negativeLogLikelihood(rows, [0, 1])).toBeCloseTo(-(Math.log(0.7) + Math.log(0.75)) / 2, 6);
+    expect(brierScore(rows, [0, 1])).toBeCloseTo((0.09 + 0.04 + 0.01 + 0.0225 + 0.0625 + 0.01) / 2, 6);
+    expect(expectedCalibrationError(rows, [0, 1])).toBeCloseTo(((1 - 0.7) + (1 - 0.75)) / 2, 6);
+    // rows may be typed arrays too, and members of an ensemble may mix both forms
+    const mean = meanProbabilities([rows, [Float32Array.of(0.3, 0.6, 0.1), Float32Array.of(0.05, 0.25, 0.7)]]);
+    expect(Array.from(mean.data)).toEqual([0.5, 0.4, 0.1, 0.1, 0.5, 0.4].map((v) => expect.closeTo(v, 6)));
+    expect(Array.from(majorityVote([rows, rows, [[0, 1, 0], [0, 0, 1]]]).data.filter((_, j) => j % 3 === 0))).toEqual([expect.closeTo(2 / 3, 2), expect.closeTo(0, 2)]);
+    expect(pairwiseDisagreement([rows, [[0, 1, 0], [0, 1, 0]]])[0]![1]).toBe(0.5);
+    expect(pairwiseCorrelation([rows, rows])[0]![1]).toBeCloseTo(1, 6);
+  });
+
+  it('names a ragged or empty set of rows', () => {
+    expect(() => errorRate([[0.5, 0.5], [1]], [0, 0])).toThrow('row 1 of the probabilities has 1 classes but row 0 has 2');
+    expect(() => errorRate([], [])).toThrow('at least one row');
+  });
+
+  it('makes a matrix of any numeric array a tensor reads back as, without a cast', () => {
+    const fromInts = probabilityMatrix(Int32Array.of(0, 1, 1, 0), 2);
+    expect(fromInts.data).toBeInstanceOf(Float32Array);
+    expect(errorRate(fromInts, [1, 1])).toBe(0.5);
+    expect(Array.from(probabilityMatrix([0.25, 0.75], 2).data)).toEqual([0.25, 0.75]);
+    const floats = Float32Array.of(0.1, 0.9);
+    expect(probabilityMatrix(floats, 2).data).toBe(floats);
   });
 });

@@ -6,7 +6,7 @@ import { DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './probes.j
 import { loadNativeAddon } from './native/addon.js';
 import { registerNativeBackend } from './native/nativeBackend.js';
 import { registerWasmKernels } from './registerWasmKernels.js';
-import { availableCores, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
+import { availableCores, forgetNodeWasm, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
 import { installNodeWebGpu } from './webgpuNode.js';
 
 /** A TF.js engine we can run on. */
@@ -139,6 +139,16 @@ export async function useBackend(name: BackendName, options: BackendOptions = {}
 /** A native choice records its thread count (wasm's is recorded by startNodeWasm). */
 function withThreads(choice: BackendChoice, threads: number): BackendChoice {
   return choice.backend === 'native' ? { ...choice, native: { threads } } : choice;
+}
+
+/**
+ * Releases what useBackend started, for a process that goes on without TF.js: disposes every tensor and variable
+ * (models included) and every backend, which ends wasm's thread pool and frees its memory. Not needed for a script
+ * to exit (the wasm threads never keep a process alive); useBackend starts a backend afresh afterwards.
+ */
+export function releaseBackend(): void {
+  tf.engine().reset();
+  forgetNodeWasm();
 }
 
 /** One line saying which backend runs and why, for a reporter or a log. */

@@ -97,6 +97,23 @@ function disableWasmThreads(): void {
 }
 
 
+/** The part of Emscripten's pthread pool we touch: its Node worker_threads Workers. */
+interface PThreadPool {
+  runningWorkers: { unref(): void }[];
+  unusedWorkers: { unref(): void }[];
+}
+
+/**
+ * Lets a process exit while the wasm thread pool is alive. Emscripten ref()s the Worker of every running pthread,
+ * and XNNPACK's pool threads run (waiting for work) as long as the backend lives, so without this a script that has
+ * done its work never exits. The pool is created when the backend initialises; unref'd, its Workers end with the
+ * process. Work is never lost: the main thread waits for the pool synchronously inside every kernel.
+ */
+function unrefWasmThreads(): void {
+  const pool = (tf.backend() as unknown as { wasm?: { PThread?: PThreadPool } }).wasm?.PThread;
+  for (const worker of [...(pool?.runningWorkers ?? []), ...(pool?.unusedWorkers ?? [])]) worker.unref();
+}
+
 /** Tries the threaded build; the reason it could not run, or the threading it runs with. */
 async function startThreaded(requested: number): Promise<WasmThreading | string> {
   if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available';
@@ -105,6 +122,7 @@ async function startThreaded(requested: number): Promise<WasmThreading | string>
     restore = prepareNodeWasmThreads(requested).restore;
     if (!(await tf.setBackend('wasm'))) return 'the multi-threaded wasm build failed to initialise';
     await tf.ready();
+    unrefWasmThreads();
     const threads = getThreadsCount();
     return { requested, threads, fallbackReason: threads < requested ? `the wasm thread pool started only ${threads} thread(s)` : null };
   } catch (e) {
@@ -115,6 +133,11 @@ async function startThreaded(requested: number): Promise<WasmThreading | string>
 }
 
 let started: WasmThreading | null = null;
+
+/** Forgets how wasm was started, once its backend has been disposed (releaseBackend): the next start prepares anew. */
+export function forgetNodeWasm(): void {
+  started = null;
+}
 
 /**
  * Makes wasm the backend, with `requested` threads where the runtime allows (else the single-threaded SIMD build,

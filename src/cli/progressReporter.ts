@@ -1,26 +1,37 @@
 import cliProgress from 'cli-progress';
 import type { EpochSummary, Reporter, StepProgress } from '../training/progress.js';
 import { formatSeconds } from './format.js';
+import { progressLine, progressLogLine } from './progressLine.js';
+
+/** Seconds between progress lines where there is no terminal (within the 10 to 30 s a reader of a log expects). */
+export const LOG_PROGRESS_SECONDS = 15;
+
+export interface ProgressReporterOptions {
+  /** Seconds between progress lines without a terminal (default LOG_PROGRESS_SECONDS). */
+  logEverySeconds?: number;
+  /** The clock, in milliseconds (tests pass their own). */
+  now?: () => number;
+}
 
 /**
- * A live progress bar on a terminal (epoch, cycle, iteration, learning rate, running loss and accuracy, images/s,
- * time left) and one line per epoch; without a terminal (CI logs) only the per-epoch lines.
+ * A live progress bar on a terminal, as wide as the terminal (epoch, cycle, iteration, learning rate, running loss
+ * and accuracy, images/s, time left), and one line per epoch; without a terminal (CI, a log file, nohup) the same
+ * numbers as a line every `logEverySeconds`, and the per-epoch lines.
  */
-export function progressReporter(stream: NodeJS.WriteStream = process.stderr): Reporter & { stop(): void } {
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr, options: ProgressReporterOptions = {}): Reporter & { stop(): void } {
   const interactive = stream.isTTY === true;
-  const bar = new cliProgress.SingleBar(
-    {
-      stream,
-      format:
-        'epoch {epoch}/{epochs} cycle {cycle}/{cycles} [{bar}] {value}/{total} lr {lr} loss {loss} acc {acc} {ips} img/s left {left}',
-      barsize: 20,
-      hideCursor: true,
-      clearOnComplete: true,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  const now = options.now ?? (() => performance.now());
+  const every = 1000 * (options.logEverySeconds ?? LOG_PROGRESS_SECONDS);
+  const bar = new cliProgress.SingleBar({
+    stream,
+    // cli-progress hands the formatter the terminal's width as it is now (params.maxWidth, from stream.columns)
+    format: (_options, params, payload: { progress: StepProgress }) => progressLine(payload.progress, params.maxWidth),
+    hideCursor: true,
+    clearOnComplete: true,
+    fps: 5,
+  });
   let started = false;
+  let lastLog: number | null = null;
   const say = (message: string) => {
     if (started) bar.stop();
     started = false;
@@ -28,22 +39,19 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): R
   };
   return {
     step(p: StepProgress) {
-      if (!interactive) return;
-      const payload = {
-        epoch: p.epoch,
-        epochs: p.epochs,
-        cycle: p.cycle,
-        cycles: p.cycles,
-        lr: p.learningRate.toExponential(2),
-        loss: p.loss.toFixed(4),
-        acc: `${(100 * p.accuracy).toFixed(1)}%`,
-        ips: p.imagesPerSecond.toFixed(0),
-        left: formatSeconds(p.secondsLeft),
-      };
+      if (!interactive) {
+        const t = now();
+        lastLog ??= t;
+        if (t - lastLog >= every) {
+          lastLog = t;
+          stream.write(progressLogLine(p) + '\n');
+        }
+        return;
+      }
       if (!started) {
-        bar.start(p.totalSteps, p.iteration, payload);
+        bar.start(p.totalSteps, p.iteration, { progress: p });
         started = true;
-      } else bar.update(p.iteration, payload);
+      } else bar.update(p.iteration, { progress: p });
     },
     epoch(e: EpochSummary) {
       say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%, ${formatSeconds(e.seconds)}`);

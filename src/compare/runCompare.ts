@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
+import { makeOutputDir } from '../io/outputDir.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
 import type { Reporter } from '../training/progress.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
@@ -71,7 +72,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     if (existsSync(path.join(outDir, COMPARE_JSON)) && !(options.overwrite ?? false)) {
       throw new UserError(`${outDir} already holds a comparison; choose another --out or pass --overwrite`);
     }
-    mkdirSync(outDir, { recursive: true });
+    makeOutputDir(outDir);
   }
   const augmentation = config.augment ? DEFAULT_AUGMENTATION : null;
   const data: RunData = { train, validation, test: dataset.test, numClasses: dataset.numClasses, normalization, augmentation };

@@ -1,4 +1,4 @@
-import { argmaxRow, checkSameShape, type ProbabilityMatrix } from '../metrics/probabilities.js';
+import { argmaxRow, checkSameShape, toProbabilityMatrix, type Probabilities, type ProbabilityMatrix } from '../metrics/probabilities.js';
 
 /**
  * How members' softmax outputs are combined: 'mean' is the paper's rule; 'vote' is majority voting; 'geometric' is
@@ -7,15 +7,17 @@ import { argmaxRow, checkSameShape, type ProbabilityMatrix } from '../metrics/pr
 export type CombineRule = 'mean' | 'vote' | 'geometric';
 export const COMBINE_RULES: readonly CombineRule[] = ['mean', 'vote', 'geometric'];
 
-function checkEnsemble(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
+/** The members as matrices of one shape, and the first of them. */
+function checkEnsemble(given: readonly Probabilities[]): { first: ProbabilityMatrix; members: ProbabilityMatrix[] } {
+  const members = given.map(toProbabilityMatrix);
   const first = checkSameShape(members);
   if (first === undefined) throw new RangeError('an ensemble needs at least one member');
-  return first;
+  return { first, members };
 }
 
 /** The paper's rule: the mean of the members' softmax outputs, h_Ensemble = 1/m sum_{i=0}^{m-1} h_{M-i}(x). */
-export function meanProbabilities(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
-  const first = checkEnsemble(members);
+export function meanProbabilities(given: readonly Probabilities[]): ProbabilityMatrix {
+  const { first, members } = checkEnsemble(given);
   const out = new Float32Array(first.data.length);
   for (const m of members) for (let j = 0; j < out.length; j++) out[j]! += m.data[j]!;
   for (let j = 0; j < out.length; j++) out[j]! /= members.length;
@@ -30,8 +32,8 @@ export const VOTE_TIE_BREAK = 1e-3;
  * 1e-3 of the mean probabilities, (1 - 1e-3) * votes + 1e-3 * mean: it sums to 1, its arg-max is the class with
  * most votes, and a tie is won by the class with the higher mean probability.
  */
-export function majorityVote(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
-  const first = checkEnsemble(members);
+export function majorityVote(given: readonly Probabilities[]): ProbabilityMatrix {
+  const { first, members } = checkEnsemble(given);
   const k = first.numClasses;
   const mean = meanProbabilities(members);
   const out = new Float32Array(first.data.length);
@@ -47,8 +49,8 @@ export function majorityVote(members: readonly ProbabilityMatrix[]): Probability
  * The weighted mean of the members' softmax outputs, sum_i w_i p_i; the weights must be >= 0 and sum to 1
  * (fitMixtureWeights finds such weights on a validation split).
  */
-export function weightedMeanProbabilities(members: readonly ProbabilityMatrix[], weights: readonly number[]): ProbabilityMatrix {
-  const first = checkEnsemble(members);
+export function weightedMeanProbabilities(given: readonly Probabilities[], weights: readonly number[]): ProbabilityMatrix {
+  const { first, members } = checkEnsemble(given);
   if (weights.length !== members.length) throw new RangeError(`${weights.length} weights for ${members.length} members`);
   const total = weights.reduce((a, b) => a + b, 0);
   if (weights.some((w) => !(w >= 0)) || Math.abs(total - 1) > 1e-6) throw new RangeError(`weights must be >= 0 and sum to 1, got ${weights.join(', ')}`);
@@ -65,8 +67,8 @@ export function weightedMeanProbabilities(members: readonly ProbabilityMatrix[],
  * log p_i = z_i - logsumexp(z_i) for logits z_i, this is exactly softmax(1/m sum_i z_i), the mean of the logits.
  * Computed in log space; a class that some member gives probability 0 gets 0.
  */
-export function geometricMeanProbabilities(members: readonly ProbabilityMatrix[]): ProbabilityMatrix {
-  const first = checkEnsemble(members);
+export function geometricMeanProbabilities(given: readonly Probabilities[]): ProbabilityMatrix {
+  const { first, members } = checkEnsemble(given);
   const k = first.numClasses;
   const out = new Float32Array(first.data.length);
   const logs = new Float64Array(k);
@@ -82,7 +84,7 @@ export function geometricMeanProbabilities(members: readonly ProbabilityMatrix[]
   return { data: out, numExamples: first.numExamples, numClasses: k };
 }
 
-export function combine(members: readonly ProbabilityMatrix[], rule: CombineRule): ProbabilityMatrix {
+export function combine(members: readonly Probabilities[], rule: CombineRule): ProbabilityMatrix {
   switch (rule) {
     case 'mean':
       return meanProbabilities(members);

@@ -1,4 +1,4 @@
-import { checkSameShape, predictedClasses, type ProbabilityMatrix } from '../metrics/probabilities.js';
+import { checkSameShape, predictedClasses, toProbabilityMatrix, type Probabilities } from '../metrics/probabilities.js';
 
 /**
  * Pairwise correlation of the members' softmax outputs (the paper's Figure 5): entry [i][j] is the Pearson
@@ -7,7 +7,8 @@ import { checkSameShape, predictedClasses, type ProbabilityMatrix } from '../met
  * the sums running over all N * K entries. The matrix is symmetric with ones on the diagonal; an entry is NaN
  * (null in JSON) when a member's outputs are constant.
  */
-export function pairwiseCorrelation(members: readonly ProbabilityMatrix[]): number[][] {
+export function pairwiseCorrelation(given: readonly Probabilities[]): number[][] {
+  const members = given.map(toProbabilityMatrix);
   checkSameShape(members);
   const centred = members.map((m) => {
     let sum = 0;
@@ -37,7 +38,8 @@ export function pairwiseCorrelation(members: readonly ProbabilityMatrix[]): numb
 }
 
 /** Pairwise disagreement: entry [i][j] is the fraction of examples on which members i and j predict different classes. */
-export function pairwiseDisagreement(members: readonly ProbabilityMatrix[]): number[][] {
+export function pairwiseDisagreement(given: readonly Probabilities[]): number[][] {
+  const members = given.map(toProbabilityMatrix);
   checkSameShape(members);
   const predictions = members.map(predictedClasses);
   const n = members[0]?.numExamples ?? 0;
@@ -73,7 +75,8 @@ export interface Diversity {
   meanDisagreement: number;
 }
 
-export function diversity(members: readonly ProbabilityMatrix[]): Diversity {
+export function diversity(given: readonly Probabilities[]): Diversity {
+  const members = given.map(toProbabilityMatrix);
   const correlation = pairwiseCorrelation(members);
   const disagreement = pairwiseDisagreement(members);
   return { correlation, disagreement, meanCorrelation: meanOffDiagonal(correlation), meanDisagreement: meanOffDiagonal(disagreement) };

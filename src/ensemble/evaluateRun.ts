@@ -22,6 +22,29 @@ export interface EvaluateRunOptions {
 export interface RunEvaluation extends EnsembleEvaluation {
   runDir: string;
   testExamples: number;
+  /** The run's status in run.json: anything but 'completed' means these are the results of an unfinished run. */
+  status: RunRecord['status'];
+  /** Snapshots the run has taken, and the number its schedule plans. */
+  snapshotsTaken: number;
+  snapshotsPlanned: number;
+}
+
+/**
+ * One line saying that a run has not finished and what that means for its results, or null for a completed run.
+ * Pure: from the status and snapshot counts of its run.json.
+ */
+export function unfinishedRunNote(runDir: string, run: Pick<RunEvaluation, 'status' | 'snapshotsTaken' | 'snapshotsPlanned'>): string | null {
+  const taken = `${run.snapshotsTaken} of ${run.snapshotsPlanned} snapshots taken`;
+  switch (run.status) {
+    case 'completed':
+      return null;
+    case 'interrupted':
+      return `the run was interrupted (${taken}): these are the results of an unfinished run; continue it with: snapshot-ensembles train --resume ${runDir}`;
+    case 'running':
+      return `the run has not finished (${taken}; run.json says running: it is still training, or its process was killed): these are the results of an unfinished run`;
+    case 'failed':
+      return `the run failed (${taken}): these are the results of the snapshots taken before it failed`;
+  }
 }
 
 /** The test split a run was evaluated on (or an override). */
@@ -61,5 +84,12 @@ export async function evaluateRun(runDir: string, options: EvaluateRunOptions = 
   const record = readRunRecord(runDir);
   const test = runTestSet(record, options);
   const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last);
-  return { runDir, testExamples: test.count, ...evaluateEnsemble(probabilities, test.labels, options.combine ?? 'mean', indices) };
+  return {
+    runDir,
+    testExamples: test.count,
+    status: record.status,
+    snapshotsTaken: record.snapshots.length,
+    snapshotsPlanned: record.snapshotAt.length,
+    ...evaluateEnsemble(probabilities, test.labels, options.combine ?? 'mean', indices),
+  };
 }

@@ -12,13 +12,31 @@ interface LockInfo {
   since: string;
 }
 
+/**
+ * The state letter of a process in /proc/PID/stat (the field after the parenthesised command name, which may itself
+ * hold spaces or parentheses): 'R', 'S', 'Z' (zombie) and so on; null where there is no /proc entry to read.
+ */
+function procState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a process can still be using the lock. A killed process stays a zombie (it answers kill -0) until its
+ * parent reaps it, but it has run its last instruction: a zombie ('Z') or one being torn down ('X') is dead.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  const state = procState(pid);
+  return state !== 'Z' && state !== 'X';
 }
 
 function readLock(file: string): LockInfo | null {
@@ -51,7 +69,7 @@ function createLock(file: string, info: LockInfo): boolean {
 /**
  * Takes the run directory's lock (RUN_DIR/.lock, created atomically, holding pid, host and start time) and returns
  * the function that releases it. Refuses while another live process on this host holds it; a lock whose process is
- * gone (killed, crashed) is stale and is replaced.
+ * gone (killed, crashed, or a zombie not yet reaped by its parent) is stale and is replaced.
  */
 export function acquireRunLock(runDir: string): () => void {
   const file = path.join(runDir, LOCK_FILE);

@@ -1,10 +1,11 @@
-import { argmaxRow, checkLabels, type ProbabilityMatrix } from './probabilities.js';
+import { argmaxRow, checkLabels, toProbabilityMatrix, type Probabilities, type ProbabilityMatrix } from './probabilities.js';
 
 /** Probabilities are clamped to this floor inside the logarithm so a confident mistake costs -log(1e-12), not infinity. */
 export const NLL_EPSILON = 1e-12;
 
 /** Error rate: the fraction of examples whose arg-max class is not the label. */
-export function errorRate(p: ProbabilityMatrix, labels: ArrayLike<number>): number {
+export function errorRate(probabilities: Probabilities, labels: ArrayLike<number>): number {
+  const p = toProbabilityMatrix(probabilities);
   checkLabels(p, labels);
   let wrong = 0;
   for (let i = 0; i < p.numExamples; i++) if (argmaxRow(p, i) !== labels[i]) wrong++;
@@ -12,7 +13,8 @@ export function errorRate(p: ProbabilityMatrix, labels: ArrayLike<number>): numb
 }
 
 /** Negative log-likelihood: -1/N sum_i log p_i[y_i]. */
-export function negativeLogLikelihood(p: ProbabilityMatrix, labels: ArrayLike<number>): number {
+export function negativeLogLikelihood(probabilities: Probabilities, labels: ArrayLike<number>): number {
+  const p = toProbabilityMatrix(probabilities);
   checkLabels(p, labels);
   let total = 0;
   for (let i = 0; i < p.numExamples; i++) {
@@ -22,7 +24,8 @@ export function negativeLogLikelihood(p: ProbabilityMatrix, labels: ArrayLike<nu
 }
 
 /** Brier score (Brier 1950, multi-class form): 1/N sum_i sum_k (p_ik - 1[k = y_i])^2, in [0, 2]. */
-export function brierScore(p: ProbabilityMatrix, labels: ArrayLike<number>): number {
+export function brierScore(probabilities: Probabilities, labels: ArrayLike<number>): number {
+  const p = toProbabilityMatrix(probabilities);
   checkLabels(p, labels);
   const k = p.numClasses;
   let total = 0;
@@ -47,7 +50,8 @@ export interface ReliabilityBin {
 }
 
 /** Examples grouped into `bins` equal-width bins of confidence (the max probability), as in Guo et al. 2017. */
-export function reliabilityBins(p: ProbabilityMatrix, labels: ArrayLike<number>, bins = 15): ReliabilityBin[] {
+export function reliabilityBins(probabilities: Probabilities, labels: ArrayLike<number>, bins = 15): ReliabilityBin[] {
+  const p = toProbabilityMatrix(probabilities);
   checkLabels(p, labels);
   const counts = new Float64Array(bins);
   const confidence = new Float64Array(bins);
@@ -74,7 +78,8 @@ export function reliabilityBins(p: ProbabilityMatrix, labels: ArrayLike<number>,
 }
 
 /** Expected calibration error (Guo et al. 2017): sum_b |B_b|/N * |acc(B_b) - conf(B_b)| over 15 equal-width bins. */
-export function expectedCalibrationError(p: ProbabilityMatrix, labels: ArrayLike<number>, bins = 15): number {
+export function expectedCalibrationError(probabilities: Probabilities, labels: ArrayLike<number>, bins = 15): number {
+  const p = toProbabilityMatrix(probabilities);
   let total = 0;
   for (const bin of reliabilityBins(p, labels, bins)) {
     total += (bin.count / p.numExamples) * Math.abs(bin.accuracy - bin.confidence);
@@ -89,7 +94,8 @@ export interface Metrics {
   brier: number;
 }
 
-export function classificationMetrics(p: ProbabilityMatrix, labels: ArrayLike<number>): Metrics {
+export function classificationMetrics(probabilities: Probabilities, labels: ArrayLike<number>): Metrics {
+  const p = toProbabilityMatrix(probabilities);
   return {
     error: errorRate(p, labels),
     nll: negativeLogLikelihood(p, labels),

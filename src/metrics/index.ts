@@ -1,4 +1,4 @@
-export { probabilityMatrix, argmaxRow, predictedClasses, type ProbabilityMatrix } from './probabilities.js';
+export { probabilityMatrix, toProbabilityMatrix, argmaxRow, predictedClasses, type ProbabilityMatrix, type Probabilities } from './probabilities.js';
 export {
   errorRate,
   negativeLogLikelihood,

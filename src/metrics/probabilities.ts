@@ -8,12 +8,36 @@ export interface ProbabilityMatrix {
   readonly numClasses: number;
 }
 
-export function probabilityMatrix(data: Float32Array, numClasses: number): ProbabilityMatrix {
+/**
+ * Class probabilities as the metrics, combination rules and measures of diversity take them: a ProbabilityMatrix, or
+ * one row of K probabilities per example (plain arrays or typed arrays), e.g. `[[0.1, 0.9], [0.8, 0.2]]`.
+ */
+export type Probabilities = ProbabilityMatrix | readonly ArrayLike<number>[];
+
+/**
+ * N x K probabilities from a flat row-major array of N * K values: a Float32Array is used as it is (not copied), any
+ * other array (a plain one, or the Int32Array or Uint8Array that `tensor.dataSync()` may return) is copied into one.
+ */
+export function probabilityMatrix(data: ArrayLike<number>, numClasses: number): ProbabilityMatrix {
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`numClasses must be a positive integer, got ${numClasses}`);
   if (data.length % numClasses !== 0) {
     throw new RangeError(`probability array of length ${data.length} is not a multiple of ${numClasses} classes`);
   }
-  return { data, numExamples: data.length / numClasses, numClasses };
+  return { data: data instanceof Float32Array ? data : Float32Array.from(data), numExamples: data.length / numClasses, numClasses };
+}
+
+/** The ProbabilityMatrix of probabilities given either way (a matrix is returned as it is; rows are copied). */
+export function toProbabilityMatrix(p: Probabilities): ProbabilityMatrix {
+  if (!Array.isArray(p)) return p as ProbabilityMatrix;
+  const rows = p as readonly ArrayLike<number>[];
+  const numClasses = rows[0]?.length;
+  if (numClasses === undefined || numClasses < 1) throw new RangeError('probabilities need at least one row of at least one class');
+  const data = new Float32Array(rows.length * numClasses);
+  rows.forEach((row, i) => {
+    if (row?.length !== numClasses) throw new RangeError(`row ${i} of the probabilities has ${row?.length ?? 0} classes but row 0 has ${numClasses}`);
+    data.set(row, i * numClasses);
+  });
+  return { data, numExamples: rows.length, numClasses };
 }
 
 export function checkLabels(p: ProbabilityMatrix, labels: ArrayLike<number>): void {

@@ -184,6 +184,20 @@ export function heatmapScale(kind: HeatmapKind, matrices: readonly MemberMatrix[
   return kind.scale(finite.length > 0 ? finite : [0, 1]);
 }
 
+/** Pixels a character of a 12 px title takes, at most, on average over a line of text. */
+const TITLE_CHAR_WIDTH = 7;
+
+/** Text broken into lines of at most `width` characters at spaces (a longer word gets a line of its own). */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 /**
  * One heatmap panel (a layer specification without $schema) of a symmetric member-by-member matrix on a given
  * colour scale, the value printed in every cell and "n/a" where it is undefined.
@@ -207,7 +221,8 @@ export function heatmapPanel(options: {
   const size = Math.min(420, Math.max(180, 60 * options.members.length));
   const fontSize = options.members.length > 8 ? 8 : 12;
   return {
-    ...(options.title === undefined ? {} : { title: options.title }),
+    // a title wider than its panel is cut; broken into lines that fit (about 7 px a character at 12 px), it is not
+    ...(options.title === undefined ? {} : { title: { text: wrapWords(options.title, Math.floor(size / TITLE_CHAR_WIDTH)), limit: 0 } }),
     width: size,
     height: size,
     data: { values: cells },

@@ -10,26 +10,32 @@ import {
   type HeatmapKind,
 } from './charts.js';
 import type { LastMCurve, ReferenceLevel, RowDiversity, TrainingConfiguration } from './compareReportData.js';
+import { groupColours, rowColours } from './rowColours.js';
 
 /** Vega-Lite specifications of the comparison report's charts: pure functions of the report's numbers. */
 
-/** A categorical colour scale over names in a fixed order, so a name keeps its colour in every layer. */
-function categories(names: readonly string[]) {
-  return { domain: [...names], scheme: names.length > 10 ? 'category20' : 'category10' };
+/** A categorical colour scale of names with their colours, so a name keeps its colour in every layer. */
+function categories(names: readonly string[], colours: readonly string[]) {
+  return { domain: [...names], range: [...colours] };
 }
 
 /**
  * Test error of the ensemble of the last m members against m, one curve per row with several members (the mean
- * over seeds, thick, and every seed, thin, when there are several), and the rows of one model as dashed levels.
+ * over seeds, thick, and every seed, thin, when there are several), and the rows of one model as dashed levels;
+ * each row in its colour from `colours` (by row key).
  */
-export function compareErrorChart(curves: readonly LastMCurve[], references: readonly ReferenceLevel[]): Chart {
+export function compareErrorChart(
+  curves: readonly LastMCurve[],
+  references: readonly ReferenceLevel[],
+  colours: Readonly<Record<string, string>> = rowColours([...curves, ...references].map((r) => r.key)),
+): Chart {
   const points = curves.flatMap((c) => [
     ...c.mean.map((e, i) => ({ row: c.label, m: i + 1, error: 100 * e, kind: 'mean', seed: null as number | null })),
     ...(c.seeds.length > 1 ? c.seeds.flatMap((s) => s.errors.map((e, i) => ({ row: c.label, m: i + 1, error: 100 * e, kind: 'seed', seed: s.seed }))) : []),
   ]);
   const levels = references.map((r) => ({ row: r.label, error: 100 * r.error }));
   const maxM = Math.max(1, ...curves.map((c) => c.members));
-  const color = { field: 'row', type: 'nominal' as const, title: null, scale: categories([...curves, ...references].map((c) => c.label)), legend: { labelLimit: 600, orient: 'bottom', columns: 1 } };
+  const color = { field: 'row', type: 'nominal' as const, title: null, scale: categories([...curves, ...references].map((c) => c.label), [...curves, ...references].map((c) => colours[c.key]!)), legend: { labelLimit: 600, orient: 'bottom', columns: 1 } };
   const x = { field: 'm', type: 'quantitative' as const, title: 'm (ensemble of the last m members)', scale: { domain: [0.75, maxM + 0.25], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
   const y = { field: 'error', type: 'quantitative' as const, title: 'test error (%)', scale: { zero: false } };
   const seeds = Math.max(1, ...curves.map((c) => c.seeds.length));
@@ -123,11 +129,16 @@ export function configurationLabel(c: Pick<TrainingConfiguration, 'name' | 'rows
 
 /**
  * Every training configuration's learning rate against iteration with its members marked (top), and the mean
- * training loss of every epoch of every run (bottom), one colour per configuration.
+ * training loss of every epoch of every run (bottom), one colour per configuration: that of the first row using it
+ * (`colours`, by row key, the same as in the error chart).
  */
-export function compareTrainingChart(configurations: readonly TrainingConfiguration[]): Chart {
+export function compareTrainingChart(
+  configurations: readonly TrainingConfiguration[],
+  colours: Readonly<Record<string, string>> = rowColours([...new Set(configurations.flatMap((c) => c.rows))]),
+): Chart {
   const labels = configurations.map(configurationLabel);
-  const color = { field: 'configuration', type: 'nominal' as const, title: null, scale: categories(labels), legend: { labelLimit: 520, orient: 'bottom', columns: 1 } };
+  const scale = categories(labels, groupColours(configurations.map((c) => c.rows), colours));
+  const color = { field: 'configuration', type: 'nominal' as const, title: null, scale, legend: { labelLimit: 520, orient: 'bottom', columns: 1 } };
   const maxSteps = Math.max(1, ...configurations.map((c) => c.totalSteps));
   const x = { field: 'iteration', type: 'quantitative' as const, title: 'iteration of the run', scale: { domain: [0, maxSteps], nice: false }, axis: { format: 'd', tickMinStep: 1 } };
   const rates = configurations.flatMap((c, i) => c.learningRate.map((p) => ({ configuration: labels[i]!, iteration: p.iteration, value: p.value })));

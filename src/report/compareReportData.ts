@@ -3,6 +3,7 @@ import { beyondPaperCells, failureLines, lastMCells, table1Cells, type TableCell
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import type { MemberMatrix } from './charts.js';
 import { MAX_TRACE_POINTS } from './reportData.js';
+import { rowColours } from './rowColours.js';
 import { sampleTrace, type TracePoint } from './trace.js';
 
 /** The test error of the last-m ensemble of a row with several members, m = 1..M: every seed and their mean. */
@@ -63,6 +64,8 @@ export interface CompareReportData {
   references: ReferenceLevel[];
   diversity: RowDiversity[];
   configurations: TrainingConfiguration[];
+  /** The colour of every row (by key), the same in every chart. */
+  colours: Record<string, string>;
   /** The row with the lowest mean test error, and the single model's, when they ran. */
   best: { label: string; error: number } | null;
   single: { label: string; error: number } | null;
@@ -160,6 +163,7 @@ export function compareReportData(title: string, result: CompareResult): Compare
       .map((r) => ({ key: r.key, label: r.label, seeds: r.seeds.length, error: r.summary!.error.mean })),
     diversity: done.filter((r) => r.members > 1 && r.seeds.some((s) => s.diversity !== null)).map(rowDiversity),
     configurations: trainingConfigurations(result),
+    colours: rowColours(result.rows.map((r) => r.key)),
     best: ranked[0] === undefined ? null : { label: ranked[0].label, error: ranked[0].summary!.error.mean },
     single: single === undefined ? null : { label: single.label, error: single.summary!.error.mean },
   };

@@ -87,8 +87,8 @@ export function compareSummary(data: CompareReportData): string {
 export async function compareReportHtml(data: CompareReportData, footer: string): Promise<RenderedReport> {
   const { result } = data;
   const charts: { error?: Chart; training?: Chart; correlation?: Chart; disagreement?: Chart } = {};
-  if (data.curves.length > 0 || data.references.length > 0) charts.error = compareErrorChart(data.curves, data.references);
-  if (data.configurations.some((c) => c.totalSteps > 0)) charts.training = compareTrainingChart(data.configurations);
+  if (data.curves.length > 0 || data.references.length > 0) charts.error = compareErrorChart(data.curves, data.references, data.colours);
+  if (data.configurations.some((c) => c.totalSteps > 0)) charts.training = compareTrainingChart(data.configurations, data.colours);
   if (data.diversity.length > 0) {
     charts.correlation = compareCorrelationChart(data.diversity);
     charts.disagreement = compareDisagreementChart(data.diversity);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { snapshotCosine, snapshotCycleEnds } from '../schedules/snapshotCosine.js';
+import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import type { Schedule } from '../schedules/types.js';
+import { planSnapshotCosine } from './snapshotPlan.js';
 
 export interface SnapshotEnsembleCallbackOptions {
   /** Initial learning rate alpha_0 of every cycle (the paper uses 0.1 or 0.2). */
@@ -45,8 +46,10 @@ export class SnapshotEnsembleCallback extends tfl.Callback {
 
   override async onTrainBegin(): Promise<void> {
     const totalSteps = this.options.totalSteps ?? this.stepsFromParams();
-    this.schedule = snapshotCosine({ lr0: this.options.lr0, totalSteps, cycles: this.options.cycles });
-    this.snapshotAt = new Set(snapshotCycleEnds(totalSteps, this.options.cycles));
+    // the plan `train` uses: it refuses more cycles than Eq. 2 can make of T iterations, with the CLI's message
+    const plan = planSnapshotCosine(totalSteps, this.options.cycles, this.options.lr0);
+    this.schedule = scheduleFromConfig(plan.schedule);
+    this.snapshotAt = new Set(plan.snapshotAt);
     this.iteration = 0;
     this.taken = 0;
     this.learningRates.length = 0;
@@ -97,15 +100,31 @@ export function snapshotEnsembleCallback(options: SnapshotEnsembleCallbackOption
   return new SnapshotEnsembleCallback(options);
 }
 
+/** What a model outputs: logits (a softmax is applied to them) or class probabilities (used as they are). */
+export type ModelOutputs = 'logits' | 'probabilities';
+
 /**
- * The ensemble's class probabilities for x: the mean over the last m snapshots of softmax(model(x)) (or of the
- * model's output itself when it already ends in a softmax). The model's own weights are restored afterwards.
+ * 'probabilities' when the model's output layer ends in a softmax (a layer with activation 'softmax', or a Softmax
+ * layer), else 'logits'.
+ */
+export function modelOutputs(model: tfl.LayersModel): ModelOutputs {
+  const layer = model.outputs[0]?.sourceLayer ?? model.layers.at(-1);
+  if (layer === undefined) return 'logits';
+  const { activation } = layer.getConfig() as { activation?: unknown };
+  return layer.getClassName() === 'Softmax' || activation === 'softmax' ? 'probabilities' : 'logits';
+}
+
+/**
+ * The ensemble's class probabilities for x: the mean over the last m snapshots of the model's class probabilities,
+ * softmax(model(x)) for a model that outputs logits, model(x) itself for one that ends in a softmax. Which one is
+ * found from the model's output layer (modelOutputs); `outputs` overrides it. The model's own weights are restored
+ * afterwards.
  */
 export function predictSnapshotEnsemble(
   model: tfl.LayersModel,
   snapshots: readonly tf.Tensor[][],
   x: tf.Tensor,
-  { last = snapshots.length, outputs = 'logits' }: { last?: number; outputs?: 'logits' | 'probabilities' } = {},
+  { last = snapshots.length, outputs = modelOutputs(model) }: { last?: number; outputs?: ModelOutputs } = {},
 ): tf.Tensor2D {
   if (!Number.isInteger(last) || last < 1 || last > snapshots.length) {
     throw new RangeError(`last must be an integer in 1..${snapshots.length}, got ${last}`);

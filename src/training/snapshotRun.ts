@@ -10,6 +10,7 @@ import { predictProbabilities } from '../ensemble/predict.js';
 import { removeTemporaries } from '../io/atomicWrite.js';
 import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { fileSystem } from '../io/fileSystemHandler.js';
+import { makeOutputDir } from '../io/outputDir.js';
 import { acquireRunLock } from '../io/runLock.js';
 import {
   RUN_FORMAT,
@@ -33,7 +34,7 @@ import type { Reporter } from './progress.js';
 import { SgdOptimizer, sgdConfigProblem } from './sgd.js';
 import { cycleLengthHint } from './budgetHint.js';
 import { planCycles, type SnapshotPlan } from './snapshotPlan.js';
-import { iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState } from './trainLoop.js';
+import { epochOfIteration, iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState } from './trainLoop.js';
 
 /** The paper's settings, with a budget that fits the embedded Fashion-MNIST in about ten minutes on two cores. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -154,7 +155,7 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
     throw new UserError(`the plan's last snapshot is at iteration ${plan.snapshotAt.at(-1)} but the run has ${totalSteps}`);
   }
   checkRunDir(outDir, options.overwrite ?? false);
-  mkdirSync(outDir, { recursive: true });
+  makeOutputDir(outDir);
   const release = acquireRunLock(outDir);
   try {
     checkRunDir(outDir, options.overwrite ?? false);
@@ -245,7 +246,10 @@ export async function resumeSnapshotEnsemble(runDir: string, control: RunControl
     record.error = null;
     record.finishedAt = null;
     writeRunRecord(runDir, record);
-    control.reporter?.info?.(`resuming ${runDir} at iteration ${resumeAt + 1} of ${record.totalSteps} (epoch ${checkpoint.loop.epoch})`);
+    control.reporter?.info?.(
+      `resuming ${runDir} at iteration ${resumeAt + 1} of ${record.totalSteps} ` +
+        `(epoch ${epochOfIteration(resumeAt + 1, record.iterationsPerEpoch)} of ${record.config.epochs})`,
+    );
     return await runTraining({ runDir, record, dataset, model, rng, plan, control, checkpoint });
   } finally {
     release();
@@ -275,6 +279,16 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
   const optimizer = newOptimizer(record.config);
   const evaluate = control.evaluate ?? true;
   const testProbabilities = new Map<number, ProbabilityMatrix>();
+  // A process that exits during training (process.exit, e.g. on a second Ctrl-C) says so in run.json; it runs
+  // before the lock's own exit handler, so the record is written under the lock.
+  const markExited = () => {
+    if (record.status !== 'running') return;
+    record.status = 'interrupted';
+    record.error = 'the process exited before training ended; resume continues from the last checkpoint';
+    record.finishedAt = new Date().toISOString();
+    writeRunRecord(runDir, record);
+  };
+  process.prependListener('exit', markExited);
   try {
     if (job.checkpoint !== undefined) restoreCheckpoint(job.checkpoint, model, optimizer);
     const result = await trainLoop({
@@ -337,6 +351,7 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
     writeRunRecord(runDir, record);
     throw e;
   } finally {
+    process.off('exit', markExited);
     optimizer.dispose();
     model.dispose();
   }

@@ -106,6 +106,11 @@ export function iterationsPerEpoch(examples: number, batchSize: number): number 
   return Math.ceil(examples / batchSize);
 }
 
+/** The 1-based epoch that iteration t (1-based) belongs to, with perEpoch iterations an epoch. */
+export function epochOfIteration(t: number, perEpoch: number): number {
+  return Math.ceil(t / perEpoch);
+}
+
 function freshState(rng: Rng): LoopState {
   return {
     iteration: 0,

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
-import { evaluateRun } from '../../ensemble/evaluateRun.js';
+import { evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
 import { diversityTable, evaluationTable } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
@@ -31,10 +31,13 @@ export function evaluateCommand(): Command {
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
       process.stderr.write(backend.line + '\n');
+      const unfinished = unfinishedRunNote(runDir, evaluation);
+      if (unfinished !== null) process.stderr.write(`warning: ${unfinished}\n`);
       if (flags.json) process.stdout.write(JSON.stringify(evaluation, null, 2) + '\n');
       else {
         const diversity = diversityTable(evaluation);
-        process.stdout.write(`${runDir}: ${evaluation.testExamples} test images\n${evaluationTable(evaluation)}\n${diversity === '' ? '' : diversity + '\n'}`);
+        const heading = `${runDir}: ${evaluation.testExamples} test images` + (unfinished === null ? '' : `; unfinished run (${evaluation.status})`);
+        process.stdout.write(`${heading}\n${evaluationTable(evaluation)}\n${diversity === '' ? '' : diversity + '\n'}`);
       }
     });
 }

@@ -3,7 +3,7 @@ import type { Augmentation, Normalization } from '../data/batch.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
-import type { CycleScheduleName } from '../training/snapshotPlan.js';
+import type { CycleScheduleName, FgeOptions } from '../training/snapshotPlan.js';
 import type { EpochSummary } from '../training/progress.js';
 import { UserError } from '../util/errors.js';
 import { writeJsonAtomic } from './atomicWrite.js';
@@ -37,6 +37,8 @@ export interface TrainConfig {
   tMult?: number;
   /** Lowest learning rate of sgdr and cyclic (train --lr-min); absent means 0. */
   lrMin?: number;
+  /** Fast Geometric Ensembling's cycle length, rates and pre-training split (train --schedule fge). */
+  fge?: FgeOptions;
 }
 
 export interface DataRecord {

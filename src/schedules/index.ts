@@ -5,4 +5,5 @@ export { cyclic, type CyclicConfig, type CyclicMode } from './cyclic.js';
 export { stepDecay, baselineMilestones, type StepDecayConfig } from './stepDecay.js';
 export { constant, joinSchedules } from './constant.js';
 export { swaSchedule, type SwaScheduleConfig } from './swa.js';
+export { fgeCycle, fgeSchedule, fgeCollectionOffset, fgeCollectionPoints, type FgeCycleConfig, type FgeScheduleConfig } from './fge.js';
 export { scheduleFromConfig, type ScheduleConfig } from './fromConfig.js';

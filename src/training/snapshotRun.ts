@@ -116,8 +116,11 @@ function checkConfig(config: TrainConfig): void {
 }
 
 function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
-  const totalSteps = config.epochs * iterationsPerEpoch(trainExamples, config.batchSize);
+  const perEpoch = iterationsPerEpoch(trainExamples, config.batchSize);
+  const totalSteps = config.epochs * perEpoch;
   return planCycles({
+    iterationsPerEpoch: perEpoch,
+    ...(config.fge === undefined ? {} : { fge: config.fge }),
     schedule: config.schedule ?? 'snapshot',
     totalSteps,
     cycles: config.cycles,

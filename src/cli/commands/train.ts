@@ -4,7 +4,7 @@ import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDa
 import type { TrainConfig } from '../../io/runRecord.js';
 import { writeRunReport } from '../../report/runReport.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble, type SnapshotRunResult } from '../../training/snapshotRun.js';
-import { CYCLE_SCHEDULES, type CycleScheduleName } from '../../training/snapshotPlan.js';
+import { CYCLE_SCHEDULES, defaultFgeOptions, type CycleScheduleName, type FgeOptions } from '../../training/snapshotPlan.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { UserError } from '../../util/errors.js';
 import { evaluationTable, formatSeconds, timeStamp } from '../format.js';
@@ -20,6 +20,10 @@ interface TrainFlags extends BackendFlags {
   schedule: CycleScheduleName;
   tMult: number;
   lrMin: number;
+  fgeCycleEpochs?: number;
+  fgeLr1?: number;
+  fgeLr2?: number;
+  fgePretrain?: number;
   lr0: number;
   batchSize: number;
   momentum: number;
@@ -40,13 +44,37 @@ interface TrainFlags extends BackendFlags {
 }
 
 /** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
-const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
+const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
 
 function defaultOutDir(model: string): string {
   return path.join('runs', `${model}-${timeStamp()}`);
 }
 
-function configFromFlags(flags: TrainFlags): TrainConfig {
+const FGE_FLAGS = ['fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain'] as const;
+
+function flagName(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** FGE's settings from --fge-* (the paper's defaults for the others), or undefined for the other schedules. */
+function fgeFromFlags(flags: TrainFlags, given: (key: string) => boolean): FgeOptions | undefined {
+  if (flags.schedule !== 'fge') {
+    const stray = FGE_FLAGS.find(given);
+    if (stray !== undefined) throw new UserError(`${flagName(stray)} applies to --schedule fge only`);
+    return undefined;
+  }
+  if (given('cycles')) throw new UserError('--cycles does not apply to --schedule fge: its members are one per --fge-cycle-epochs cycle after pre-training');
+  const d = defaultFgeOptions(flags.lr0);
+  return {
+    cycleEpochs: flags.fgeCycleEpochs ?? d.cycleEpochs,
+    lr1: flags.fgeLr1 ?? d.lr1,
+    lr2: flags.fgeLr2 ?? d.lr2,
+    pretrain: flags.fgePretrain ?? d.pretrain,
+  };
+}
+
+function configFromFlags(flags: TrainFlags, given: (key: string) => boolean): TrainConfig {
+  const fge = fgeFromFlags(flags, given);
   return {
     model: flags.model,
     dropout: flags.dropout,
@@ -65,6 +93,7 @@ function configFromFlags(flags: TrainFlags): TrainConfig {
     schedule: flags.schedule,
     tMult: flags.tMult,
     lrMin: flags.lrMin,
+    ...(fge === undefined ? {} : { fge }),
   };
 }
 
@@ -76,12 +105,16 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
     .option('--cycles <M>', 'number of cosine cycles, one snapshot each', integer(1), d.cycles)
     .addOption(
-      new Option('--schedule <name>', "cyclic schedule: the paper's Eq. 2, SGDR with warm restarts, or triangular cyclical rates")
+      new Option('--schedule <name>', "cyclic schedule: the paper's Eq. 2, SGDR with warm restarts, triangular cyclical rates, or Fast Geometric Ensembling (fge)")
         .choices(CYCLE_SCHEDULES)
         .default('snapshot'),
     )
     .option('--t-mult <n>', "SGDR's T_mult: each cycle this many times longer than the one before", integer(1), 1)
     .option('--lr-min <rate>', 'lowest learning rate of sgdr and cyclic cycles', nonNegativeNumber, 0)
+    .option('--fge-cycle-epochs <c>', 'FGE: epochs per triangular cycle, one member at the middle of each (default 2)', positiveNumber)
+    .option('--fge-lr1 <rate>', 'FGE: alpha_1, the rate at the ends of every cycle (default lr0 / 2)', positiveNumber)
+    .option('--fge-lr2 <rate>', 'FGE: alpha_2, the rate at the middle of every cycle (default lr0 / 200)', positiveNumber)
+    .option('--fge-pretrain <fraction>', 'FGE: fraction of the budget pre-trained with the step schedule (default 0.8)', fraction)
     .option('--lr0 <rate>', 'learning rate at the start of every cycle', positiveNumber, d.lr0)
     .option('--batch-size <n>', 'mini-batch size', integer(1), d.batchSize)
     .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
@@ -103,10 +136,11 @@ export function trainCommand(): Command {
     if (flags.resume !== undefined) {
       const fixed = RUN_FLAGS.filter((f) => command.getOptionValueSource(f) === 'cli');
       if (fixed.length > 0) {
-        const flag = '--' + fixed[0]!.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-        throw new UserError(`--resume continues a run as it was configured; ${flag} cannot be given with it`);
+        throw new UserError(`--resume continues a run as it was configured; ${flagName(fixed[0]!)} cannot be given with it`);
       }
     }
+    const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+    const config = flags.resume === undefined ? configFromFlags(flags, given) : null;
     const backend = await startBackend(flags);
     // The backend line comes with the first message of a run that has started, so bad input stays one line.
     const reporter = withPreamble(progressReporter(), backend.line);
@@ -122,7 +156,7 @@ export function trainCommand(): Command {
           ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
           ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
         });
-        result = await trainSnapshotEnsemble({ ...control, config: configFromFlags(flags), dataset, outDir: runDir, overwrite: flags.overwrite });
+        result = await trainSnapshotEnsemble({ ...control, config: config!, dataset, outDir: runDir, overwrite: flags.overwrite });
       }
     } catch (e) {
       reporter.stop();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runTestSet, snapshotProbabilities } from '../ensemble/evaluateRun.js';
+import { isSwagRun, type SwagDrawOptions } from '../ensemble/swagRun.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { readRunRecord, type RunRecord } from '../io/runRecord.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
@@ -23,6 +24,8 @@ export interface RunReportOptions {
   /** Evaluate on this directory's test split, or on its first N images, instead of the run's. */
   dataDir?: string;
   testSize?: number;
+  /** A SWAG run's samples S and the seed of their draws (default: the run's, as training evaluated them). */
+  swag?: SwagDrawOptions;
 }
 
 export interface WrittenReport {
@@ -59,13 +62,14 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   if (
     given !== undefined &&
     given !== null &&
-    given.length === record.snapshots.length &&
+    options.swag === undefined &&
+    given.length === (isSwagRun(record) ? record.config.swag!.samples : record.snapshots.length) &&
     given.every((p) => p.numExamples === test.count && p.numClasses === record.data.numClasses)
   ) {
-    members = record.snapshots.map((s) => s.index);
+    members = given.map((_, i) => record.snapshots[i]?.index ?? i + 1);
     probabilities = given;
   } else {
-    ({ indices: members, probabilities } = await snapshotProbabilities(runDir, record, test));
+    ({ indices: members, probabilities } = await snapshotProbabilities(runDir, record, test, undefined, options.swag));
   }
   const completeRecord: RunRecord = { ...record, history: { ...record.history, learningRate: learningRates(record) } };
   const data = runReportData(path.basename(path.resolve(runDir)), completeRecord, probabilities, test.labels, members);

@@ -1,12 +1,13 @@
 import { fgeCollectionOffset, fgeCollectionPoints } from '../schedules/fge.js';
 import { sgdrCycleEnds } from '../schedules/sgdr.js';
+import { swaStartEpoch } from '../schedules/swa.js';
 import { snapshotCycleEnds, snapshotCycleLength } from '../schedules/snapshotCosine.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
 import { UserError } from '../util/errors.js';
 
 export interface SnapshotPlan {
   schedule: ScheduleConfig;
-  /** Iterations after which snapshots are taken, ascending; the last is always totalSteps. */
+  /** Iterations after which snapshots are taken, ascending; the last is always totalSteps (none for SWAG). */
   snapshotAt: number[];
   /** Human-readable remarks about the plan (a short last cycle, say). */
   notes: string[];
@@ -38,8 +39,40 @@ export function planSnapshotCosine(totalSteps: number, cycles: number, lr0: numb
  * The cyclic schedules `train --schedule` offers: the first three take a snapshot at the end of every cycle, FGE at
  * the middle of every cycle.
  */
-export type CycleScheduleName = 'snapshot' | 'sgdr' | 'cyclic' | 'fge';
-export const CYCLE_SCHEDULES: readonly CycleScheduleName[] = ['snapshot', 'sgdr', 'cyclic', 'fge'];
+export type CycleScheduleName = 'snapshot' | 'sgdr' | 'cyclic' | 'fge' | 'swag';
+export const CYCLE_SCHEDULES: readonly CycleScheduleName[] = ['snapshot', 'sgdr', 'cyclic', 'fge', 'swag'];
+
+/** SWAG's settings (train --swag-*): collection from round(start x B) with the SWA schedule, K, and S for evaluation. */
+export interface SwagOptions {
+  /** Fraction of the budget after which the moments are collected, once per epoch (default 0.75, as SWA). */
+  start: number;
+  /** The constant learning rate of the collection phase (default lr0 / 2). */
+  lr: number;
+  /** K: deviations of the last K epochs kept (default 20). */
+  rank: number;
+  /** S: weight samples drawn when the run is evaluated (default 10). */
+  samples: number;
+}
+
+export function defaultSwagOptions(lr0: number): SwagOptions {
+  return { start: 0.75, lr: lr0 / 2, rank: 20, samples: 10 };
+}
+
+/**
+ * SWAG (Maddox et al. 2019) over B epochs: the SWA schedule (lr0, then down to the constant swag.lr, reached at the
+ * start epoch), the moments collected at the end of every epoch from round(start x B) on. No snapshots: the run's
+ * members are weight samples drawn from the moments when it is evaluated.
+ */
+export function planSwag(epochs: number, iterationsPerEpoch: number, lr0: number, swag: SwagOptions): SnapshotPlan & { startEpoch: number } {
+  if (!(swag.start > 0 && swag.start < 1)) throw new UserError(`--swag-start must be a fraction in (0, 1), got ${swag.start}`);
+  if (!(swag.lr > 0) || !Number.isFinite(swag.lr)) throw new UserError(`--swag-lr must be a positive number, got ${swag.lr}`);
+  for (const [flag, v] of [['--swag-rank', swag.rank], ['--swag-samples', swag.samples]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`${flag} must be a positive integer, got ${v}`);
+  }
+  const startEpoch = swaStartEpoch(epochs, swag.start);
+  const notes = epochs - startEpoch + 1 < 2 ? [`SWAG collects only ${epochs - startEpoch + 1} weight set in ${epochs} epochs: its samples have no covariance`] : [];
+  return { schedule: { name: 'swa', lr0, swaLr: swag.lr, swaStart: startEpoch * iterationsPerEpoch }, snapshotAt: [], notes, startEpoch };
+}
 
 /** Fast Geometric Ensembling's settings (train --fge-*). */
 export interface FgeOptions {
@@ -69,6 +102,8 @@ export interface CyclePlanOptions {
   tMult?: number;
   /** FGE's settings (default defaultFgeOptions(lr0)) and the iterations per epoch its cycles are counted in. */
   fge?: FgeOptions;
+  /** SWAG's settings (default defaultSwagOptions(lr0)). */
+  swag?: SwagOptions;
   iterationsPerEpoch?: number;
 }
 
@@ -159,7 +194,7 @@ export function planFge(totalSteps: number, iterationsPerEpoch: number, lr0: num
 }
 
 /** The plan for one of the cyclic schedules of `train --schedule`. */
-export function planCycles({ schedule, totalSteps, cycles, lr0, lrMin = 0, tMult = 1, fge, iterationsPerEpoch }: CyclePlanOptions): SnapshotPlan {
+export function planCycles({ schedule, totalSteps, cycles, lr0, lrMin = 0, tMult = 1, fge, swag, iterationsPerEpoch }: CyclePlanOptions): SnapshotPlan {
   if (!(lrMin >= 0) || !(lrMin < lr0)) throw new UserError(`--lr-min must be >= 0 and below --lr0 ${lr0}, got ${lrMin}`);
   switch (schedule) {
     case 'snapshot':
@@ -174,5 +209,10 @@ export function planCycles({ schedule, totalSteps, cycles, lr0, lrMin = 0, tMult
     case 'fge':
       if (tMult !== 1 || lrMin !== 0) throw new UserError('--t-mult and --lr-min do not apply to --schedule fge (its rates are --fge-lr1 and --fge-lr2)');
       return planFge(totalSteps, iterationsPerEpoch ?? totalSteps, lr0, fge ?? defaultFgeOptions(lr0));
+    case 'swag': {
+      if (tMult !== 1 || lrMin !== 0) throw new UserError('--t-mult and --lr-min do not apply to --schedule swag (its rate is --swag-lr)');
+      const perEpoch = iterationsPerEpoch ?? totalSteps;
+      return planSwag(totalSteps / perEpoch, perEpoch, lr0, swag ?? defaultSwagOptions(lr0));
+    }
   }
 }

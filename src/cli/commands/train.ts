@@ -4,7 +4,7 @@ import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDa
 import type { TrainConfig } from '../../io/runRecord.js';
 import { writeRunReport } from '../../report/runReport.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble, type SnapshotRunResult } from '../../training/snapshotRun.js';
-import { CYCLE_SCHEDULES, defaultFgeOptions, type CycleScheduleName, type FgeOptions } from '../../training/snapshotPlan.js';
+import { CYCLE_SCHEDULES, defaultFgeOptions, defaultSwagOptions, type CycleScheduleName, type FgeOptions, type SwagOptions } from '../../training/snapshotPlan.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { UserError } from '../../util/errors.js';
 import { evaluationTable, formatSeconds, timeStamp } from '../format.js';
@@ -24,6 +24,10 @@ interface TrainFlags extends BackendFlags {
   fgeLr1?: number;
   fgeLr2?: number;
   fgePretrain?: number;
+  swagStart?: number;
+  swagLr?: number;
+  swagRank?: number;
+  swagSamples?: number;
   lr0: number;
   batchSize: number;
   momentum: number;
@@ -44,13 +48,14 @@ interface TrainFlags extends BackendFlags {
 }
 
 /** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
-const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
+const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain', 'swagStart', 'swagLr', 'swagRank', 'swagSamples', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
 
 function defaultOutDir(model: string): string {
   return path.join('runs', `${model}-${timeStamp()}`);
 }
 
 const FGE_FLAGS = ['fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain'] as const;
+const SWAG_FLAGS = ['swagStart', 'swagLr', 'swagRank', 'swagSamples'] as const;
 
 function flagName(key: string): string {
   return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -73,8 +78,26 @@ function fgeFromFlags(flags: TrainFlags, given: (key: string) => boolean): FgeOp
   };
 }
 
+/** SWAG's settings from --swag-* (defaults for the others), or undefined for the other schedules. */
+function swagFromFlags(flags: TrainFlags, given: (key: string) => boolean): SwagOptions | undefined {
+  if (flags.schedule !== 'swag') {
+    const stray = SWAG_FLAGS.find(given);
+    if (stray !== undefined) throw new UserError(`${flagName(stray)} applies to --schedule swag only`);
+    return undefined;
+  }
+  if (given('cycles')) throw new UserError('--cycles does not apply to --schedule swag: its members are --swag-samples weight samples');
+  const d = defaultSwagOptions(flags.lr0);
+  return {
+    start: flags.swagStart ?? d.start,
+    lr: flags.swagLr ?? d.lr,
+    rank: flags.swagRank ?? d.rank,
+    samples: flags.swagSamples ?? d.samples,
+  };
+}
+
 function configFromFlags(flags: TrainFlags, given: (key: string) => boolean): TrainConfig {
   const fge = fgeFromFlags(flags, given);
+  const swag = swagFromFlags(flags, given);
   return {
     model: flags.model,
     dropout: flags.dropout,
@@ -94,6 +117,7 @@ function configFromFlags(flags: TrainFlags, given: (key: string) => boolean): Tr
     tMult: flags.tMult,
     lrMin: flags.lrMin,
     ...(fge === undefined ? {} : { fge }),
+    ...(swag === undefined ? {} : { swag }),
   };
 }
 
@@ -105,7 +129,7 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
     .option('--cycles <M>', 'number of cosine cycles, one snapshot each', integer(1), d.cycles)
     .addOption(
-      new Option('--schedule <name>', "cyclic schedule: the paper's Eq. 2, SGDR with warm restarts, triangular cyclical rates, or Fast Geometric Ensembling (fge)")
+      new Option('--schedule <name>', "cyclic schedule: the paper's Eq. 2, SGDR with warm restarts, triangular cyclical rates, Fast Geometric Ensembling (fge) or SWA-Gaussian (swag)")
         .choices(CYCLE_SCHEDULES)
         .default('snapshot'),
     )
@@ -115,6 +139,10 @@ export function trainCommand(): Command {
     .option('--fge-lr1 <rate>', 'FGE: alpha_1, the rate at the ends of every cycle (default lr0 / 2)', positiveNumber)
     .option('--fge-lr2 <rate>', 'FGE: alpha_2, the rate at the middle of every cycle (default lr0 / 200)', positiveNumber)
     .option('--fge-pretrain <fraction>', 'FGE: fraction of the budget pre-trained with the step schedule (default 0.8)', fraction)
+    .option('--swag-start <fraction>', 'SWAG: collect the moments once per epoch from this fraction of the budget on (default 0.75)', fraction)
+    .option('--swag-lr <rate>', 'SWAG: the constant learning rate of the collection phase (default lr0 / 2)', positiveNumber)
+    .option('--swag-rank <K>', 'SWAG: deviations of the last K epochs kept for the low-rank covariance (default 20)', integer(1))
+    .option('--swag-samples <S>', 'SWAG: weight samples drawn to evaluate the run (default 10)', integer(1))
     .option('--lr0 <rate>', 'learning rate at the start of every cycle', positiveNumber, d.lr0)
     .option('--batch-size <n>', 'mini-batch size', integer(1), d.batchSize)
     .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
@@ -178,7 +206,8 @@ export function trainCommand(): Command {
       process.stdout.write(JSON.stringify({ runDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
     } else {
       if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
-      process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${record.snapshots.length} snapshots in ${path.resolve(runDir)}\n`);
+      const kept = record.swag == null ? `${record.snapshots.length} snapshots` : `SWAG moments of ${record.swag.count} epochs (K = ${record.swag.rank})`;
+      process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${kept} in ${path.resolve(runDir)}\n`);
     }
     if (flags.report) {
       const report = await writeRunReport(runDir, { testProbabilities: result.testProbabilities });

@@ -1,0 +1,122 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/backends.js';
+import { readSwagMoments, writeSwagMoments } from '../src/io/swagState.js';
+import { planCycles } from '../src/training/snapshotPlan.js';
+import { addSwagIterate, emptySwagMoments, readTrainable, swagSample, SwagCollector, writeTrainable } from '../src/training/swag.js';
+import { Rng, standardNormal } from '../src/util/rng.js';
+import { runCli, tempDir } from './helpers/cli.js';
+import { readRecord } from './helpers/runs.js';
+
+describe('SWAG moments (Maddox et al. 2019) on a tiny model, against a direct computation', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  function tinyModel(): tfl.LayersModel {
+    const input = tfl.input({ shape: [3] });
+    const out = tfl.layers.dense({ units: 2 }).apply(input) as tfl.SymbolicTensor;
+    return tfl.model({ inputs: input, outputs: out });
+  }
+
+  it('mean, second moment and the last K deviations theta_i - mean_i of 5 iterates with K = 3', () => {
+    const before = tf.memory().numTensors;
+    const model = tinyModel();
+    const collector = new SwagCollector(model, 3);
+    const rng = new Rng(7);
+    const iterates: number[][] = [];
+    for (let n = 0; n < 5; n++) {
+      const theta = Float32Array.from({ length: 8 }, () => rng.next() * 2 - 1);
+      writeTrainable(model, theta);
+      expect(Array.from(readTrainable(model))).toEqual(Array.from(theta));
+      iterates.push(Array.from(theta));
+      collector.update();
+    }
+    const { moments } = collector;
+    expect(moments.count).toBe(5);
+    const meanOf = (k: number) => Array.from({ length: 8 }, (_, i) => iterates.slice(0, k).reduce((s, t) => s + t[i]!, 0) / k);
+    const mean = meanOf(5);
+    mean.forEach((v, i) => expect(moments.mean[i]).toBeCloseTo(v, 6));
+    iterates[0]!.forEach((_, i) => expect(moments.sqMean[i]).toBeCloseTo(iterates.reduce((s, t) => s + t[i]! ** 2, 0) / 5, 6));
+    // D keeps iterates 3, 4, 5, each minus the running mean just after it was added
+    expect(moments.deviations).toHaveLength(3);
+    [3, 4, 5].forEach((k, j) => {
+      const m = meanOf(k);
+      iterates[k - 1]!.forEach((w, i) => expect(moments.deviations[j]![i]).toBeCloseTo(w - m[i]!, 6));
+    });
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a sample is mean + sqrt(1/2) (sigma z1 + D z2 / sqrt(K - 1)), z1 drawn before z2', () => {
+    const moments = emptySwagMoments(4, 3);
+    const rng = new Rng(3);
+    const iterates = [0, 1, 2, 3].map(() => Float32Array.from({ length: 4 }, () => rng.next()));
+    iterates.forEach((t) => addSwagIterate(moments, t));
+    const sample = swagSample(moments, new Rng(11));
+    const z = new Rng(11);
+    const z1 = [0, 1, 2, 3].map(() => standardNormal(z));
+    const z2 = [0, 1, 2].map(() => standardNormal(z));
+    for (let i = 0; i < 4; i++) {
+      const sigma = Math.sqrt(Math.max(moments.sqMean[i]! - moments.mean[i]! ** 2, 0));
+      const low = moments.deviations.reduce((s, d, k) => s + d[i]! * z2[k]!, 0) / Math.sqrt(2);
+      expect(sample[i]).toBeCloseTo(moments.mean[i]! + Math.SQRT1_2 * (sigma * z1[i]! + low), 6);
+    }
+    // with one iterate there is no covariance: the sample is the iterate itself
+    const one = emptySwagMoments(4, 3);
+    addSwagIterate(one, iterates[0]!);
+    expect(Array.from(swagSample(one, new Rng(1)))).toEqual(Array.from(iterates[0]!));
+  });
+
+  it('moments.bin round-trips bit for bit, and a damaged file is refused', () => {
+    const dir = tempDir();
+    const moments = emptySwagMoments(5, 2);
+    const rng = new Rng(5);
+    for (let n = 0; n < 3; n++) addSwagIterate(moments, Float32Array.from({ length: 5 }, () => rng.next()));
+    const record = writeSwagMoments(dir, moments, 4, 30);
+    expect(record).toMatchObject({ path: 'swag', startEpoch: 4, maxRank: 2, count: 3, rank: 2, parameters: 5, savedAt: 30 });
+    const back = readSwagMoments(dir, record);
+    expect(back).toEqual(moments);
+    const file = path.join(dir, 'swag', 'moments.bin');
+    const bytes = readFileSync(file);
+    bytes[0] = bytes[0]! ^ 1;
+    writeFileSync(file, bytes);
+    expect(() => readSwagMoments(dir, record)).toThrow(/moments\.bin: damaged \(sha256 differs from run\.json\)/);
+  });
+
+  it('plans the SWA schedule and no snapshots', () => {
+    const plan = planCycles({ schedule: 'swag', totalSteps: 40, cycles: 1, lr0: 0.1, iterationsPerEpoch: 4 });
+    // 10 epochs, collection from round(0.75 x 10) = 8
+    expect(plan.schedule).toEqual({ name: 'swa', lr0: 0.1, swaLr: 0.05, swaStart: 32 });
+    expect(plan.snapshotAt).toEqual([]);
+  });
+});
+
+describe('train --schedule swag: saved, reloaded and evaluated', () => {
+  it('evaluate draws the same samples as training did with the same seed, other ones with another seed', () => {
+    const out = path.join(tempDir(), 'swag');
+    // 32 images / 8 = 4 iterations per epoch, 4 epochs; collection from epoch round(0.6 x 4) = 2: three weight sets
+    const train = runCli(['train', '--train-size', '32', '--test-size', '30', '--batch-size', '8', '--epochs', '4', '--schedule', 'swag', '--swag-start', '0.6', '--swag-samples', '3', '--out', out, '--json']);
+    expect(train.code).toBe(0);
+    // the run report (written by train) draws the same samples
+    expect(train.stderr).not.toMatch(/warning/);
+    const record = readRecord(out);
+    expect(record.config.swag).toEqual({ start: 0.6, lr: 0.05, rank: 20, samples: 3 });
+    expect(record.swag).toMatchObject({ path: 'swag', startEpoch: 2, count: 3, rank: 3, savedAt: 16 });
+    expect(record.snapshots).toEqual([]);
+    expect(record.evaluation!.members).toHaveLength(3);
+    const evaluate = runCli(['evaluate', out, '--json']);
+    expect(evaluate.code).toBe(0);
+    const again = JSON.parse(evaluate.stdout) as NonNullable<typeof record.evaluation>;
+    expect(again.members).toEqual(record.evaluation!.members);
+    expect(again.ensembles).toEqual(record.evaluation!.ensembles);
+    const other = JSON.parse(runCli(['evaluate', out, '--json', '--swag-seed', '99', '--swag-samples', '2']).stdout) as typeof again;
+    expect(other.members).toHaveLength(2);
+    expect(other.members[0]!.nll).not.toBe(again.members[0]!.nll);
+    const last = runCli(['evaluate', out, '--last', '1']);
+    expect(last.stderr).toMatch(/^error: --last applies to snapshots; .* is a SWAG run/m);
+  });
+});

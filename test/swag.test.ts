@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
+import type { RowName } from '../src/compare/result.js';
+import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js';
+import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { readSwagMoments, writeSwagMoments } from '../src/io/swagState.js';
 import { planCycles } from '../src/training/snapshotPlan.js';
 import { addSwagIterate, emptySwagMoments, readTrainable, swagSample, SwagCollector, writeTrainable } from '../src/training/swag.js';
@@ -118,5 +121,40 @@ describe('train --schedule swag: saved, reloaded and evaluated', () => {
     expect(other.members[0]!.nll).not.toBe(again.members[0]!.nll);
     const last = runCli(['evaluate', out, '--last', '1']);
     expect(last.stderr).toMatch(/^error: --last applies to snapshots; .* is a SWAG run/m);
+  });
+});
+
+describe('compare rows fge, swa and swag: one loop, one budget', () => {
+  it('SWA and SWAG share one run; SWAG has S members with a curve and diversity; FGE members at cycle middles', async () => {
+    await useBackend('wasm');
+    const dataset = loadIdxDataset(undefined, { trainSize: 32, testSize: 20 });
+    const result = await runCompare({
+      config: {
+        ...DEFAULT_COMPARE_CONFIG,
+        epochs: 4,
+        cycles: 1,
+        batchSize: 8,
+        fge: { cycleEpochs: 0.5, lr1: 0.05, lr2: 0.0005, pretrain: 0.5 },
+        swag: { rank: 20, samples: 3 },
+        rows: ['fge', 'swa', 'swag'].map((row) => ({ row: row as RowName, seeds: [1] })),
+      },
+      dataset,
+      outDir: null,
+    });
+    expect(result.status).toBe('completed');
+    // FGE, and the one run SWA and SWAG share
+    expect(result.runs.map((r) => r.id)).toEqual(['fge-c0.5-lr0.05-0.0005-seed1', 'swa-lr0.05-from3-seed1']);
+    const [fge, swa, swag] = result.rows;
+    // T = 16, C = 2: pre-training 8, members after 10, 12, 14, 16, all at alpha_2
+    expect(fge!.seeds[0]!.members.map((m) => [m.iteration, m.learningRate])).toEqual([10, 12, 14, 16].map((t) => [t, 0.0005]));
+    expect(swa!.seeds[0]!.cost).toBe(1);
+    expect(swag!.seeds[0]!.cost).toBe(1);
+    expect(result.runs[1]!.swag).toEqual({ startEpoch: 3, collected: 2, rank: 2, samples: 3 });
+    expect(swag!.seeds[0]!.members).toHaveLength(3);
+    expect(swag!.seeds[0]!.ensembles).toHaveLength(3);
+    expect(swag!.seeds[0]!.diversity!.correlation).toHaveLength(3);
+    // the samples differ from one another and from the SWA average
+    const nll = swag!.seeds[0]!.members.map((m) => m.test.nll);
+    expect(new Set([...nll, swa!.seeds[0]!.final.nll]).size).toBe(4);
   });
 });

@@ -7,6 +7,7 @@ import { readRunRecord, type RunRecord } from '../io/runRecord.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { UserError } from '../util/errors.js';
+import { readLandscape } from '../landscape/landscapeFile.js';
 import { runReportData } from './reportData.js';
 import { runReportHtml } from './runReportHtml.js';
 
@@ -73,7 +74,7 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   }
   const completeRecord: RunRecord = { ...record, history: { ...record.history, learningRate: learningRates(record) } };
   const data = runReportData(path.basename(path.resolve(runDir)), completeRecord, probabilities, test.labels, members);
-  const rendered = await runReportHtml(data, `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`);
+  const rendered = await runReportHtml(data, `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`, readLandscape(runDir));
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileAtomic(out, rendered.html);
   return { file: out, charts: rendered.charts, warnings: rendered.warnings };

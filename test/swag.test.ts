@@ -11,8 +11,11 @@ import { readSwagMoments, writeSwagMoments } from '../src/io/swagState.js';
 import { planCycles } from '../src/training/snapshotPlan.js';
 import { addSwagIterate, emptySwagMoments, readTrainable, swagSample, SwagCollector, writeTrainable } from '../src/training/swag.js';
 import { Rng, standardNormal } from '../src/util/rng.js';
+import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { TrainingInterrupted } from '../src/training/trainLoop.js';
+import type { TrainConfig } from '../src/io/runRecord.js';
 import { runCli, tempDir } from './helpers/cli.js';
-import { readRecord } from './helpers/runs.js';
+import { fileSha, readRecord } from './helpers/runs.js';
 
 describe('SWAG moments (Maddox et al. 2019) on a tiny model, against a direct computation', () => {
   beforeAll(async () => {
@@ -156,5 +159,34 @@ describe('compare rows fge, swa and swag: one loop, one budget', () => {
     // the samples differ from one another and from the SWA average
     const nll = swag!.seeds[0]!.members.map((m) => m.test.nll);
     expect(new Set([...nll, swa!.seeds[0]!.final.nll]).size).toBe(4);
+  });
+});
+
+describe('a SWAG run stopped and resumed', () => {
+  it('continues with the moments saved beside its checkpoint and ends with the same moments, bit for bit', async () => {
+    await useBackend('wasm');
+    const dataset = loadIdxDataset(undefined, { trainSize: 32, testSize: 20 });
+    const config: TrainConfig = {
+      ...DEFAULT_TRAIN_CONFIG,
+      trainSize: 32,
+      testSize: 20,
+      epochs: 4,
+      batchSize: 8,
+      cycles: 1,
+      schedule: 'swag',
+      swag: { start: 0.5, lr: 0.05, rank: 20, samples: 2 },
+    };
+    const root = tempDir();
+    const reference = path.join(root, 'reference');
+    await trainSnapshotEnsemble({ config, dataset, outDir: reference, evaluate: false });
+    const stopped = path.join(root, 'stopped');
+    let n = 0;
+    // 4 iterations per epoch: stopped inside epoch 4, after the moments of epochs 2 and 3
+    await expect(trainSnapshotEnsemble({ config, dataset, outDir: stopped, evaluate: false, shouldStop: () => ++n === 14 })).rejects.toThrow(TrainingInterrupted);
+    expect(readRecord(stopped).swag).toMatchObject({ count: 2, savedAt: 14 });
+    await resumeSnapshotEnsemble(stopped, { evaluate: false });
+    const moments = (dir: string) => fileSha(path.join(dir, 'swag', 'moments.bin'));
+    expect(readRecord(stopped).swag).toMatchObject({ count: 3, savedAt: 16 });
+    expect(moments(stopped)).toBe(moments(reference));
   });
 });

@@ -54,50 +54,43 @@ function defaultOutDir(model: string): string {
   return path.join('runs', `${model}-${timeStamp()}`);
 }
 
-const FGE_FLAGS = ['fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain'] as const;
-const SWAG_FLAGS = ['swagStart', 'swagLr', 'swagRank', 'swagSamples'] as const;
-
 function flagName(key: string): string {
   return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
-/** FGE's settings from --fge-* (the paper's defaults for the others), or undefined for the other schedules. */
-function fgeFromFlags(flags: TrainFlags, given: (key: string) => boolean): FgeOptions | undefined {
-  if (flags.schedule !== 'fge') {
-    const stray = FGE_FLAGS.find(given);
-    if (stray !== undefined) throw new UserError(`${flagName(stray)} applies to --schedule fge only`);
-    return undefined;
-  }
-  if (given('cycles')) throw new UserError('--cycles does not apply to --schedule fge: its members are one per --fge-cycle-epochs cycle after pre-training');
-  const d = defaultFgeOptions(flags.lr0);
-  return {
-    cycleEpochs: flags.fgeCycleEpochs ?? d.cycleEpochs,
-    lr1: flags.fgeLr1 ?? d.lr1,
-    lr2: flags.fgeLr2 ?? d.lr2,
-    pretrain: flags.fgePretrain ?? d.pretrain,
-  };
-}
+/** Each option of FGE and SWAG, and the flag (a TrainFlags key) that sets it. */
+const FGE_FLAGS: Record<keyof FgeOptions, keyof TrainFlags> = { cycleEpochs: 'fgeCycleEpochs', lr1: 'fgeLr1', lr2: 'fgeLr2', pretrain: 'fgePretrain' };
+const SWAG_FLAGS: Record<keyof SwagOptions, keyof TrainFlags> = { start: 'swagStart', lr: 'swagLr', rank: 'swagRank', samples: 'swagSamples' };
 
-/** SWAG's settings from --swag-* (defaults for the others), or undefined for the other schedules. */
-function swagFromFlags(flags: TrainFlags, given: (key: string) => boolean): SwagOptions | undefined {
-  if (flags.schedule !== 'swag') {
-    const stray = SWAG_FLAGS.find(given);
-    if (stray !== undefined) throw new UserError(`${flagName(stray)} applies to --schedule swag only`);
+/**
+ * The settings of --schedule fge or swag from their flags (defaults for those not given), or undefined for another
+ * schedule, which refuses them; --cycles does not apply to either.
+ */
+function scheduleOptions<T extends object>(
+  flags: TrainFlags,
+  given: (key: string) => boolean,
+  schedule: CycleScheduleName,
+  keys: Record<keyof T, keyof TrainFlags>,
+  defaults: T,
+  members: string,
+): T | undefined {
+  const flagKeys = Object.values(keys) as (keyof TrainFlags)[];
+  if (flags.schedule !== schedule) {
+    const stray = flagKeys.find((k) => given(k));
+    if (stray !== undefined) throw new UserError(`${flagName(stray)} applies to --schedule ${schedule} only`);
     return undefined;
   }
-  if (given('cycles')) throw new UserError('--cycles does not apply to --schedule swag: its members are --swag-samples weight samples');
-  const d = defaultSwagOptions(flags.lr0);
-  return {
-    start: flags.swagStart ?? d.start,
-    lr: flags.swagLr ?? d.lr,
-    rank: flags.swagRank ?? d.rank,
-    samples: flags.swagSamples ?? d.samples,
-  };
+  if (given('cycles')) throw new UserError(`--cycles does not apply to --schedule ${schedule}: its members are ${members}`);
+  const options = { ...defaults };
+  for (const [option, flag] of Object.entries(keys) as [keyof T, keyof TrainFlags][]) {
+    if (flags[flag] !== undefined) options[option] = flags[flag] as T[keyof T];
+  }
+  return options;
 }
 
 function configFromFlags(flags: TrainFlags, given: (key: string) => boolean): TrainConfig {
-  const fge = fgeFromFlags(flags, given);
-  const swag = swagFromFlags(flags, given);
+  const fge = scheduleOptions(flags, given, 'fge', FGE_FLAGS, defaultFgeOptions(flags.lr0), 'one per --fge-cycle-epochs cycle after pre-training');
+  const swag = scheduleOptions(flags, given, 'swag', SWAG_FLAGS, defaultSwagOptions(flags.lr0), '--swag-samples weight samples');
   return {
     model: flags.model,
     dropout: flags.dropout,

@@ -228,7 +228,7 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
           const { rank, samples } = config.swag;
           const run = addRun({ ...swaRun(seed), swa: null, swag: { startEpoch: swaStartEpoch, rank, samples } });
           const members = Array.from({ length: samples }, (_, j) => ({ run, iteration: T, sample: j + 1 }));
-          row('swag', `SWAG (${samples} samples, K = ${rank}, moments of epochs ${swaStartEpoch}..${B})`, members);
+          row('swag', `SWAG (${samples} samples, at most K = ${rank} deviations, moments of epochs ${swaStartEpoch}..${B})`, members);
           break;
         }
         case 'fge': {

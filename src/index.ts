@@ -34,13 +34,35 @@ export {
   planSgdr,
   planCyclic,
   planCycles,
+  planFge,
+  planSwag,
+  defaultFgeOptions,
+  defaultSwagOptions,
   CYCLE_SCHEDULES,
+  type FgeOptions,
+  type SwagOptions,
   type SnapshotPlan,
   type CycleScheduleName,
   type CyclePlanOptions,
 } from './training/snapshotPlan.js';
 export { cycleLengthHint, MIN_CYCLE_ITERATIONS } from './training/budgetHint.js';
 export { WeightAverage, updateBatchNorm } from './training/swa.js';
+export {
+  SwagCollector,
+  emptySwagMoments,
+  addSwagIterate,
+  swagSample,
+  forEachSwagSample,
+  readTrainable,
+  writeTrainable,
+  type SwagMoments,
+  type SwagDraws,
+} from './training/swag.js';
+export { writeSwagMoments, readSwagMoments, type SwagRecord } from './io/swagState.js';
+export { swagProbabilities, isSwagRun, type SwagDrawOptions } from './ensemble/swagRun.js';
+export { measureLandscape, barrier, type LandscapeResult, type LandscapeSegment, type LandscapePlane, type LandscapeOptions } from './landscape/measure.js';
+export { writeLandscape, readLandscape } from './landscape/landscapeFile.js';
+export { interpolate, segmentAlphas, planeThrough, planePoint, planeGrid, type Plane } from './landscape/geometry.js';
 export {
   trainSnapshotEnsemble,
   resumeSnapshotEnsemble,

@@ -27,13 +27,15 @@ describe('compare plan: every row a configuration of the one loop, at one budget
       ['singlecycle', 2, 1],
       ['snapshot-lr0.1', 2, 1],
       ['snapshot-lr0.2', 2, 1],
+      ['fge', 1, 1],
       ['swa', 1, 1],
+      ['swag', 10, 1],
       ['true-ensemble', 3, 3],
     ]);
     const [seed] = plan.seeds;
     const byId = new Map(seed!.runs.map((r) => [r.id, r]));
-    // step run (shared), dropout run, 2 single-cycle runs, 2 snapshot runs, SWA, 2 more ensemble members
-    expect(seed!.runs).toHaveLength(9);
+    // step run (shared), dropout run, 2 single-cycle runs, 2 snapshot runs, FGE, SWA (shared with SWAG), 2 more ensemble members
+    expect(seed!.runs).toHaveLength(10);
     const row = (key: string) => seed!.rows.find((r) => r.key === key)!;
     expect(row('single').members).toEqual([{ run: 'step-seed1', iteration: 12 }]);
     expect(row('nocycle').members).toEqual([{ run: 'step-seed1', iteration: 6 }, { run: 'step-seed1', iteration: 12 }]);
@@ -51,6 +53,15 @@ describe('compare plan: every row a configuration of the one loop, at one budget
     expect(swa.swa).toEqual({ startEpoch: 3 });
     expect(swa.schedule).toEqual({ name: 'swa', lr0: 0.1, swaLr: 0.05, swaStart: 9 });
     expect(swa.snapshotAt).toEqual([]);
+    // SWAG: S = 10 samples drawn from the moments of that same run, collected from the same epoch
+    expect(row('swag').runs).toEqual(row('swa').runs);
+    expect(swa.swag).toEqual({ startEpoch: 3, rank: 20, samples: 10 });
+    expect(row('swag').members.map((m) => m.sample)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // FGE at T = 12: 2-epoch cycles are 6 iterations, the middle of the first at 4; 80% = 10 leaves too little, so
+    // pre-training runs 8 iterations and the one member is taken at 12
+    const fge = byId.get(row('fge').runs[0]!)!;
+    expect(fge.schedule).toEqual({ name: 'fge', lr0: 0.1, pretrainSteps: 8, lr1: 0.05, lr2: 0.0005, cycleSteps: 6 });
+    expect(row('fge').members).toEqual([{ run: fge.id, iteration: 12 }]);
     expect(byId.get(row('dropout').runs[0]!)!.dropout).toBe(0.2);
     // the true ensemble's members are independent initialisations
     expect(new Set(row('true-ensemble').runs.map((id) => byId.get(id)!.seed)).size).toBe(3);
@@ -98,5 +109,21 @@ describe('SWA averages from round(swaStart x B), at least two weight sets when B
     [10, 0.01, 1],
   ])('B = %i, swaStart %f: from epoch %i', (epochs, swaStart, expected) => {
     expect(swaStartEpochOf({ epochs, swaStart })).toBe(expected);
+  });
+});
+
+describe('compare rows fge and swag at the same budget', () => {
+  it('FGE with several cycles: B = 10 epochs of 10 iterations, cycles of 0.5 epochs, members at every middle', () => {
+    const plan = planCompare(config({ epochs: 10, fge: { cycleEpochs: 0.5, lr1: 0.05, lr2: 0.0005, pretrain: 0.8 }, rows: [{ row: 'fge', seeds: [1] }] }), 10);
+    const row = plan.seeds[0]!.rows[0]!;
+    expect(row.members.map((m) => m.iteration)).toEqual([85, 90, 95, 100]);
+    expect(plan.rows[0]).toMatchObject({ key: 'fge', members: 4, cost: 1 });
+  });
+
+  it('SWAG alone plans the SWA run with moments but no average; bad K or S are refused', () => {
+    const plan = planCompare(config({ swag: { rank: 5, samples: 4 }, rows: [{ row: 'swag', seeds: [1] }] }), 3);
+    const [run] = plan.seeds[0]!.runs;
+    expect(run).toMatchObject({ swa: null, swag: { startEpoch: 3, rank: 5, samples: 4 } });
+    expect(() => planCompare(config({ swag: { rank: 0, samples: 4 } }), 3)).toThrow(/--swag-rank must be a positive integer/);
   });
 });

@@ -7,6 +7,7 @@ import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import type { EpochSummary, Reporter } from '../training/progress.js';
 import { SgdOptimizer } from '../training/sgd.js';
 import { updateBatchNorm, WeightAverage } from '../training/swa.js';
+import { forEachSwagSample, SwagCollector } from '../training/swag.js';
 import { DivergenceError, trainLoop } from '../training/trainLoop.js';
 import { Rng } from '../util/rng.js';
 import type { RunSpec } from './plan.js';
@@ -41,12 +42,15 @@ export interface RunMember {
 export interface ExecutedRun {
   info: RunInfo;
   members: Map<number, RunMember>;
+  /** SWAG's members: the S weight samples drawn at the end of the run, in order (empty for other runs). */
+  samples: RunMember[];
 }
 
 /**
  * Trains one planned run with the one training loop and collects its members: the weights after each of
  * spec.snapshotAt (via onSnapshot), or, for SWA, the average of the weights at the end of every epoch from
- * spec.swa.startEpoch on (via onEpochEnd), with batch norm re-estimated on the training images.
+ * spec.swa.startEpoch on (via onEpochEnd), with batch norm re-estimated on the training images; for SWAG, S weight
+ * samples from the moments of those same iterates, each with its batch norm re-estimated.
  */
 export async function executeRun(
   spec: RunSpec,
@@ -65,7 +69,10 @@ export async function executeRun(
     weightDecay: settings.weightDecay,
   });
   const average = spec.swa === null ? null : new WeightAverage(model);
+  const swagSpec = spec.swag ?? null;
+  const swag = swagSpec === null ? null : new SwagCollector(model, swagSpec.rank);
   const members = new Map<number, RunMember>();
+  const samples: RunMember[] = [];
   const predict = () => ({
     test: predictProbabilities(model, data.test, data.normalization, data.numClasses),
     validation: data.validation === null ? null : predictProbabilities(model, data.validation, data.normalization, data.numClasses),
@@ -97,6 +104,7 @@ export async function executeRun(
         onEpochEnd: (summary) => {
           history.push(summary);
           if (average !== null && summary.epoch >= spec.swa!.startEpoch) average.update();
+          if (swag !== null && summary.epoch >= swagSpec!.startEpoch) swag.update();
         },
       },
     });
@@ -108,17 +116,27 @@ export async function executeRun(
       swa = { startEpoch: spec.swa!.startEpoch, averaged: average.count, batchNormBatches };
       members.set(iterations, { iteration: iterations, epoch: spec.epochs, learningRate: result.learningRates.at(-1)!, ...predict() });
     }
+    let swagInfo: RunInfo['swag'] = null;
+    if (swag !== null) {
+      const draws = { samples: swagSpec!.samples, seed: spec.seed };
+      forEachSwagSample(model, swag.moments, draws, data.train, data.normalization, () =>
+        samples.push({ iteration: iterations, epoch: spec.epochs, learningRate: result.learningRates.at(-1)!, ...predict() }),
+      );
+      swagInfo = { startEpoch: swagSpec!.startEpoch, collected: swag.moments.count, rank: swag.moments.deviations.length, samples: samples.length };
+    }
     return {
       info: {
         ...described,
         iterations,
         snapshotAt: [...members.keys()],
         swa,
+        swag: swagInfo,
         seconds: result.seconds,
         history: result.epochs,
         error: null,
       },
       members,
+      samples,
     };
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
@@ -130,11 +148,13 @@ export async function executeRun(
         // its members are dropped: no row averages a run that diverged
         snapshotAt: [],
         swa: null,
+        swag: null,
         seconds: (performance.now() - started) / 1000,
         history,
         error: e.message,
       },
       members: new Map(),
+      samples: [],
     };
   } finally {
     average?.dispose();

@@ -1,8 +1,9 @@
 import { checkModelName } from '../models/registry.js';
 import { baselineMilestones } from '../schedules/stepDecay.js';
+import { swaStartEpoch } from '../schedules/swa.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
 import { sgdConfigProblem } from '../training/sgd.js';
-import { planSnapshotCosine } from '../training/snapshotPlan.js';
+import { planFge, planSnapshotCosine } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
 import type { CompareConfig, RowName } from './result.js';
 
@@ -24,12 +25,16 @@ export interface RunSpec {
   snapshotAt: number[];
   /** Average weights from the end of this epoch on; the run's one member is the average. */
   swa: { startEpoch: number } | null;
+  /** SWAG's moments from the end of this epoch on, K deviations kept; its members are S samples (absent: none). */
+  swag?: { startEpoch: number; rank: number; samples: number } | null;
 }
 
 /** A member of a row's ensemble: the weights of a run after an iteration (for SWA: the average, at the end). */
 export interface MemberRef {
   run: string;
   iteration: number;
+  /** For SWAG: the 1-based sample drawn at the end of the run. */
+  sample?: number;
 }
 
 export interface RowPlan {
@@ -88,6 +93,9 @@ function checkConfig(config: CompareConfig, iterationsPerEpoch: number): void {
   }
   if (new Set(config.snapshotLr0.map(formatRate)).size !== config.snapshotLr0.length) throw new UserError('--snapshot-lr0 lists a rate twice');
   if (!(config.swaStart > 0 && config.swaStart <= 1)) throw new UserError(`the SWA start must be a fraction in (0, 1], got ${config.swaStart}`);
+  for (const [flag, v] of [['--swag-rank', config.swag.rank], ['--swag-samples', config.swag.samples]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`${flag} must be a positive integer, got ${v}`);
+  }
   const sgd = sgdConfigProblem(config);
   if (sgd !== null) throw new UserError(sgd);
   checkModelName(config.model);
@@ -109,13 +117,9 @@ function checkConfig(config: CompareConfig, iterationsPerEpoch: number): void {
   }
 }
 
-/**
- * The first epoch whose end SWA averages: round(swaStart x B), but never later than B - 1 when B >= 2, so that at
- * least two weight sets are averaged (at B = 2 the 75% start would otherwise average the final weights alone).
- */
+/** The first epoch whose end SWA averages and SWAG collects (swaStartEpoch: round(swaStart x B), at most B - 1). */
 export function swaStartEpochOf(config: Pick<CompareConfig, 'epochs' | 'swaStart'>): number {
-  const B = config.epochs;
-  return Math.max(1, Math.min(B >= 2 ? B - 1 : B, Math.round(config.swaStart * B)));
+  return swaStartEpoch(config.epochs, config.swaStart);
 }
 
 /**
@@ -139,7 +143,12 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
     const addRun = (spec: RunSpec): string => {
       const existing = runs.get(spec.id);
       if (existing === undefined) runs.set(spec.id, { ...spec, snapshotAt: [...spec.snapshotAt] });
-      else existing.snapshotAt = [...new Set([...existing.snapshotAt, ...spec.snapshotAt])].sort((a, b) => a - b);
+      else {
+        existing.snapshotAt = [...new Set([...existing.snapshotAt, ...spec.snapshotAt])].sort((a, b) => a - b);
+        // SWA and SWAG share one run: its average and its moments come from the same iterates
+        existing.swa ??= spec.swa;
+        if (spec.swag != null) existing.swag = spec.swag;
+      }
       return spec.id;
     };
     const stepRun = (s: number, at: number[], dropout = 0): string =>
@@ -152,6 +161,14 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
         snapshotAt: at,
         swa: null,
       });
+    const swaRun = (s: number): Omit<RunSpec, 'swa'> => ({
+      id: `swa-lr${formatRate(config.swaLr)}-from${swaStartEpoch}-seed${s}`,
+      seed: s,
+      dropout: 0,
+      epochs: B,
+      schedule: { name: 'swa', lr0: config.lr0, swaLr: config.swaLr, swaStart: swaStartEpoch * iterationsPerEpoch },
+      snapshotAt: [],
+    });
     const rows: RowPlan[] = [];
     for (const request of config.rows) {
       if (!request.seeds.includes(seed)) continue;
@@ -203,16 +220,30 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
           }
           break;
         case 'swa': {
+          const run = addRun({ ...swaRun(seed), swa: { startEpoch: swaStartEpoch } });
+          row('swa', `SWA (lr ${formatRate(config.swaLr)}, averaging epochs ${swaStartEpoch}..${B})`, [{ run, iteration: T }]);
+          break;
+        }
+        case 'swag': {
+          const { rank, samples } = config.swag;
+          const run = addRun({ ...swaRun(seed), swa: null, swag: { startEpoch: swaStartEpoch, rank, samples } });
+          const members = Array.from({ length: samples }, (_, j) => ({ run, iteration: T, sample: j + 1 }));
+          row('swag', `SWAG (${samples} samples, at most K = ${rank} deviations, moments of epochs ${swaStartEpoch}..${B})`, members);
+          break;
+        }
+        case 'fge': {
+          const plan = planFge(T, iterationsPerEpoch, config.lr0, config.fge);
           const run = addRun({
-            id: `swa-lr${formatRate(config.swaLr)}-from${swaStartEpoch}-seed${seed}`,
+            id: `fge-c${formatRate(config.fge.cycleEpochs)}-lr${formatRate(config.fge.lr1)}-${formatRate(config.fge.lr2)}-seed${seed}`,
             seed,
             dropout: 0,
             epochs: B,
-            schedule: { name: 'swa', lr0: config.lr0, swaLr: config.swaLr, swaStart: swaStartEpoch * iterationsPerEpoch },
-            snapshotAt: [],
-            swa: { startEpoch: swaStartEpoch },
+            schedule: plan.schedule,
+            snapshotAt: plan.snapshotAt,
+            swa: null,
           });
-          row('swa', `SWA (lr ${formatRate(config.swaLr)}, averaging epochs ${swaStartEpoch}..${B})`, [{ run, iteration: T }]);
+          const pretrain = (plan.schedule as { pretrainSteps: number }).pretrainSteps;
+          row('fge', `FGE (${pretrain} iterations pre-training, cycles of ${formatRate(config.fge.cycleEpochs)} epochs, lr ${formatRate(config.fge.lr1)}..${formatRate(config.fge.lr2)})`, plan.snapshotAt.map((iteration) => ({ run, iteration })));
           break;
         }
         case 'true-ensemble': {

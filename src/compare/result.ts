@@ -4,6 +4,7 @@ import type { EnsembleMetrics } from '../ensemble/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
 import type { EpochSummary } from '../training/progress.js';
+import type { FgeOptions } from '../training/snapshotPlan.js';
 
 /*
  * The JSON that `compare` writes (compare.json): everything needed to print or plot the paper's Table 1 for a
@@ -24,11 +25,13 @@ export const COMPARE_MARKDOWN = 'compare.md';
  * - singlecycle: M models trained from fresh initialisations for B/M epochs each, cosine from lr0 to 0;
  * - snapshot: Snapshot Ensemble, M cycles of Eq. 2 in one run of B epochs (one row per lr0);
  * - swa: Stochastic Weight Averaging (Izmailov et al. 2018) in one run of B epochs;
+ * - swag: SWA-Gaussian (Maddox et al. 2019): S weight samples from the moments of that same run's iterates;
+ * - fge: Fast Geometric Ensembling (Garipov et al. 2018): step-schedule pre-training, then short triangular cycles;
  * - true-ensemble: k single models from independent initialisations (costs k budgets);
  * - dropout: the single model with dropout before the classifier.
  */
-export type RowName = 'single' | 'nocycle' | 'singlecycle' | 'snapshot' | 'swa' | 'true-ensemble' | 'dropout';
-export const ROW_NAMES: readonly RowName[] = ['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'swa', 'true-ensemble'];
+export type RowName = 'single' | 'nocycle' | 'singlecycle' | 'snapshot' | 'fge' | 'swa' | 'swag' | 'true-ensemble' | 'dropout';
+export const ROW_NAMES: readonly RowName[] = ['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'fge', 'swa', 'swag', 'true-ensemble'];
 
 export interface RowRequest {
   row: RowName;
@@ -55,8 +58,12 @@ export interface CompareConfig {
   snapshotLr0: number[];
   /** SWA's constant learning rate. */
   swaLr: number;
-  /** Fraction of B after which SWA averages (0.75). */
+  /** Fraction of B after which SWA averages (0.75); SWAG collects from the same epoch. */
   swaStart: number;
+  /** FGE's cycle length, rates and pre-training split. */
+  fge: FgeOptions;
+  /** SWAG: K, the deviations kept, and S, the samples drawn (with seed `seed` of the row's seed). */
+  swag: { rank: number; samples: number };
   /** k, the size of the true ensemble. */
   ensembleSize: number;
   /** Dropout rate of the dropout row. */
@@ -82,6 +89,8 @@ export interface RunInfo {
   snapshotAt: number[];
   /** SWA's averaging: from the end of epoch startEpoch on, `averaged` weight sets, batch norm re-estimated. */
   swa: { startEpoch: number; averaged: number; batchNormBatches: number } | null;
+  /** SWAG's moments: collected at the ends of epochs startEpoch.., `rank` deviations kept, `samples` drawn; absent in older results. */
+  swag?: { startEpoch: number; collected: number; rank: number; samples: number } | null;
   seconds: number;
   history: EpochSummary[];
   /** Why the run stopped early (training diverged), or null; rows that need a failed run skip that seed. */

@@ -7,6 +7,7 @@ import { holdOutValidation } from '../data/validationSplit.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { makeOutputDir } from '../io/outputDir.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
+import { defaultFgeOptions } from '../training/snapshotPlan.js';
 import type { Reporter } from '../training/progress.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
@@ -32,6 +33,8 @@ export const DEFAULT_COMPARE_CONFIG: CompareConfig = {
   snapshotLr0: [0.1, 0.2],
   swaLr: 0.05,
   swaStart: 0.75,
+  fge: defaultFgeOptions(0.1),
+  swag: { rank: 20, samples: 10 },
   ensembleSize: 3,
   dropout: 0.2,
   momentum: 0.9,

@@ -46,8 +46,9 @@ function beyondPaper(members: readonly RunMember[], labels: Labels): BeyondPaper
 /** One row's result for one seed, from the runs it used. */
 export function summarizeRowSeed(plan: RowPlan, runs: ReadonlyMap<string, ExecutedRun>, labels: Labels, budgetIterations: number): RowSeedResult {
   const members = plan.members.map((ref) => {
-    const member = runs.get(ref.run)?.members.get(ref.iteration);
-    if (member === undefined) throw new Error(`compare: run ${ref.run} has no member at iteration ${ref.iteration}`);
+    const run = runs.get(ref.run);
+    const member = ref.sample === undefined ? run?.members.get(ref.iteration) : run?.samples[ref.sample - 1];
+    if (member === undefined) throw new Error(`compare: run ${ref.run} has no member at iteration ${ref.iteration}${ref.sample === undefined ? '' : ` sample ${ref.sample}`}`);
     return member;
   });
   const used = plan.runs.map((id) => runs.get(id)!.info);

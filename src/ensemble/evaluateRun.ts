@@ -8,6 +8,7 @@ import { UserError } from '../util/errors.js';
 import type { CombineRule } from './combine.js';
 import { evaluateEnsemble, type EnsembleEvaluation } from './evaluate.js';
 import { predictProbabilities } from './predict.js';
+import { isSwagRun, swagProbabilities, type SwagDrawOptions } from './swagRun.js';
 
 export interface EvaluateRunOptions {
   /** Use only the last m snapshots (default: all). */
@@ -17,6 +18,8 @@ export interface EvaluateRunOptions {
   dataDir?: string;
   /** Use the first N test examples instead of the run's choice. */
   testSize?: number;
+  /** A SWAG run's samples S and the seed of their draws (default: the run's). */
+  swag?: SwagDrawOptions;
 }
 
 export interface RunEvaluation extends EnsembleEvaluation {
@@ -54,18 +57,29 @@ export function runTestSet(record: RunRecord, options: { dataDir?: string; testS
   return loadTestSplit(dir, size, record.data.numClasses);
 }
 
-/** Softmax outputs of each of a run's snapshots (the last m, or all) on a set of images. */
+/**
+ * Softmax outputs of each of a run's members on a set of images: its snapshots (the last m, or all), or for a SWAG run
+ * its S weight samples.
+ */
 export async function snapshotProbabilities(
   runDir: string,
   record: RunRecord,
   images: ImageSet,
   last?: number,
+  swag?: SwagDrawOptions,
 ): Promise<{ indices: number[]; probabilities: ProbabilityMatrix[] }> {
-  const snapshots = lastSnapshots(record, runDir, last);
   const [h, w, c] = record.data.inputShape;
   if (images.height !== h || images.width !== w || images.channels !== c) {
     throw new UserError(`images are ${images.height}x${images.width}x${images.channels} but the run's models take ${h}x${w}x${c}`);
   }
+  if (isSwagRun(record)) {
+    if (last !== undefined) throw new UserError(`--last applies to snapshots; ${runDir} is a SWAG run, whose members are --swag-samples weight samples`);
+    return swagProbabilities(runDir, record, images, swag);
+  }
+  if (swag !== undefined && (swag.samples !== undefined || swag.seed !== undefined)) {
+    throw new UserError(`--swag-samples and --swag-seed apply to SWAG runs; ${runDir} holds snapshots`);
+  }
+  const snapshots = lastSnapshots(record, runDir, last);
   const normalization: Normalization = record.data.normalization;
   const probabilities: ProbabilityMatrix[] = [];
   for (const snapshot of snapshots) {
@@ -83,7 +97,7 @@ export async function snapshotProbabilities(
 export async function evaluateRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RunEvaluation> {
   const record = readRunRecord(runDir);
   const test = runTestSet(record, options);
-  const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last);
+  const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last, options.swag);
   return {
     runDir,
     testExamples: test.count,

@@ -3,6 +3,7 @@ import { readRunRecord } from '../io/runRecord.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { combine, type CombineRule } from './combine.js';
 import { snapshotProbabilities } from './evaluateRun.js';
+import type { SwagDrawOptions } from './swagRun.js';
 
 export interface RunPrediction {
   names: string[];
@@ -17,11 +18,11 @@ export interface RunPrediction {
 export async function predictRun(
   runDir: string,
   files: readonly string[],
-  options: { last?: number; combine?: CombineRule } = {},
+  options: { last?: number; combine?: CombineRule; swag?: SwagDrawOptions } = {},
 ): Promise<RunPrediction> {
   const record = readRunRecord(runDir);
   const { names, images } = readImageFiles(files, record.data.inputShape);
-  const { indices, probabilities } = await snapshotProbabilities(runDir, record, images, options.last);
+  const { indices, probabilities } = await snapshotProbabilities(runDir, record, images, options.last, options.swag);
   return {
     names,
     classNames: record.data.classNames,

@@ -3,11 +3,12 @@ import type { Augmentation, Normalization } from '../data/batch.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
-import type { CycleScheduleName } from '../training/snapshotPlan.js';
+import type { CycleScheduleName, FgeOptions, SwagOptions } from '../training/snapshotPlan.js';
 import type { EpochSummary } from '../training/progress.js';
 import { UserError } from '../util/errors.js';
 import { writeJsonAtomic } from './atomicWrite.js';
 import { readRecordFile } from './readRecordFile.js';
+import type { SwagRecord } from './swagState.js';
 
 export const RUN_JSON = 'run.json';
 export const SNAPSHOTS_DIR = 'snapshots';
@@ -37,6 +38,10 @@ export interface TrainConfig {
   tMult?: number;
   /** Lowest learning rate of sgdr and cyclic (train --lr-min); absent means 0. */
   lrMin?: number;
+  /** Fast Geometric Ensembling's cycle length, rates and pre-training split (train --schedule fge). */
+  fge?: FgeOptions;
+  /** SWAG's start, rate, rank K and samples S (train --schedule swag). */
+  swag?: SwagOptions;
 }
 
 export interface DataRecord {
@@ -86,6 +91,8 @@ export interface RunRecord {
   seconds: number | null;
   /** Members and last-m ensembles on the test set, written when training ends. */
   evaluation: EnsembleEvaluation | null;
+  /** A SWAG run's moments (in swag/moments.bin); its members are samples drawn from them. Absent for other runs. */
+  swag?: SwagRecord | null;
 }
 
 export function runJsonPath(runDir: string): string {

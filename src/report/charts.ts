@@ -64,11 +64,16 @@ export function learningRateAndLossChart(options: {
       mark: { type: 'point', filled: true, size: 45 },
       encoding: { x, y: { field: 'value', type: 'quantitative', title: 'training loss', scale: { zero: false } }, color: { datum: 'epoch mean loss', scale: lossColours, title: null } },
     },
-    {
-      data: { values: snapshots },
-      mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.8 },
-      encoding: { x, color: { datum: 'snapshot', scale: lossColours, title: null } },
-    },
+    // a run without snapshots (SWAG) has no points to mark: empty layers would give the scales no extent
+    ...(snapshots.length === 0
+      ? []
+      : [
+          {
+            data: { values: snapshots },
+            mark: { type: 'rule', strokeDash: [4, 3], opacity: 0.8 },
+            encoding: { x, color: { datum: 'snapshot', scale: lossColours, title: null } },
+          },
+        ]),
   );
   return {
     id: 'learning-rate-and-loss',
@@ -87,16 +92,20 @@ export function learningRateAndLossChart(options: {
               mark: { type: 'line', color: BLUE, strokeWidth: 1.5 },
               encoding: { x: { ...x, title: null }, y: { field: 'value', type: 'quantitative', title: 'learning rate' } },
             },
-            {
-              data: { values: snapshots },
-              mark: { type: 'point', filled: true, size: 70, color: RED, opacity: 1 },
-              encoding: { x: { ...x, title: null }, y: { field: 'learningRate', type: 'quantitative' } },
-            },
-            {
-              data: { values: snapshots },
-              mark: { type: 'text', color: RED, dy: -12, fontSize: 11 },
-              encoding: { x: { ...x, title: null }, y: { field: 'learningRate', type: 'quantitative' }, text: { field: 'label' } },
-            },
+            ...(snapshots.length === 0
+              ? []
+              : [
+                  {
+                    data: { values: snapshots },
+                    mark: { type: 'point', filled: true, size: 70, color: RED, opacity: 1 },
+                    encoding: { x: { ...x, title: null }, y: { field: 'learningRate', type: 'quantitative' } },
+                  },
+                  {
+                    data: { values: snapshots },
+                    mark: { type: 'text', color: RED, dy: -12, fontSize: 11 },
+                    encoding: { x: { ...x, title: null }, y: { field: 'learningRate', type: 'quantitative' }, text: { field: 'label' } },
+                  },
+                ]),
           ],
         },
         { width: WIDE, height: 210, layer: lossLayers },

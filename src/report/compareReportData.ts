@@ -29,7 +29,7 @@ export interface RowDiversity {
   key: string;
   label: string;
   /** What a member is: a snapshot of one run (nocycle, snapshot) or a separately trained model. */
-  memberName: 'snapshot' | 'model';
+  memberName: 'snapshot' | 'model' | 'sample';
   members: number[];
   seeds: number;
   correlation: (number | null)[][];
@@ -102,7 +102,7 @@ function rowDiversity(row: RowResult): RowDiversity {
   return {
     key: row.key,
     label: row.label,
-    memberName: row.row === 'snapshot' || row.row === 'nocycle' ? 'snapshot' : 'model',
+    memberName: row.row === 'snapshot' || row.row === 'nocycle' || row.row === 'fge' ? 'snapshot' : row.row === 'swag' ? 'sample' : 'model',
     members: Array.from({ length: row.members }, (_, i) => i + 1),
     seeds: withDiversity.length,
     correlation: meanMatrix(withDiversity.map((s) => s.diversity!.correlation)),

@@ -38,11 +38,30 @@ export function compareSettings(result: CompareResult): [string, string][] {
       `averages the weights at the ends of epochs ${swaStart}..${c.epochs}; learning rate ${c.lr0} until half of epoch ${swaStart}'s end, ` +
         `then linearly down to ${c.swaLr} at 90% of it, then constant`,
     ],
+    ...fgeAndSwagSettings(result),
     ['true ensemble', `k = ${c.ensembleSize}`],
     ['dropout row', String(c.dropout)],
     ['optimizer', `SGD, momentum ${c.momentum}${c.nesterov ? ' (Nesterov)' : ''}, weight decay ${c.weightDecay}`],
     ['rows', c.rows.map((r) => `${r.row} (seeds ${r.seeds.join(', ')})`).join('; ')],
   ];
+}
+
+/** FGE's and SWAG's settings, for the rows that ran (older results have neither). */
+function fgeAndSwagSettings(result: CompareResult): [string, string][] {
+  const c = result.config;
+  const ran = new Set(c.rows.map((r) => r.row));
+  const lines: [string, string][] = [];
+  if (ran.has('fge') && c.fge !== undefined) {
+    lines.push([
+      'FGE',
+      `step schedule for ${Math.round(100 * c.fge.pretrain)}% of B (extended to the budget's end), then triangular cycles of ${c.fge.cycleEpochs} epochs ` +
+        `between ${c.fge.lr1} and ${c.fge.lr2}, a member at the middle of each`,
+    ]);
+  }
+  if (ran.has('swag') && c.swag !== undefined) {
+    lines.push(['SWAG', `moments of the SWA run's weights at the ends of epochs ${swaStartEpochOf(c)}..${c.epochs}, K = ${c.swag.rank}, ${c.swag.samples} samples, batch norm re-estimated per sample`]);
+  }
+  return lines;
 }
 
 /** One line per training run: what it trained, where members were taken, how long it took, whether it failed. */
@@ -52,7 +71,11 @@ function runsTable(result: CompareResult): string {
     String(r.seed),
     r.schedule.name,
     `${r.iterations} / ${r.epochs * result.iterationsPerEpoch}`,
-    r.swa !== null ? `average of ${r.swa.averaged} (epochs ${r.swa.startEpoch}..${r.epochs})` : r.snapshotAt.join(', ') || '-',
+    [
+      r.swa !== null ? `average of ${r.swa.averaged} (epochs ${r.swa.startEpoch}..${r.epochs})` : '',
+      r.swag != null ? `${r.swag.samples} SWAG samples from ${r.swag.collected} epochs (K = ${r.swag.rank})` : '',
+      r.snapshotAt.length > 0 && r.swa === null ? r.snapshotAt.join(', ') : '',
+    ].filter((x) => x !== '').join('; ') || '-',
     `${r.seconds.toFixed(1)} s`,
     r.error ?? 'ok',
   ]);

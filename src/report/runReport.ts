@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runTestSet, snapshotProbabilities } from '../ensemble/evaluateRun.js';
+import { isSwagRun, type SwagDrawOptions } from '../ensemble/swagRun.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { readRunRecord, type RunRecord } from '../io/runRecord.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { UserError } from '../util/errors.js';
+import { readLandscape } from '../landscape/landscapeFile.js';
 import { runReportData } from './reportData.js';
 import { runReportHtml } from './runReportHtml.js';
 
@@ -23,6 +25,8 @@ export interface RunReportOptions {
   /** Evaluate on this directory's test split, or on its first N images, instead of the run's. */
   dataDir?: string;
   testSize?: number;
+  /** A SWAG run's samples S and the seed of their draws (default: the run's, as training evaluated them). */
+  swag?: SwagDrawOptions;
 }
 
 export interface WrittenReport {
@@ -59,17 +63,18 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   if (
     given !== undefined &&
     given !== null &&
-    given.length === record.snapshots.length &&
+    options.swag === undefined &&
+    given.length === (isSwagRun(record) ? record.config.swag!.samples : record.snapshots.length) &&
     given.every((p) => p.numExamples === test.count && p.numClasses === record.data.numClasses)
   ) {
-    members = record.snapshots.map((s) => s.index);
+    members = given.map((_, i) => record.snapshots[i]?.index ?? i + 1);
     probabilities = given;
   } else {
-    ({ indices: members, probabilities } = await snapshotProbabilities(runDir, record, test));
+    ({ indices: members, probabilities } = await snapshotProbabilities(runDir, record, test, undefined, options.swag));
   }
   const completeRecord: RunRecord = { ...record, history: { ...record.history, learningRate: learningRates(record) } };
   const data = runReportData(path.basename(path.resolve(runDir)), completeRecord, probabilities, test.labels, members);
-  const rendered = await runReportHtml(data, `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`);
+  const rendered = await runReportHtml(data, `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`, readLandscape(runDir));
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileAtomic(out, rendered.html);
   return { file: out, charts: rendered.charts, warnings: rendered.warnings };

@@ -1,8 +1,10 @@
 import type { RunRecord } from '../io/runRecord.js';
 import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
-import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml } from './html.js';
+import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml, type ReportSection } from './html.js';
 import { renderSvg } from './renderSvg.js';
 import type { RunReportData } from './reportData.js';
+import type { LandscapeResult } from '../landscape/measure.js';
+import { landscapeLinesChart, landscapePlaneChart } from './landscapeCharts.js';
 
 export interface RenderedReport {
   html: string;
@@ -46,9 +48,30 @@ export function runSettings(record: RunRecord): [string, string][] {
   ];
 }
 
+/** The paper's Figure 1, measured: the charts and each segment's barrier. */
+function landscapeSection(landscape: LandscapeResult, figures: FigureHtml[]): ReportSection {
+  const rows = landscape.segments.map((s) => [
+    `${s.from} \u2192 ${s.to}`,
+    s.points[0]!.trainLoss.toFixed(4),
+    Math.max(...s.points.map((p) => p.trainLoss)).toFixed(4),
+    s.points.at(-1)!.trainLoss.toFixed(4),
+    s.lossBarrier.toFixed(4),
+    percent(s.errorBarrier),
+  ]);
+  return {
+    heading: 'Between the snapshots (the paper\u2019s Figure 1, measured)',
+    html:
+      `<p>${landscape.evaluations} weight sets evaluated in ${landscape.seconds.toFixed(0)} s (written by <code>landscape</code>). ` +
+      'The barrier is the highest value along a segment above the straight line between its ends.</p>\n' +
+      tableHtml(['segment', 'training loss at start', 'highest', 'at end', 'loss barrier', 'test-error barrier'], rows, 'landscape'),
+    figures,
+  };
+}
+
 /** The whole report of one run as one self-contained HTML page. */
-export async function runReportHtml(data: RunReportData, footer: string): Promise<RenderedReport> {
+export async function runReportHtml(data: RunReportData, footer: string, landscape: LandscapeResult | null = null): Promise<RenderedReport> {
   const { record, evaluation } = data;
+  const landscapeCharts = landscape === null ? [] : [landscapeLinesChart(landscape), ...(landscape.plane === null ? [] : [landscapePlaneChart(landscape.plane)])];
   const charts = {
     figure2: learningRateAndLossChart({
       learningRate: data.learningRate,
@@ -63,12 +86,13 @@ export async function runReportHtml(data: RunReportData, footer: string): Promis
     disagreement: disagreementChart(data.members, data.disagreement),
     reliability: reliabilityChart(data.reliability),
   };
-  const { figures, warnings } = await renderCharts(Object.values(charts));
+  const { figures, warnings } = await renderCharts([...Object.values(charts), ...landscapeCharts]);
   const figure = (id: string) => figures.find((f) => f.id === id)!;
   const all = evaluation.ensembles[evaluation.ensembles.length - 1]!;
   const [best] = data.reliability;
+  const members = record.swag == null ? `${record.snapshots.length} snapshots` : `${evaluation.members.length} SWAG weight samples`;
   const summary =
-    `${record.config.model} on ${record.data.name}, ${record.snapshots.length} snapshots from one run of ${record.totalSteps} iterations; ` +
+    `${record.config.model} on ${record.data.name}, ${members} from one run of ${record.totalSteps} iterations; ` +
     `on ${data.testExamples} test images the ensemble of all ${all.m} errs on ${percent(all.error)} against ${percent(best.error)} for the best single ${best.label}.`;
   const snapshotRows = record.snapshots.map((s) => [
     `snapshot ${s.index}`,
@@ -85,6 +109,7 @@ export async function runReportHtml(data: RunReportData, footer: string): Promis
       { heading: 'Test error against the number of snapshots', figures: [figure(charts.error.id)] },
       { heading: 'Diversity of the snapshots', figures: [figure(charts.correlation.id), figure(charts.disagreement.id)] },
       { heading: 'Calibration', figures: [figure(charts.reliability.id)] },
+      ...(landscape === null ? [] : [landscapeSection(landscape, landscapeCharts.map((c) => figure(c.id)))]),
       {
         heading: 'Metrics on the test set',
         html: `<p>${data.testExamples} test images; ensembles average the members\u2019 softmax outputs.</p>\n${metricsTableHtml(evaluation)}`,

@@ -1,5 +1,6 @@
 import { constant } from './constant.js';
 import { cyclic, type CyclicConfig } from './cyclic.js';
+import { fgeSchedule, type FgeScheduleConfig } from './fge.js';
 import { sgdr, type SgdrConfig } from './sgdr.js';
 import { snapshotCosine, type SnapshotCosineConfig } from './snapshotCosine.js';
 import { stepDecay, type StepDecayConfig } from './stepDecay.js';
@@ -13,6 +14,7 @@ export type ScheduleConfig =
   | ({ name: 'cyclic' } & CyclicConfig)
   | ({ name: 'stepDecay' } & StepDecayConfig)
   | ({ name: 'swa' } & SwaScheduleConfig)
+  | ({ name: 'fge' } & FgeScheduleConfig)
   | { name: 'constant'; lr: number };
 
 export function scheduleFromConfig(config: ScheduleConfig): Schedule {
@@ -27,6 +29,8 @@ export function scheduleFromConfig(config: ScheduleConfig): Schedule {
       return stepDecay(config);
     case 'swa':
       return swaSchedule(config);
+    case 'fge':
+      return fgeSchedule(config);
     case 'constant':
       return constant(config.lr);
   }

@@ -29,3 +29,11 @@ export function swaSchedule({ lr0, swaLr, swaStart }: SwaScheduleConfig): Schedu
     return swaLr;
   };
 }
+
+/**
+ * The first epoch whose end SWA (and SWAG) collects: round(start x B), but never later than B - 1 when B >= 2, so that
+ * at least two weight sets are collected (at B = 2 the 75% start would otherwise average the final weights alone).
+ */
+export function swaStartEpoch(epochs: number, start: number): number {
+  return Math.max(1, Math.min(epochs >= 2 ? epochs - 1 : epochs, Math.round(start * epochs)));
+}

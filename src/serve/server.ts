@@ -74,6 +74,9 @@ export async function serveRun(options: ServeRunOptions): Promise<RunServer> {
   const runDir = path.resolve(options.runDir);
   const pageDir = path.resolve(options.pageDir);
   const record = readRunRecord(runDir);
+  if (record.config.swag !== undefined) {
+    throw new UserError(`${runDir} is a SWAG run: its members are weight samples drawn when it is evaluated, not snapshots the page can load`);
+  }
   if (record.snapshots.length === 0) throw new UserError(`${runDir}: the run has no snapshots yet; nothing to serve`);
   // the page would load damaged weights without a word: check them against run.json first
   for (const snapshot of record.snapshots) {

@@ -1,11 +1,13 @@
+import { fgeCollectionOffset, fgeCollectionPoints } from '../schedules/fge.js';
 import { sgdrCycleEnds } from '../schedules/sgdr.js';
+import { swaStartEpoch } from '../schedules/swa.js';
 import { snapshotCycleEnds, snapshotCycleLength } from '../schedules/snapshotCosine.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
 import { UserError } from '../util/errors.js';
 
 export interface SnapshotPlan {
   schedule: ScheduleConfig;
-  /** Iterations after which snapshots are taken, ascending; the last is always totalSteps. */
+  /** Iterations after which snapshots are taken, ascending; the last is always totalSteps (none for SWAG). */
   snapshotAt: number[];
   /** Human-readable remarks about the plan (a short last cycle, say). */
   notes: string[];
@@ -33,9 +35,60 @@ export function planSnapshotCosine(totalSteps: number, cycles: number, lr0: numb
   return { schedule: { name: 'snapshotCosine', lr0, totalSteps, cycles }, snapshotAt, notes };
 }
 
-/** The cyclic schedules `train --schedule` offers; each takes a snapshot at the end of every cycle. */
-export type CycleScheduleName = 'snapshot' | 'sgdr' | 'cyclic';
-export const CYCLE_SCHEDULES: readonly CycleScheduleName[] = ['snapshot', 'sgdr', 'cyclic'];
+/**
+ * The cyclic schedules `train --schedule` offers: the first three take a snapshot at the end of every cycle, FGE at
+ * the middle of every cycle.
+ */
+export type CycleScheduleName = 'snapshot' | 'sgdr' | 'cyclic' | 'fge' | 'swag';
+export const CYCLE_SCHEDULES: readonly CycleScheduleName[] = ['snapshot', 'sgdr', 'cyclic', 'fge', 'swag'];
+
+/** SWAG's settings (train --swag-*): collection from round(start x B) with the SWA schedule, K, and S for evaluation. */
+export interface SwagOptions {
+  /** Fraction of the budget after which the moments are collected, once per epoch (default 0.75, as SWA). */
+  start: number;
+  /** The constant learning rate of the collection phase (default lr0 / 2). */
+  lr: number;
+  /** K: deviations of the last K epochs kept (default 20). */
+  rank: number;
+  /** S: weight samples drawn when the run is evaluated (default 10). */
+  samples: number;
+}
+
+export function defaultSwagOptions(lr0: number): SwagOptions {
+  return { start: 0.75, lr: lr0 / 2, rank: 20, samples: 10 };
+}
+
+/**
+ * SWAG (Maddox et al. 2019) over B epochs: the SWA schedule (lr0, then down to the constant swag.lr, reached at the
+ * start epoch), the moments collected at the end of every epoch from round(start x B) on. No snapshots: the run's
+ * members are weight samples drawn from the moments when it is evaluated.
+ */
+export function planSwag(epochs: number, iterationsPerEpoch: number, lr0: number, swag: SwagOptions): SnapshotPlan & { startEpoch: number } {
+  if (!(swag.start > 0 && swag.start < 1)) throw new UserError(`--swag-start must be a fraction in (0, 1), got ${swag.start}`);
+  if (!(swag.lr > 0) || !Number.isFinite(swag.lr)) throw new UserError(`--swag-lr must be a positive number, got ${swag.lr}`);
+  for (const [flag, v] of [['--swag-rank', swag.rank], ['--swag-samples', swag.samples]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`${flag} must be a positive integer, got ${v}`);
+  }
+  const startEpoch = swaStartEpoch(epochs, swag.start);
+  const notes = epochs - startEpoch + 1 < 2 ? [`SWAG collects only ${epochs - startEpoch + 1} weight set in ${epochs} epochs: its samples have no covariance`] : [];
+  return { schedule: { name: 'swa', lr0, swaLr: swag.lr, swaStart: startEpoch * iterationsPerEpoch }, snapshotAt: [], notes, startEpoch };
+}
+
+/** Fast Geometric Ensembling's settings (train --fge-*). */
+export interface FgeOptions {
+  /** c: epochs per cycle (the paper: 2 to 4; any c with c x iterations per epoch >= 2 here). */
+  cycleEpochs: number;
+  /** alpha_1 and alpha_2. */
+  lr1: number;
+  lr2: number;
+  /** Fraction of the budget pre-trained with the ordinary step schedule (default 0.8). */
+  pretrain: number;
+}
+
+/** The paper's ResNet settings relative to lr0 = 0.1 (alpha_1 = 0.05, alpha_2 = 0.0005), 2-epoch cycles, 80% pre-training. */
+export function defaultFgeOptions(lr0: number): FgeOptions {
+  return { cycleEpochs: 2, lr1: lr0 / 2, lr2: lr0 / 200, pretrain: 0.8 };
+}
 
 export interface CyclePlanOptions {
   schedule: CycleScheduleName;
@@ -47,6 +100,11 @@ export interface CyclePlanOptions {
   lrMin?: number;
   /** SGDR's T_mult: each cycle is this many times longer than the one before (default 1). */
   tMult?: number;
+  /** FGE's settings (default defaultFgeOptions(lr0)) and the iterations per epoch its cycles are counted in. */
+  fge?: FgeOptions;
+  /** SWAG's settings (default defaultSwagOptions(lr0)). */
+  swag?: SwagOptions;
+  iterationsPerEpoch?: number;
 }
 
 function checkCycles(cycles: number, totalSteps: number): void {
@@ -100,8 +158,43 @@ export function planCyclic(totalSteps: number, cycles: number, lr0: number, { lr
   return { schedule: { name: 'cyclic', baseLr: lrMin, maxLr: lr0, stepSize, mode: 'triangular' }, snapshotAt, notes };
 }
 
+/**
+ * Fast Geometric Ensembling (Garipov et al. 2018) at a budget of T iterations: pre-training with the ordinary step
+ * schedule for round(pretrain x T) iterations, then triangular cycles of C = round(c x iterations per epoch)
+ * iterations with a member collected at the middle of each. The run ends at the last collection point: when the
+ * cycles do not divide what is left of the budget, the remainder (which would only train past the last middle) is
+ * added to the pre-training, so the whole budget is used and the last member is taken at T.
+ */
+export function planFge(totalSteps: number, iterationsPerEpoch: number, lr0: number, fge: FgeOptions): SnapshotPlan {
+  const { cycleEpochs, lr1, lr2, pretrain } = fge;
+  if (!(pretrain > 0 && pretrain < 1)) throw new UserError(`--fge-pretrain must be a fraction in (0, 1), got ${pretrain}`);
+  for (const [flag, v] of [['--fge-lr1', lr1], ['--fge-lr2', lr2], ['--fge-cycle-epochs', cycleEpochs]] as const) {
+    if (!(v > 0) || !Number.isFinite(v)) throw new UserError(`${flag} must be a positive number, got ${v}`);
+  }
+  const cycleSteps = Math.round(cycleEpochs * iterationsPerEpoch);
+  if (cycleSteps < 2) {
+    throw new UserError(`--fge-cycle-epochs ${cycleEpochs} is ${cycleSteps} iteration${cycleSteps === 1 ? '' : 's'} at ${iterationsPerEpoch} per epoch; a cycle needs at least 2`);
+  }
+  const offset = fgeCollectionOffset(cycleSteps);
+  const planned = Math.round(pretrain * totalSteps);
+  const cycles = totalSteps - planned < offset ? 1 : Math.floor((totalSteps - planned - offset) / cycleSteps) + 1;
+  const pretrainSteps = totalSteps - (cycles - 1) * cycleSteps - offset;
+  if (pretrainSteps < 1) {
+    throw new UserError(`--fge-cycle-epochs ${cycleEpochs} (${cycleSteps} iterations) leaves no pre-training in ${totalSteps} iterations; choose a larger budget or shorter cycles`);
+  }
+  const snapshotAt = fgeCollectionPoints(totalSteps, pretrainSteps, cycleSteps);
+  const notes: string[] = [];
+  if (pretrainSteps !== planned) {
+    notes.push(
+      `FGE: ${cycles} cycle${cycles === 1 ? '' : 's'} of ${cycleSteps} iterations do not fill the ${totalSteps - planned} iterations after ${Math.round(100 * pretrain)}% pre-training; ` +
+        `pre-training runs ${pretrainSteps} iterations instead of ${planned}, so the last member is taken at the end of the budget`,
+    );
+  }
+  return { schedule: { name: 'fge', lr0, pretrainSteps, lr1, lr2, cycleSteps }, snapshotAt, notes };
+}
+
 /** The plan for one of the cyclic schedules of `train --schedule`. */
-export function planCycles({ schedule, totalSteps, cycles, lr0, lrMin = 0, tMult = 1 }: CyclePlanOptions): SnapshotPlan {
+export function planCycles({ schedule, totalSteps, cycles, lr0, lrMin = 0, tMult = 1, fge, swag, iterationsPerEpoch }: CyclePlanOptions): SnapshotPlan {
   if (!(lrMin >= 0) || !(lrMin < lr0)) throw new UserError(`--lr-min must be >= 0 and below --lr0 ${lr0}, got ${lrMin}`);
   switch (schedule) {
     case 'snapshot':
@@ -113,5 +206,13 @@ export function planCycles({ schedule, totalSteps, cycles, lr0, lrMin = 0, tMult
     case 'cyclic':
       if (tMult !== 1) throw new UserError('--t-mult applies to --schedule sgdr only');
       return planCyclic(totalSteps, cycles, lr0, { lrMin });
+    case 'fge':
+      if (tMult !== 1 || lrMin !== 0) throw new UserError('--t-mult and --lr-min do not apply to --schedule fge (its rates are --fge-lr1 and --fge-lr2)');
+      return planFge(totalSteps, iterationsPerEpoch ?? totalSteps, lr0, fge ?? defaultFgeOptions(lr0));
+    case 'swag': {
+      if (tMult !== 1 || lrMin !== 0) throw new UserError('--t-mult and --lr-min do not apply to --schedule swag (its rate is --swag-lr)');
+      const perEpoch = iterationsPerEpoch ?? totalSteps;
+      return planSwag(totalSteps / perEpoch, perEpoch, lr0, swag ?? defaultSwagOptions(lr0));
+    }
   }
 }

@@ -24,6 +24,9 @@ import {
   type TrainConfig,
 } from '../io/runRecord.js';
 import { loadSnapshotModel } from '../io/snapshots.js';
+import { readSwagMoments, writeSwagMoments } from '../io/swagState.js';
+import { swaStartEpoch } from '../schedules/swa.js';
+import { forEachSwagSample, SwagCollector, type SwagMoments } from './swag.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { buildModel, checkModelName } from '../models/registry.js';
@@ -117,8 +120,12 @@ function checkConfig(config: TrainConfig): void {
 }
 
 function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
-  const totalSteps = config.epochs * iterationsPerEpoch(trainExamples, config.batchSize);
+  const perEpoch = iterationsPerEpoch(trainExamples, config.batchSize);
+  const totalSteps = config.epochs * perEpoch;
   return planCycles({
+    iterationsPerEpoch: perEpoch,
+    ...(config.fge === undefined ? {} : { fge: config.fge }),
+    ...(config.swag === undefined ? {} : { swag: config.swag }),
     schedule: config.schedule ?? 'snapshot',
     totalSteps,
     cycles: config.cycles,
@@ -129,7 +136,7 @@ function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
 }
 
 /** The model of a run, built with the weights (and dropout seeds) its seed gives, and the generator that follows. */
-function buildRunModel(config: TrainConfig, dataset: Dataset): { model: tfl.LayersModel; rng: Rng } {
+export function buildRunModel(config: TrainConfig, dataset: Dataset): { model: tfl.LayersModel; rng: Rng } {
   const rng = new Rng(config.seed);
   const inputShape: [number, number, number] = [dataset.train.height, dataset.train.width, dataset.train.channels];
   const model = buildModel(config.model, { inputShape, numClasses: dataset.numClasses, dropout: config.dropout }, rng.nextUint32());
@@ -151,7 +158,7 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
   const normalization = options.normalization ?? FASHION_MNIST_NORMALIZATION;
   const plan = options.plan ?? planFor(config, dataset.train.count);
   const totalSteps = config.epochs * iterationsPerEpoch(dataset.train.count, config.batchSize);
-  if (plan.snapshotAt.at(-1) !== totalSteps) {
+  if (plan.snapshotAt.length === 0 ? config.swag === undefined : plan.snapshotAt.at(-1) !== totalSteps) {
     throw new UserError(`the plan's last snapshot is at iteration ${plan.snapshotAt.at(-1)} but the run has ${totalSteps}`);
   }
   checkRunDir(outDir, options.overwrite ?? false);
@@ -195,7 +202,9 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
     writeRunRecord(outDir, record);
     reporter?.info?.(
       `training ${config.model} on ${dataset.name} (${dataset.train.count} images, test ${dataset.test.count}) on ${tf.getBackend()}: ` +
-        `${config.epochs} epochs = ${totalSteps} iterations, snapshots after iterations ${plan.snapshotAt.join(', ')}, lr0 ${config.lr0}, ` +
+        `${config.epochs} epochs = ${totalSteps} iterations, ` +
+        (config.swag === undefined ? `snapshots after iterations ${plan.snapshotAt.join(', ')}` : `SWAG moments from the end of epoch ${swagStartOf(config)}`) +
+        `, lr0 ${config.lr0}, ` +
         `batch ${config.batchSize}; run directory ${outDir}`,
     );
     const { model, rng } = buildRunModel(config, dataset);
@@ -289,8 +298,14 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
     writeRunRecord(runDir, record);
   };
   process.prependListener('exit', markExited);
+  const swagOptions = record.config.swag;
+  const swagStart = swagOptions === undefined ? 0 : swagStartOf(record.config);
   try {
     if (job.checkpoint !== undefined) restoreCheckpoint(job.checkpoint, model, optimizer);
+    const swag = swagOptions === undefined ? null : new SwagCollector(model, swagOptions.rank, resumedSwagMoments(job, swagStart));
+    const saveSwag = (iteration: number) => {
+      if (swag !== null && swag.moments.count > 0) record.swag = writeSwagMoments(runDir, swag.moments, swagStart, iteration);
+    };
     const result = await trainLoop({
       model,
       optimizer,
@@ -323,8 +338,12 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
               (test === null ? '' : `: test error ${(100 * test.error).toFixed(2)}%`),
           );
         },
+        onEpochEnd: ({ epoch }) => {
+          if (swag !== null && epoch >= swagStart) swag.update();
+        },
         onCheckpoint: (state) => {
           writeCheckpoint(runDir, state, model, optimizer);
+          saveSwag(state.iteration);
           recordHistory(record, state);
           record.seconds = state.seconds;
           writeRunRecord(runDir, record);
@@ -333,8 +352,15 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
     });
     recordHistory(record, result);
     record.seconds = result.seconds;
+    saveSwag(result.learningRates.length);
     const members: ProbabilityMatrix[] = [];
-    if (evaluate) {
+    if (evaluate && swag !== null) {
+      // the members evaluate and report draw from the saved moments with the default samples and seed
+      forEachSwagSample(model, swag.moments, { samples: swagOptions!.samples, seed: record.config.seed }, dataset.train, normalization, () =>
+        members.push(predictProbabilities(model, dataset.test, normalization, dataset.numClasses)),
+      );
+      record.evaluation = evaluateEnsemble(members, dataset.test.labels, 'mean', members.map((_, i) => i + 1));
+    } else if (evaluate) {
       for (const s of record.snapshots) members.push(testProbabilities.get(s.index) ?? (await reloadedProbabilities(runDir, record, s, dataset)));
       record.evaluation = evaluateEnsemble(members, dataset.test.labels, 'mean', record.snapshots.map((s) => s.index));
     }
@@ -355,6 +381,30 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/** The epoch from whose end a SWAG run collects its moments. */
+export function swagStartOf(config: TrainConfig): number {
+  return swaStartEpoch(config.epochs, config.swag!.start);
+}
+
+/**
+ * The SWAG moments a resumed run continues with: none before its start epoch, otherwise those saved with its
+ * checkpoint (refused when run.json's moments were saved at another iteration, after a crash between the two writes).
+ */
+function resumedSwagMoments(job: TrainingJob, startEpoch: number): SwagMoments | undefined {
+  const { checkpoint, record, runDir } = job;
+  if (checkpoint === undefined) return undefined;
+  const loop = checkpoint.loop;
+  const completedEpochs = loop.batch === record.iterationsPerEpoch ? loop.epoch : loop.epoch - 1;
+  if (completedEpochs < startEpoch) return undefined;
+  const saved = record.swag;
+  if (saved == null || saved.savedAt !== loop.iteration) {
+    throw new UserError(
+      `${runDir}: the SWAG moments were saved at iteration ${saved?.savedAt ?? 'none'} but the checkpoint is at iteration ${loop.iteration}; the run cannot be resumed`,
+    );
+  }
+  return readSwagMoments(runDir, saved);
 }
 
 /** Test probabilities of a snapshot saved by an earlier process of the same run. */

@@ -50,3 +50,10 @@ export function permutation(n: number, rng: Rng): Int32Array {
   }
   return out;
 }
+
+/** A standard normal draw (Box-Muller, one of the pair; two uniforms per draw, u1 in (0, 1]). */
+export function standardNormal(rng: Rng): number {
+  const u1 = 1 - rng.next();
+  const u2 = rng.next();
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}

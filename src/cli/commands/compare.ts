@@ -12,6 +12,7 @@ import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positi
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { progressReporter, withPreamble } from '../progressReporter.js';
 import { stopOnSignals } from '../signals.js';
+import { defaultFgeOptions } from '../../training/snapshotPlan.js';
 
 interface CompareFlags extends BackendFlags {
   model: string;
@@ -23,6 +24,12 @@ interface CompareFlags extends BackendFlags {
   lr0: number;
   snapshotLr0: number[];
   swaLr: number;
+  fgeCycleEpochs: number;
+  fgeLr1?: number;
+  fgeLr2?: number;
+  fgePretrain: number;
+  swagRank: number;
+  swagSamples: number;
   ensembleSize: number;
   dropout: number;
   valSize: number;
@@ -49,7 +56,7 @@ export function compareCommand(): Command {
   const d = DEFAULT_COMPARE_CONFIG;
   return addBackendOptions(new Command('compare')
     .description(
-      "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, SWA, " +
+      "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, FGE, SWA, SWAG, " +
         'a true ensemble and dropout, at the same training budget',
     )
     .option('--model <name>', 'network to train', modelName, d.model)
@@ -57,14 +64,20 @@ export function compareCommand(): Command {
     .option('--cycles <M>', 'snapshots of nocycle and snapshot, models of singlecycle', integer(1), d.cycles)
     .option(
       '--rows <list>',
-      'rows to run, comma-separated, each optionally with :n seeds (single, dropout, nocycle, singlecycle, snapshot, swa, true-ensemble, or all)',
+      'rows to run, comma-separated, each optionally with :n seeds (single, dropout, nocycle, singlecycle, snapshot, fge, swa, swag, true-ensemble, or all)',
       'all',
     )
     .option('--seeds <n>', 'seeds per row (mean and standard deviation over them)', integer(1), 1)
     .option('--seed <s>', 'first seed; seeds are s, s + 1, ...', integer(0, 2 ** 32 - 1), 1)
     .option('--lr0 <rate>', 'learning rate of the step schedule (single, nocycle, true-ensemble, dropout), singlecycle and SWA', positiveNumber, d.lr0)
     .option('--snapshot-lr0 <list>', 'lr0 of the Snapshot Ensemble rows, one row each', positiveNumberList, d.snapshotLr0)
-    .option('--swa-lr <rate>', "SWA's constant learning rate", positiveNumber, d.swaLr)
+    .option('--swa-lr <rate>', "SWA's (and SWAG's) constant learning rate", positiveNumber, d.swaLr)
+    .option('--fge-cycle-epochs <c>', 'FGE: epochs per triangular cycle, one member at the middle of each', positiveNumber, d.fge.cycleEpochs)
+    .option('--fge-lr1 <rate>', 'FGE: alpha_1, the rate at the ends of every cycle (default lr0 / 2)', positiveNumber)
+    .option('--fge-lr2 <rate>', 'FGE: alpha_2, the rate at the middle of every cycle (default lr0 / 200)', positiveNumber)
+    .option('--fge-pretrain <fraction>', 'FGE: fraction of B pre-trained with the step schedule', fraction, d.fge.pretrain)
+    .option('--swag-rank <K>', 'SWAG: deviations of the last K epochs kept for the low-rank covariance', integer(1), d.swag.rank)
+    .option('--swag-samples <S>', 'SWAG: weight samples drawn and averaged', integer(1), d.swag.samples)
     .option('--ensemble-size <k>', 'models in the true ensemble (costs k budgets)', integer(1), d.ensembleSize)
     .option('--dropout <rate>', 'dropout rate of the dropout row', fraction, d.dropout)
     .option('--val-size <n>', 'hold out the last N training images for best-k and fitted weights (beyond the paper)', integer(0), d.valSize)
@@ -95,6 +108,13 @@ export function compareCommand(): Command {
         snapshotLr0: flags.snapshotLr0,
         swaLr: flags.swaLr,
         swaStart: d.swaStart,
+        fge: {
+          cycleEpochs: flags.fgeCycleEpochs,
+          lr1: flags.fgeLr1 ?? defaultFgeOptions(flags.lr0).lr1,
+          lr2: flags.fgeLr2 ?? defaultFgeOptions(flags.lr0).lr2,
+          pretrain: flags.fgePretrain,
+        },
+        swag: { rank: flags.swagRank, samples: flags.swagSamples },
         ensembleSize: flags.ensembleSize,
         dropout: flags.dropout,
         momentum: flags.momentum,

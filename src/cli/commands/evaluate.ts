@@ -4,8 +4,9 @@ import { evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
 import { diversityTable, evaluationTable } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
+import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
 
-interface EvaluateFlags extends BackendFlags {
+interface EvaluateFlags extends BackendFlags, SwagDrawFlags {
   last?: number;
   combine: CombineRule;
   json: boolean;
@@ -14,14 +15,14 @@ interface EvaluateFlags extends BackendFlags {
 }
 
 export function evaluateCommand(): Command {
-  return addBackendOptions(new Command('evaluate')
+  return addBackendOptions(addSwagDrawOptions(new Command('evaluate')
     .description("metrics of each snapshot and of the ensemble of the last m snapshots, for every m")
     .argument('<run-dir>', 'a directory written by train')
     .option('--last <m>', 'use only the last m snapshots', integer(1))
     .addOption(new Option('--combine <rule>', 'how members are combined').choices(COMBINE_RULES).default('mean'))
     .option('--json', 'print JSON instead of a table', false)
     .option('--data <dir>', "evaluate on this directory's test split instead of the run's")
-    .option('--test-size <n>', 'use only the first N test examples', integer(1)))
+    .option('--test-size <n>', 'use only the first N test examples', integer(1))))
     .action(async (runDir: string, flags: EvaluateFlags) => {
       const backend = await startBackend(flags);
       const evaluation = await evaluateRun(runDir, {
@@ -29,6 +30,7 @@ export function evaluateCommand(): Command {
         ...(flags.last === undefined ? {} : { last: flags.last }),
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+        ...swagDraws(flags),
       });
       process.stderr.write(backend.line + '\n');
       const unfinished = unfinishedRunNote(runDir, evaluation);

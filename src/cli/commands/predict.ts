@@ -4,26 +4,28 @@ import { predictRun } from '../../ensemble/predictRun.js';
 import { argmaxRow } from '../../metrics/probabilities.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
+import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
 
-interface PredictFlags extends BackendFlags {
+interface PredictFlags extends BackendFlags, SwagDrawFlags {
   last?: number;
   combine: CombineRule;
   json: boolean;
 }
 
 export function predictCommand(): Command {
-  return addBackendOptions(new Command('predict')
+  return addBackendOptions(addSwagDrawOptions(new Command('predict')
     .description("class probabilities of the ensemble for images in IDX files (gzip or not) or PNG files, one line per image")
     .argument('<run-dir>', 'a directory written by train')
     .argument('<files...>', 'IDX or PNG files')
     .option('--last <m>', 'use only the last m snapshots', integer(1))
     .addOption(new Option('--combine <rule>', 'how members are combined').choices(COMBINE_RULES).default('mean'))
-    .option('--json', 'one JSON object per line', false))
+    .option('--json', 'one JSON object per line', false)))
     .action(async (runDir: string, files: string[], flags: PredictFlags) => {
       const backend = await startBackend(flags);
       const prediction = await predictRun(runDir, files, {
         combine: flags.combine,
         ...(flags.last === undefined ? {} : { last: flags.last }),
+        ...swagDraws(flags),
       });
       process.stderr.write(backend.line + '\n');
       const { probabilities: p, names, classNames } = prediction;

@@ -4,7 +4,7 @@ import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDa
 import type { TrainConfig } from '../../io/runRecord.js';
 import { writeRunReport } from '../../report/runReport.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble, type SnapshotRunResult } from '../../training/snapshotRun.js';
-import { CYCLE_SCHEDULES, type CycleScheduleName } from '../../training/snapshotPlan.js';
+import { CYCLE_SCHEDULES, defaultFgeOptions, defaultSwagOptions, type CycleScheduleName, type FgeOptions, type SwagOptions } from '../../training/snapshotPlan.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { UserError } from '../../util/errors.js';
 import { evaluationTable, formatSeconds, timeStamp } from '../format.js';
@@ -20,6 +20,14 @@ interface TrainFlags extends BackendFlags {
   schedule: CycleScheduleName;
   tMult: number;
   lrMin: number;
+  fgeCycleEpochs?: number;
+  fgeLr1?: number;
+  fgeLr2?: number;
+  fgePretrain?: number;
+  swagStart?: number;
+  swagLr?: number;
+  swagRank?: number;
+  swagSamples?: number;
   lr0: number;
   batchSize: number;
   momentum: number;
@@ -40,13 +48,49 @@ interface TrainFlags extends BackendFlags {
 }
 
 /** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
-const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
+const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain', 'swagStart', 'swagLr', 'swagRank', 'swagSamples', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
 
 function defaultOutDir(model: string): string {
   return path.join('runs', `${model}-${timeStamp()}`);
 }
 
-function configFromFlags(flags: TrainFlags): TrainConfig {
+function flagName(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** Each option of FGE and SWAG, and the flag (a TrainFlags key) that sets it. */
+const FGE_FLAGS: Record<keyof FgeOptions, keyof TrainFlags> = { cycleEpochs: 'fgeCycleEpochs', lr1: 'fgeLr1', lr2: 'fgeLr2', pretrain: 'fgePretrain' };
+const SWAG_FLAGS: Record<keyof SwagOptions, keyof TrainFlags> = { start: 'swagStart', lr: 'swagLr', rank: 'swagRank', samples: 'swagSamples' };
+
+/**
+ * The settings of --schedule fge or swag from their flags (defaults for those not given), or undefined for another
+ * schedule, which refuses them; --cycles does not apply to either.
+ */
+function scheduleOptions<T extends object>(
+  flags: TrainFlags,
+  given: (key: string) => boolean,
+  schedule: CycleScheduleName,
+  keys: Record<keyof T, keyof TrainFlags>,
+  defaults: T,
+  members: string,
+): T | undefined {
+  const flagKeys = Object.values(keys) as (keyof TrainFlags)[];
+  if (flags.schedule !== schedule) {
+    const stray = flagKeys.find((k) => given(k));
+    if (stray !== undefined) throw new UserError(`${flagName(stray)} applies to --schedule ${schedule} only`);
+    return undefined;
+  }
+  if (given('cycles')) throw new UserError(`--cycles does not apply to --schedule ${schedule}: its members are ${members}`);
+  const options = { ...defaults };
+  for (const [option, flag] of Object.entries(keys) as [keyof T, keyof TrainFlags][]) {
+    if (flags[flag] !== undefined) options[option] = flags[flag] as T[keyof T];
+  }
+  return options;
+}
+
+function configFromFlags(flags: TrainFlags, given: (key: string) => boolean): TrainConfig {
+  const fge = scheduleOptions(flags, given, 'fge', FGE_FLAGS, defaultFgeOptions(flags.lr0), 'one per --fge-cycle-epochs cycle after pre-training');
+  const swag = scheduleOptions(flags, given, 'swag', SWAG_FLAGS, defaultSwagOptions(flags.lr0), '--swag-samples weight samples');
   return {
     model: flags.model,
     dropout: flags.dropout,
@@ -65,6 +109,8 @@ function configFromFlags(flags: TrainFlags): TrainConfig {
     schedule: flags.schedule,
     tMult: flags.tMult,
     lrMin: flags.lrMin,
+    ...(fge === undefined ? {} : { fge }),
+    ...(swag === undefined ? {} : { swag }),
   };
 }
 
@@ -76,12 +122,20 @@ export function trainCommand(): Command {
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
     .option('--cycles <M>', 'number of cosine cycles, one snapshot each', integer(1), d.cycles)
     .addOption(
-      new Option('--schedule <name>', "cyclic schedule: the paper's Eq. 2, SGDR with warm restarts, or triangular cyclical rates")
+      new Option('--schedule <name>', "cyclic schedule: the paper's Eq. 2, SGDR with warm restarts, triangular cyclical rates, Fast Geometric Ensembling (fge) or SWA-Gaussian (swag)")
         .choices(CYCLE_SCHEDULES)
         .default('snapshot'),
     )
     .option('--t-mult <n>', "SGDR's T_mult: each cycle this many times longer than the one before", integer(1), 1)
     .option('--lr-min <rate>', 'lowest learning rate of sgdr and cyclic cycles', nonNegativeNumber, 0)
+    .option('--fge-cycle-epochs <c>', 'FGE: epochs per triangular cycle, one member at the middle of each (default 2)', positiveNumber)
+    .option('--fge-lr1 <rate>', 'FGE: alpha_1, the rate at the ends of every cycle (default lr0 / 2)', positiveNumber)
+    .option('--fge-lr2 <rate>', 'FGE: alpha_2, the rate at the middle of every cycle (default lr0 / 200)', positiveNumber)
+    .option('--fge-pretrain <fraction>', 'FGE: fraction of the budget pre-trained with the step schedule (default 0.8)', fraction)
+    .option('--swag-start <fraction>', 'SWAG: collect the moments once per epoch from this fraction of the budget on (default 0.75)', fraction)
+    .option('--swag-lr <rate>', 'SWAG: the constant learning rate of the collection phase (default lr0 / 2)', positiveNumber)
+    .option('--swag-rank <K>', 'SWAG: deviations of the last K epochs kept for the low-rank covariance (default 20)', integer(1))
+    .option('--swag-samples <S>', 'SWAG: weight samples drawn to evaluate the run (default 10)', integer(1))
     .option('--lr0 <rate>', 'learning rate at the start of every cycle', positiveNumber, d.lr0)
     .option('--batch-size <n>', 'mini-batch size', integer(1), d.batchSize)
     .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
@@ -103,10 +157,11 @@ export function trainCommand(): Command {
     if (flags.resume !== undefined) {
       const fixed = RUN_FLAGS.filter((f) => command.getOptionValueSource(f) === 'cli');
       if (fixed.length > 0) {
-        const flag = '--' + fixed[0]!.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-        throw new UserError(`--resume continues a run as it was configured; ${flag} cannot be given with it`);
+        throw new UserError(`--resume continues a run as it was configured; ${flagName(fixed[0]!)} cannot be given with it`);
       }
     }
+    const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+    const config = flags.resume === undefined ? configFromFlags(flags, given) : null;
     const backend = await startBackend(flags);
     // The backend line comes with the first message of a run that has started, so bad input stays one line.
     const reporter = withPreamble(progressReporter(), backend.line);
@@ -122,7 +177,7 @@ export function trainCommand(): Command {
           ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
           ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
         });
-        result = await trainSnapshotEnsemble({ ...control, config: configFromFlags(flags), dataset, outDir: runDir, overwrite: flags.overwrite });
+        result = await trainSnapshotEnsemble({ ...control, config: config!, dataset, outDir: runDir, overwrite: flags.overwrite });
       }
     } catch (e) {
       reporter.stop();
@@ -144,7 +199,8 @@ export function trainCommand(): Command {
       process.stdout.write(JSON.stringify({ runDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
     } else {
       if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
-      process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${record.snapshots.length} snapshots in ${path.resolve(runDir)}\n`);
+      const kept = record.swag == null ? `${record.snapshots.length} snapshots` : `SWAG moments of ${record.swag.count} epochs (K = ${record.swag.rank})`;
+      process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${kept} in ${path.resolve(runDir)}\n`);
     }
     if (flags.report) {
       const report = await writeRunReport(runDir, { testProbabilities: result.testProbabilities });

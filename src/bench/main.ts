@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { BACKEND_NAMES, type EngineName } from '../backend/backends.js';
 import { UserError } from '../util/errors.js';
 import { availableCores } from '../backend/wasmNode.js';
-import { probeTensorflow, probeWebGpu } from '../backend/probes.js';
+import { probeNative, probeTensorflow, probeWebGpu } from '../backend/probes.js';
 import { timeStamp } from '../cli/format.js';
 import { integer } from '../cli/parsers.js';
 import { benchTable, medianOurs, medianTorch, type BenchReport, type TorchReport } from './report.js';
@@ -39,13 +39,16 @@ interface Flags {
 
 const list = (s: string) => s.split(',').map((v) => v.trim()).filter((v) => v !== '');
 
-/** Engines worth timing here: wasm always, tensorflow and webgpu when their probes say yes; cpu only on request. */
+/** Engines worth timing here: wasm always, tensorflow, native and webgpu when their probes say yes; cpu only on request. */
 async function availableBackends(): Promise<{ backends: EngineName[]; notes: string[] }> {
   const notes: string[] = [];
   const backends: EngineName[] = [];
   const tensorflow = await probeTensorflow();
   if (tensorflow.ok) backends.push('tensorflow');
   else notes.push(`tensorflow skipped: ${tensorflow.detail}`);
+  const native = await probeNative();
+  if (native.ok) backends.push('native');
+  else notes.push(`native skipped: ${native.detail}`);
   const webgpu = await probeWebGpu();
   if (webgpu.ok) backends.push('webgpu');
   else notes.push(`webgpu skipped: ${webgpu.detail}`);

@@ -43,7 +43,7 @@ async function run(job: BenchJob): Promise<BenchWorkerResult> {
   const result: BenchWorkerResult = {
     backend: choice.backend,
     backendLine: describeChoice(choice),
-    threads: choice.wasm?.threads ?? null,
+    threads: choice.wasm?.threads ?? choice.native?.threads ?? null,
     model: job.model,
     trainingFlopsPerImage: trainingFlopsPerImage(model),
     forwardFlopsPerImage: forwardFlopsPerImage(model),

@@ -88,3 +88,4 @@ export * from './compare/index.js';
 
 export { Rng, permutation } from './util/rng.js';
 export { UserError } from './util/errors.js';
+export * from './queue/index.js';

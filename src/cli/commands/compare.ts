@@ -1,7 +1,12 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { parseRows } from '../../compare/rowSpec.js';
-import { COMPARE_JSON, DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
+import { COMPARE_JSON, CompareInterrupted, DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
+import { parseQueueAddress, type QueueAddress } from '../../queue/address.js';
+import { compareOnQueue } from '../../queue/compareOnQueue.js';
+import { sharedDirectoryStorage, type RunStorage } from '../../queue/storage.js';
+import { UserError } from '../../util/errors.js';
+import { queueProgressView } from '../queueProgress.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
@@ -39,6 +44,16 @@ interface CompareFlags extends BackendFlags {
   markdown: boolean;
   json: boolean;
   report: boolean;
+  queue?: string;
+  runsDir?: string;
+}
+
+/** --queue and --runs-dir go together; parsed before any work starts. */
+function queueSettings(flags: CompareFlags): { address: QueueAddress; storage: RunStorage } | null {
+  if (flags.queue === undefined && flags.runsDir === undefined) return null;
+  if (flags.queue === undefined) throw new UserError('--runs-dir is for a queued comparison: give --queue redis://HOST:PORT too');
+  if (flags.runsDir === undefined) throw new UserError('--queue needs --runs-dir DIR: the run directories, on a file system every worker mounts');
+  return { address: parseQueueAddress(flags.queue), storage: sharedDirectoryStorage(flags.runsDir) };
 }
 
 function defaultOutDir(model: string): string {
@@ -81,6 +96,8 @@ export function compareCommand(): Command {
     .option('--markdown', 'print the tables as markdown instead of text', false)
     .option('--json', 'print the whole result as JSON instead of tables', false))
     .option('--no-report', 'do not write OUT/report.html when the comparison ends')
+    .option('--queue <url>', 'train the runs on the workers of this queue, redis://HOST:PORT[/DB] (see `worker`)')
+    .option('--runs-dir <dir>', 'with --queue: the run directories, on a file system every worker mounts')
     .action(async (flags: CompareFlags) => {
       const config: CompareConfig = {
         model: flags.model,
@@ -103,13 +120,15 @@ export function compareCommand(): Command {
         augment: flags.augment,
         rows: parseRows(flags.rows, flags.seeds, flags.seed),
       };
+      const queue = queueSettings(flags);
       const backend = await startBackend(flags);
       const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
         ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
       const outDir = flags.out ?? defaultOutDir(flags.model);
-      const reporter = withPreamble(progressReporter(), backend.line);
+      const view = queue === null ? null : queueProgressView();
+      const reporter = withPreamble(view ?? progressReporter(), backend.line);
       const signals = stopOnSignals((signal) => reporter.info?.(`received ${signal}: stopping after the current step`));
       const writeReport = async () => {
         if (!flags.report) return;
@@ -118,7 +137,11 @@ export function compareCommand(): Command {
         process.stderr.write(`report written to ${path.resolve(report.file)}\n`);
       };
       try {
-        const result = await runCompare({ config, dataset, outDir, overwrite: flags.overwrite, reporter, shouldStop: signals.requested });
+        const options = { config, dataset, outDir, overwrite: flags.overwrite, reporter, shouldStop: signals.requested };
+        const result =
+          queue === null
+            ? await runCompare(options)
+            : await compareOnQueue({ ...options, ...queue, onProgress: (runs) => view!.update(runs), log: (line) => reporter.info?.(line) });
         reporter.stop();
         if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         else {
@@ -127,10 +150,12 @@ export function compareCommand(): Command {
         }
         await writeReport();
       } catch (e) {
-        if (!(e instanceof TrainingInterrupted)) throw e;
+        if (!(e instanceof TrainingInterrupted || e instanceof CompareInterrupted)) throw e;
         reporter.stop();
         process.stderr.write(
-          `stopped: ${path.resolve(outDir, COMPARE_JSON)} keeps the runs and rows that finished (a comparison does not resume; run it again with --overwrite)\n`,
+          queue === null
+            ? `stopped: ${path.resolve(outDir, COMPARE_JSON)} keeps the runs and rows that finished (a comparison does not resume; run it again with --overwrite)\n`
+            : `stopped waiting: the queued runs go on training; the same command started again waits for them and writes ${path.resolve(outDir, COMPARE_JSON)}\n`,
         );
         await writeReport();
         process.exitCode = signals.received() === 'SIGTERM' ? 143 : 130;

@@ -23,7 +23,7 @@ export interface RunStorage {
 export function sharedDirectoryStorage(root: string): RunStorage {
   const base = path.resolve(root);
   const dirOf = (run: string) => {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(run)) throw new UserError(`not a run name: '${run}'`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(run)) throw new UserError(`not a run name: '${run}'`);
     return path.join(base, run);
   };
   return {

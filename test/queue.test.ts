@@ -141,10 +141,20 @@ describe('compare --queue: runs on BullMQ workers, surviving dead workers, a dea
     }
   });
 
-  it('Redis stopped for a few seconds and started again: workers and coordinator reconnect and the compare finishes', async () => {
+  it('a worker stopped with SIGTERM hands its run back with a checkpoint; Redis stopped for a few seconds and started again: the compare finishes', async () => {
     const out = path.join(root, 'outage');
-    const c = start(queued(out, ['--epochs', '4', '--cycles', '2', '--rows', 'single', '--seed', '2']));
-    await waitFor(() => runDirs().some((d) => path.basename(d).startsWith('step-seed2-') && existsSync(path.join(d, 'checkpoint', 'state.json'))), WAIT_MS);
+    const c = start(queued(out, ['--epochs', '6', '--cycles', '2', '--rows', 'single', '--seed', '2']));
+    let run = '';
+    await waitFor(() => {
+      run = runDirs().map((d) => path.basename(d)).find((n) => n.startsWith('step-seed2-')) ?? '';
+      return run !== '' && existsSync(path.join(runsDir, run, 'checkpoint', 'state.json'));
+    }, WAIT_MS);
+    const holder = workers.find((w) => w.stderr().includes(`${run}: started`))!;
+    holder.child.kill('SIGTERM');
+    expect(await holder.exited).toBe(143);
+    expect(holder.stderr()).toContain(`${run}: stopped with a checkpoint; back to the queue`);
+    const other = workers.find((w) => w !== holder)!;
+    await waitFor(() => other.stderr().includes(`${run}: resuming`), WAIT_MS);
     await redis.stop();
     await new Promise((r) => setTimeout(r, 3000));
     await redis.start();
@@ -153,5 +163,6 @@ describe('compare --queue: runs on BullMQ workers, surviving dead workers, a dea
     expect(r.status).toBe('completed');
     expect(r.rows[0]!.seeds.map((s) => s.seed)).toEqual([2]);
     expect(r.rows[0]!.failures).toEqual([]);
+    expect(readRecord(path.join(runsDir, run)).status).toBe('completed');
   });
 });

@@ -83,12 +83,12 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const { train, validation } = holdOutValidation(dataset.train, config.valSize);
   const perEpoch = iterationsPerEpoch(train.count, config.batchSize);
   const plan = planCompare(config, perEpoch);
-  if (outDir !== null) {
-    if (existsSync(path.join(outDir, COMPARE_JSON)) && !(options.overwrite ?? false)) {
-      throw new UserError(`${outDir} already holds a comparison; choose another --out or pass --overwrite`);
-    }
-    mkdirSync(outDir, { recursive: true });
+  if (outDir !== null && existsSync(path.join(outDir, COMPARE_JSON)) && !(options.overwrite ?? false)) {
+    throw new UserError(`${outDir} already holds a comparison; choose another --out or pass --overwrite`);
   }
+  const executor = options.executor ?? { run: executeRun };
+  await executor.prepare?.(plan, config);
+  if (outDir !== null) mkdirSync(outDir, { recursive: true });
   const augmentation = config.augment ? DEFAULT_AUGMENTATION : null;
   const data: RunData = { train, validation, test: dataset.test, numClasses: dataset.numClasses, normalization, augmentation };
   const labels = { test: dataset.test.labels, validation: validation?.labels ?? null };
@@ -136,8 +136,6 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   if (hint !== null) reporter?.warn?.(hint);
   save();
 
-  const executor = options.executor ?? { run: executeRun };
-  await executor.prepare?.(plan, config);
   const start = performance.now();
   let done = 0;
   try {

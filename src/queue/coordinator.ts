@@ -61,7 +61,12 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
   const { storage } = options;
   const log = options.log ?? (() => {});
   const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(options.address) });
-  queue.on('error', () => {}); // reconnection is retried; a poll that fails is tried again
+  // Reconnection is retried for as long as Redis is away, and a poll that fails is tried again: say so once.
+  let away = false;
+  queue.on('error', (e) => {
+    if (!away) log(`queue: ${e.message}; retrying until Redis answers`);
+    away = true;
+  });
   const jobs = new Map<string, RunJob>();
   const states = new Map<string, QueuedRun>();
   let timer: NodeJS.Timeout | null = null;
@@ -94,7 +99,9 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
   const refresh = async () => {
     try {
       for (const [spec, job] of jobs) states.set(spec, await stateOf(spec, job));
-      options.onProgress?.([...states.values()]);
+      if (away) log('queue: Redis answers again');
+      away = false;
+      if (jobs.size > 0) options.onProgress?.([...states.values()]);
     } catch {
       // Redis away or a run.json being replaced: the next tick tries again
     }

@@ -125,7 +125,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       child.kill('SIGKILL');
     }
   });
-  worker.on('error', (e) => log(`queue: ${e.message}`));
+  // Redis away: BullMQ retries for as long as it takes; say so once per outage, not once per try.
+  let lastError = '';
+  worker.on('error', (e) => {
+    if (e.message !== lastError) log(`queue: ${e.message}`);
+    lastError = e.message;
+  });
+  worker.on('active', () => (lastError = ''));
   await worker.waitUntilReady();
   log(`worker ${name} on queue ${QUEUE_NAME}, runs in ${options.storage.description}, ${options.concurrency ?? 1} at a time`);
   return {

@@ -89,3 +89,4 @@ export * from './compare/index.js';
 export { Rng, permutation } from './util/rng.js';
 export { UserError } from './util/errors.js';
 export * from './queue/index.js';
+export * from './sweep/index.js';

@@ -7,6 +7,7 @@ import { predictCommand } from './commands/predict.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
+import { sweepCommand } from './commands/sweep.js';
 import { workerCommand } from './commands/worker.js';
 import { firstLine } from '../util/errors.js';
 import { version } from './version.js';
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(compareCommand())
     .addCommand(reportCommand())
     .addCommand(serveCommand())
+    .addCommand(sweepCommand())
     .addCommand(workerCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {

@@ -2,10 +2,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { parseRows } from '../../compare/rowSpec.js';
 import { COMPARE_JSON, CompareInterrupted, DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
-import { parseQueueAddress, type QueueAddress } from '../../queue/address.js';
 import { compareOnQueue } from '../../queue/compareOnQueue.js';
-import { sharedDirectoryStorage, type RunStorage } from '../../queue/storage.js';
-import { UserError } from '../../util/errors.js';
+import { addQueueOptions, queueSettings, type QueueFlags } from '../queueOption.js';
 import { queueProgressView } from '../queueProgress.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
@@ -18,7 +16,7 @@ import { addBackendOptions, startBackend, type BackendFlags } from '../backendOp
 import { progressReporter, withPreamble } from '../progressReporter.js';
 import { stopOnSignals } from '../signals.js';
 
-interface CompareFlags extends BackendFlags {
+interface CompareFlags extends BackendFlags, QueueFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -44,16 +42,6 @@ interface CompareFlags extends BackendFlags {
   markdown: boolean;
   json: boolean;
   report: boolean;
-  queue?: string;
-  runsDir?: string;
-}
-
-/** --queue and --runs-dir go together; parsed before any work starts. */
-function queueSettings(flags: CompareFlags): { address: QueueAddress; storage: RunStorage } | null {
-  if (flags.queue === undefined && flags.runsDir === undefined) return null;
-  if (flags.queue === undefined) throw new UserError('--runs-dir is for a queued comparison: give --queue redis://HOST:PORT too');
-  if (flags.runsDir === undefined) throw new UserError('--queue needs --runs-dir DIR: the run directories, on a file system every worker mounts');
-  return { address: parseQueueAddress(flags.queue), storage: sharedDirectoryStorage(flags.runsDir) };
 }
 
 function defaultOutDir(model: string): string {
@@ -62,7 +50,7 @@ function defaultOutDir(model: string): string {
 
 export function compareCommand(): Command {
   const d = DEFAULT_COMPARE_CONFIG;
-  return addBackendOptions(new Command('compare')
+  return addQueueOptions(addBackendOptions(new Command('compare')
     .description(
       "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, SWA, " +
         'a true ensemble and dropout, at the same training budget',
@@ -95,9 +83,7 @@ export function compareCommand(): Command {
     .option('--overwrite', 'replace a comparison already in --out', false)
     .option('--markdown', 'print the tables as markdown instead of text', false)
     .option('--json', 'print the whole result as JSON instead of tables', false))
-    .option('--no-report', 'do not write OUT/report.html when the comparison ends')
-    .option('--queue <url>', 'train the runs on the workers of this queue, redis://HOST:PORT[/DB] (see `worker`)')
-    .option('--runs-dir <dir>', 'with --queue: the run directories, on a file system every worker mounts')
+    .option('--no-report', 'do not write OUT/report.html when the comparison ends'))
     .action(async (flags: CompareFlags) => {
       const config: CompareConfig = {
         model: flags.model,

@@ -113,3 +113,5 @@ export * from './compare/index.js';
 
 export { Rng, permutation } from './util/rng.js';
 export { UserError } from './util/errors.js';
+export * from './queue/index.js';
+export * from './sweep/index.js';

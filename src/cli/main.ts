@@ -8,6 +8,8 @@ import { predictCommand } from './commands/predict.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
+import { sweepCommand } from './commands/sweep.js';
+import { workerCommand } from './commands/worker.js';
 import { firstLine } from '../util/errors.js';
 import { version } from './version.js';
 
@@ -24,7 +26,9 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(compareCommand())
     .addCommand(reportCommand())
     .addCommand(landscapeCommand())
-    .addCommand(serveCommand());
+    .addCommand(serveCommand())
+    .addCommand(sweepCommand())
+    .addCommand(workerCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);

@@ -41,3 +41,8 @@ export function modelName(value: string): string {
     throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
   }
 }
+
+/** A comma-separated list of positive integers, e.g. '2,4,8'. */
+export function positiveIntegerList(value: string): number[] {
+  return value.split(',').map((v) => integer(1)(v.trim()));
+}

@@ -1,4 +1,4 @@
-export { runCompare, DEFAULT_COMPARE_CONFIG, COMPARE_JSON, COMPARE_MARKDOWN, type CompareOptions } from './runCompare.js';
+export { runCompare, DEFAULT_COMPARE_CONFIG, COMPARE_JSON, COMPARE_MARKDOWN, type CompareOptions, type RunExecutor, CompareInterrupted } from './runCompare.js';
 export { planCompare, memberSeed, rowKeys, swaStartEpochOf, type ComparePlan, type RunSpec, type RowPlan, type SeedPlan, type MemberRef } from './plan.js';
 export { executeRun, type ExecutedRun, type RunMember, type RunData, type RunSettings } from './executeRun.js';
 export { summarizeRowSeed, summarizeRow, spread } from './summarize.js';

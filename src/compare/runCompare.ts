@@ -12,7 +12,7 @@ import type { Reporter } from '../training/progress.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { executeRun, type ExecutedRun, type RunData } from './executeRun.js';
-import { planCompare } from './plan.js';
+import { planCompare, type ComparePlan, type RunSpec } from './plan.js';
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, COMPARE_MARKDOWN, type CompareConfig, type CompareResult, type RowResult } from './result.js';
 import { addSeedResult, summarizeRowSeed } from './summarize.js';
 import { compareMarkdown } from './table.js';
@@ -58,6 +58,22 @@ export interface CompareOptions {
    * compare.json marked interrupted and keeping every run and row that finished.
    */
   shouldStop?: () => boolean;
+  /** Where runs are trained (default: here, one after another, with executeRun); a queue of workers is another. */
+  executor?: RunExecutor;
+}
+
+/** Raised by an executor asked to stop while it waits for a run it does not train itself (a queue's). */
+export class CompareInterrupted extends Error {
+  override readonly name = 'CompareInterrupted';
+}
+
+/**
+ * Trains the runs of a comparison. prepare sees the whole plan before the first run is asked for (a queue enqueues
+ * every run there, so that they train side by side); run returns one run's members, in plan order.
+ */
+export interface RunExecutor {
+  prepare?(plan: ComparePlan, config: CompareConfig): Promise<void>;
+  run(spec: RunSpec, config: CompareConfig, data: RunData, reporter?: Reporter, shouldStop?: () => boolean): Promise<ExecutedRun>;
 }
 
 /**
@@ -71,12 +87,12 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const { train, validation } = holdOutValidation(dataset.train, config.valSize);
   const perEpoch = iterationsPerEpoch(train.count, config.batchSize);
   const plan = planCompare(config, perEpoch);
-  if (outDir !== null) {
-    if (existsSync(path.join(outDir, COMPARE_JSON)) && !(options.overwrite ?? false)) {
-      throw new UserError(`${outDir} already holds a comparison; choose another --out or pass --overwrite`);
-    }
-    makeOutputDir(outDir);
+  if (outDir !== null && existsSync(path.join(outDir, COMPARE_JSON)) && !(options.overwrite ?? false)) {
+    throw new UserError(`${outDir} already holds a comparison; choose another --out or pass --overwrite`);
   }
+  const executor = options.executor ?? { run: executeRun };
+  await executor.prepare?.(plan, config);
+  if (outDir !== null) makeOutputDir(outDir);
   const augmentation = config.augment ? DEFAULT_AUGMENTATION : null;
   const data: RunData = { train, validation, test: dataset.test, numClasses: dataset.numClasses, normalization, augmentation };
   const labels = { test: dataset.test.labels, validation: validation?.labels ?? null };
@@ -132,7 +148,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       for (const spec of seedPlan.runs) {
         done++;
         reporter?.info?.(`run ${done}/${totalRuns}: ${spec.id} (${spec.epochs} epochs, ${spec.schedule.name} schedule)`);
-        const executed = await executeRun(spec, config, data, reporter, options.shouldStop);
+        const executed = await executor.run(spec, config, data, reporter, options.shouldStop);
         runs.set(spec.id, executed);
         result.runs.push(executed.info);
         if (executed.info.error !== null) reporter?.warn?.(`${spec.id}: ${executed.info.error}`);
@@ -158,7 +174,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
     result.status = 'completed';
     return result;
   } catch (e) {
-    if (e instanceof TrainingInterrupted) {
+    if (e instanceof TrainingInterrupted || e instanceof CompareInterrupted) {
       result.status = 'interrupted';
       result.error = `interrupted in run ${done}/${totalRuns} (${e.message}); the runs and rows before it are complete`;
     } else {

@@ -6,10 +6,22 @@ import { temporarySibling } from './atomicWrite.js';
 
 export const LOCK_FILE = '.lock';
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   since: string;
+  /** Who holds the lock beyond the process, e.g. a queue's job and its attempt (absent for a plain `train`). */
+  owner?: string;
+}
+
+/** How a lock is taken: who takes it, and which other holders count as gone whatever their pid and host say. */
+export interface RunLockOptions {
+  owner?: string;
+  /**
+   * True for a holder known to be gone by something other than its pid: for a run of a queue, a lock taken for an
+   * earlier attempt of the same job, whose lease the queue has since handed to this process.
+   */
+  isStale?: (holder: LockInfo) => boolean;
 }
 
 /**
@@ -37,6 +49,11 @@ function alive(pid: number): boolean {
   }
   const state = procState(pid);
   return state !== 'Z' && state !== 'X';
+}
+
+/** The lock of a run directory as it stands, or null when there is none or it cannot be read. */
+export function readRunLock(runDir: string): LockInfo | null {
+  return readLock(path.join(runDir, LOCK_FILE));
 }
 
 function readLock(file: string): LockInfo | null {
@@ -69,18 +86,25 @@ function createLock(file: string, info: LockInfo): boolean {
 /**
  * Takes the run directory's lock (RUN_DIR/.lock, created atomically, holding pid, host and start time) and returns
  * the function that releases it. Refuses while another live process on this host holds it; a lock whose process is
- * gone (killed, crashed, or a zombie not yet reaped by its parent) is stale and is replaced.
+ * gone (killed, crashed, or a zombie not yet reaped by its parent) is stale and is replaced, and so is one that
+ * options.isStale judges gone (a holder on another host, whose pid means nothing here, judged by its queue job's state).
  */
-export function acquireRunLock(runDir: string): () => void {
+export function acquireRunLock(runDir: string, options: RunLockOptions = {}): () => void {
   const file = path.join(runDir, LOCK_FILE);
-  const me: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const me: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    ...(options.owner === undefined ? {} : { owner: options.owner }),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createLock(file, me)) {
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
-        if (readLock(file)?.pid === process.pid) rmSync(file, { force: true });
+        const now = readLock(file);
+        if (now?.pid === me.pid && now.host === me.host && now.since === me.since) rmSync(file, { force: true });
         process.off('exit', release);
       };
       process.on('exit', release);
@@ -90,13 +114,14 @@ export function acquireRunLock(runDir: string): () => void {
     if (holder === null) {
       throw new UserError(`${runDir}: the lock ${file} cannot be read; remove it if no process is using this run`);
     }
-    if (holder.pid !== process.pid && holder.host === me.host && alive(holder.pid)) {
+    const judgedStale = options.isStale?.(holder) === true;
+    if (!judgedStale && holder.pid !== process.pid && holder.host === me.host && alive(holder.pid)) {
       throw new UserError(`${runDir} is in use by process ${holder.pid} (since ${holder.since}); wait for it or stop it`);
     }
-    if (holder.host !== me.host) {
+    if (!judgedStale && holder.host !== me.host) {
       throw new UserError(`${runDir} is locked by process ${holder.pid} on host ${holder.host}; remove ${file} if that run is dead`);
     }
-    // Stale: its process is gone. Replace it, unless another process replaced it first (then the loop meets theirs).
+    // Stale: its process is gone (or its job was handed over). Replace it, unless another process replaced it first (then the loop meets theirs).
     const again = readLock(file);
     if (again !== null && again.pid === holder.pid && again.since === holder.since) rmSync(file, { force: true });
   }

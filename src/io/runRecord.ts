@@ -22,6 +22,8 @@ export interface TrainConfig {
   /** Directory of the four IDX files; null for the embedded Fashion-MNIST. */
   dataDir: string | null;
   trainSize: number | null;
+  /** The last N of the trainSize examples held out, not trained on (compare --val-size); absent means 0. */
+  valSize?: number;
   testSize: number | null;
   epochs: number;
   batchSize: number;

@@ -11,7 +11,8 @@ import { removeTemporaries } from '../io/atomicWrite.js';
 import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { fileSystem } from '../io/fileSystemHandler.js';
 import { makeOutputDir } from '../io/outputDir.js';
-import { acquireRunLock } from '../io/runLock.js';
+import { acquireRunLock, type RunLockOptions } from '../io/runLock.js';
+import { holdOutValidation } from '../data/validationSplit.js';
 import {
   RUN_FORMAT,
   RUN_FORMAT_VERSION,
@@ -66,6 +67,8 @@ export interface RunControl {
   /** Asked after every iteration; when it returns true, training stops with a checkpoint (TrainingInterrupted). */
   shouldStop?: () => boolean;
   reporter?: Reporter;
+  /** Who takes the run directory's lock, and which holders count as gone (a queue's earlier attempt of the job). */
+  lock?: RunLockOptions;
 }
 
 export interface SnapshotRunOptions extends RunControl {
@@ -153,8 +156,9 @@ function newOptimizer(config: TrainConfig): SgdOptimizer {
  * and a checkpoint under outDir/checkpoint/ from which resumeSnapshotEnsemble continues.
  */
 export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promise<SnapshotRunResult> {
-  const { config, dataset, outDir, reporter } = options;
+  const { config, outDir, reporter } = options;
   checkConfig(config);
+  const dataset = withoutValidation(options.dataset, config.valSize);
   const normalization = options.normalization ?? FASHION_MNIST_NORMALIZATION;
   const plan = options.plan ?? planFor(config, dataset.train.count);
   const totalSteps = config.epochs * iterationsPerEpoch(dataset.train.count, config.batchSize);
@@ -163,7 +167,7 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
   }
   checkRunDir(outDir, options.overwrite ?? false);
   makeOutputDir(outDir);
-  const release = acquireRunLock(outDir);
+  const release = acquireRunLock(outDir, options.lock);
   try {
     checkRunDir(outDir, options.overwrite ?? false);
     clearRunDir(outDir);
@@ -214,14 +218,20 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
   }
 }
 
-/** The dataset a run was trained on, loaded again from its configuration. */
+/** The dataset a run was trained on, loaded again from its configuration (without its held-out validation). */
 export function loadRunDataset(record: RunRecord): Dataset {
   const { dataDir, trainSize, testSize } = record.config;
-  return loadIdxDataset(dataDir ?? EMBEDDED_FASHION_MNIST_DIR, {
+  const dataset = loadIdxDataset(dataDir ?? EMBEDDED_FASHION_MNIST_DIR, {
     numClasses: record.data.numClasses,
     ...(trainSize === null ? {} : { trainSize }),
     ...(testSize === null ? {} : { testSize }),
   });
+  return withoutValidation(dataset, record.config.valSize);
+}
+
+/** The dataset with the last valSize training examples held out (as compare --val-size does), or as it is. */
+function withoutValidation(dataset: Dataset, valSize: number | undefined): Dataset {
+  return valSize === undefined || valSize === 0 ? dataset : { ...dataset, train: holdOutValidation(dataset.train, valSize).train };
 }
 
 /**
@@ -231,7 +241,7 @@ export function loadRunDataset(record: RunRecord): Dataset {
  */
 export async function resumeSnapshotEnsemble(runDir: string, control: RunControl = {}): Promise<SnapshotRunResult> {
   readRunRecord(runDir); // a one-line error for a directory that is not a run, before a lock is written into it
-  const release = acquireRunLock(runDir);
+  const release = acquireRunLock(runDir, control.lock);
   try {
     // read under the lock: a process that held it may have finished the run in the meantime
     const record = readRunRecord(runDir);

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { parseRows } from '../../compare/rowSpec.js';
-import { COMPARE_JSON, DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
+import { COMPARE_JSON, CompareInterrupted, DEFAULT_COMPARE_CONFIG, runCompare } from '../../compare/runCompare.js';
+import { compareOnQueue } from '../../queue/compareOnQueue.js';
+import { addQueueOptions, queueSettings, type QueueFlags } from '../queueOption.js';
+import { queueProgressView } from '../queueProgress.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
@@ -14,7 +17,7 @@ import { progressReporter, withPreamble } from '../progressReporter.js';
 import { stopOnSignals } from '../signals.js';
 import { defaultFgeOptions } from '../../training/snapshotPlan.js';
 
-interface CompareFlags extends BackendFlags {
+interface CompareFlags extends BackendFlags, QueueFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -54,7 +57,7 @@ function defaultOutDir(model: string): string {
 
 export function compareCommand(): Command {
   const d = DEFAULT_COMPARE_CONFIG;
-  return addBackendOptions(new Command('compare')
+  return addQueueOptions(addBackendOptions(new Command('compare')
     .description(
       "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, FGE, SWA, SWAG, " +
         'a true ensemble and dropout, at the same training budget',
@@ -93,7 +96,7 @@ export function compareCommand(): Command {
     .option('--overwrite', 'replace a comparison already in --out', false)
     .option('--markdown', 'print the tables as markdown instead of text', false)
     .option('--json', 'print the whole result as JSON instead of tables', false))
-    .option('--no-report', 'do not write OUT/report.html when the comparison ends')
+    .option('--no-report', 'do not write OUT/report.html when the comparison ends'))
     .action(async (flags: CompareFlags) => {
       const config: CompareConfig = {
         model: flags.model,
@@ -123,13 +126,15 @@ export function compareCommand(): Command {
         augment: flags.augment,
         rows: parseRows(flags.rows, flags.seeds, flags.seed),
       };
+      const queue = queueSettings(flags);
       const backend = await startBackend(flags);
       const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
         ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
       const outDir = flags.out ?? defaultOutDir(flags.model);
-      const reporter = withPreamble(progressReporter(), backend.line);
+      const view = queue === null ? null : queueProgressView();
+      const reporter = withPreamble(view ?? progressReporter(), backend.line);
       const signals = stopOnSignals((signal) => reporter.info?.(`received ${signal}: stopping after the current step`));
       const writeReport = async () => {
         if (!flags.report) return;
@@ -138,7 +143,11 @@ export function compareCommand(): Command {
         process.stderr.write(`report written to ${path.resolve(report.file)}\n`);
       };
       try {
-        const result = await runCompare({ config, dataset, outDir, overwrite: flags.overwrite, reporter, shouldStop: signals.requested });
+        const options = { config, dataset, outDir, overwrite: flags.overwrite, reporter, shouldStop: signals.requested };
+        const result =
+          queue === null
+            ? await runCompare(options)
+            : await compareOnQueue({ ...options, ...queue, onProgress: (runs) => view!.update(runs), log: (line) => reporter.info?.(line) });
         reporter.stop();
         if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         else {
@@ -147,10 +156,12 @@ export function compareCommand(): Command {
         }
         await writeReport();
       } catch (e) {
-        if (!(e instanceof TrainingInterrupted)) throw e;
+        if (!(e instanceof TrainingInterrupted || e instanceof CompareInterrupted)) throw e;
         reporter.stop();
         process.stderr.write(
-          `stopped: ${path.resolve(outDir, COMPARE_JSON)} keeps the runs and rows that finished (a comparison does not resume; run it again with --overwrite)\n`,
+          queue === null
+            ? `stopped: ${path.resolve(outDir, COMPARE_JSON)} keeps the runs and rows that finished (a comparison does not resume; run it again with --overwrite)\n`
+            : `stopped waiting: the queued runs go on training; the same command started again waits for them and writes ${path.resolve(outDir, COMPARE_JSON)}\n`,
         );
         await writeReport();
         process.exitCode = signals.received() === 'SIGTERM' ? 143 : 130;

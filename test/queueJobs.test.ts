@@ -1,0 +1,102 @@
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planCompare } from '../src/compare/plan.js';
+import { DEFAULT_COMPARE_CONFIG } from '../src/compare/runCompare.js';
+import type { CompareConfig } from '../src/compare/result.js';
+import { acquireRunLock, LOCK_FILE, readRunLock } from '../src/io/runLock.js';
+import { parseQueueAddress } from '../src/queue/address.js';
+import { jobLockOwner } from '../src/queue/messages.js';
+import { runJobOf, snapshotPlanOf, trainConfigOf } from '../src/queue/runJob.js';
+import { sharedDirectoryStorage } from '../src/queue/storage.js';
+import { tempDir } from './helpers/cli.js';
+
+const config: CompareConfig = { ...DEFAULT_COMPARE_CONFIG, trainSize: 96, valSize: 32, testSize: 60, batchSize: 32, rows: [{ row: 'snapshot', seeds: [1, 2] }, { row: 'single', seeds: [1] }] };
+// 64 training images, batch 32: 2 iterations an epoch
+const plan = planCompare(config, 2);
+const specs = plan.seeds.flatMap((s) => s.runs);
+
+describe('queue jobs: addresses, deterministic job ids, what a worker trains', () => {
+  it('reads redis://HOST:PORT[/DB] and names what is wrong with anything else', () => {
+    expect(parseQueueAddress('redis://127.0.0.1:6380/2')).toEqual({ host: '127.0.0.1', port: 6380, db: 2 });
+    expect(parseQueueAddress('redis://queue.lan')).toEqual({ host: 'queue.lan', port: 6379, db: 0 });
+    expect(parseQueueAddress('redis://[::1]:7000')).toEqual({ host: '::1', port: 7000, db: 0 });
+    expect(() => parseQueueAddress('127.0.0.1:6379')).toThrow("--queue: cannot read '127.0.0.1:6379' (expected redis://HOST:PORT[/DB])");
+    expect(() => parseQueueAddress('http://h:1')).toThrow("--queue: 'http://h:1' is not a redis://HOST:PORT[/DB] address");
+    expect(() => parseQueueAddress('redis://h:1/zero')).toThrow("--queue: 'zero' in 'redis://h:1/zero' is not a database number");
+  });
+
+  it('a run has the same job id every time it is planned, and another id as soon as anything it trains differs', () => {
+    const ids = specs.map((s) => runJobOf(s, config).run);
+    expect(planCompare(config, 2).seeds.flatMap((s) => s.runs).map((s) => runJobOf(s, config).run)).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [i, spec] of specs.entries()) expect(ids[i]).toMatch(new RegExp(`^${spec.id.replace(/[.+]/g, '\\$&')}-[0-9a-f]{12}$`));
+    const other = (c: Partial<CompareConfig>) => runJobOf(specs[0]!, { ...config, ...c }).run;
+    for (const change of [{ momentum: 0.8 }, { valSize: 16 }, { augment: false }, { model: 'resnet20' }, { trainSize: 97 }]) expect(other(change)).not.toBe(ids[0]);
+    // settings no run uses (the SWA rate, the rows) leave the job as it is: two comparisons share identical runs
+    expect(other({ swaLr: 0.01, rows: [] })).toBe(ids[0]);
+  });
+
+  it('a job trains what executeRun would: model, seed, dropout, epochs, optimiser, data and the planned members', () => {
+    const spec = specs.find((s) => s.id === 'step-seed1')!;
+    const job = runJobOf(spec, config);
+    expect(trainConfigOf(job)).toEqual({
+      model: 'cnn',
+      dropout: 0,
+      dataDir: null,
+      trainSize: 96,
+      valSize: 32,
+      testSize: 60,
+      epochs: 2,
+      batchSize: 32,
+      cycles: 1,
+      lr0: 0.1,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 1e-4,
+      augment: true,
+      seed: 1,
+    });
+    expect(snapshotPlanOf(job)).toEqual({ schedule: spec.schedule, snapshotAt: [4], notes: [] });
+    expect(JSON.parse(JSON.stringify(job))).toEqual(job);
+  });
+
+  it('refuses to queue SWA, whose running average a checkpoint does not hold', () => {
+    const swa = planCompare({ ...config, rows: [{ row: 'swa', seeds: [1] }] }, 2).seeds[0]!.runs[0]!;
+    expect(() => runJobOf(swa, config)).toThrow(/^--queue: the swa and swag rows cannot be queued/);
+  });
+
+  it('keeps run names inside the shared directory', async () => {
+    const storage = sharedDirectoryStorage(tempDir());
+    await expect(storage.readableDir('../elsewhere')).rejects.toThrow("not a run name: '../elsewhere'");
+    await expect(storage.readableDir('step-seed1-0123456789ab')).resolves.toBeNull();
+  });
+});
+
+describe("the run directory's lock across hosts, judged by the job's state", () => {
+  const owner = jobLockOwner('q', 'step-seed1-0123456789ab');
+  const holdBy = (dir: string, holder: object) => writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify(holder));
+  // the job was handed over: a lock taken for an earlier attempt of it is stale, wherever its process is
+  const handedOver = { owner: `${owner} attempt new`, isStale: (h: { owner?: string }) => h.owner?.startsWith(`${owner} `) === true };
+
+  it('an earlier attempt of the same job on another host is replaced; any other holder there is refused', () => {
+    const dir = tempDir();
+    holdBy(dir, { pid: 1, host: 'elsewhere', since: 'then', owner: `${owner} attempt old` });
+    expect(() => acquireRunLock(dir)).toThrow(`${dir} is locked by process 1 on host elsewhere; remove ${path.join(dir, LOCK_FILE)} if that run is dead`);
+    const release = acquireRunLock(dir, handedOver);
+    expect(readRunLock(dir)).toMatchObject({ pid: process.pid, host: hostname(), owner: `${owner} attempt new` });
+    release();
+    expect(readRunLock(dir)).toBeNull();
+    holdBy(dir, { pid: 1, host: 'elsewhere', since: 'then', owner: 'job q/another-job attempt x' });
+    expect(() => acquireRunLock(dir, handedOver)).toThrow(/is locked by process 1 on host elsewhere/);
+  });
+
+  it('on this host, a live process holding the lock for an earlier attempt is judged by the job too; a plain train is not', () => {
+    const dir = tempDir();
+    holdBy(dir, { pid: process.ppid, host: hostname(), since: 'then' });
+    expect(() => acquireRunLock(dir, handedOver)).toThrow(`${dir} is in use by process ${process.ppid} (since then); wait for it or stop it`);
+    holdBy(dir, { pid: process.ppid, host: hostname(), since: 'then', owner: `${owner} attempt old` });
+    acquireRunLock(dir, handedOver)();
+  });
+});

@@ -117,7 +117,7 @@ describe('the --backend and --threads flags', () => {
     const bad = runCli(['evaluate', 'nowhere', '--backend', 'gpu']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/^error: .*--backend.*gpu.*auto, wasm, cpu, tensorflow, webgpu/);
+    expect(bad.stderr).toMatch(/^error: .*--backend.*gpu.*auto, native, wasm, cpu, tensorflow, webgpu/);
     const missing = installedTfjsNode() === null ? runCli(['evaluate', 'nowhere', '--backend', 'tensorflow']) : null;
     if (missing !== null) expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: the tensorflow backend is not available: .*not installed$/)]);
     const threads = runCli(['evaluate', 'nowhere', '--threads', '0']);

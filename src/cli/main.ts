@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { compareCommand } from './commands/compare.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
@@ -22,7 +23,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(predictCommand())
     .addCommand(compareCommand())
     .addCommand(reportCommand())
-    .addCommand(serveCommand());
+    .addCommand(serveCommand())
+    .addCommand(exportCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,155 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/backends.js';
+import { exportSummary, formatBytes } from '../src/cli/commands/export.js';
+import { exportRun } from '../src/deploy/exportRun.js';
+import { combine } from '../src/ensemble/combine.js';
+import { evaluateRun, runTestSet, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
+import { readRunRecord } from '../src/io/runRecord.js';
+import { classificationMetrics } from '../src/metrics/classification.js';
+import { probabilityMatrix, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
+import { runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { syntheticRecord } from './helpers/syntheticRun.js';
+
+/*
+ * Loading an exported model the way a user's own code would: plain TF.js, no import of this library. The two
+ * functions below use only node:fs and @tensorflow/tfjs-core / tfjs-layers.
+ */
+async function loadPlain(dir: string): Promise<tfl.LayersModel> {
+  const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const manifest = json.weightsManifest[0]!;
+  const bytes = readFileSync(path.join(dir, manifest.paths[0]!));
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: manifest.weights,
+      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    }),
+  );
+}
+
+function predictPlain(model: tfl.LayersModel, pixels: Uint8Array, shape: [number, number, number, number]): Float32Array {
+  const out = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels), shape)) as tf.Tensor);
+  const data = out.dataSync() as Float32Array;
+  out.dispose();
+  return data;
+}
+
+function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+function expectOneLineError(r: CliResult, pattern: RegExp): void {
+  expect(r.code).not.toBe(0);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+const STANDARD_LAYERS = new Set(['InputLayer', 'Rescaling', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Activation', 'Average']);
+
+describe('export: the ensemble as one TF.js layers model', () => {
+  let runDir: string;
+  let members: ProbabilityMatrix[];
+  let test: ReturnType<typeof runTestSet>;
+
+  beforeAll(async () => {
+    await useBackend('wasm');
+    runDir = path.join(tempDir(), 'run');
+    const train = runCli(['train', '--train-size', '192', '--test-size', '100', '--epochs', '3', '--cycles', '3', '--lr0', '0.05', '--no-report', '--out', runDir]);
+    expect(train.code, train.stderr).toBe(0);
+    const record = readRunRecord(runDir);
+    expect(record.snapshots).toHaveLength(3);
+    test = runTestSet(record);
+    members = (await snapshotProbabilities(runDir, record, test)).probabilities;
+  });
+
+  it("the exported 3-snapshot mean, reloaded with plain tf.loadLayersModel, equals evaluate's last-3 ensemble within 1e-5", async () => {
+    const out = path.join(tempDir(), 'exported');
+    const r = runCli(['export', runDir, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`exported the ensemble of snapshots 1, 2, 3 (mean) to ${out}`);
+    expect(r.stdout).toContain('input: raw pixels in [0, 255], 28x28x1');
+    expect(readdirSync(out).sort()).toEqual(['model.json', 'weights.bin']);
+
+    const json = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: { class_name: string }[] } } };
+    const classes = json.modelTopology.config.layers.map((l) => l.class_name);
+    // standard layers only, batch norms folded away, 4 folded convolutions per member
+    expect(classes.filter((c) => !STANDARD_LAYERS.has(c))).toEqual([]);
+    expect(classes.filter((c) => c === 'Conv2D')).toHaveLength(12);
+    expect(classes.filter((c) => c === 'Average')).toHaveLength(1);
+
+    const model = await loadPlain(out);
+    const exported = predictPlain(model, test.images, [test.count, 28, 28, 1]);
+    model.dispose();
+    const expected = combine(members, 'mean');
+    expect(maxDifference(exported, expected.data)).toBeLessThan(1e-5);
+
+    // and its metrics are those `evaluate` gives the ensemble of the last 3
+    const ensemble = (await evaluateRun(runDir)).ensembles.find((e) => e.m === 3)!;
+    const metrics = classificationMetrics(probabilityMatrix(exported, 10), test.labels);
+    expect(metrics.error).toBe(ensemble.error);
+    expect(Math.abs(metrics.nll - ensemble.nll)).toBeLessThan(1e-5);
+    expect(Math.abs(metrics.ece - ensemble.ece)).toBeLessThan(1e-5);
+  });
+
+  it('--last 2 --combine geometric equals the geometric mean of the last 2; float16 and uint8 halve and quarter the weights and stay close', async () => {
+    const dirs: Record<string, string> = {};
+    for (const q of ['none', 'float16', 'uint8'] as const) {
+      dirs[q] = path.join(tempDir(), q);
+      const result = await exportRun(runDir, { last: 2, combine: 'geometric', outDir: dirs[q]!, quantize: q === 'none' ? null : q });
+      expect(result.metadata.members).toEqual([2, 3]);
+      expect(result.bytes.float32Weights).toBe(statSync(path.join(dirs['none']!, 'weights.bin')).size);
+      // what `export` prints: the size, and the change in test error and NLL against the 2-pass ensemble
+      const summary = exportSummary(result);
+      expect(summary).toContain(`weights.bin ${formatBytes(result.bytes.weights)} ${q === 'none' ? 'float32' : `${q} (float32: `}`);
+      const change = (result.exported.metrics.nll - result.ensemble.metrics.nll).toFixed(4);
+      expect(summary).toContain(`NLL ${change.startsWith('-') ? change : '+' + change}`);
+    }
+    const size = (q: string) => statSync(path.join(dirs[q]!, 'weights.bin')).size;
+    const floats = size('none') / 4;
+    expect(size('float16')).toBe(2 * floats);
+    expect(size('uint8')).toBe(floats);
+    const manifest = (q: string) =>
+      (JSON.parse(readFileSync(path.join(dirs[q]!, 'model.json'), 'utf8')) as tf.io.ModelJSON).weightsManifest[0]!.weights;
+    expect(manifest('float16').every((w) => w.quantization?.dtype === 'float16')).toBe(true);
+    expect(manifest('uint8').every((w) => w.quantization?.dtype === 'uint8' && typeof w.quantization.scale === 'number')).toBe(true);
+
+    const expected = combine(members.slice(1), 'geometric');
+    const outputs: Record<string, number> = {};
+    for (const q of ['none', 'float16', 'uint8']) {
+      const model = await loadPlain(dirs[q]!);
+      outputs[q] = maxDifference(predictPlain(model, test.images, [test.count, 28, 28, 1]), expected.data);
+      model.dispose();
+    }
+    expect(outputs['none']).toBeLessThan(1e-5);
+    expect(outputs['float16']).toBeLessThan(5e-3);
+    expect(outputs['float16']).toBeGreaterThan(0);
+    expect(outputs['uint8']).toBeLessThan(0.1);
+    expect(tf.memory().numTensors).toBeLessThan(10);
+  });
+
+  it('bad input: --last above the snapshots, a run without snapshots, an output directory that holds something; nothing written', () => {
+    expectOneLineError(runCli(['export', runDir, '--last', '4']), /--last 4 is more than the 3 snapshots/);
+    expect(existsSync(path.join(runDir, 'exports'))).toBe(false);
+    const full = path.join(tempDir(), 'full');
+    mkdirSync(full);
+    writeFileSync(path.join(full, 'notes.txt'), 'mine');
+    expectOneLineError(runCli(['export', runDir, '--out', full]), /full already holds something; choose another --out/);
+    expect(readdirSync(full)).toEqual(['notes.txt']);
+    const empty = path.join(tempDir(), 'empty');
+    mkdirSync(empty);
+    const record = syntheticRecord({ totalSteps: 10, cycles: 2, perEpoch: 5 });
+    writeFileSync(path.join(empty, 'run.json'), JSON.stringify({ ...record, snapshots: [] }));
+    expectOneLineError(runCli(['export', empty]), /the run holds no snapshots/);
+    expect(readdirSync(empty)).toEqual(['run.json']);
+    expectOneLineError(runCli(['export', runDir, '--quantize', 'int4']), /--quantize.*int4.*float16, uint8/);
+  });
+});

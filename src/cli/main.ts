@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { compareCommand } from './commands/compare.js';
+import { distillCommand } from './commands/distill.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
@@ -24,7 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(compareCommand())
     .addCommand(reportCommand())
     .addCommand(serveCommand())
-    .addCommand(exportCommand());
+    .addCommand(exportCommand())
+    .addCommand(distillCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);

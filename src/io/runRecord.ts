@@ -37,6 +37,18 @@ export interface TrainConfig {
   tMult?: number;
   /** Lowest learning rate of sgdr and cyclic (train --lr-min); absent means 0. */
   lrMin?: number;
+  /** Present when the run is a student distilled from another run's snapshots (`distill`). */
+  distill?: DistillConfig;
+}
+
+/** What a distilled student was taught by: the teacher run's snapshots, as verified, and the loss's settings. */
+export interface DistillConfig {
+  /** The teacher's run directory, absolute. */
+  teacherRun: string;
+  /** The teacher's snapshots (its last m) and the sha256 of their files when distillation started. */
+  teachers: { index: number; sha256: Record<string, string> }[];
+  temperature: number;
+  alpha: number;
 }
 
 export interface DataRecord {

@@ -5,13 +5,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { exportSummary, formatBytes } from '../src/cli/commands/export.js';
+import { distillRun, resumeDistillation } from '../src/deploy/distillRun.js';
 import { exportRun } from '../src/deploy/exportRun.js';
 import { combine } from '../src/ensemble/combine.js';
 import { evaluateRun, runTestSet, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
 import { readRunRecord } from '../src/io/runRecord.js';
 import { classificationMetrics } from '../src/metrics/classification.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
+import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { snapshotHashes } from './helpers/runs.js';
 import { syntheticRecord } from './helpers/syntheticRun.js';
 
 /*
@@ -55,7 +58,7 @@ function expectOneLineError(r: CliResult, pattern: RegExp): void {
 
 const STANDARD_LAYERS = new Set(['InputLayer', 'Rescaling', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Activation', 'Average']);
 
-describe('export: the ensemble as one TF.js layers model', () => {
+describe('deploying the ensemble: export and distill', () => {
   let runDir: string;
   let members: ProbabilityMatrix[];
   let test: ReturnType<typeof runTestSet>;
@@ -151,5 +154,64 @@ describe('export: the ensemble as one TF.js layers model', () => {
     expectOneLineError(runCli(['export', empty]), /the run holds no snapshots/);
     expect(readdirSync(empty)).toEqual(['run.json']);
     expectOneLineError(runCli(['export', runDir, '--quantize', 'int4']), /--quantize.*int4.*float16, uint8/);
+  });
+
+  describe('distill: the ensemble taught to one student network', () => {
+    it('the student of the 3 snapshots is a run directory with one snapshot that evaluate and export work on', async () => {
+      const student = path.join(tempDir(), 'student');
+      const r = runCli(['distill', runDir, '--epochs', '2', '--temperature', '2', '--alpha', '0.8', '--no-report', '--out', student]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`distilling the ensemble of snapshots 1, 2, 3 of ${runDir} into cnn (temperature 2, alpha 0.8)`);
+      expect(r.stdout).toContain('1 snapshot in');
+      const record = readRunRecord(student);
+      expect(record.status).toBe('completed');
+      expect(record.snapshots).toHaveLength(1);
+      expect(record.snapshotAt).toEqual([6]);
+      const teacher = readRunRecord(runDir);
+      expect(record.config.distill).toEqual({
+        teacherRun: path.resolve(runDir),
+        teachers: teacher.snapshots.map((s) => ({ index: s.index, sha256: s.sha256 })),
+        temperature: 2,
+        alpha: 0.8,
+      });
+      const evaluation = await evaluateRun(student);
+      expect(evaluation.members).toHaveLength(1);
+      expect(evaluation.members[0]!.error).toBe(record.snapshots[0]!.test!.error);
+      const exported = await exportRun(student, { outDir: path.join(tempDir(), 'student-export') });
+      expect(exported.maxAbsDifference).toBeLessThan(1e-5);
+      expectOneLineError(runCli(['train', '--resume', student]), /is a distilled student; resume it with: snapshot-ensembles distill --resume/);
+    });
+
+    it('an interrupted distillation resumes to the same student, bit for bit', async () => {
+      const settings = { teacherRun: runDir, last: 2, epochs: 2, temperature: 3, alpha: 0.5, evaluate: false };
+      const whole = path.join(tempDir(), 'whole');
+      await distillRun({ ...settings, outDir: whole });
+      const stopped = path.join(tempDir(), 'stopped');
+      let steps = 0;
+      await expect(distillRun({ ...settings, outDir: stopped, shouldStop: () => ++steps === 4 })).rejects.toThrow(TrainingInterrupted);
+      expect(readRunRecord(stopped).status).toBe('interrupted');
+      await resumeDistillation(stopped, { evaluate: false });
+      expect(snapshotHashes(stopped)).toEqual(snapshotHashes(whole));
+      expect(readRunRecord(stopped).config.distill!.teachers.map((t) => t.index)).toEqual([2, 3]);
+    });
+
+    it('bad input: --last above the snapshots, a teacher without snapshots, an unknown student, T <= 0, alpha outside [0, 1], an output directory that holds something', () => {
+      const out = path.join(tempDir(), 'never');
+      expectOneLineError(runCli(['distill', runDir, '--last', '4', '--out', out]), /--last 4 is more than the 3 snapshots/);
+      expectOneLineError(runCli(['distill', runDir, '--student', 'vgg', '--out', out]), /unknown model 'vgg'/);
+      expectOneLineError(runCli(['distill', runDir, '--temperature', '0', '--out', out]), /--temperature must be a positive number, got 0/);
+      expectOneLineError(runCli(['distill', runDir, '--alpha', '1.5', '--out', out]), /--alpha must be in \[0, 1\], got 1.5/);
+      expect(existsSync(out)).toBe(false);
+      const full = path.join(tempDir(), 'full');
+      mkdirSync(full);
+      writeFileSync(path.join(full, 'notes.txt'), 'mine');
+      expectOneLineError(runCli(['distill', runDir, '--out', full]), /already holds something; choose another --out/);
+      expect(readdirSync(full)).toEqual(['notes.txt']);
+      const empty = path.join(tempDir(), 'empty');
+      mkdirSync(empty);
+      writeFileSync(path.join(empty, 'run.json'), JSON.stringify({ ...syntheticRecord({ totalSteps: 10, cycles: 2, perEpoch: 5 }), snapshots: [] }));
+      expectOneLineError(runCli(['distill', empty, '--out', out]), /the run holds no snapshots/);
+      expect(existsSync(out)).toBe(false);
+    });
   });
 });

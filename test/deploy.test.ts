@@ -14,6 +14,7 @@ import { classificationMetrics } from '../src/metrics/classification.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { collectErrors, launchChromium, SCREENSHOT_DIR, startServe, stop } from './helpers/browser.js';
 import { snapshotHashes } from './helpers/runs.js';
 import { syntheticRecord } from './helpers/syntheticRun.js';
 
@@ -156,17 +157,63 @@ describe('deploying the ensemble: export and distill', () => {
     expectOneLineError(runCli(['export', runDir, '--quantize', 'int4']), /--quantize.*int4.*float16, uint8/);
   });
 
+  it('in Chromium, the serve page loads the exported model with one tf.loadLayersModel: on the test set it equals the 3-pass ensemble within 1e-5, timed beside it', async () => {
+    const exported = await exportRun(runDir);
+    expect(exported.outDir).toBe(path.join(runDir, 'exports', 'last3-mean'));
+    const server = await startServe(runDir);
+    const context = await launchChromium();
+    try {
+      const page = await context.newPage();
+      const errors = collectErrors(page);
+      const modelFiles: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/exports/')) modelFiles.push(new URL(r.url()).pathname);
+      });
+      await page.goto(`${server.url}?backend=wasm&export=exports/last3-mean`);
+      await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+      expect(await page.getAttribute('body', 'data-state'), (await page.textContent('#status')) ?? '').toBe('ready');
+      expect(await page.textContent('#exported-status')).toContain('exports/last3-mean (the ensemble of snapshots 1, 2, 3) with one tf.loadLayersModel');
+      expect(modelFiles).toEqual(['/run/exports/last3-mean/model.json', '/run/exports/last3-mean/weights.bin']);
+
+      // one picked image: the exported model's row beside the ensemble's, equal within 1e-5
+      await page.click('#grid button[data-test-index="5"]');
+      await page.waitForSelector('body[data-state="predicted"][data-predictions="1"]');
+      const rowOf = (selector: string) => page.$$eval(`${selector} td[data-class]`, (cells) => cells.map((c) => Number((c as HTMLElement).dataset['probability'])));
+      const expected = combine(members, 'mean');
+      expect(maxDifference(await rowOf('#exported-row'), expected.data.subarray(50, 60))).toBeLessThan(1e-5);
+      expect(maxDifference(await rowOf('#ensemble-row'), expected.data.subarray(50, 60))).toBeLessThan(1e-5);
+      expect(await page.textContent('#exported-row td.time')).toMatch(/^\d+(\.\d+)? ms$/);
+
+      // the whole test set, in the page: the exported model's probabilities, and both timed
+      await page.click('#time-test-set');
+      await page.waitForSelector('body[data-timed="1"][data-state="predicted"]');
+      expect(Number(await page.getAttribute('#test-set-table', 'data-count'))).toBe(test.count);
+      const inPage = JSON.parse((await page.getAttribute('#test-set-table', 'data-probabilities'))!) as number[];
+      expect(maxDifference(inPage, expected.data)).toBeLessThan(1e-5);
+      const passes = await page.$$eval('#test-set-table tbody tr', (rows) => rows.map((r) => [(r as HTMLElement).dataset['model'], r.children[1]!.textContent]));
+      expect(passes).toEqual([
+        ['ensemble', '3'],
+        ['exported', '1'],
+      ]);
+      expect(errors).toEqual([]);
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'page-exported.png'), fullPage: true });
+    } finally {
+      await context.close();
+      await stop(server.child);
+    }
+  });
+
   describe('distill: the ensemble taught to one student network', () => {
     it('the student of the 3 snapshots is a run directory with one snapshot that evaluate and export work on', async () => {
       const student = path.join(tempDir(), 'student');
-      const r = runCli(['distill', runDir, '--epochs', '2', '--temperature', '2', '--alpha', '0.8', '--no-report', '--out', student]);
+      const r = runCli(['distill', runDir, '--epochs', '1', '--temperature', '2', '--alpha', '0.8', '--no-report', '--out', student]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`distilling the ensemble of snapshots 1, 2, 3 of ${runDir} into cnn (temperature 2, alpha 0.8)`);
       expect(r.stdout).toContain('1 snapshot in');
       const record = readRunRecord(student);
       expect(record.status).toBe('completed');
       expect(record.snapshots).toHaveLength(1);
-      expect(record.snapshotAt).toEqual([6]);
+      expect(record.snapshotAt).toEqual([3]);
       const teacher = readRunRecord(runDir);
       expect(record.config.distill).toEqual({
         teacherRun: path.resolve(runDir),
@@ -183,12 +230,12 @@ describe('deploying the ensemble: export and distill', () => {
     });
 
     it('an interrupted distillation resumes to the same student, bit for bit', async () => {
-      const settings = { teacherRun: runDir, last: 2, epochs: 2, temperature: 3, alpha: 0.5, evaluate: false };
+      const settings = { teacherRun: runDir, last: 2, epochs: 1, temperature: 3, alpha: 0.5, evaluate: false };
       const whole = path.join(tempDir(), 'whole');
       await distillRun({ ...settings, outDir: whole });
       const stopped = path.join(tempDir(), 'stopped');
       let steps = 0;
-      await expect(distillRun({ ...settings, outDir: stopped, shouldStop: () => ++steps === 4 })).rejects.toThrow(TrainingInterrupted);
+      await expect(distillRun({ ...settings, outDir: stopped, shouldStop: () => ++steps === 2 })).rejects.toThrow(TrainingInterrupted);
       expect(readRunRecord(stopped).status).toBe('interrupted');
       await resumeDistillation(stopped, { evaluate: false });
       expect(snapshotHashes(stopped)).toEqual(snapshotHashes(whole));

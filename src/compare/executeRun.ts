@@ -1,4 +1,7 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Augmentation, Normalization } from '../data/batch.js';
+import { distillationObjective, type DistillationObjective } from '../deploy/distillation.js';
 import type { ImageSet } from '../data/dataset.js';
 import { predictProbabilities } from '../ensemble/predict.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
@@ -41,6 +44,8 @@ export interface RunMember {
 export interface ExecutedRun {
   info: RunInfo;
   members: Map<number, RunMember>;
+  /** The weights of each member, by iteration, when spec.keepWeights (the caller disposes them). */
+  weights: Map<number, tf.Tensor[]>;
 }
 
 /**
@@ -54,10 +59,20 @@ export async function executeRun(
   data: RunData,
   reporter?: Reporter,
   shouldStop?: () => boolean,
+  teacherWeights: readonly tf.Tensor[][] = [],
 ): Promise<ExecutedRun> {
   const rng = new Rng(spec.seed);
   const inputShape = [data.train.height, data.train.width, data.train.channels] as const;
   const model = buildModel(settings.model, { inputShape, numClasses: data.numClasses, dropout: spec.dropout }, rng.nextUint32());
+  // a student's teachers: the same network with the members' weights
+  const teachers: tfl.LayersModel[] = teacherWeights.map((weights) => {
+    const teacher = buildModel(settings.model, { inputShape, numClasses: data.numClasses }, 0);
+    teacher.setWeights(weights);
+    return teacher;
+  });
+  const objective: DistillationObjective | undefined = spec.distill === undefined ? undefined : distillationObjective(teachers, spec.distill);
+  const weights = new Map<number, tf.Tensor[]>();
+  let keepWeights = false;
   const optimizer = new SgdOptimizer({
     learningRate: 0,
     momentum: settings.momentum,
@@ -88,11 +103,13 @@ export async function executeRun(
       schedule: scheduleFromConfig(spec.schedule),
       snapshotAt: spec.snapshotAt,
       rng,
+      ...(objective === undefined ? {} : { objective }),
       ...(reporter === undefined ? {} : { reporter }),
       ...(shouldStop === undefined ? {} : { shouldStop, checkpointEvery: 0 }),
       hooks: {
         onSnapshot: ({ iteration, epoch, learningRate }) => {
           members.set(iteration, { iteration, epoch, learningRate, ...predict() });
+          if (spec.keepWeights === true) weights.set(iteration, model.getWeights().map((w) => tf.clone(w)));
         },
         onEpochEnd: (summary) => {
           history.push(summary);
@@ -108,6 +125,7 @@ export async function executeRun(
       swa = { startEpoch: spec.swa!.startEpoch, averaged: average.count, batchNormBatches };
       members.set(iterations, { iteration: iterations, epoch: spec.epochs, learningRate: result.learningRates.at(-1)!, ...predict() });
     }
+    keepWeights = true;
     return {
       info: {
         ...described,
@@ -117,8 +135,10 @@ export async function executeRun(
         seconds: result.seconds,
         history: result.epochs,
         error: null,
+        ...(spec.distill === undefined ? {} : { distill: spec.distill }),
       },
       members,
+      weights,
     };
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
@@ -135,8 +155,12 @@ export async function executeRun(
         error: e.message,
       },
       members: new Map(),
+      weights: new Map(),
     };
   } finally {
+    objective?.dispose();
+    teachers.forEach((t) => t.dispose());
+    if (!keepWeights) for (const w of weights.values()) tf.dispose(w);
     average?.dispose();
     optimizer.dispose();
     model.dispose();

@@ -25,10 +25,12 @@ export const COMPARE_MARKDOWN = 'compare.md';
  * - snapshot: Snapshot Ensemble, M cycles of Eq. 2 in one run of B epochs (one row per lr0);
  * - swa: Stochastic Weight Averaging (Izmailov et al. 2018) in one run of B epochs;
  * - true-ensemble: k single models from independent initialisations (costs k budgets);
- * - dropout: the single model with dropout before the classifier.
+ * - dropout: the single model with dropout before the classifier;
+ * - distilled: the first snapshot row's members (lr0 = snapshotLr0[0]) distilled into one student network
+ *   (Hinton et al. 2015); costs the snapshot run plus the student's iterations.
  */
-export type RowName = 'single' | 'nocycle' | 'singlecycle' | 'snapshot' | 'swa' | 'true-ensemble' | 'dropout';
-export const ROW_NAMES: readonly RowName[] = ['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'swa', 'true-ensemble'];
+export type RowName = 'single' | 'nocycle' | 'singlecycle' | 'snapshot' | 'swa' | 'true-ensemble' | 'dropout' | 'distilled';
+export const ROW_NAMES: readonly RowName[] = ['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'swa', 'true-ensemble', 'distilled'];
 
 export interface RowRequest {
   row: RowName;
@@ -66,6 +68,8 @@ export interface CompareConfig {
   weightDecay: number;
   augment: boolean;
   rows: RowRequest[];
+  /** The distilled row's student: its budget in epochs (null: B), temperature and alpha; absent: B, 4, 0.9. */
+  distill?: { epochs: number | null; temperature: number; alpha: number };
 }
 
 /** One training run; rows that need the same run (single, nocycle and the first true-ensemble member) share it. */
@@ -86,6 +90,16 @@ export interface RunInfo {
   history: EpochSummary[];
   /** Why the run stopped early (training diverged), or null; rows that need a failed run skip that seed. */
   error: string | null;
+  /** For a distilled student: the run whose members taught it, at which iterations, and the loss's settings. */
+  distill?: DistillSpec;
+}
+
+/** A student run's teacher: the members of another run of the same seed, and the distillation loss's settings. */
+export interface DistillSpec {
+  teacher: string;
+  iterations: number[];
+  temperature: number;
+  alpha: number;
 }
 
 export interface MemberResult {

@@ -10,7 +10,7 @@ import type { Reporter } from '../training/progress.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { executeRun, type ExecutedRun, type RunData } from './executeRun.js';
-import { planCompare } from './plan.js';
+import { planCompare, type RunSpec } from './plan.js';
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, COMPARE_MARKDOWN, type CompareConfig, type CompareResult, type RowResult } from './result.js';
 import { addSeedResult, summarizeRowSeed } from './summarize.js';
 import { compareMarkdown } from './table.js';
@@ -54,6 +54,16 @@ export interface CompareOptions {
    * compare.json marked interrupted and keeping every run and row that finished.
    */
   shouldStop?: () => boolean;
+}
+
+/** A student whose teacher run failed: not trained, recorded as failed so that its row names the reason. */
+function skippedStudent(spec: RunSpec, teacher: string): ExecutedRun {
+  const { id, seed, dropout, epochs, schedule } = spec;
+  return {
+    info: { id, seed, dropout, epochs, schedule, iterations: 0, snapshotAt: [], swa: null, seconds: 0, history: [], error: `its teacher run ${teacher} failed` },
+    members: new Map(),
+    weights: new Map(),
+  };
 }
 
 /**
@@ -128,7 +138,11 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       for (const spec of seedPlan.runs) {
         done++;
         reporter?.info?.(`run ${done}/${totalRuns}: ${spec.id} (${spec.epochs} epochs, ${spec.schedule.name} schedule)`);
-        const executed = await executeRun(spec, config, data, reporter, options.shouldStop);
+        const teacher = spec.distill === undefined ? undefined : runs.get(spec.distill.teacher)!;
+        const executed =
+          teacher !== undefined && teacher.info.error !== null
+            ? skippedStudent(spec, teacher.info.id)
+            : await executeRun(spec, config, data, reporter, options.shouldStop, spec.distill?.iterations.map((t) => teacher!.weights.get(t)!) ?? []);
         runs.set(spec.id, executed);
         result.runs.push(executed.info);
         if (executed.info.error !== null) reporter?.warn?.(`${spec.id}: ${executed.info.error}`);
@@ -149,6 +163,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
             `(${rowPlan.members.length} member${rowPlan.members.length === 1 ? '' : 's'}, cost ${seedResult.cost} budgets)`,
         );
       }
+      // the members' weights that distilled students learnt from
+      for (const r of runs.values()) for (const w of r.weights.values()) tf.dispose(w);
       save();
     }
     result.status = 'completed';

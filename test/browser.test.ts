@@ -54,7 +54,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     const report = path.join(runDir, 'report.html');
     expect(existsSync(report)).toBe(true);
     const { page, errors, requests, figures } = await openReport(context, report);
-    expect(figures.map((f) => f.id)).toEqual(['learning-rate-and-loss', 'error-against-m', 'correlation', 'disagreement', 'reliability']);
+    expect(figures.map((f) => f.id)).toEqual(['learning-rate-and-loss', 'error-against-m', 'correlation', 'disagreement', 'reliability', 'error-against-cost']);
     for (const f of figures) {
       expect(f.marks, f.id).toBeGreaterThan(0);
       expect(f.width, f.id).toBeGreaterThan(150);
@@ -79,7 +79,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     expect(compare.code, compare.stderr).toBe(0);
     const report = path.join(out, 'report.html');
     const { page, errors, requests, figures } = await openReport(context, report);
-    expect(figures.map((f) => f.id)).toEqual(['compare-error-against-m', 'compare-training', 'compare-correlation', 'compare-disagreement']);
+    expect(figures.map((f) => f.id)).toEqual(['compare-error-against-m', 'compare-training', 'compare-error-against-cost', 'compare-correlation', 'compare-disagreement']);
     for (const f of figures) {
       expect(f.marks, f.id).toBeGreaterThan(0);
       expect(f.width, f.id).toBeGreaterThan(150);

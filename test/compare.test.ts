@@ -173,16 +173,16 @@ describe('the report of a comparison', () => {
 
   it('compare wrote it, and report rewrites it from compare.json alone, with no backend and no test set', () => {
     const written = readFileSync(path.join(out, 'report.html'), 'utf8');
-    for (const id of ['compare-error-against-m', 'compare-training', 'compare-correlation', 'compare-disagreement']) {
+    for (const id of ['compare-error-against-m', 'compare-training', 'compare-error-against-cost', 'compare-correlation', 'compare-disagreement']) {
       expect(written).toContain(`<figure class="chart" id="${id}">`);
     }
     for (const r of result.rows) expect(written).toContain(r.label);
     const other = path.join(tempDir(), 'elsewhere', 'cmp.html');
     const again = runCli(['report', out, '--out', other]);
     expect(again.code).toBe(0);
-    expect(again.stdout.trim()).toBe(`report with 4 charts written to ${other}`);
+    expect(again.stdout.trim()).toBe(`report with 5 charts written to ${other}`);
     expect(again.stderr).not.toMatch(/backend/);
-    expect(readFileSync(other, 'utf8').match(/<svg/g)).toHaveLength(4);
+    expect(readFileSync(other, 'utf8').match(/<svg/g)).toHaveLength(5);
     const bad = runCli(['report', out, '--test-size', '10']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim()).toMatch(/^error: .*holds a comparison, whose report uses the test set it was run on: drop --data and --test-size$/);

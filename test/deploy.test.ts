@@ -227,6 +227,29 @@ describe('deploying the ensemble: export and distill', () => {
       const exported = await exportRun(student, { outDir: path.join(tempDir(), 'student-export') });
       expect(exported.maxAbsDifference).toBeLessThan(1e-5);
       expectOneLineError(runCli(['train', '--resume', student]), /is a distilled student; resume it with: snapshot-ensembles distill --resume/);
+
+      // evaluate --cost: every snapshot, every last-m ensemble, the models exported so far and the student
+      const cost = runCli(['evaluate', runDir, '--cost', '--student', student]);
+      expect(cost.code, cost.stderr).toBe(0);
+      const table = cost.stdout.slice(cost.stdout.indexOf('inference cost on 100 test images'));
+      const lines = table.split('\n').slice(3).filter((l) => l.trim() !== '');
+      const labels = lines.map((l) => l.slice(2, l.indexOf('  ', 2)).trim());
+      expect(labels).toEqual([
+        'snapshot 1',
+        'snapshot 2',
+        'snapshot 3',
+        'ensemble of last 1 (mean)',
+        'ensemble of last 2 (mean)',
+        'ensemble of last 3 (mean)',
+        'exported last3-mean',
+        'student student (cnn)',
+      ]);
+      const mflops = lines.map((l) => Number(l.trim().split(/\s+/).at(-2)));
+      // an ensemble of m costs m snapshots' FLOPs, and so does the one model that exports it
+      expect(mflops[5]).toBeCloseTo(3 * mflops[0]!, 0);
+      expect(mflops[6]).toBe(mflops[5]);
+      expect(mflops[7]).toBe(mflops[0]);
+      expect(lines.some((l) => l.startsWith('* '))).toBe(true);
     });
 
     it('an interrupted distillation resumes to the same student, bit for bit', async () => {

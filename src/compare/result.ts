@@ -190,6 +190,8 @@ export interface CompareResult {
     numClasses: number;
     normalization: Normalization;
     augmentation: Augmentation | null;
+    /** Forward FLOPs of one image through the model (absent in older files). */
+    flopsPerImage?: number;
   };
   iterationsPerEpoch: number;
   /** T = B x iterationsPerEpoch: one budget in iterations. */

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
+import { forwardFlopsPerImage } from '../bench/flops.js';
+import { buildModel } from '../models/registry.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
 import type { Reporter } from '../training/progress.js';
@@ -56,6 +58,16 @@ export interface CompareOptions {
   shouldStop?: () => boolean;
 }
 
+/** Forward FLOPs per image of the compared network (for the report's error against inference cost). */
+function modelFlops(name: string, inputShape: [number, number, number], numClasses: number): number {
+  const model = buildModel(name, { inputShape, numClasses }, 0);
+  try {
+    return forwardFlopsPerImage(model);
+  } finally {
+    model.dispose();
+  }
+}
+
 /** A student whose teacher run failed: not trained, recorded as failed so that its row names the reason. */
 function skippedStudent(spec: RunSpec, teacher: string): ExecutedRun {
   const { id, seed, dropout, epochs, schedule } = spec;
@@ -105,6 +117,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       numClasses: dataset.numClasses,
       normalization,
       augmentation,
+      flopsPerImage: modelFlops(config.model, [train.height, train.width, train.channels], dataset.numClasses),
     },
     iterationsPerEpoch: perEpoch,
     budgetIterations: plan.budgetIterations,

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runTestSet, snapshotProbabilities } from '../ensemble/evaluateRun.js';
+import { reportCostPoints } from '../deploy/inferenceCost.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { readRunRecord, type RunRecord } from '../io/runRecord.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
@@ -69,6 +70,7 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   }
   const completeRecord: RunRecord = { ...record, history: { ...record.history, learningRate: learningRates(record) } };
   const data = runReportData(path.basename(path.resolve(runDir)), completeRecord, probabilities, test.labels, members);
+  data.cost = await reportCostPoints(runDir, record, test, data.evaluation);
   const rendered = await runReportHtml(data, `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`);
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileAtomic(out, rendered.html);

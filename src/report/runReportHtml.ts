@@ -1,4 +1,5 @@
 import type { RunRecord } from '../io/runRecord.js';
+import { costChart } from './costChart.js';
 import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
 import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml } from './html.js';
 import { renderSvg } from './renderSvg.js';
@@ -62,6 +63,15 @@ export async function runReportHtml(data: RunReportData, footer: string): Promis
     correlation: correlationChart(data.members, data.correlation),
     disagreement: disagreementChart(data.members, data.disagreement),
     reliability: reliabilityChart(data.reliability),
+    ...(data.cost === undefined
+      ? {}
+      : {
+          cost: costChart(data.cost, {
+            id: 'error-against-cost',
+            caption:
+              'Test error against FLOPs per image: every snapshot (one pass), the ensemble of the last m (m passes) and every model exported under exports/ (one pass); the dashed line joins the Pareto front.',
+          }),
+        }),
   };
   const { figures, warnings } = await renderCharts(Object.values(charts));
   const figure = (id: string) => figures.find((f) => f.id === id)!;
@@ -85,6 +95,7 @@ export async function runReportHtml(data: RunReportData, footer: string): Promis
       { heading: 'Test error against the number of snapshots', figures: [figure(charts.error.id)] },
       { heading: 'Diversity of the snapshots', figures: [figure(charts.correlation.id), figure(charts.disagreement.id)] },
       { heading: 'Calibration', figures: [figure(charts.reliability.id)] },
+      ...(charts.cost === undefined ? [] : [{ heading: 'Error against inference cost', figures: [figure(charts.cost.id)] }]),
       {
         heading: 'Metrics on the test set',
         html: `<p>${data.testExamples} test images; ensembles average the members\u2019 softmax outputs.</p>\n${metricsTableHtml(evaluation)}`,

@@ -13,7 +13,7 @@ import { readRunRecord } from '../src/io/runRecord.js';
 import { classificationMetrics } from '../src/metrics/classification.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
-import { runCli, tempDir, type CliResult } from './helpers/cli.js';
+import { runCli, tempDir, expectOneLineError } from './helpers/cli.js';
 import { collectErrors, launchChromium, SCREENSHOT_DIR, startServe, stop } from './helpers/browser.js';
 import { snapshotHashes } from './helpers/runs.js';
 import { syntheticRecord } from './helpers/syntheticRun.js';
@@ -49,13 +49,6 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-function expectOneLineError(r: CliResult, pattern: RegExp): void {
-  expect(r.code).not.toBe(0);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 const STANDARD_LAYERS = new Set(['InputLayer', 'Rescaling', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Activation', 'Average']);
 

@@ -122,10 +122,13 @@ export async function reportCostPoints(
   return points.map((p, i) => ({ ...p, pareto: front[i]! }));
 }
 
-export async function measureInferenceCost(runDir: string, options: { students?: readonly string[] } = {}): Promise<InferenceCost> {
+export async function measureInferenceCost(
+  runDir: string,
+  options: { students?: readonly string[]; dataDir?: string; testSize?: number } = {},
+): Promise<InferenceCost> {
   const record = readRunRecord(runDir);
   const snapshots = lastSnapshots(record, runDir);
-  const test = runTestSet(record);
+  const test = runTestSet(record, options);
   const warmUp = firstImages(test, 64);
   const points: CostPoint[] = [];
   const measured: { probabilities: ProbabilityMatrix; seconds: number; flops: number }[] = [];

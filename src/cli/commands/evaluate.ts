@@ -30,6 +30,7 @@ export function evaluateCommand(): Command {
     .option('--cost', 'also measure the inference cost of every snapshot, ensemble, exported model and --student', false)
     .option('--student <dir>', 'a distilled student run to include in --cost (repeatable)', (v: string, all: string[]) => [...all, v], []))
     .action(async (runDir: string, flags: EvaluateFlags) => {
+      if (!flags.cost && flags.student.length > 0) throw new UserError('--student is measured with --cost; add --cost');
       const backend = await startBackend(flags);
       const evaluation = await evaluateRun(runDir, {
         combine: flags.combine,
@@ -37,8 +38,13 @@ export function evaluateCommand(): Command {
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
-      if (!flags.cost && flags.student.length > 0) throw new UserError('--student is measured with --cost; add --cost');
-      const cost = flags.cost ? await measureInferenceCost(runDir, { students: flags.student }) : null;
+      const cost = flags.cost
+        ? await measureInferenceCost(runDir, {
+            students: flags.student,
+            ...(flags.data === undefined ? {} : { dataDir: flags.data }),
+            ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+          })
+        : null;
       process.stderr.write(backend.line + '\n');
       if (flags.json) process.stdout.write(JSON.stringify(cost === null ? evaluation : { ...evaluation, cost }, null, 2) + '\n');
       else {

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
+import { forwardFlopsPerImage } from '../bench/flops.js';
+import { buildModel } from '../models/registry.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { makeOutputDir } from '../io/outputDir.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
@@ -12,7 +14,7 @@ import type { Reporter } from '../training/progress.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { executeRun, type ExecutedRun, type RunData } from './executeRun.js';
-import { planCompare } from './plan.js';
+import { planCompare, type RunSpec } from './plan.js';
 import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, COMPARE_MARKDOWN, type CompareConfig, type CompareResult, type RowResult } from './result.js';
 import { addSeedResult, summarizeRowSeed } from './summarize.js';
 import { compareMarkdown } from './table.js';
@@ -60,6 +62,27 @@ export interface CompareOptions {
   shouldStop?: () => boolean;
 }
 
+/** Forward FLOPs per image of the compared network (for the report's error against inference cost). */
+function modelFlops(name: string, inputShape: [number, number, number], numClasses: number): number {
+  const model = buildModel(name, { inputShape, numClasses }, 0);
+  try {
+    return forwardFlopsPerImage(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A student whose teacher run failed: not trained, recorded as failed so that its row names the reason. */
+function skippedStudent(spec: RunSpec, teacher: string): ExecutedRun {
+  const { id, seed, dropout, epochs, schedule } = spec;
+  return {
+    info: { id, seed, dropout, epochs, schedule, iterations: 0, snapshotAt: [], swa: null, swag: null, seconds: 0, history: [], error: `its teacher run ${teacher} failed` },
+    members: new Map(),
+    samples: [],
+    weights: new Map(),
+  };
+}
+
 /**
  * Runs the paper's comparison (its Table 1) at one budget: every requested row for every seed, each row a
  * configuration of the one training loop, with runs that rows share trained once. Returns, and writes to
@@ -99,6 +122,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       numClasses: dataset.numClasses,
       normalization,
       augmentation,
+      flopsPerImage: modelFlops(config.model, [train.height, train.width, train.channels], dataset.numClasses),
     },
     iterationsPerEpoch: perEpoch,
     budgetIterations: plan.budgetIterations,
@@ -132,7 +156,11 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       for (const spec of seedPlan.runs) {
         done++;
         reporter?.info?.(`run ${done}/${totalRuns}: ${spec.id} (${spec.epochs} epochs, ${spec.schedule.name} schedule)`);
-        const executed = await executeRun(spec, config, data, reporter, options.shouldStop);
+        const teacher = spec.distill === undefined ? undefined : runs.get(spec.distill.teacher)!;
+        const executed =
+          teacher !== undefined && teacher.info.error !== null
+            ? skippedStudent(spec, teacher.info.id)
+            : await executeRun(spec, config, data, reporter, options.shouldStop, spec.distill?.iterations.map((t) => teacher!.weights.get(t)!) ?? []);
         runs.set(spec.id, executed);
         result.runs.push(executed.info);
         if (executed.info.error !== null) reporter?.warn?.(`${spec.id}: ${executed.info.error}`);
@@ -153,6 +181,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
             `(${rowPlan.members.length} member${rowPlan.members.length === 1 ? '' : 's'}, cost ${seedResult.cost} budgets)`,
         );
       }
+      // the members' weights that distilled students learnt from
+      for (const r of runs.values()) for (const w of r.weights.values()) tf.dispose(w);
       save();
     }
     result.status = 'completed';

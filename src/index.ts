@@ -111,6 +111,16 @@ export { foldedInference, type InferenceForward } from './models/foldedInference
 
 export * from './compare/index.js';
 
+export { ensembleModel, EXPORT_COMBINE_RULES, EXPORT_PIXEL_RANGE, type ExportCombine, type EnsembleModelOptions } from './deploy/ensembleModel.js';
+export { exportRun, defaultExportDir, type ExportOptions, type ExportResult, type ExportMetadata } from './deploy/exportRun.js';
+export { quantizeWeights, affineUint8Range, QUANTIZATIONS, type Quantization } from './deploy/quantize.js';
+export { distillationLoss, teacherTargets, distillationObjective, DEFAULT_DISTILLATION, type DistillationSettings } from './deploy/distillation.js';
+export { distillRun, resumeDistillation, type DistillOptions } from './deploy/distillRun.js';
+export { measureInferenceCost, type InferenceCost, type CostPoint } from './deploy/inferenceCost.js';
+export { paretoFront } from './deploy/pareto.js';
+export { convBnFolds, type ConvBnFold } from './models/foldedInference.js';
+export type { TrainingObjective } from './training/trainLoop.js';
+
 export { Rng, permutation } from './util/rng.js';
 export { UserError } from './util/errors.js';
 export * from './queue/index.js';

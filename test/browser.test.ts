@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,32 +12,8 @@ import { runTestSet, snapshotProbabilities } from '../src/ensemble/evaluateRun.j
 import { predictRun } from '../src/ensemble/predictRun.js';
 import { readRunRecord } from '../src/io/runRecord.js';
 import { argmaxRow, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
-import { CLI, runCli, tempDir } from './helpers/cli.js';
-import { collectErrors, launchChromium, openReport, SCREENSHOT_DIR } from './helpers/browser.js';
-
-/** The CLI's serve command in the background; resolves with its URL once it listens. */
-function startServe(runDir: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', runDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /serving .* at (http:\/\/\S+)/.exec(out);
-      if (match !== null) resolve({ child, url: match[1]! });
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err.trim()}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+import { runCli, tempDir } from './helpers/cli.js';
+import { collectErrors, launchChromium, openReport, SCREENSHOT_DIR, startServe, stop } from './helpers/browser.js';
 
 /** One row of the page's probability table: exact values from data-probability, shown values from the text. */
 async function tableRow(page: Page, selector: string): Promise<{ exact: number[]; shown: number[] }> {
@@ -78,7 +54,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     const report = path.join(runDir, 'report.html');
     expect(existsSync(report)).toBe(true);
     const { page, errors, requests, figures } = await openReport(context, report);
-    expect(figures.map((f) => f.id)).toEqual(['learning-rate-and-loss', 'error-against-m', 'correlation', 'disagreement', 'reliability']);
+    expect(figures.map((f) => f.id)).toEqual(['learning-rate-and-loss', 'error-against-m', 'correlation', 'disagreement', 'reliability', 'error-against-cost']);
     for (const f of figures) {
       expect(f.marks, f.id).toBeGreaterThan(0);
       expect(f.width, f.id).toBeGreaterThan(150);
@@ -103,7 +79,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     expect(compare.code, compare.stderr).toBe(0);
     const report = path.join(out, 'report.html');
     const { page, errors, requests, figures } = await openReport(context, report);
-    expect(figures.map((f) => f.id)).toEqual(['compare-error-against-m', 'compare-training', 'compare-correlation', 'compare-disagreement']);
+    expect(figures.map((f) => f.id)).toEqual(['compare-error-against-m', 'compare-training', 'compare-error-against-cost', 'compare-correlation', 'compare-disagreement']);
     for (const f of figures) {
       expect(f.marks, f.id).toBeGreaterThan(0);
       expect(f.width, f.id).toBeGreaterThan(150);

@@ -4,20 +4,12 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, ROOT, tempDir, type CliResult } from './helpers/cli.js';
+import { runCli, ROOT, tempDir, expectOneLineError } from './helpers/cli.js';
 import { idxBytes } from './helpers/idx.js';
 
 const DATA = path.join(ROOT, 'data', 'fashion-mnist');
 const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
-/** A one-line error naming the problem, and a non-zero exit. */
-function expectOneLineError(r: CliResult, pattern: RegExp): void {
-  expect(r.code).not.toBe(0);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(pattern);
-}
 
 /** A data directory: the embedded files, with some replaced. */
 function dataDir(replace: Record<string, Uint8Array | null> = {}): string {

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -174,16 +175,16 @@ describe('the report of a comparison', () => {
 
   it('compare wrote it, and report rewrites it from compare.json alone, with no backend and no test set', () => {
     const written = readFileSync(path.join(out, 'report.html'), 'utf8');
-    for (const id of ['compare-error-against-m', 'compare-training', 'compare-correlation', 'compare-disagreement']) {
+    for (const id of ['compare-error-against-m', 'compare-training', 'compare-error-against-cost', 'compare-correlation', 'compare-disagreement']) {
       expect(written).toContain(`<figure class="chart" id="${id}">`);
     }
     for (const r of result.rows) expect(written).toContain(r.label);
     const other = path.join(tempDir(), 'elsewhere', 'cmp.html');
     const again = runCli(['report', out, '--out', other]);
     expect(again.code).toBe(0);
-    expect(again.stdout.trim()).toBe(`report with 4 charts written to ${other}`);
+    expect(again.stdout.trim()).toBe(`report with 5 charts written to ${other}`);
     expect(again.stderr).not.toMatch(/backend/);
-    expect(readFileSync(other, 'utf8').match(/<svg/g)).toHaveLength(4);
+    expect(readFileSync(other, 'utf8').match(/<svg/g)).toHaveLength(5);
     const bad = runCli(['report', out, '--test-size', '10']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr.trim()).toMatch(/^error: .*holds a comparison, whose report uses the test set it was run on: drop --data and --test-size$/);
@@ -271,5 +272,38 @@ describe('compare reports a diverging row instead of failing the whole compariso
     expect(diverged!.failures).toEqual([{ seed: 1, run: 'snapshot-lr1e+30-M1-seed1', error: expect.stringMatching(/^training diverged: loss is NaN/) }]);
     expect(result.runs.find((r) => r.id === 'snapshot-lr1e+30-M1-seed1')!.error).toMatch(/diverged/);
     expect(compareText(result)).toMatch(/Snapshot Ensemble \(lr0 1e\+30, 1 cycle\)\s+1\s+1\s+0\s+diverged/);
+  });
+});
+
+describe("compare's distilled row", () => {
+  it('trains the snapshot run once for both rows, then the student from its members; costs both runs; keeps no tensor', async () => {
+    await useBackend('wasm');
+    const dataset = loadIdxDataset(undefined, { trainSize: 32, testSize: 20 });
+    const before = tf.memory().numTensors;
+    const result = await runCompare({
+      config: {
+        ...DEFAULT_COMPARE_CONFIG,
+        epochs: 2,
+        cycles: 2,
+        batchSize: 16,
+        snapshotLr0: [0.05],
+        rows: [{ row: 'snapshot', seeds: [1] }, { row: 'distilled', seeds: [1] }],
+        distill: { epochs: 1, temperature: 2, alpha: 0.5 },
+      },
+      dataset,
+      outDir: null,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(result.runs.map((r) => [r.id, r.iterations])).toEqual([
+      ['snapshot-lr0.05-M2-seed1', 4],
+      ['distilled-T2-a0.5-1ep-from-snapshot-lr0.05-M2-seed1', 2],
+    ]);
+    expect(result.runs[1]!.distill).toEqual({ teacher: 'snapshot-lr0.05-M2-seed1', iterations: [2, 4], temperature: 2, alpha: 0.5 });
+    const distilled = result.rows.find((r) => r.key === 'distilled')!;
+    expect(distilled.members).toBe(1);
+    expect(distilled.seeds[0]!.cost).toBe(1.5);
+    expect(distilled.seeds[0]!.runs).toEqual(['snapshot-lr0.05-M2-seed1', 'distilled-T2-a0.5-1ep-from-snapshot-lr0.05-M2-seed1']);
+    expect(distilled.summary!.error.mean).toBeGreaterThan(0);
+    expect(result.data.flopsPerImage).toBeGreaterThan(1e7);
   });
 });

@@ -31,11 +31,12 @@ describe('compare plan: every row a configuration of the one loop, at one budget
       ['swa', 1, 1],
       ['swag', 10, 1],
       ['true-ensemble', 3, 3],
+      ['distilled', 1, 2],
     ]);
     const [seed] = plan.seeds;
     const byId = new Map(seed!.runs.map((r) => [r.id, r]));
-    // step run (shared), dropout run, 2 single-cycle runs, 2 snapshot runs, FGE, SWA (shared with SWAG), 2 more ensemble members
-    expect(seed!.runs).toHaveLength(10);
+    // step run (shared), dropout run, 2 single-cycle runs, 2 snapshot runs, FGE, SWA (shared with SWAG), 2 more ensemble members, the student
+    expect(seed!.runs).toHaveLength(11);
     const row = (key: string) => seed!.rows.find((r) => r.key === key)!;
     expect(row('single').members).toEqual([{ run: 'step-seed1', iteration: 12 }]);
     expect(row('nocycle').members).toEqual([{ run: 'step-seed1', iteration: 6 }, { run: 'step-seed1', iteration: 12 }]);
@@ -65,6 +66,30 @@ describe('compare plan: every row a configuration of the one loop, at one budget
     expect(byId.get(row('dropout').runs[0]!)!.dropout).toBe(0.2);
     // the true ensemble's members are independent initialisations
     expect(new Set(row('true-ensemble').runs.map((id) => byId.get(id)!.seed)).size).toBe(3);
+  });
+
+  it("plans the distilled row as a student of the first snapshot row's run, costing that run plus the student's iterations", () => {
+    const plan = planCompare(config({ rows: [{ row: 'distilled', seeds: [1] }, { row: 'snapshot', seeds: [1] }], distill: { epochs: 2, temperature: 3, alpha: 0.5 } }), 3);
+    // B = 4 epochs of 3 iterations: the snapshot run (12 iterations) and a student of 2 epochs (6): 18 / 12
+    expect(plan.rows.map((r) => [r.key, r.members, r.cost])).toEqual([
+      ['distilled', 1, 1.5],
+      ['snapshot-lr0.1', 2, 1],
+      ['snapshot-lr0.2', 2, 1],
+    ]);
+    const [seed] = plan.seeds;
+    const distilled = seed!.rows.find((r) => r.key === 'distilled')!;
+    expect(distilled.runs).toEqual(['snapshot-lr0.1-M2-seed1', 'distilled-T3-a0.5-2ep-from-snapshot-lr0.1-M2-seed1']);
+    const [teacher, student] = seed!.runs;
+    // the teacher is shared with the snapshot row, trained first, and keeps its members' weights
+    expect(teacher!.id).toBe('snapshot-lr0.1-M2-seed1');
+    expect(teacher!.keepWeights).toBe(true);
+    expect(student!.distill).toEqual({ teacher: 'snapshot-lr0.1-M2-seed1', iterations: [6, 12], temperature: 3, alpha: 0.5 });
+    expect(student!.schedule).toEqual({ name: 'snapshotCosine', lr0: 0.1, totalSteps: 6, cycles: 1 });
+    expect(distilled.members).toEqual([{ run: student!.id, iteration: 6 }]);
+    // defaults: B epochs, T = 4, alpha = 0.9; bad settings are user errors
+    expect(planCompare(config({ rows: [{ row: 'distilled', seeds: [1] }] }), 3).rows[0]!.cost).toBe(2);
+    expect(() => planCompare(config({ distill: { epochs: null, temperature: 0, alpha: 0.5 } }), 3)).toThrow(/--temperature must be a positive number/);
+    expect(() => planCompare(config({ distill: { epochs: null, temperature: 1, alpha: 2 } }), 3)).toThrow(/--alpha must be in \[0, 1\]/);
   });
 
   it('runs rows with their own seed counts; a seed without nocycle takes only the final member of its step run', () => {

@@ -1,3 +1,4 @@
+import type { InferenceCost } from '../deploy/inferenceCost.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import { evaluationRows } from '../metrics/formatMetrics.js';
 import { textTable } from '../util/tables.js';
@@ -7,6 +8,20 @@ export function evaluationTable(evaluation: EnsembleEvaluation): string {
   const header = ['model', 'error', 'NLL', 'ECE', 'Brier'];
   const rows = evaluationRows(evaluation);
   return textTable(header, rows);
+}
+
+/** Error, NLL, ECE, FLOPs and images/s of every way to answer the test set; * marks the Pareto front. */
+export function costTable(cost: InferenceCost): string {
+  const rows = cost.points.map((p, i) => [
+    `${cost.pareto[i] ? '* ' : '  '}${p.label}`,
+    String(p.passes),
+    `${(100 * p.error).toFixed(2)}%`,
+    p.nll.toFixed(4),
+    `${(100 * p.ece).toFixed(2)}%`,
+    (p.flopsPerImage / 1e6).toFixed(1),
+    p.imagesPerSecond.toFixed(0),
+  ]);
+  return textTable(['model', 'passes', 'error', 'NLL', 'ECE', 'MFLOPs/image', 'images/s'], rows);
 }
 
 /** Pairwise correlation of the members' softmax outputs as a matrix, with the mean correlation and disagreement. */

@@ -2,8 +2,10 @@
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { compareCommand } from './commands/compare.js';
+import { distillCommand } from './commands/distill.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { landscapeCommand } from './commands/landscape.js';
+import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
@@ -28,7 +30,9 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(landscapeCommand())
     .addCommand(serveCommand())
     .addCommand(sweepCommand())
-    .addCommand(workerCommand());
+    .addCommand(workerCommand())
+    .addCommand(exportCommand())
+    .addCommand(distillCommand());
   for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
   try {
     await program.parseAsync(argv);

@@ -1,4 +1,7 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Augmentation, Normalization } from '../data/batch.js';
+import { distillationObjective, type DistillationObjective } from '../deploy/distillation.js';
 import type { ImageSet } from '../data/dataset.js';
 import { predictProbabilities } from '../ensemble/predict.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
@@ -44,6 +47,8 @@ export interface ExecutedRun {
   members: Map<number, RunMember>;
   /** SWAG's members: the S weight samples drawn at the end of the run, in order (empty for other runs). */
   samples: RunMember[];
+  /** The weights of each member, by iteration, when spec.keepWeights (the caller disposes them). */
+  weights: Map<number, tf.Tensor[]>;
 }
 
 /**
@@ -58,10 +63,20 @@ export async function executeRun(
   data: RunData,
   reporter?: Reporter,
   shouldStop?: () => boolean,
+  teacherWeights: readonly tf.Tensor[][] = [],
 ): Promise<ExecutedRun> {
   const rng = new Rng(spec.seed);
   const inputShape = [data.train.height, data.train.width, data.train.channels] as const;
   const model = buildModel(settings.model, { inputShape, numClasses: data.numClasses, dropout: spec.dropout }, rng.nextUint32());
+  // a student's teachers: the same network with the members' weights
+  const teachers: tfl.LayersModel[] = teacherWeights.map((weights) => {
+    const teacher = buildModel(settings.model, { inputShape, numClasses: data.numClasses }, 0);
+    teacher.setWeights(weights);
+    return teacher;
+  });
+  const objective: DistillationObjective | undefined = spec.distill === undefined ? undefined : distillationObjective(teachers, spec.distill);
+  const weights = new Map<number, tf.Tensor[]>();
+  let keepWeights = false;
   const optimizer = new SgdOptimizer({
     learningRate: 0,
     momentum: settings.momentum,
@@ -95,11 +110,13 @@ export async function executeRun(
       schedule: scheduleFromConfig(spec.schedule),
       snapshotAt: spec.snapshotAt,
       rng,
+      ...(objective === undefined ? {} : { objective }),
       ...(reporter === undefined ? {} : { reporter }),
       ...(shouldStop === undefined ? {} : { shouldStop, checkpointEvery: 0 }),
       hooks: {
         onSnapshot: ({ iteration, epoch, learningRate }) => {
           members.set(iteration, { iteration, epoch, learningRate, ...predict() });
+          if (spec.keepWeights === true) weights.set(iteration, model.getWeights().map((w) => tf.clone(w)));
         },
         onEpochEnd: (summary) => {
           history.push(summary);
@@ -124,6 +141,7 @@ export async function executeRun(
       );
       swagInfo = { startEpoch: swagSpec!.startEpoch, collected: swag.moments.count, rank: swag.moments.deviations.length, samples: samples.length };
     }
+    keepWeights = true;
     return {
       info: {
         ...described,
@@ -134,9 +152,11 @@ export async function executeRun(
         seconds: result.seconds,
         history: result.epochs,
         error: null,
+        ...(spec.distill === undefined ? {} : { distill: spec.distill }),
       },
       members,
       samples,
+      weights,
     };
   } catch (e) {
     if (!(e instanceof DivergenceError)) throw e;
@@ -155,8 +175,12 @@ export async function executeRun(
       },
       members: new Map(),
       samples: [],
+      weights: new Map(),
     };
   } finally {
+    objective?.dispose();
+    teachers.forEach((t) => t.dispose());
+    if (!keepWeights) for (const w of weights.values()) tf.dispose(w);
     average?.dispose();
     optimizer.dispose();
     model.dispose();

@@ -5,7 +5,8 @@ import type { ScheduleConfig } from '../schedules/fromConfig.js';
 import { sgdConfigProblem } from '../training/sgd.js';
 import { planFge, planSnapshotCosine } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
-import type { CompareConfig, RowName } from './result.js';
+import { DEFAULT_DISTILLATION, distillationProblem } from '../deploy/distillation.js';
+import type { CompareConfig, DistillSpec, RowName } from './result.js';
 
 /*
  * Every row of `compare` is a configuration of the one training loop: a schedule, the iterations after which
@@ -27,6 +28,10 @@ export interface RunSpec {
   swa: { startEpoch: number } | null;
   /** SWAG's moments from the end of this epoch on, K deviations kept; its members are S samples (absent: none). */
   swag?: { startEpoch: number; rank: number; samples: number } | null;
+  /** Keep the weights of the members taken (a distilled student learns from them). */
+  keepWeights?: boolean;
+  /** Train as a student of another run's members (that run comes first in the seed's runs). */
+  distill?: DistillSpec;
 }
 
 /** A member of a row's ensemble: the weights of a run after an iteration (for SWA: the average, at the end). */
@@ -110,11 +115,26 @@ function checkConfig(config: CompareConfig, iterationsPerEpoch: number): void {
   if (seen.has('dropout') && !(config.dropout > 0 && config.dropout < 1)) {
     throw new UserError(`the dropout row needs --dropout in (0, 1), got ${config.dropout}`);
   }
+  if (seen.has('distilled')) {
+    const d = distillSettings(config);
+    const problem = distillationProblem(d);
+    if (problem !== null) throw new UserError(problem);
+    if (!Number.isInteger(d.epochs) || d.epochs < 1) throw new UserError(`--distill-epochs must be a positive integer, got ${d.epochs}`);
+  }
   if (seen.has('singlecycle') && config.epochs % config.cycles !== 0) {
     throw new UserError(
       `singlecycle trains M = ${config.cycles} models of B/M epochs each: --epochs ${config.epochs} must be a multiple of --cycles ${config.cycles}`,
     );
   }
+}
+
+/** The distilled row's student settings, with the defaults filled in (B epochs, T = 4, alpha = 0.9). */
+export function distillSettings(config: Pick<CompareConfig, 'epochs' | 'distill'>): { epochs: number; temperature: number; alpha: number } {
+  return {
+    epochs: config.distill?.epochs ?? config.epochs,
+    temperature: config.distill?.temperature ?? DEFAULT_DISTILLATION.temperature,
+    alpha: config.distill?.alpha ?? DEFAULT_DISTILLATION.alpha,
+  };
 }
 
 /** The first epoch whose end SWA averages and SWAG collects (swaStartEpoch: round(swaStart x B), at most B - 1). */
@@ -172,8 +192,18 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
     const rows: RowPlan[] = [];
     for (const request of config.rows) {
       if (!request.seeds.includes(seed)) continue;
-      const row = (key: string, label: string, members: MemberRef[]) =>
-        rows.push({ key, row: request.row, label, seed, members, runs: [...new Set(members.map((m) => m.run))] });
+      const row = (key: string, label: string, members: MemberRef[], teachers: string[] = []) =>
+        rows.push({ key, row: request.row, label, seed, members, runs: [...new Set([...teachers, ...members.map((m) => m.run)])] });
+      const snapshotRun = (lr0: number): string =>
+        addRun({
+          id: `snapshot-lr${formatRate(lr0)}-M${M}-seed${seed}`,
+          seed,
+          dropout: 0,
+          epochs: B,
+          schedule: { name: 'snapshotCosine', lr0, totalSteps: T, cycles: M },
+          snapshotAt: cycleEnds,
+          swa: null,
+        });
       switch (request.row) {
         case 'single': {
           const run = stepRun(seed, [T]);
@@ -207,15 +237,7 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
         }
         case 'snapshot':
           for (const lr0 of config.snapshotLr0) {
-            const run = addRun({
-              id: `snapshot-lr${formatRate(lr0)}-M${M}-seed${seed}`,
-              seed,
-              dropout: 0,
-              epochs: B,
-              schedule: { name: 'snapshotCosine', lr0, totalSteps: T, cycles: M },
-              snapshotAt: cycleEnds,
-              swa: null,
-            });
+            const run = snapshotRun(lr0);
             row(`snapshot-lr${formatRate(lr0)}`, `Snapshot Ensemble (lr0 ${formatRate(lr0)}, ${M} cycle${M === 1 ? '' : 's'})`, cycleEnds.map((iteration) => ({ run, iteration })));
           }
           break;
@@ -255,6 +277,30 @@ export function planCompare(config: CompareConfig, iterationsPerEpoch: number): 
         case 'dropout': {
           const run = stepRun(seed, [T], config.dropout);
           row('dropout', `Single model with dropout ${formatRate(config.dropout)} before the classifier`, [{ run, iteration: T }]);
+          break;
+        }
+        case 'distilled': {
+          const lr0 = config.snapshotLr0[0]!;
+          const teacher = snapshotRun(lr0);
+          runs.get(teacher)!.keepWeights = true;
+          const { epochs, temperature, alpha } = distillSettings(config);
+          const steps = epochs * iterationsPerEpoch;
+          const run = addRun({
+            id: `distilled-T${formatRate(temperature)}-a${formatRate(alpha)}-${epochs}ep-from-${teacher}`,
+            seed,
+            dropout: 0,
+            epochs,
+            schedule: { name: 'snapshotCosine', lr0, totalSteps: steps, cycles: 1 },
+            snapshotAt: [steps],
+            swa: null,
+            distill: { teacher, iterations: cycleEnds, temperature, alpha },
+          });
+          row(
+            'distilled',
+            `Distilled student of the Snapshot Ensemble (lr0 ${formatRate(lr0)}, ${M} cycles; ${epochs} epochs, T ${formatRate(temperature)}, alpha ${formatRate(alpha)})`,
+            [{ run, iteration: steps }],
+            [teacher],
+          );
           break;
         }
       }

@@ -28,10 +28,12 @@ export const COMPARE_MARKDOWN = 'compare.md';
  * - swag: SWA-Gaussian (Maddox et al. 2019): S weight samples from the moments of that same run's iterates;
  * - fge: Fast Geometric Ensembling (Garipov et al. 2018): step-schedule pre-training, then short triangular cycles;
  * - true-ensemble: k single models from independent initialisations (costs k budgets);
- * - dropout: the single model with dropout before the classifier.
+ * - dropout: the single model with dropout before the classifier;
+ * - distilled: the first snapshot row's members (lr0 = snapshotLr0[0]) distilled into one student network
+ *   (Hinton et al. 2015); costs the snapshot run plus the student's iterations.
  */
-export type RowName = 'single' | 'nocycle' | 'singlecycle' | 'snapshot' | 'fge' | 'swa' | 'swag' | 'true-ensemble' | 'dropout';
-export const ROW_NAMES: readonly RowName[] = ['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'fge', 'swa', 'swag', 'true-ensemble'];
+export type RowName = 'single' | 'nocycle' | 'singlecycle' | 'snapshot' | 'fge' | 'swa' | 'swag' | 'true-ensemble' | 'dropout' | 'distilled';
+export const ROW_NAMES: readonly RowName[] = ['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'fge', 'swa', 'swag', 'true-ensemble', 'distilled'];
 
 export interface RowRequest {
   row: RowName;
@@ -73,6 +75,8 @@ export interface CompareConfig {
   weightDecay: number;
   augment: boolean;
   rows: RowRequest[];
+  /** The distilled row's student: its budget in epochs (null: B), temperature and alpha; absent: B, 4, 0.9. */
+  distill?: { epochs: number | null; temperature: number; alpha: number };
 }
 
 /** One training run; rows that need the same run (single, nocycle and the first true-ensemble member) share it. */
@@ -95,6 +99,16 @@ export interface RunInfo {
   history: EpochSummary[];
   /** Why the run stopped early (training diverged), or null; rows that need a failed run skip that seed. */
   error: string | null;
+  /** For a distilled student: the run whose members taught it, at which iterations, and the loss's settings. */
+  distill?: DistillSpec;
+}
+
+/** A student run's teacher: the members of another run of the same seed, and the distillation loss's settings. */
+export interface DistillSpec {
+  teacher: string;
+  iterations: number[];
+  temperature: number;
+  alpha: number;
 }
 
 export interface MemberResult {
@@ -185,6 +199,8 @@ export interface CompareResult {
     numClasses: number;
     normalization: Normalization;
     augmentation: Augmentation | null;
+    /** Forward FLOPs of one image through the model (absent in older files). */
+    flopsPerImage?: number;
   };
   iterationsPerEpoch: number;
   /** T = B x iterationsPerEpoch: one budget in iterations. */

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
+import { forwardFlopsPerImage } from '../bench/flops.js';
+import { buildModel } from '../models/registry.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { makeOutputDir } from '../io/outputDir.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
@@ -76,6 +78,30 @@ export interface RunExecutor {
   run(spec: RunSpec, config: CompareConfig, data: RunData, reporter?: Reporter, shouldStop?: () => boolean): Promise<ExecutedRun>;
 }
 
+/** Trains each run here, one after another. */
+export const LOCAL_EXECUTOR: RunExecutor = { run: (spec, settings, data, reporter, shouldStop) => executeRun(spec, settings, data, reporter, shouldStop) };
+
+/** Forward FLOPs per image of the compared network (for the report's error against inference cost). */
+function modelFlops(name: string, inputShape: [number, number, number], numClasses: number): number {
+  const model = buildModel(name, { inputShape, numClasses }, 0);
+  try {
+    return forwardFlopsPerImage(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A student whose teacher run failed: not trained, recorded as failed so that its row names the reason. */
+function skippedStudent(spec: RunSpec, teacher: string): ExecutedRun {
+  const { id, seed, dropout, epochs, schedule } = spec;
+  return {
+    info: { id, seed, dropout, epochs, schedule, iterations: 0, snapshotAt: [], swa: null, swag: null, seconds: 0, history: [], error: `its teacher run ${teacher} failed` },
+    members: new Map(),
+    samples: [],
+    weights: new Map(),
+  };
+}
+
 /**
  * Runs the paper's comparison (its Table 1) at one budget: every requested row for every seed, each row a
  * configuration of the one training loop, with runs that rows share trained once. Returns, and writes to
@@ -90,7 +116,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   if (outDir !== null && existsSync(path.join(outDir, COMPARE_JSON)) && !(options.overwrite ?? false)) {
     throw new UserError(`${outDir} already holds a comparison; choose another --out or pass --overwrite`);
   }
-  const executor = options.executor ?? { run: executeRun };
+  const executor = options.executor ?? LOCAL_EXECUTOR;
   await executor.prepare?.(plan, config);
   if (outDir !== null) makeOutputDir(outDir);
   const augmentation = config.augment ? DEFAULT_AUGMENTATION : null;
@@ -115,6 +141,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       numClasses: dataset.numClasses,
       normalization,
       augmentation,
+      flopsPerImage: modelFlops(config.model, [train.height, train.width, train.channels], dataset.numClasses),
     },
     iterationsPerEpoch: perEpoch,
     budgetIterations: plan.budgetIterations,
@@ -148,7 +175,14 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       for (const spec of seedPlan.runs) {
         done++;
         reporter?.info?.(`run ${done}/${totalRuns}: ${spec.id} (${spec.epochs} epochs, ${spec.schedule.name} schedule)`);
-        const executed = await executor.run(spec, config, data, reporter, options.shouldStop);
+        const teacher = spec.distill === undefined ? undefined : runs.get(spec.distill.teacher)!;
+        // A student needs its teacher's weights in this process, so it trains here, whatever the executor.
+        const executed =
+          teacher !== undefined && teacher.info.error !== null
+            ? skippedStudent(spec, teacher.info.id)
+            : spec.distill !== undefined
+              ? await executeRun(spec, config, data, reporter, options.shouldStop, spec.distill.iterations.map((t) => teacher!.weights.get(t)!))
+              : await executor.run(spec, config, data, reporter, options.shouldStop);
         runs.set(spec.id, executed);
         result.runs.push(executed.info);
         if (executed.info.error !== null) reporter?.warn?.(`${spec.id}: ${executed.info.error}`);
@@ -169,6 +203,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
             `(${rowPlan.members.length} member${rowPlan.members.length === 1 ? '' : 's'}, cost ${seedResult.cost} budgets)`,
         );
       }
+      // the members' weights that distilled students learnt from
+      for (const r of runs.values()) for (const w of r.weights.values()) tf.dispose(w);
       save();
     }
     result.status = 'completed';

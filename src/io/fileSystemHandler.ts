@@ -102,7 +102,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
         }
       }
       const weightData = tf.io.CompositeArrayBuffer.join(buffers);
-      const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPerElement(s.dtype), 0);
+      const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPerElement(s.quantization?.dtype ?? s.dtype), 0);
       if (weightData.byteLength !== expected) {
         throw new UserError(`${this.dir}: weight files hold ${weightData.byteLength} bytes but model.json describes ${expected}`);
       }
@@ -114,7 +114,8 @@ export class FileSystemHandler implements tf.io.IOHandler {
 function bytesPerElement(dtype: string): number {
   if (dtype === 'float32' || dtype === 'int32') return 4;
   if (dtype === 'bool' || dtype === 'uint8') return 1;
-  if (dtype === 'float16' || dtype === 'int16') return 2;
+  // float16, int16 and uint16 are the stored types of TF.js's weight quantisation
+  if (dtype === 'float16' || dtype === 'int16' || dtype === 'uint16') return 2;
   throw new UserError(`unsupported weight dtype ${dtype}`);
 }
 

@@ -44,6 +44,18 @@ export interface TrainConfig {
   fge?: FgeOptions;
   /** SWAG's start, rate, rank K and samples S (train --schedule swag). */
   swag?: SwagOptions;
+  /** Present when the run is a student distilled from another run's snapshots (`distill`). */
+  distill?: DistillConfig;
+}
+
+/** What a distilled student was taught by: the teacher run's snapshots, as verified, and the loss's settings. */
+export interface DistillConfig {
+  /** The teacher's run directory, absolute. */
+  teacherRun: string;
+  /** The teacher's snapshots (its last m) and the sha256 of their files when distillation started. */
+  teachers: { index: number; sha256: Record<string, string> }[];
+  temperature: number;
+  alpha: number;
 }
 
 export interface DataRecord {

@@ -32,6 +32,9 @@ export async function loadSnapshotModel(runDir: string, snapshot: SnapshotRecord
 /** The last m snapshots of a run (all when m is undefined), checking m against what the run holds. */
 export function lastSnapshots(record: RunRecord, runDir: string, m?: number): SnapshotRecord[] {
   const all = record.snapshots;
+  if (all.length === 0 && record.config.swag !== undefined) {
+    throw new UserError(`${runDir} is a SWAG run: its members are weight samples drawn from its moments, not stored snapshots`);
+  }
   if (all.length === 0) throw new UserError(`${runDir}: the run holds no snapshots (status ${record.status})`);
   if (m === undefined) return all;
   if (!Number.isInteger(m) || m < 1) throw new UserError(`--last must be a positive integer, got ${m}`);

@@ -10,7 +10,7 @@ export interface InferenceForward {
   readonly folded: number;
 }
 
-interface ConvConfig {
+export interface ConvConfig {
   strides: number[] | number;
   padding: 'same' | 'valid';
   dilationRate: number[] | number;
@@ -21,11 +21,9 @@ interface ConvConfig {
 
 type BnFields = Omit<BatchNormalizationFields, 'momentum'>;
 
-type Layer = tfl.layers.Layer;
+export type Layer = tfl.layers.Layer;
 
 const consumers = (layer: Layer): Layer[] => layer.outboundNodes.map((n) => n.outboundLayer);
-const producers = (layer: Layer): Layer[] => layer.inboundNodes[0]?.inboundLayers ?? [];
-
 function isRelu(layer: Layer): boolean {
   const name = layer.getClassName();
   const config = layer.getConfig() as { maxValue?: number | null; activation?: string };
@@ -46,36 +44,29 @@ function foldableConv(bn: Layer): Layer | null {
   return conv;
 }
 
+/** A convolution and the batch norm that reads it, folded: filter W s and bias beta - mean s (+ conv bias x s). */
+export interface ConvBnFold {
+  conv: Layer;
+  bn: Layer;
+  /** The ReLU after the batch norm, fused into the folded convolution; null when there is none. */
+  relu: Layer | null;
+  filter: tf.Tensor4D;
+  bias: tf.Tensor1D;
+  config: ConvConfig;
+}
+
 /**
- * The forward pass in inference mode with every convolution that feeds a batch-norm layer folded into it, and the
- * ReLU after it fused in: relu(conv(x, W s) + beta - mean s), s = gamma / sqrt(var + eps), one FusedConv2D kernel
- * instead of a convolution, a batch norm and a ReLU. Other layers run as they are. For models applied once each
- * (as ours are), with the layers in model.layers' topological order.
+ * Every convolution of a model that feeds a batch-norm layer alone, folded with it (exact in inference mode:
+ * conv(x, W) s + beta - mean s = conv(x, W s) + beta - mean s, s = gamma / sqrt(var + eps)), with the ReLU after
+ * it when there is one. Keyed by the batch-norm layer's name; the caller disposes the filters and biases.
  */
-export function foldedInference(model: tfl.LayersModel): InferenceForward {
-  const simple =
-    model.inputLayers.length === 1 && model.outputLayers.length === 1 && model.layers.every((l) => l.inboundNodes.length === 1);
-  if (!simple) {
-    // Shared layers or several inputs or outputs: no folding, the model's own predict.
-    const plain = ((x: tf.Tensor) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor) as InferenceForward;
-    Object.defineProperty(plain, 'folded', { value: 0 });
-    plain.dispose = () => {};
-    return plain;
-  }
-  const convs = new Map<string, Layer>();
-  const fusedRelu = new Set<string>();
-  const passThrough = new Set<string>();
-  const prepared = new Map<string, { filter: tf.Tensor4D; bias: tf.Tensor1D; relu: boolean; config: ConvConfig }>();
+export function convBnFolds(model: tfl.LayersModel): Map<string, ConvBnFold> {
+  const folds = new Map<string, ConvBnFold>();
   for (const layer of model.layers) {
     const conv = layer.inboundNodes.length === 1 ? foldableConv(layer) : null;
     if (conv === null) continue;
-    convs.set(conv.name, layer);
     const next = consumers(layer);
-    const relu = next.length === 1 && isRelu(next[0]!) && next[0]!.inboundNodes.length === 1;
-    if (relu) {
-      fusedRelu.add(layer.name);
-      passThrough.add(next[0]!.name);
-    }
+    const relu = next.length === 1 && isRelu(next[0]!) && next[0]!.inboundNodes.length === 1 ? next[0]! : null;
     const f = layer as unknown as BnFields;
     const config = conv.getConfig() as unknown as ConvConfig;
     const [kernel, convBias] = conv.getWeights();
@@ -85,8 +76,36 @@ export function foldedInference(model: tfl.LayersModel): InferenceForward {
       if (config.useBias && convBias !== undefined) b = tf.add(b, tf.mul(convBias, s));
       return { filter: tf.mul(kernel!, s) as tf.Tensor4D, bias: b as tf.Tensor1D };
     });
-    prepared.set(layer.name, { filter, bias, relu, config });
+    folds.set(layer.name, { conv, bn: layer, relu, filter, bias, config });
   }
+  return folds;
+}
+
+/** A model with one input, one output and every layer applied once: the graphs convBnFolds and its users walk. */
+export function isSimpleGraph(model: tfl.LayersModel): boolean {
+  return model.inputLayers.length === 1 && model.outputLayers.length === 1 && model.layers.every((l) => l.inboundNodes.length === 1);
+}
+
+/** The layers whose outputs feed a layer (its first call's inputs). */
+export const producers = (layer: Layer): Layer[] => layer.inboundNodes[0]?.inboundLayers ?? [];
+
+/**
+ * The forward pass in inference mode with every convolution that feeds a batch-norm layer folded into it, and the
+ * ReLU after it fused in: relu(conv(x, W s) + beta - mean s), s = gamma / sqrt(var + eps), one FusedConv2D kernel
+ * instead of a convolution, a batch norm and a ReLU. Other layers run as they are. For models applied once each
+ * (as ours are), with the layers in model.layers' topological order.
+ */
+export function foldedInference(model: tfl.LayersModel): InferenceForward {
+  if (!isSimpleGraph(model)) {
+    // Shared layers or several inputs or outputs: no folding, the model's own predict.
+    const plain = ((x: tf.Tensor) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor) as InferenceForward;
+    Object.defineProperty(plain, 'folded', { value: 0 });
+    plain.dispose = () => {};
+    return plain;
+  }
+  const prepared = convBnFolds(model);
+  const convs = new Set([...prepared.values()].map((f) => f.conv.name));
+  const passThrough = new Set([...prepared.values()].flatMap((f) => (f.relu === null ? [] : [f.relu.name])));
   const forward = ((x: tf.Tensor) =>
     tf.tidy(() => {
       const outputs = new Map<string, tf.Tensor>();
@@ -108,7 +127,7 @@ export function foldedInference(model: tfl.LayersModel): InferenceForward {
             pad: padding,
             dilations: dilationRate as [number, number],
             bias: fold.bias,
-            activation: fold.relu ? 'relu' : 'linear',
+            activation: fold.relu === null ? 'linear' : 'relu',
           });
         } else if (passThrough.has(layer.name)) {
           y = inputs[0]!;

@@ -141,7 +141,7 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
           const state = await found.getState();
           if (state === 'failed') {
             const record = dir !== null && existsSync(runJsonPath(dir)) ? readRunRecord(dir) : null;
-            return { info: runInfoOf(spec, record, found.failedReason || 'failed'), members: new Map(), samples: [] };
+            return { info: runInfoOf(spec, record, found.failedReason || 'failed'), members: new Map(), samples: [], weights: new Map() };
           }
           if (state === 'completed') {
             const now = await storage.readableDir(job.run);

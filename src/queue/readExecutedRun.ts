@@ -34,7 +34,7 @@ export async function readExecutedRun(runDir: string, spec: RunSpec, data: RunDa
       model.dispose();
     }
   }
-  return { info: runInfoOf(spec, record, null), members, samples: [] };
+  return { info: runInfoOf(spec, record, null), members, samples: [], weights: new Map() };
 }
 
 /** The comparison's record of a run, from its run.json (or from its spec alone when it has none). */

@@ -29,6 +29,9 @@ export interface RunJob {
 
 /** The job of one run of a comparison. SWA's weight average is not checkpointed, so it cannot be handed over. */
 export function runJobOf(spec: RunSpec, config: CompareConfig): RunJob {
+  if (spec.distill !== undefined) {
+    throw new UserError(`--queue: the distilled row cannot be queued (its student needs the teacher's weights in the coordinator); leave it out of --rows`);
+  }
   if (spec.swa !== null) {
     throw new UserError(`--queue: the swa and swag rows cannot be queued (their running weight average is not checkpointed); leave them out of --rows`);
   }

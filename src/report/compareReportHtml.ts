@@ -4,6 +4,7 @@ import type { CompareResult } from '../compare/result.js';
 import { compareCorrelationChart, compareDisagreementChart, compareErrorChart, compareTrainingChart } from './compareCharts.js';
 import type { CompareReportData } from './compareReportData.js';
 import type { Chart } from './charts.js';
+import { compareCostPoints, costChart } from './costChart.js';
 import { augmentationText, escapeHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type ReportSection } from './html.js';
 import { renderCharts, type RenderedReport } from './runReportHtml.js';
 
@@ -109,12 +110,19 @@ export function compareSummary(data: CompareReportData): string {
 /** The report of a comparison as one self-contained HTML page. */
 export async function compareReportHtml(data: CompareReportData, footer: string): Promise<RenderedReport> {
   const { result } = data;
-  const charts: { error?: Chart; training?: Chart; correlation?: Chart; disagreement?: Chart } = {};
+  const charts: { error?: Chart; training?: Chart; correlation?: Chart; disagreement?: Chart; cost?: Chart } = {};
   if (data.curves.length > 0 || data.references.length > 0) charts.error = compareErrorChart(data.curves, data.references, data.colours);
   if (data.configurations.some((c) => c.totalSteps > 0)) charts.training = compareTrainingChart(data.configurations, data.colours);
   if (data.diversity.length > 0) {
     charts.correlation = compareCorrelationChart(data.diversity);
     charts.disagreement = compareDisagreementChart(data.diversity);
+  }
+  const cost = compareCostPoints(data.result);
+  if (cost !== null) {
+    charts.cost = costChart(cost, {
+      id: 'compare-error-against-cost',
+      caption: "Every row's mean test error against its inference cost: FLOPs per image of its members' forward passes (m for an ensemble of m, one for a single model, SWA or a distilled student); the dashed line joins the Pareto front.",
+    });
   }
   const { figures, warnings } = await renderCharts(Object.values(charts));
   const figure = (chart: Chart | undefined) => (chart === undefined ? [] : [figures.find((f) => f.id === chart.id)!]);
@@ -130,6 +138,7 @@ export async function compareReportHtml(data: CompareReportData, footer: string)
       ...(data.lastMTable === null ? {} : { html: cellsHtml(data.lastMTable, 'last-m') }),
     },
     { heading: 'Learning rate and training loss', figures: figure(charts.training) },
+    { heading: 'Error against inference cost', figures: figure(charts.cost) },
   ];
   if (charts.correlation !== undefined) {
     // one heatmap per row: each chart takes the page's width

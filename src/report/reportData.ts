@@ -3,6 +3,7 @@ import { evaluateEnsemble, type EnsembleEvaluation, type MemberMetrics } from '.
 import type { RunRecord } from '../io/runRecord.js';
 import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import type { CostChartPoint } from './costChart.js';
 import { sampleTrace, windowFor, windowMeans, type TracePoint } from './trace.js';
 
 /** Most points drawn for a per-iteration series; longer runs are sampled (learning rate) or window-averaged (loss). */
@@ -38,6 +39,8 @@ export interface RunReportData {
   disagreement: number[][];
   /** The best single snapshot (lowest test error) and the ensemble of all members. */
   reliability: [ReliabilityPanel, ReliabilityPanel];
+  /** Test error against inference cost (snapshots, ensembles, exported models), when measured. */
+  cost?: CostChartPoint[];
 }
 
 /** The member with the lowest error; ties go to the lower NLL, then to the later snapshot. */

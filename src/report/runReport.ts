@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runTestSet, snapshotProbabilities } from '../ensemble/evaluateRun.js';
 import { isSwagRun, type SwagDrawOptions } from '../ensemble/swagRun.js';
+import { reportCostPoints } from '../deploy/inferenceCost.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { readRunRecord, type RunRecord } from '../io/runRecord.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
@@ -74,6 +75,8 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   }
   const completeRecord: RunRecord = { ...record, history: { ...record.history, learningRate: learningRates(record) } };
   const data = runReportData(path.basename(path.resolve(runDir)), completeRecord, probabilities, test.labels, members);
+  // a SWAG run has no stored snapshots to cost (its members are drawn), so its report has no cost chart
+  if (!isSwagRun(record)) data.cost = await reportCostPoints(runDir, record, test, data.evaluation);
   const rendered = await runReportHtml(data, `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`, readLandscape(runDir));
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileAtomic(out, rendered.html);

@@ -1,4 +1,5 @@
 import type { RunRecord } from '../io/runRecord.js';
+import { costChart } from './costChart.js';
 import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
 import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml, type ReportSection } from './html.js';
 import { renderSvg } from './renderSvg.js';
@@ -85,6 +86,15 @@ export async function runReportHtml(data: RunReportData, footer: string, landsca
     correlation: correlationChart(data.members, data.correlation),
     disagreement: disagreementChart(data.members, data.disagreement),
     reliability: reliabilityChart(data.reliability),
+    ...(data.cost === undefined
+      ? {}
+      : {
+          cost: costChart(data.cost, {
+            id: 'error-against-cost',
+            caption:
+              'Test error against FLOPs per image: every snapshot (one pass), the ensemble of the last m (m passes) and every model exported under exports/ (one pass); the dashed line joins the Pareto front.',
+          }),
+        }),
   };
   const { figures, warnings } = await renderCharts([...Object.values(charts), ...landscapeCharts]);
   const figure = (id: string) => figures.find((f) => f.id === id)!;
@@ -109,6 +119,7 @@ export async function runReportHtml(data: RunReportData, footer: string, landsca
       { heading: 'Test error against the number of snapshots', figures: [figure(charts.error.id)] },
       { heading: 'Diversity of the snapshots', figures: [figure(charts.correlation.id), figure(charts.disagreement.id)] },
       { heading: 'Calibration', figures: [figure(charts.reliability.id)] },
+      ...(charts.cost === undefined ? [] : [{ heading: 'Error against inference cost', figures: [figure(charts.cost.id)] }]),
       ...(landscape === null ? [] : [landscapeSection(landscape, landscapeCharts.map((c) => figure(c.id)))]),
       {
         heading: 'Metrics on the test set',

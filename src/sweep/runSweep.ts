@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { executeRun, type RunData } from '../compare/executeRun.js';
+import type { RunData } from '../compare/executeRun.js';
 import type { CompareConfig } from '../compare/result.js';
-import { CompareInterrupted, DEFAULT_COMPARE_CONFIG, type RunExecutor } from '../compare/runCompare.js';
+import { CompareInterrupted, DEFAULT_COMPARE_CONFIG, LOCAL_EXECUTOR, type RunExecutor } from '../compare/runCompare.js';
 import { spread } from '../compare/summarize.js';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
@@ -56,7 +56,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     throw new UserError(`${outDir} already holds a sweep; choose another --out or pass --overwrite`);
   }
   const settings = sweepRunSettings(config);
-  const executor = options.executor ?? { run: executeRun };
+  const executor = options.executor ?? LOCAL_EXECUTOR;
   await executor.prepare?.(sweepAsComparePlan(points), settings);
   if (outDir !== null) mkdirSync(outDir, { recursive: true });
   const data: RunData = {

@@ -38,7 +38,7 @@ import type { Reporter } from './progress.js';
 import { SgdOptimizer, sgdConfigProblem } from './sgd.js';
 import { cycleLengthHint } from './budgetHint.js';
 import { planCycles, type SnapshotPlan } from './snapshotPlan.js';
-import { epochOfIteration, iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState } from './trainLoop.js';
+import { epochOfIteration, iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState, type TrainingObjective } from './trainLoop.js';
 
 /** The paper's settings, with a budget that fits the embedded Fashion-MNIST in about ten minutes on two cores. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -84,6 +84,8 @@ export interface SnapshotRunOptions extends RunControl {
    * last snapshot point must be the run's last iteration.
    */
   plan?: SnapshotPlan;
+  /** The loss, when it is not cross-entropy on the labels (a distillation: config.distill says what it is). */
+  objective?: TrainingObjective;
 }
 
 export interface SnapshotRunResult {
@@ -212,7 +214,7 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
         `batch ${config.batchSize}; run directory ${outDir}`,
     );
     const { model, rng } = buildRunModel(config, dataset);
-    return await runTraining({ runDir: outDir, record, dataset, model, rng, plan, control: options });
+    return await runTraining({ runDir: outDir, record, dataset, model, rng, plan, control: options, objective: options.objective });
   } finally {
     release();
   }
@@ -239,8 +241,11 @@ function withoutValidation(dataset: Dataset, valSize: number | undefined): Datas
  * so the run ends with the same snapshots as one that was never interrupted. Snapshots the interrupted process took
  * after its last checkpoint are taken again (identically).
  */
-export async function resumeSnapshotEnsemble(runDir: string, control: RunControl = {}): Promise<SnapshotRunResult> {
-  readRunRecord(runDir); // a one-line error for a directory that is not a run, before a lock is written into it
+export async function resumeSnapshotEnsemble(runDir: string, control: RunControl = {}, objective?: TrainingObjective): Promise<SnapshotRunResult> {
+  const before = readRunRecord(runDir); // a one-line error for a directory that is not a run, before a lock is written into it
+  if (before.config.distill !== undefined && objective === undefined) {
+    throw new UserError(`${runDir} is a distilled student; resume it with: snapshot-ensembles distill --resume ${runDir}`);
+  }
   const release = acquireRunLock(runDir, control.lock);
   try {
     // read under the lock: a process that held it may have finished the run in the meantime
@@ -269,7 +274,7 @@ export async function resumeSnapshotEnsemble(runDir: string, control: RunControl
       `resuming ${runDir} at iteration ${resumeAt + 1} of ${record.totalSteps} ` +
         `(epoch ${epochOfIteration(resumeAt + 1, record.iterationsPerEpoch)} of ${record.config.epochs})`,
     );
-    return await runTraining({ runDir, record, dataset, model, rng, plan, control, checkpoint });
+    return await runTraining({ runDir, record, dataset, model, rng, plan, control, checkpoint, objective });
   } finally {
     release();
   }
@@ -284,6 +289,7 @@ interface TrainingJob {
   plan: SnapshotPlan;
   control: RunControl;
   checkpoint?: ReturnType<typeof readCheckpoint>;
+  objective?: TrainingObjective | undefined;
 }
 
 /** Copies the loop's traces into the record. */
@@ -328,6 +334,7 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
       schedule: scheduleFromConfig(plan.schedule),
       snapshotAt: plan.snapshotAt,
       rng,
+      ...(job.objective === undefined ? {} : { objective: job.objective }),
       checkpointEvery: control.checkpointEvery ?? 1,
       ...(control.shouldStop === undefined ? {} : { shouldStop: control.shouldStop }),
       ...(reporter === undefined ? {} : { reporter }),

@@ -68,8 +68,24 @@ export interface LoopHooks {
   onCheckpoint?(state: LoopState): Promise<void> | void;
 }
 
+/**
+ * What the loop minimises, when it is not softmax cross-entropy on the labels (e.g. knowledge distillation).
+ * Every tensor it makes is disposed by the loop's step.
+ */
+export interface TrainingObjective {
+  /**
+   * Targets computed from the batch's images (normalised and augmented exactly as the model sees them) before the
+   * gradient is taken, so no gradient flows into them: e.g. a teacher's soft labels.
+   */
+  targets?(images: tf.Tensor4D): tf.Tensor;
+  /** The batch's mean loss from the model's logits, the one-hot labels and the targets. */
+  loss(logits: tf.Tensor2D, labels: tf.Tensor2D, targets: tf.Tensor | undefined): tf.Scalar;
+}
+
 export interface LoopConfig {
   model: tfl.LayersModel;
+  /** The loss (default: softmax cross-entropy of the logits against the labels). */
+  objective?: TrainingObjective;
   optimizer: ScheduledOptimizer;
   train: ImageSet;
   numClasses: number;
@@ -132,7 +148,7 @@ function freshState(rng: Rng): LoopState {
 
 /**
  * The one training loop: epochs of shuffled mini-batches, the learning rate set from the schedule before every
- * iteration, softmax cross-entropy on the model's logits, a snapshot hook at the given iterations, and checkpoints
+ * iteration, softmax cross-entropy on the model's logits (or another objective), a snapshot hook at the given iterations, and checkpoints
  * of its own state from which it resumes bit for bit.
  */
 export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
@@ -169,7 +185,7 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
           ? normalizedBatch(train, indices, config.normalization)
           : augmentedBatch(train, indices, config.normalization, config.augmentation, rng);
       const labels = oneHotBatch(train, indices, numClasses);
-      const { loss, hits } = trainStep(model, optimizer, variables, pixels, labels, [indices.length, ...imageShape], numClasses, t, lr);
+      const { loss, hits } = trainStep(model, optimizer, variables, pixels, labels, [indices.length, ...imageShape], numClasses, t, lr, config.objective);
       s.iteration = t;
       s.batch++;
       s.learningRates.push(lr);
@@ -242,14 +258,18 @@ function trainStep(
   numClasses: number,
   iteration: number,
   lr: number,
+  objective: TrainingObjective | undefined,
 ): { loss: number; hits: number } {
   return tf.tidy(() => {
     const xs = tf.tensor4d(pixels, shape as [number, number, number, number]);
     const ys = tf.tensor2d(labels, [shape[0], numClasses]);
+    const targets = objective?.targets?.(xs);
     let logits: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
       logits = tf.keep(model.apply(xs, { training: true }) as tf.Tensor);
-      return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+      return objective === undefined
+        ? (tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar)
+        : objective.loss(logits as tf.Tensor2D, ys, targets);
     }, variables);
     const kept = logits!;
     try {

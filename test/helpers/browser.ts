@@ -1,8 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT, tempDir } from './cli.js';
+import { CLI, ROOT, tempDir } from './cli.js';
 
 /** Debian's chromium, which .ci/run installs; Playwright cannot download its own browsers here. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -74,4 +75,29 @@ export async function openReport(
     })),
   );
   return { page, errors, requests, figures };
+}
+
+/** The CLI's serve command in the background; resolves with its URL once it listens. */
+export function startServe(runDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', runDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /serving .* at (http:\/\/\S+)/.exec(out);
+      if (match !== null) resolve({ child, url: match[1]! });
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err.trim()}`)));
+  });
+}
+
+/** Stops a child process and resolves once it has exited. */
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -26,4 +27,13 @@ export function runCli(args: string[], options: { cwd?: string; timeoutMs?: numb
 
 export function tempDir(prefix = 'se-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** A one-line error naming the problem, and a non-zero exit. */
+export function expectOneLineError(r: CliResult, pattern: RegExp): void {
+  expect(r.code).not.toBe(0);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(pattern);
 }

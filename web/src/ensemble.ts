@@ -21,22 +21,25 @@ export async function loadSnapshots(record: RunRecord, onLoaded?: (done: number,
   return loaded;
 }
 
-/** One snapshot's class probabilities for one image and how long its forward pass took. */
+/** One snapshot's class probabilities (for one image, or count x K for several) and how long its forward pass took. */
 export interface MemberPrediction {
   index: number;
   probabilities: Float32Array;
   milliseconds: number;
 }
 
-/** Softmax of each snapshot's logits for one image, normalised exactly as the Node library does; each pass timed until its numbers are read back. */
-export async function predictMembers(snapshots: readonly LoadedSnapshot[], record: RunRecord, pixels: Uint8Array): Promise<MemberPrediction[]> {
+/**
+ * Softmax of each snapshot's logits for `count` images (one by default; count x K probabilities each), normalised
+ * exactly as the Node library does; each pass timed until its numbers are read back.
+ */
+export async function predictMembers(snapshots: readonly LoadedSnapshot[], record: RunRecord, pixels: Uint8Array, count = 1): Promise<MemberPrediction[]> {
   const [h, w, c] = record.data.inputShape;
-  const set = { images: pixels, labels: new Uint8Array(1), count: 1, height: h, width: w, channels: c };
-  const input = normalizedBatch(set, [0], record.data.normalization);
+  const set = { images: pixels, labels: new Uint8Array(count), count, height: h, width: w, channels: c };
+  const input = normalizedBatch(set, Array.from({ length: count }, (_, i) => i), record.data.normalization);
   const out: MemberPrediction[] = [];
   for (const { index, model } of snapshots) {
     const start = performance.now();
-    const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(input, [1, h, w, c])) as tf.Tensor));
+    const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(input, [count, h, w, c]), { batchSize: count }) as tf.Tensor));
     const probabilities = (await probs.data()) as Float32Array;
     probs.dispose();
     out.push({ index, probabilities, milliseconds: performance.now() - start });
@@ -45,8 +48,7 @@ export async function predictMembers(snapshots: readonly LoadedSnapshot[], recor
 }
 
 /** The paper's ensemble of the last m snapshots: the mean of their softmax outputs (the library's own function). */
-export function ensembleOfLast(members: readonly MemberPrediction[], m: number): ProbabilityMatrix {
-  const numClasses = members[0]?.probabilities.length ?? 0;
+export function ensembleOfLast(members: readonly MemberPrediction[], m: number, numClasses = members[0]?.probabilities.length ?? 0): ProbabilityMatrix {
   return meanProbabilities(lastM(members, m).map((p) => probabilityMatrix(p.probabilities, numClasses)));
 }
 

@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fetchRunRecord, fetchTestImages, type RunRecord, type TestImages } from './api.js';
 import { chooseBackend } from './backend.js';
 import { ensembleOfLast, loadSnapshots, predictMembers, warmUp, type LoadedSnapshot, type MemberPrediction } from './ensemble.js';
+import { loadExported, predictExported, type ExportedModel, type ExportedPrediction } from './exported.js';
 import { drawPixels, fileToPixels } from './images.js';
-import { element, showPrediction } from './view.js';
+import { element, showPrediction, showTiming } from './view.js';
 
 /** How many of the run's test images the page offers to pick from. */
 const GRID_IMAGES = 48;
@@ -19,11 +20,18 @@ const pickedImage = element<HTMLCanvasElement>('picked-image');
 const pickedCaption = element<HTMLParagraphElement>('picked-caption');
 const upload = element<HTMLInputElement>('upload');
 const invert = element<HTMLInputElement>('invert');
+const exportedSection = element<HTMLElement>('exported-section');
+const exportedStatus = element<HTMLParagraphElement>('exported-status');
+const timeButton = element<HTMLButtonElement>('time-test-set');
+const timingTable = element<HTMLTableElement>('test-set-table');
 
 let record: RunRecord;
 let snapshots: LoadedSnapshot[] = [];
 let members: MemberPrediction[] = [];
 let predictions = 0;
+/** The model written by `export`, when the page was opened with ?export=DIR, and its output for the picked image. */
+let exported: ExportedModel | null = null;
+let exportedOutput: ExportedPrediction | null = null;
 
 function setState(state: 'loading' | 'ready' | 'predicting' | 'predicted' | 'error'): void {
   document.body.dataset['state'] = state;
@@ -38,7 +46,14 @@ function showEnsemble(): void {
   const ensemble = ensembleOfLast(members, m);
   const averaging = performance.now() - start;
   const passes = members.slice(members.length - m).reduce((sum, p) => sum + p.milliseconds, 0);
-  showPrediction(table, summary, { members, m, ensemble, ensembleMilliseconds: passes + averaging, classNames: record.data.classNames });
+  showPrediction(table, summary, {
+    members,
+    m,
+    ensemble,
+    ensembleMilliseconds: passes + averaging,
+    classNames: record.data.classNames,
+    ...(exported === null || exportedOutput === null ? {} : { exported: { path: exported.path, ...exportedOutput } }),
+  });
 }
 
 /** Counts classify() calls: a prediction that finishes after a newer image was picked is dropped. */
@@ -51,8 +66,10 @@ async function classify(pixels: Uint8Array, caption: string): Promise<void> {
   drawPixels(pickedImage, pixels, w, h, c);
   pickedCaption.textContent = caption;
   const predicted = await predictMembers(snapshots, record, pixels);
+  const fromExport = exported === null ? null : await predictExported(exported, pixels, 1, [h, w, c]);
   if (pick !== picks) return;
   members = predicted;
+  exportedOutput = fromExport;
   predictions++;
   document.body.dataset['predictions'] = String(predictions);
   showEnsemble();
@@ -83,6 +100,47 @@ function fillGrid(test: TestImages): void {
   }
 }
 
+function errorRate(probabilities: Float32Array, labels: readonly number[], numClasses: number): number {
+  let wrong = 0;
+  labels.forEach((label, i) => {
+    let top = 0;
+    for (let k = 1; k < numClasses; k++) if (probabilities[i * numClasses + k]! > probabilities[i * numClasses + top]!) top = k;
+    if (top !== label) wrong++;
+  });
+  return wrong / labels.length;
+}
+
+/**
+ * The exported model (one pass) against the ensemble of the same snapshots (one pass each) on the run's test images
+ * (up to 1000), as batches on this browser's backend. The exported model's probabilities are kept on the table, in
+ * data-probabilities, for anyone who wants to check them.
+ */
+async function timeTestSet(model: ExportedModel): Promise<void> {
+  setState('predicting');
+  const test = await fetchTestImages(1000);
+  const k = record.data.numClasses;
+  const shape = [test.height, test.width, test.channels] as const;
+  const chosen = model.members === null ? snapshots : snapshots.filter((s) => model.members!.includes(s.index));
+  const passes = await predictMembers(chosen, record, test.images, test.count);
+  const ensemble = ensembleOfLast(passes, passes.length, k);
+  const output = await predictExported(model, test.images, test.count, shape);
+  showTiming(timingTable, [
+    {
+      id: 'ensemble',
+      label: `ensemble of snapshots ${chosen.map((s) => s.index).join(', ')} (mean)`,
+      passes: chosen.length,
+      error: errorRate(ensemble.data, test.labels, k),
+      milliseconds: passes.reduce((sum, p) => sum + p.milliseconds, 0),
+      images: test.count,
+    },
+    { id: 'exported', label: `exported model (${model.path})`, passes: 1, error: errorRate(output.probabilities, test.labels, k), milliseconds: output.milliseconds, images: test.count },
+  ]);
+  timingTable.dataset['count'] = String(test.count);
+  timingTable.dataset['probabilities'] = JSON.stringify(Array.from(output.probabilities));
+  document.body.dataset['timed'] = String(Number(document.body.dataset['timed'] ?? '0') + 1);
+  setState('predicted');
+}
+
 function fail(e: unknown): void {
   setState('error');
   status.textContent = `Error: ${e instanceof Error ? e.message : String(e)}`;
@@ -101,6 +159,17 @@ async function start(): Promise<void> {
   });
   await warmUp(snapshots, record);
   const loadSeconds = (performance.now() - loadStart) / 1000;
+  const exportPath = params.get('export');
+  if (exportPath !== null) {
+    const [h, w, c] = record.data.inputShape;
+    const model = await loadExported(exportPath);
+    await predictExported(model, new Uint8Array(h * w * c), 1, [h, w, c]);
+    exported = model;
+    exportedSection.hidden = false;
+    const of = model.members === null ? '' : ` (the ensemble of snapshots ${model.members.join(', ')})`;
+    exportedStatus.textContent = `Loaded the exported model ${model.path}${of} with one tf.loadLayersModel in ${(model.loadMilliseconds / 1000).toFixed(2)} s.`;
+    timeButton.addEventListener('click', () => void timeTestSet(model).catch(fail));
+  }
   slider.max = String(snapshots.length);
   slider.value = String(snapshots.length);
   sliderValue.value = slider.value;

@@ -55,6 +55,8 @@ export interface PredictionView {
   /** Milliseconds of the last m forward passes together plus the averaging. */
   ensembleMilliseconds: number;
   classNames: readonly string[];
+  /** The exported model's output for the same image, when the page loaded one (?export=). */
+  exported?: { path: string; probabilities: Float32Array; milliseconds: number };
 }
 
 /** Fills the table: every snapshot (those in the ensemble highlighted), then the ensemble of the last m. */
@@ -75,6 +77,12 @@ export function showPrediction(table: HTMLTableElement, summary: HTMLElement, vi
   ensembleRow.id = 'ensemble-row';
   ensembleRow.dataset['m'] = String(m);
   tbody.append(ensembleRow);
+  if (view.exported !== undefined) {
+    const e = view.exported;
+    const row = probabilityRow(`exported model (${e.path}, 1 pass)`, e.probabilities, classNames, milliseconds(e.milliseconds), 'exported');
+    row.id = 'exported-row';
+    tbody.append(row);
+  }
   table.replaceChildren(thead, tbody);
 
   const top = argmaxRow(ensemble, 0);
@@ -87,5 +95,38 @@ export function showPrediction(table: HTMLTableElement, summary: HTMLElement, vi
     `Ensemble of the last ${m} snapshot${m === 1 ? '' : 's'}: `,
     name,
     ` with probability ${percent(ensemble.data[top]!)}; its ${m} forward pass${m === 1 ? '' : 'es'} and the average took ${milliseconds(view.ensembleMilliseconds)}.`,
+    view.exported === undefined ? '' : ` The exported model's one pass took ${milliseconds(view.exported.milliseconds)}.`,
   );
+}
+
+/** One line of the test-set timing: a model, its forward passes, its test error and its speed. */
+export interface TimingRow {
+  id: string;
+  label: string;
+  passes: number;
+  error: number;
+  milliseconds: number;
+  images: number;
+}
+
+/** The exported model against the m-pass ensemble on the same test images, on this browser's backend. */
+export function showTiming(table: HTMLTableElement, rows: readonly TimingRow[]): void {
+  const header = document.createElement('tr');
+  header.append(...['model', 'forward passes', 'test error', 'time', 'images/s'].map((h) => cell('th', h)));
+  const thead = document.createElement('thead');
+  thead.append(header);
+  const tbody = document.createElement('tbody');
+  for (const r of rows) {
+    const row = document.createElement('tr');
+    row.dataset['model'] = r.id;
+    row.append(
+      cell('th', r.label),
+      cell('td', String(r.passes)),
+      cell('td', percent(r.error)),
+      cell('td', milliseconds(r.milliseconds), 'time'),
+      cell('td', (r.images / Math.max(r.milliseconds / 1000, 1e-9)).toFixed(0)),
+    );
+    tbody.append(row);
+  }
+  table.replaceChildren(thead, tbody);
 }

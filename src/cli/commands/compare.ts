@@ -9,6 +9,7 @@ import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
 import type { CompareConfig } from '../../compare/result.js';
+import { DEFAULT_DISTILLATION } from '../../deploy/distillation.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import { formatSeconds, timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
@@ -22,6 +23,9 @@ interface CompareFlags extends BackendFlags, QueueFlags {
   epochs: number;
   cycles: number;
   rows: string;
+  distillEpochs?: number;
+  temperature: number;
+  alpha: number;
   seeds: number;
   seed: number;
   lr0: number;
@@ -67,7 +71,7 @@ export function compareCommand(): Command {
     .option('--cycles <M>', 'snapshots of nocycle and snapshot, models of singlecycle', integer(1), d.cycles)
     .option(
       '--rows <list>',
-      'rows to run, comma-separated, each optionally with :n seeds (single, dropout, nocycle, singlecycle, snapshot, fge, swa, swag, true-ensemble, or all)',
+      'rows to run, comma-separated, each optionally with :n seeds (single, dropout, nocycle, singlecycle, snapshot, fge, swa, swag, true-ensemble, distilled, or all)',
       'all',
     )
     .option('--seeds <n>', 'seeds per row (mean and standard deviation over them)', integer(1), 1)
@@ -83,6 +87,9 @@ export function compareCommand(): Command {
     .option('--swag-samples <S>', 'SWAG: weight samples drawn and averaged', integer(1), d.swag.samples)
     .option('--ensemble-size <k>', 'models in the true ensemble (costs k budgets)', integer(1), d.ensembleSize)
     .option('--dropout <rate>', 'dropout rate of the dropout row', fraction, d.dropout)
+    .option('--distill-epochs <n>', "the distilled row's student budget in epochs (default: B)", integer(1))
+    .option('--temperature <T>', "the distilled row's softmax temperature", positiveNumber, DEFAULT_DISTILLATION.temperature)
+    .option('--alpha <A>', "the distilled row's weight of the soft targets, in [0, 1]", (v: string) => Number(v), DEFAULT_DISTILLATION.alpha)
     .option('--val-size <n>', 'hold out the last N training images for best-k and fitted weights (beyond the paper)', integer(0), d.valSize)
     .option('--batch-size <n>', 'mini-batch size', integer(1), d.batchSize)
     .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
@@ -125,6 +132,7 @@ export function compareCommand(): Command {
         weightDecay: flags.weightDecay,
         augment: flags.augment,
         rows: parseRows(flags.rows, flags.seeds, flags.seed),
+        distill: { epochs: flags.distillEpochs ?? null, temperature: flags.temperature, alpha: flags.alpha },
       };
       const queue = queueSettings(flags);
       const backend = await startBackend(flags);

@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
 import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
 import { evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
-import { diversityTable, evaluationTable } from '../format.js';
+import { measureInferenceCost } from '../../deploy/inferenceCost.js';
+import { PREDICT_BATCH_SIZE } from '../../ensemble/predict.js';
+import { UserError } from '../../util/errors.js';
+import { costTable, diversityTable, evaluationTable } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
@@ -12,6 +15,8 @@ interface EvaluateFlags extends BackendFlags, SwagDrawFlags {
   json: boolean;
   data?: string;
   testSize?: number;
+  cost: boolean;
+  student: string[];
 }
 
 export function evaluateCommand(): Command {
@@ -22,8 +27,11 @@ export function evaluateCommand(): Command {
     .addOption(new Option('--combine <rule>', 'how members are combined').choices(COMBINE_RULES).default('mean'))
     .option('--json', 'print JSON instead of a table', false)
     .option('--data <dir>', "evaluate on this directory's test split instead of the run's")
-    .option('--test-size <n>', 'use only the first N test examples', integer(1))))
+    .option('--test-size <n>', 'use only the first N test examples', integer(1))
+    .option('--cost', 'also measure the inference cost of every snapshot, ensemble, exported model and --student', false)
+    .option('--student <dir>', 'a distilled student run to include in --cost (repeatable)', (v: string, all: string[]) => [...all, v], [])))
     .action(async (runDir: string, flags: EvaluateFlags) => {
+      if (!flags.cost && flags.student.length > 0) throw new UserError('--student is measured with --cost; add --cost');
       const backend = await startBackend(flags);
       const evaluation = await evaluateRun(runDir, {
         combine: flags.combine,
@@ -32,14 +40,22 @@ export function evaluateCommand(): Command {
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
         ...swagDraws(flags),
       });
+      const cost = flags.cost
+        ? await measureInferenceCost(runDir, {
+            students: flags.student,
+            ...(flags.data === undefined ? {} : { dataDir: flags.data }),
+            ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+          })
+        : null;
       process.stderr.write(backend.line + '\n');
       const unfinished = unfinishedRunNote(runDir, evaluation);
       if (unfinished !== null) process.stderr.write(`warning: ${unfinished}\n`);
-      if (flags.json) process.stdout.write(JSON.stringify(evaluation, null, 2) + '\n');
+      if (flags.json) process.stdout.write(JSON.stringify(cost === null ? evaluation : { ...evaluation, cost }, null, 2) + '\n');
       else {
         const diversity = diversityTable(evaluation);
         const heading = `${runDir}: ${evaluation.testExamples} test images` + (unfinished === null ? '' : `; unfinished run (${evaluation.status})`);
         process.stdout.write(`${heading}\n${evaluationTable(evaluation)}\n${diversity === '' ? '' : diversity + '\n'}`);
+        if (cost !== null) process.stdout.write(`inference cost on ${cost.testExamples} test images (${backend.choice.backend}, batches of ${PREDICT_BATCH_SIZE}; * on the Pareto front of error against FLOPs)\n${costTable(cost)}\n`);
       }
     });
 }

@@ -2,18 +2,15 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
 import type { TrainConfig } from '../../io/runRecord.js';
-import { writeRunReport } from '../../report/runReport.js';
-import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble, type SnapshotRunResult } from '../../training/snapshotRun.js';
+import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
 import { CYCLE_SCHEDULES, defaultFgeOptions, defaultSwagOptions, type CycleScheduleName, type FgeOptions, type SwagOptions } from '../../training/snapshotPlan.js';
-import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { UserError } from '../../util/errors.js';
-import { evaluationTable, formatSeconds, timeStamp } from '../format.js';
+import { timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
-import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
-import { progressReporter, withPreamble } from '../progressReporter.js';
-import { stopOnSignals } from '../signals.js';
+import { addBackendOptions } from '../backendOption.js';
+import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
 
-interface TrainFlags extends BackendFlags {
+interface TrainFlags extends SessionFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -42,9 +39,6 @@ interface TrainFlags extends BackendFlags {
   out?: string;
   overwrite: boolean;
   resume?: string;
-  checkpointEvery: number;
-  json: boolean;
-  report: boolean;
 }
 
 /** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
@@ -161,51 +155,16 @@ export function trainCommand(): Command {
       }
     }
     const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+    // The configuration is checked before the backend starts, so bad input stays one line.
     const config = flags.resume === undefined ? configFromFlags(flags, given) : null;
-    const backend = await startBackend(flags);
-    // The backend line comes with the first message of a run that has started, so bad input stays one line.
-    const reporter = withPreamble(progressReporter(), backend.line);
-    const signals = stopOnSignals((signal) => reporter.info?.(`received ${signal}: finishing the current step and writing a checkpoint`));
-    const control = { reporter, checkpointEvery: flags.checkpointEvery, shouldStop: signals.requested };
-    let result: SnapshotRunResult;
     const runDir = flags.resume ?? flags.out ?? defaultOutDir(flags.model);
-    try {
-      if (flags.resume !== undefined) {
-        result = await resumeSnapshotEnsemble(flags.resume, control);
-      } else {
-        const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
-          ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
-          ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
-        });
-        result = await trainSnapshotEnsemble({ ...control, config: config!, dataset, outDir: runDir, overwrite: flags.overwrite });
-      }
-    } catch (e) {
-      reporter.stop();
-      if (e instanceof TrainingInterrupted) {
-        const signal = signals.received() ?? 'SIGINT';
-        process.stderr.write(
-          `stopped after iteration ${e.state.iteration} with a checkpoint; resume with: snapshot-ensembles train --resume ${runDir}\n`,
-        );
-        process.exitCode = signal === 'SIGTERM' ? 143 : 130;
-        return;
-      }
-      throw e;
-    } finally {
-      signals.dispose();
-      reporter.stop();
-    }
-    const { record, evaluation } = result;
-    if (flags.json) {
-      process.stdout.write(JSON.stringify({ runDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
-    } else {
-      if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
-      const kept = record.swag == null ? `${record.snapshots.length} snapshots` : `SWAG moments of ${record.swag.count} epochs (K = ${record.swag.rank})`;
-      process.stdout.write(`trained in ${formatSeconds(record.seconds ?? 0)}; ${kept} in ${path.resolve(runDir)}\n`);
-    }
-    if (flags.report) {
-      const report = await writeRunReport(runDir, { testProbabilities: result.testProbabilities });
-      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-      (flags.json ? process.stderr : process.stdout).write(`report written to ${report.file}\n`);
-    }
+    await runTrainingSession(flags, runDir, `snapshot-ensembles train --resume ${runDir}`, (control) => {
+      if (flags.resume !== undefined) return resumeSnapshotEnsemble(flags.resume, control);
+      const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
+        ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
+        ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+      });
+      return trainSnapshotEnsemble({ ...control, config: config!, dataset, outDir: runDir, overwrite: flags.overwrite });
+    });
   });
 }

@@ -1,0 +1,66 @@
+import { Command, Option } from 'commander';
+import { EXPORT_COMBINE_RULES, type ExportCombine } from '../../deploy/ensembleModel.js';
+import { exportRun, type ExportResult } from '../../deploy/exportRun.js';
+import { QUANTIZATIONS, type Quantization } from '../../deploy/quantize.js';
+import { metricCells } from '../../metrics/formatMetrics.js';
+import { textTable } from '../../util/tables.js';
+import { integer } from '../parsers.js';
+import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
+
+interface ExportFlags extends BackendFlags {
+  last?: number;
+  combine: ExportCombine;
+  out?: string;
+  quantize?: Quantization;
+  json: boolean;
+}
+
+export function formatBytes(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
+}
+
+/** What `export` prints: where the files went, their size, and the exported model against the m-pass ensemble. */
+export function exportSummary(r: ExportResult): string {
+  const { metadata: meta, bytes } = r;
+  const members = meta.members.length === 1 ? `snapshot ${meta.members[0]}` : `snapshots ${meta.members.join(', ')}`;
+  const quantized = meta.quantization === null ? 'float32' : `${meta.quantization} (float32: ${formatBytes(bytes.float32Weights)})`;
+  const table = textTable(
+    ['model', 'error', 'NLL', 'ECE', 'Brier', 'images/s'],
+    [
+      [`ensemble of ${meta.members.length} (${meta.combine}, ${meta.members.length} passes)`, ...metricCells(r.ensemble.metrics), r.ensemble.imagesPerSecond.toFixed(0)],
+      [`exported model (${meta.quantization ?? 'float32'})`, ...metricCells(r.exported.metrics), r.exported.imagesPerSecond.toFixed(0)],
+    ],
+  );
+  const d = (a: number, b: number, scale: number, digits: number) => `${a - b >= 0 ? '+' : ''}${(scale * (a - b)).toFixed(digits)}`;
+  return [
+    `exported the ensemble of ${members} (${meta.combine}) to ${r.outDir}`,
+    `input: raw pixels in [${meta.pixelRange.join(', ')}], ${meta.inputShape.join('x')}; output: class probabilities; ${(r.flopsPerImage / 1e6).toFixed(2)} MFLOPs per image`,
+    `files: model.json ${formatBytes(bytes.modelJson)}, weights.bin ${formatBytes(bytes.weights)} ${quantized}`,
+    `on ${r.testExamples} test images (the ensemble's time includes loading its snapshots):`,
+    table,
+    `change from the ensemble: test error ${d(r.exported.metrics.error, r.ensemble.metrics.error, 100, 2)} points, ` +
+      `NLL ${d(r.exported.metrics.nll, r.ensemble.metrics.nll, 1, 4)}; largest difference in a probability ${r.maxAbsDifference.toExponential(2)}`,
+  ].join('\n');
+}
+
+export function exportCommand(): Command {
+  return addBackendOptions(new Command('export')
+    .description('write the ensemble of the last m snapshots as one TF.js layers model that plain tf.loadLayersModel loads')
+    .argument('<run-dir>', 'a directory written by train')
+    .option('--last <m>', 'use only the last m snapshots', integer(1))
+    .addOption(new Option('--combine <rule>', "mean of the members' softmax outputs, or their geometric mean").choices(EXPORT_COMBINE_RULES).default('mean'))
+    .addOption(new Option('--quantize <dtype>', "store the weights quantised (TF.js's weight quantisation, undone by tf.loadLayersModel)").choices(QUANTIZATIONS))
+    .option('--out <dir>', 'directory to create (default: RUN_DIR/exports/last<m>-<combine>[-<dtype>])')
+    .option('--json', 'print the result as JSON', false))
+    .action(async (runDir: string, flags: ExportFlags) => {
+      const backend = await startBackend(flags);
+      const result = await exportRun(runDir, {
+        combine: flags.combine,
+        quantize: flags.quantize ?? null,
+        ...(flags.last === undefined ? {} : { last: flags.last }),
+        ...(flags.out === undefined ? {} : { outDir: flags.out }),
+      });
+      process.stderr.write(backend.line + '\n');
+      process.stdout.write((flags.json ? JSON.stringify(result, null, 2) : exportSummary(result)) + '\n');
+    });
+}

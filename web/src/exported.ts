@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/**
+ * A model written by `snapshot-ensembles export`: raw pixels in [0, 255] in, the ensemble's class probabilities
+ * out, loaded with one tf.loadLayersModel and none of the library's code.
+ */
+export interface ExportedModel {
+  /** Its directory inside the run directory, e.g. exports/last3-mean. */
+  path: string;
+  model: tfl.LayersModel;
+  loadMilliseconds: number;
+  /** Snapshot numbers of its members, from the metadata `export` writes into model.json (null if absent). */
+  members: number[] | null;
+}
+
+/** A path inside the run directory: relative, plain names, no '..'. */
+export function exportPathProblem(path: string): string | null {
+  const parts = path.replace(/\/+$/, '').split('/');
+  return parts.every((p) => /^[\w.-]+$/.test(p) && p !== '.' && p !== '..') ? null : `?export=${path}: not a directory inside the run`;
+}
+
+export async function loadExported(path: string): Promise<ExportedModel> {
+  const problem = exportPathProblem(path);
+  if (problem !== null) throw new Error(problem);
+  const clean = path.replace(/\/+$/, '');
+  const start = performance.now();
+  const model = await tfl.loadLayersModel(`run/${clean}/model.json`);
+  const meta = (model.getUserDefinedMetadata() as { snapshotEnsembles?: { members?: unknown } } | undefined)?.snapshotEnsembles;
+  const members = Array.isArray(meta?.members) && meta.members.every((m) => Number.isInteger(m)) ? (meta.members as number[]) : null;
+  return { path: clean, model, loadMilliseconds: performance.now() - start, members };
+}
+
+export interface ExportedPrediction {
+  /** count x K probabilities. */
+  probabilities: Float32Array;
+  milliseconds: number;
+}
+
+/** One forward pass of the exported model on `count` images of raw bytes, timed until its numbers are read back. */
+export async function predictExported(exported: ExportedModel, pixels: Uint8Array, count: number, shape: readonly [number, number, number]): Promise<ExportedPrediction> {
+  const start = performance.now();
+  const out = tf.tidy(() => exported.model.predict(tf.tensor4d(Float32Array.from(pixels), [count, ...shape])) as tf.Tensor);
+  const probabilities = (await out.data()) as Float32Array;
+  out.dispose();
+  return { probabilities, milliseconds: performance.now() - start };
+}

@@ -35,6 +35,6 @@ describe('npm run bench', () => {
   it('refuses an engine it does not know with one line and a non-zero exit', () => {
     const r = bench(['--backends', 'wasm,gpu', '--no-torch']);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual(["error: --backends: unknown engine 'gpu' (expected some of wasm, cpu, tensorflow, webgpu)"]);
+    expect(r.stderr.trim().split('\n')).toEqual(["error: --backends: unknown engine 'gpu' (expected some of native, wasm, cpu, tensorflow, webgpu)"]);
   });
 });

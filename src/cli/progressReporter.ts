@@ -21,14 +21,35 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): R
     cliProgress.Presets.shades_classic,
   );
   let started = false;
+  // A second bar for work before training (decoding an image folder): {label} [bar] done/total.
+  const work = new cliProgress.SingleBar(
+    { stream, format: '{label} [{bar}] {value}/{total}', barsize: 20, hideCursor: true, clearOnComplete: true, fps: 5 },
+    cliProgress.Presets.shades_classic,
+  );
+  let working: string | null = null;
+  const stopWork = () => {
+    if (working !== null) work.stop();
+    working = null;
+  };
   const say = (message: string) => {
     if (started) bar.stop();
     started = false;
+    stopWork();
     stream.write(message + '\n');
   };
   return {
+    progress({ label, done, total }) {
+      if (!interactive) return;
+      if (working !== label) {
+        stopWork();
+        work.start(total, done, { label });
+        working = label;
+      } else work.update(done, { label });
+      if (done >= total) stopWork();
+    },
     step(p: StepProgress) {
       if (!interactive) return;
+      stopWork();
       const payload = {
         epoch: p.epoch,
         epochs: p.epochs,
@@ -36,7 +57,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): R
         cycles: p.cycles,
         lr: p.learningRate.toExponential(2),
         loss: p.loss.toFixed(4),
-        acc: `${(100 * p.accuracy).toFixed(1)}%`,
+        acc: Number.isFinite(p.accuracy) ? `${(100 * p.accuracy).toFixed(1)}%` : '-',
         ips: p.imagesPerSecond.toFixed(0),
         left: formatSeconds(p.secondsLeft),
       };
@@ -46,13 +67,15 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): R
       } else bar.update(p.iteration, payload);
     },
     epoch(e: EpochSummary) {
-      say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%, ${formatSeconds(e.seconds)}`);
+      const accuracy = Number.isFinite(e.accuracy) ? `, accuracy ${(100 * e.accuracy).toFixed(2)}%` : '';
+      say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}${accuracy}, ${formatSeconds(e.seconds)}`);
     },
     info: say,
     warn: (message) => say(`warning: ${message}`),
     stop() {
       if (started) bar.stop();
       started = false;
+      stopWork();
     },
   };
 }

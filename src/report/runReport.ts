@@ -52,7 +52,7 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const out = options.out ?? path.join(runDir, REPORT_FILE);
   checkReportPath(out);
   const record = readRunRecord(runDir);
-  const test = runTestSet(record, options);
+  const test = await runTestSet(record, options);
   const given = options.testProbabilities;
   let members: number[];
   let probabilities: readonly ProbabilityMatrix[];

@@ -105,14 +105,23 @@ function checkClassCount(classes: readonly string[], dir: string): void {
   if (classes.length > MAX_CLASSES) throw new UserError(`${dir}: ${classes.length} class folders; at most ${MAX_CLASSES} are supported`);
 }
 
-/** The size every image shares, or an error naming two that differ. */
-async function commonSize(files: readonly string[]): Promise<[number, number]> {
-  const first = await imageDimensions(files[0]!);
-  for (const file of files.slice(1)) {
-    const d = await imageDimensions(file);
+/** The size every image shares, or an error naming two that differ; with skipBad, unreadable headers are passed over (decoding counts them). */
+async function commonSize(files: readonly string[], skipBad: boolean): Promise<[number, number]> {
+  const readable: { file: string; height: number; width: number }[] = [];
+  for (const file of files) {
+    try {
+      readable.push({ file, ...(await imageDimensions(file)) });
+    } catch (e) {
+      if (!skipBad) throw e;
+    }
+  }
+  if (readable.length === 0) throw new UserError(`${path.dirname(files[0]!)}: no image could be read`);
+  const first = readable[0]!;
+  for (const d of readable.slice(1)) {
+    const file = d.file;
     if (d.height !== first.height || d.width !== first.width) {
       throw new UserError(
-        `${files[0]} is ${first.height}x${first.width} but ${file} is ${d.height}x${d.width} (HxW); give --image-size HxW to resize them all`,
+        `${first.file} is ${first.height}x${first.width} but ${file} is ${d.height}x${d.width} (HxW); give --image-size HxW to resize them all`,
       );
     }
   }
@@ -191,7 +200,7 @@ export async function loadImageFolder(
   options: { reporter?: Reporter; testOnly?: boolean } = {},
 ): Promise<LoadedImageFolder> {
   const { classes, train, test } = listImageFolder(source);
-  const size = source.imageSize ?? (await commonSize([...train.files, ...test.files]));
+  const size = source.imageSize ?? (await commonSize([...train.files, ...test.files], source.skipBadImages));
   checkSize(size);
   const resolved: ImageFolderSource = { ...source, imageSize: size };
   const fromCache: ('train' | 'test')[] = [];

@@ -82,8 +82,13 @@ export function checkModelName(name: string): string {
 /** Builds a named model with weights initialised from `seed`. */
 export function buildModel(name: string, options: ModelOptions, seed: number): tfl.LayersModel {
   const builder = builderFor(name);
-  if (options.inputShape.length !== 3 && !takesAnyInput(name)) {
-    throw new UserError(`model '${name}' takes H x W x C images, not inputs of shape [${options.inputShape.join(', ')}]; for a table use mlp-<width>x<depth>`);
-  }
+  checkModelInput(name, options.inputShape);
   return builder(options, new Rng(seed));
+}
+
+/** Refuses a model that cannot take inputs of this shape (an image network on a table's rows). */
+export function checkModelInput(name: string, inputShape: readonly number[]): void {
+  if (inputShape.length !== 3 && !takesAnyInput(name)) {
+    throw new UserError(`model '${name}' takes H x W x C images, not inputs of shape [${inputShape.join(', ')}]; for a table use mlp-<width>x<depth>`);
+  }
 }

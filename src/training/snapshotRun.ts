@@ -28,7 +28,7 @@ import { loadSnapshotModel } from '../io/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { regressionMetrics, rootMeanSquaredError, type GaussianMember } from '../metrics/regression.js';
-import { buildModel, checkModelName } from '../models/registry.js';
+import { buildModel, checkModelInput, checkModelName } from '../models/registry.js';
 import { checkUserModel, isModelFile, loadUserModel, reinitialized } from '../models/userModel.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { firstLine, UserError } from '../util/errors.js';
@@ -201,6 +201,7 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
   }
   checkRunDir(outDir, options.overwrite ?? false);
   // A user's model that does not fit the data is refused before anything is written.
+  if (!userModel) checkModelInput(config.model, exampleShape(dataset.train));
   const initial = userModel ? await initialUserModel(config, dataset, options.model) : null;
   mkdirSync(outDir, { recursive: true });
   const release = acquireRunLock(outDir);

@@ -6,19 +6,9 @@ import { loadDataset, resolveDataSource } from '../src/data/source.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import type { RunRecord } from '../src/io/runRecord.js';
 import { runCli, tempDir } from './helpers/cli.js';
+import { expectTrainRefused } from './helpers/refused.js';
 import { writeImage, writeImageFolder } from './helpers/imageFolder.js';
 
-/** A one-line error naming the problem, a non-zero exit, and no run directory written. */
-function expectRefused(args: string[], pattern: RegExp): void {
-  const out = path.join(tempDir(), 'run');
-  const r = runCli(['train', ...args, '--out', out]);
-  expect(r.code).not.toBe(0);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(existsSync(out)).toBe(false);
-}
 
 describe('an image folder (Keras / torchvision layout) of PNG and JPEG files of two sizes', () => {
   let folder: string;
@@ -101,14 +91,14 @@ describe('an image folder (Keras / torchvision layout) of PNG and JPEG files of 
 
   describe('bad image folders: one-line errors naming the file or folder, nothing written', () => {
     it('images of mixed sizes without --image-size', () => {
-      expectRefused(['--data', folder, '--channels', '1', ...quick.slice(0, 6)], /is 28x28 but .*\.jpg is 32x32 \(HxW\); give --image-size/);
+      expectTrainRefused(['--data', folder, '--channels', '1', ...quick.slice(0, 6)], /is 28x28 but .*\.jpg is 32x32 \(HxW\); give --image-size/);
     });
 
     it('an empty class folder', async () => {
       const dir = path.join(tempDir(), 'empty');
       await writeImageFolder(dir, { train: 2, test: 1, formats: ['png'] });
       mkdirSync(path.join(dir, 'train', 'coat'));
-      expectRefused(['--data', dir, ...quick.slice(0, 6)], /train\/coat: empty class folder/);
+      expectTrainRefused(['--data', dir, ...quick.slice(0, 6)], /train\/coat: empty class folder/);
     });
 
     it('a class in test but not in train', async () => {
@@ -116,7 +106,7 @@ describe('an image folder (Keras / torchvision layout) of PNG and JPEG files of 
       await writeImageFolder(dir, { train: 2, test: 1, formats: ['png'] });
       mkdirSync(path.join(dir, 'test', 'coat'));
       writeFileSync(path.join(dir, 'test', 'coat', 'a.png'), readFileSync(path.join(dir, 'test', 'bag', readdirFirst(path.join(dir, 'test', 'bag')))));
-      expectRefused(['--data', dir, ...quick.slice(0, 6)], /test\/coat: class 'coat' is not in .*train/);
+      expectTrainRefused(['--data', dir, ...quick.slice(0, 6)], /test\/coat: class 'coat' is not in .*train/);
     });
 
     it('an image that does not decode is named; --skip-bad-images goes on and counts it', async () => {
@@ -124,7 +114,7 @@ describe('an image folder (Keras / torchvision layout) of PNG and JPEG files of 
       await writeImageFolder(dir, { train: 4, test: 2, formats: ['png'] });
       const bad = path.join(dir, 'train', 'bag', 'broken.png');
       writeFileSync(bad, 'not an image at all');
-      expectRefused(['--data', dir, '--cache-dir', tempDir(), ...quick.slice(0, 6)], /broken\.png: cannot decode image/);
+      expectTrainRefused(['--data', dir, '--cache-dir', tempDir(), ...quick.slice(0, 6)], /broken\.png: cannot decode image/);
       const out = path.join(tempDir(), 'run');
       const r = runCli(['train', '--data', dir, '--channels', '1', '--skip-bad-images', '--cache-dir', tempDir(), '--out', out, ...quick]);
       expect(r.code, r.stderr).toBe(0);

@@ -10,22 +10,12 @@ import { fileSystem } from '../src/io/fileSystemHandler.js';
 import type { RunRecord } from '../src/io/runRecord.js';
 import { combineGaussians, gaussianNll, normalCdf, quantileCalibration, regressionMetrics } from '../src/metrics/regression.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
+import { expectTrainRefused } from './helpers/refused.js';
 
 const WINE = path.join(ROOT, 'data', 'tables', 'wine.csv');
 const DIABETES = path.join(ROOT, 'data', 'tables', 'diabetes.csv');
 const FEATURES = readFileSync(WINE, 'utf8').split('\n')[0]!.split(',').slice(0, -1);
 
-/** A one-line error naming the problem, a non-zero exit, and no run directory written. */
-function expectRefused(args: string[], pattern: RegExp): void {
-  const out = path.join(tempDir(), 'run');
-  const r = runCli(['train', ...args, '--out', out]);
-  expect(r.code).not.toBe(0);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(existsSync(out)).toBe(false);
-}
 
 function csvFile(text: string): string {
   const file = path.join(tempDir(), 'table.csv');
@@ -161,19 +151,19 @@ describe('CSV tables: classification, regression, predict on a CSV', () => {
 
   describe('bad tables: one-line errors naming file, line and column; nothing written', () => {
     it('a ragged row', () => {
-      expectRefused(['--data', csvFile('a,b,y\n1,2,x\n3,4\n'), '--label', 'y', '--model', 'mlp-4x1'], /table\.csv:3: 2 fields but the header has 3/);
+      expectTrainRefused(['--data', csvFile('a,b,y\n1,2,x\n3,4\n'), '--label', 'y', '--model', 'mlp-4x1'], /table\.csv:3: 2 fields but the header has 3/);
     });
     it('a non-numeric cell', () => {
-      expectRefused(['--data', csvFile('a,b,y\n1,2,x\n3,oops,z\n'), '--label', 'y', '--model', 'mlp-4x1'], /table\.csv:3: column 'b' holds 'oops', not a number/);
+      expectTrainRefused(['--data', csvFile('a,b,y\n1,2,x\n3,oops,z\n'), '--label', 'y', '--model', 'mlp-4x1'], /table\.csv:3: column 'b' holds 'oops', not a number/);
     });
     it('a missing label column', () => {
-      expectRefused(['--data', WINE, '--label', 'colour', '--model', 'mlp-4x1'], /wine\.csv: no label column 'colour' \(columns: alcohol, /);
+      expectTrainRefused(['--data', WINE, '--label', 'colour', '--model', 'mlp-4x1'], /wine\.csv: no label column 'colour' \(columns: alcohol, /);
     });
     it('a regression target that is not a number', () => {
-      expectRefused(['--data', WINE, '--label', 'cultivar', '--task', 'regression', '--model', 'mlp-4x1'], /wine\.csv:2: column 'cultivar' holds 'class_0', not a number/);
+      expectTrainRefused(['--data', WINE, '--label', 'cultivar', '--task', 'regression', '--model', 'mlp-4x1'], /wine\.csv:2: column 'cultivar' holds 'class_0', not a number/);
     });
     it('an image model on a table', () => {
-      expectRefused(['--data', WINE, '--label', 'cultivar'], /model 'cnn' takes H x W x C images.*use mlp-<width>x<depth>/);
+      expectTrainRefused(['--data', WINE, '--label', 'cultivar'], /model 'cnn' takes H x W x C images.*use mlp-<width>x<depth>/);
     });
   });
 });
@@ -213,6 +203,6 @@ describe("a user's own TF.js model (model.json)", () => {
   });
 
   it('a model whose input does not fit the data', () => {
-    expectRefused(['--data', WINE, '--label', 'cultivar', '--model', path.join(dir, 'narrow', 'model.json')], /narrow\/model\.json: the model takes inputs of shape \[5\] but the data's examples are \[13\]/);
+    expectTrainRefused(['--data', WINE, '--label', 'cultivar', '--model', path.join(dir, 'narrow', 'model.json')], /narrow\/model\.json: the model takes inputs of shape \[5\] but the data's examples are \[13\]/);
   });
 });

@@ -1,21 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { TASKS, type Task } from '../data/dataset.js';
+import { TASKS } from '../data/dataset.js';
 import type { DataSourceOptions } from '../data/source.js';
 import { fraction, integer } from './parsers.js';
 
-/** The flags that addDataOptions adds. */
-export interface DataFlags {
-  data?: string;
-  label?: string;
-  features?: string[];
-  task?: Task;
-  testSplit?: number;
-  splitSeed?: number;
-  imageSize?: [number, number];
-  channels?: 1 | 3;
-  skipBadImages?: boolean;
-  cacheDir?: string;
-}
+/** The flags that addDataOptions adds: what resolveDataSource takes. */
+export type DataFlags = DataSourceOptions;
 
 /** 'H' or 'HxW', e.g. 32 or 64x48. */
 export function imageSize(value: string): [number, number] {

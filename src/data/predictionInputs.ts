@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { readImageFiles, type NamedImages } from '../io/imageFiles.js';
+import { readImageFiles, readInputFile, type NamedImages } from '../io/imageFiles.js';
 import { UserError } from '../util/errors.js';
 import { featureSet, readCsv } from './csvTable.js';
 import type { ImageSet } from './dataset.js';
@@ -43,13 +42,7 @@ export async function readPredictionInputs(
   if (spec.kind === 'idx') return readImageFiles(files, shape);
   const sets: NamedImages[] = [];
   for (const file of files) {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`);
-    }
+    const bytes = readInputFile(file);
     if (isGzip(bytes) || (bytes[0] === 0 && bytes[1] === 0)) {
       sets.push(readImageFiles([file], shape));
       continue;

@@ -1,5 +1,5 @@
 import type { Augmentation, Normalization } from '../data/batch.js';
-import type { ImageSet } from '../data/dataset.js';
+import { exampleShape, type ImageSet } from '../data/dataset.js';
 import { predictProbabilities } from '../ensemble/predict.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { buildModel } from '../models/registry.js';
@@ -60,7 +60,7 @@ export async function executeRun(
   shouldStop?: () => boolean,
 ): Promise<ExecutedRun> {
   const rng = new Rng(spec.seed);
-  const inputShape = [data.train.height, data.train.width, data.train.channels] as const;
+  const inputShape = exampleShape(data.train);
   const model = buildModel(settings.model, { inputShape, numClasses: data.numClasses, dropout: spec.dropout }, rng.nextUint32());
   const optimizer = new SgdOptimizer({
     learningRate: 0,

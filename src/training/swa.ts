@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { normalizedBatch, type Normalization } from '../data/batch.js';
-import type { ImageSet } from '../data/dataset.js';
+import { exampleShape, type ImageSet } from '../data/dataset.js';
+import type { BatchNormalizationFields } from '../models/batchNorm.js';
 
 /**
  * Stochastic Weight Averaging (Izmailov, Podoprikhin, Garipov, Vetrov, Wilson 2018), kept apart from the training
@@ -61,14 +62,24 @@ function batchNormLayers(model: tfl.LayersModel): (tfl.layers.Layer & MomentumSe
  * Re-estimates every batch-norm layer's moving mean and variance with one pass over a set of images, as PyTorch's
  * swa_utils.update_bn does: the model runs in training mode and each layer's statistics become the equal-weight
  * average of the per-batch statistics (the cumulative average of update_bn's momentum = None), obtained here by
- * setting the layer's momentum to (i - 1) / i before batch i. Images are normalised but not augmented, so the
- * statistics match the inputs seen at test time. Returns the number of batches; a model without batch norm is
- * left untouched.
+ * setting the layer's momentum to (i - 1) / i before batch i, from a fresh layer's statistics. Images are normalised
+ * but not augmented, so the statistics match the inputs seen at test time. Returns the number of batches; a model
+ * without batch norm is left untouched.
  */
 export function updateBatchNorm(model: tfl.LayersModel, set: ImageSet, normalization: Normalization, batchSize = 256): number {
   const layers = batchNormLayers(model);
   if (layers.length === 0 || set.count === 0) return 0;
   const saved = layers.map((l) => l.momentum);
+  // Start from a fresh layer's statistics (mean 0, variance 1), as update_bn resets them: the first batch's update
+  // v - (v - b) rounds differently for different v, so the estimate would otherwise depend on the statistics the
+  // model held before (a SWAG sample drawn after training would differ in its last bits from the same sample drawn
+  // by evaluate on a freshly built model).
+  tf.tidy(() => {
+    for (const l of layers as unknown as BatchNormalizationFields[]) {
+      l.movingMean.write(tf.zerosLike(l.movingMean.read()));
+      l.movingVariance.write(tf.onesLike(l.movingVariance.read()));
+    }
+  });
   const indices = Int32Array.from({ length: set.count }, (_, i) => i);
   let batches = 0;
   try {
@@ -77,7 +88,7 @@ export function updateBatchNorm(model: tfl.LayersModel, set: ImageSet, normaliza
       for (const l of layers) l.momentum = (batches - 1) / batches;
       const batch = indices.subarray(start, Math.min(start + batchSize, set.count));
       tf.tidy(() => {
-        const xs = tf.tensor4d(normalizedBatch(set, batch, normalization), [batch.length, set.height, set.width, set.channels]);
+        const xs = tf.tensor(normalizedBatch(set, batch, normalization), [batch.length, ...exampleShape(set)]);
         model.apply(xs, { training: true });
       });
     }

@@ -6,7 +6,9 @@ import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
 import type { CompareConfig } from '../../compare/result.js';
-import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
+import { loadDataset, resolveDataSource } from '../../data/source.js';
+import { UserError } from '../../util/errors.js';
+import { addDataOptions, dataSourceOptions, type DataFlags } from '../dataOptions.js';
 import { formatSeconds, timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
@@ -14,7 +16,7 @@ import { progressReporter, withPreamble } from '../progressReporter.js';
 import { stopOnSignals } from '../signals.js';
 import { defaultFgeOptions } from '../../training/snapshotPlan.js';
 
-interface CompareFlags extends BackendFlags {
+interface CompareFlags extends BackendFlags, DataFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -37,7 +39,6 @@ interface CompareFlags extends BackendFlags {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
-  data?: string;
   trainSize?: number;
   testSize?: number;
   augment: boolean;
@@ -54,7 +55,7 @@ function defaultOutDir(model: string): string {
 
 export function compareCommand(): Command {
   const d = DEFAULT_COMPARE_CONFIG;
-  return addBackendOptions(new Command('compare')
+  return addDataOptions(addBackendOptions(new Command('compare')
     .description(
       "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, FGE, SWA, SWAG, " +
         'a true ensemble and dropout, at the same training budget',
@@ -85,14 +86,13 @@ export function compareCommand(): Command {
     .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
     .option('--no-nesterov', 'plain momentum instead of Nesterov')
     .option('--weight-decay <wd>', 'L2 weight decay, added to the gradient as in PyTorch', nonNegativeNumber, d.weightDecay)
-    .option('--data <dir>', 'directory with the four standard IDX files (default: the embedded Fashion-MNIST)')
     .option('--train-size <n>', 'use only the first N training examples (validation included)', integer(1))
     .option('--test-size <n>', 'use only the first N test examples', integer(1))
     .option('--no-augment', 'turn off random crops and flips')
     .option('--out <dir>', 'directory for compare.json and compare.md (default: runs/compare-<model>-<time>)')
     .option('--overwrite', 'replace a comparison already in --out', false)
     .option('--markdown', 'print the tables as markdown instead of text', false)
-    .option('--json', 'print the whole result as JSON instead of tables', false))
+    .option('--json', 'print the whole result as JSON instead of tables', false)))
     .option('--no-report', 'do not write OUT/report.html when the comparison ends')
     .action(async (flags: CompareFlags) => {
       const config: CompareConfig = {
@@ -124,7 +124,9 @@ export function compareCommand(): Command {
         rows: parseRows(flags.rows, flags.seeds, flags.seed),
       };
       const backend = await startBackend(flags);
-      const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
+      const source = resolveDataSource(dataSourceOptions(flags));
+      if (source.kind === 'csv' && source.task === 'regression') throw new UserError('compare measures classifiers; --task regression is for train and evaluate');
+      const dataset = await loadDataset(source, {
         ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });

@@ -6,8 +6,30 @@
 export * from './schedules/index.js';
 export * from './metrics/index.js';
 export * from './ensemble/index.js';
-export { evaluateRun, runTestSet, snapshotProbabilities, type EvaluateRunOptions, type RunEvaluation } from './ensemble/evaluateRun.js';
-export { predictRun, type RunPrediction } from './ensemble/predictRun.js';
+export {
+  evaluateRun,
+  evaluateRegressionRun,
+  runTestSet,
+  snapshotProbabilities,
+  snapshotGaussians,
+  type EvaluateRunOptions,
+  type RunEvaluation,
+  type RegressionRunEvaluation,
+} from './ensemble/evaluateRun.js';
+export { predictRun, predictRegressionRun, type RunPrediction, type RegressionPrediction } from './ensemble/predictRun.js';
+export { evaluateRegressionEnsemble, type RegressionEvaluation } from './ensemble/evaluateRegression.js';
+export * from './metrics/regression.js';
+export {
+  loadDataset,
+  loadTestSet,
+  resolveDataSource,
+  type DataSourceSpec,
+  type DataSourceOptions,
+  type IdxSource,
+  type ImageFolderSource,
+  type CsvSource,
+} from './data/source.js';
+export { loadUserModel, reinitialized, checkUserModel, type ModelInit } from './models/userModel.js';
 export * from './report/index.js';
 export * from './serve/index.js';
 

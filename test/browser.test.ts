@@ -108,7 +108,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     // The same image and the same snapshots in Node (wasm backend).
     const record = readRunRecord(runDir);
     const image = 7;
-    const one = selectExamples(runTestSet(record), [image]);
+    const one = selectExamples(await runTestSet(record), [image]);
     const { probabilities: members } = await snapshotProbabilities(runDir, record, one);
     const ensemble = (m: number) => meanProbabilities(lastM(members, m));
 
@@ -156,7 +156,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     expect(server).toBeDefined();
     const record = readRunRecord(runDir);
     const image = 3;
-    const { probabilities: members } = await snapshotProbabilities(runDir, record, selectExamples(runTestSet(record), [image]));
+    const { probabilities: members } = await snapshotProbabilities(runDir, record, selectExamples(await runTestSet(record), [image]));
     for (const [webgl, query, expected] of [[false, '', 'wasm'], [true, '?backend=cpu', 'cpu']] as const) {
       const page = await context.newPage();
       if (!webgl) {

@@ -35,7 +35,7 @@ async function loadPlain(dir: string): Promise<tfl.LayersModel> {
   );
 }
 
-function predictPlain(model: tfl.LayersModel, pixels: Uint8Array, shape: [number, number, number, number]): Float32Array {
+function predictPlain(model: tfl.LayersModel, pixels: Uint8Array | Float32Array, shape: [number, number, number, number]): Float32Array {
   const out = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels), shape)) as tf.Tensor);
   const data = out.dataSync() as Float32Array;
   out.dispose();
@@ -55,7 +55,7 @@ const STANDARD_LAYERS = new Set(['InputLayer', 'Rescaling', 'Conv2D', 'MaxPoolin
 describe('deploying the ensemble: export and distill', () => {
   let runDir: string;
   let members: ProbabilityMatrix[];
-  let test: ReturnType<typeof runTestSet>;
+  let test: Awaited<ReturnType<typeof runTestSet>>;
 
   beforeAll(async () => {
     await useBackend('wasm');
@@ -64,7 +64,7 @@ describe('deploying the ensemble: export and distill', () => {
     expect(train.code, train.stderr).toBe(0);
     const record = readRunRecord(runDir);
     expect(record.snapshots).toHaveLength(3);
-    test = runTestSet(record);
+    test = await runTestSet(record);
     members = (await snapshotProbabilities(runDir, record, test)).probabilities;
   });
 

@@ -1,6 +1,7 @@
 import type { InferenceCost } from '../deploy/inferenceCost.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
-import { evaluationRows } from '../metrics/formatMetrics.js';
+import type { RegressionEvaluation } from '../ensemble/evaluateRegression.js';
+import { evaluationRows, REGRESSION_HEADER, regressionRows } from '../metrics/formatMetrics.js';
 import { textTable } from '../util/tables.js';
 
 /** The table `train` and `evaluate` print: every snapshot alone, then the ensemble of the last m for each m. */
@@ -22,6 +23,11 @@ export function costTable(cost: InferenceCost): string {
     p.imagesPerSecond.toFixed(0),
   ]);
   return textTable(['model', 'passes', 'error', 'NLL', 'ECE', 'MFLOPs/image', 'images/s'], rows);
+}
+
+/** The table `train` and `evaluate` print for a regression run: RMSE, MAE, Gaussian NLL, and the ensembles' spread. */
+export function regressionTable(evaluation: RegressionEvaluation): string {
+  return textTable([...REGRESSION_HEADER], regressionRows(evaluation));
 }
 
 /** Pairwise correlation of the members' softmax outputs as a matrix, with the mean correlation and disagreement. */

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { checkModelName } from '../models/registry.js';
+import { isModelFile } from '../models/userModel.js';
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value: string) => {
@@ -33,8 +34,9 @@ export function positiveNumberList(value: string): number[] {
   return value.split(',').map((v) => positiveNumber(v.trim()));
 }
 
-/** A model name the registry can build (checked before any data is loaded). */
+/** A model name the registry can build (checked before any data is loaded), or a model.json of the user's. */
 export function modelName(value: string): string {
+  if (isModelFile(value)) return value;
   try {
     return checkModelName(value);
   } catch (e) {

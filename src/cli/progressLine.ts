@@ -5,6 +5,11 @@ import { formatSeconds } from './format.js';
 export const MIN_BAR = 10;
 export const MAX_BAR = 40;
 
+/** The running accuracy as a percentage, or '-' where there is none (a regression run). */
+function accuracyText(accuracy: number): string {
+  return Number.isFinite(accuracy) ? `${(100 * accuracy).toFixed(1)}%` : '-';
+}
+
 /** The fields of a progress line, most important first: the narrower the terminal, the more of the last are left out. */
 function fields(p: StepProgress): { name: string; text: string }[] {
   return [
@@ -14,7 +19,7 @@ function fields(p: StepProgress): { name: string; text: string }[] {
     { name: 'loss', text: `loss ${p.loss.toFixed(4)}` },
     { name: 'cycle', text: `cycle ${p.cycle}/${p.cycles}` },
     { name: 'lr', text: `lr ${p.learningRate.toExponential(2)}` },
-    { name: 'acc', text: `acc ${(100 * p.accuracy).toFixed(1)}%` },
+    { name: 'acc', text: `acc ${accuracyText(p.accuracy)}` },
     { name: 'ips', text: `${p.imagesPerSecond.toFixed(0)} img/s` },
   ];
 }
@@ -52,7 +57,7 @@ export function progressLine(p: StepProgress, columns: number): string {
 export function progressLogLine(p: StepProgress): string {
   return (
     `iteration ${p.iteration}/${p.totalSteps} (${((100 * p.iteration) / p.totalSteps).toFixed(1)}%), epoch ${p.epoch}/${p.epochs}, ` +
-    `cycle ${p.cycle}/${p.cycles}, lr ${p.learningRate.toExponential(2)}, loss ${p.loss.toFixed(4)}, acc ${(100 * p.accuracy).toFixed(1)}%, ` +
+    `cycle ${p.cycle}/${p.cycles}, lr ${p.learningRate.toExponential(2)}, loss ${p.loss.toFixed(4)}, acc ${accuracyText(p.accuracy)}, ` +
     `${p.imagesPerSecond.toFixed(0)} img/s, ${formatSeconds(p.secondsLeft)} left`
   );
 }

@@ -32,12 +32,32 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr, op
   });
   let started = false;
   let lastLog: number | null = null;
+  // A second bar for work before training (decoding an image folder): {label} [bar] done/total.
+  const work = new cliProgress.SingleBar(
+    { stream, format: '{label} [{bar}] {value}/{total}', barsize: 20, hideCursor: true, clearOnComplete: true, fps: 5 },
+    cliProgress.Presets.shades_classic,
+  );
+  let working: string | null = null;
+  const stopWork = () => {
+    if (working !== null) work.stop();
+    working = null;
+  };
   const say = (message: string) => {
     if (started) bar.stop();
     started = false;
+    stopWork();
     stream.write(message + '\n');
   };
   return {
+    progress({ label, done, total }) {
+      if (!interactive) return;
+      if (working !== label) {
+        stopWork();
+        work.start(total, done, { label });
+        working = label;
+      } else work.update(done, { label });
+      if (done >= total) stopWork();
+    },
     step(p: StepProgress) {
       if (!interactive) {
         const t = now();
@@ -48,19 +68,22 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr, op
         }
         return;
       }
+      stopWork();
       if (!started) {
         bar.start(p.totalSteps, p.iteration, { progress: p });
         started = true;
       } else bar.update(p.iteration, { progress: p });
     },
     epoch(e: EpochSummary) {
-      say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${(100 * e.accuracy).toFixed(2)}%, ${formatSeconds(e.seconds)}`);
+      const accuracy = Number.isFinite(e.accuracy) ? `, accuracy ${(100 * e.accuracy).toFixed(2)}%` : '';
+      say(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}${accuracy}, ${formatSeconds(e.seconds)}`);
     },
     info: say,
     warn: (message) => say(`warning: ${message}`),
     stop() {
       if (started) bar.stop();
       started = false;
+      stopWork();
     },
   };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeRunReport } from '../report/runReport.js';
 import type { RunControl, SnapshotRunResult } from '../training/snapshotRun.js';
 import { TrainingInterrupted } from '../training/trainLoop.js';
-import { evaluationTable, formatSeconds } from './format.js';
+import { evaluationTable, formatSeconds, regressionTable } from './format.js';
 import { startBackend, type BackendFlags } from './backendOption.js';
 import { progressReporter, withPreamble } from './progressReporter.js';
 import { stopOnSignals } from './signals.js';
@@ -45,11 +45,13 @@ export async function runTrainingSession(
     signals.dispose();
     reporter.stop();
   }
-  const { record, evaluation } = result;
+  const { record } = result;
+  const evaluation = record.regressionEvaluation ?? result.evaluation;
   if (flags.json) {
     process.stdout.write(JSON.stringify({ runDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
   } else {
-    if (evaluation !== null) process.stdout.write(evaluationTable(evaluation) + '\n');
+    if (record.regressionEvaluation != null) process.stdout.write(regressionTable(record.regressionEvaluation) + '\n');
+    else if (result.evaluation !== null) process.stdout.write(evaluationTable(result.evaluation) + '\n');
     const kept =
       record.swag == null
         ? `${record.snapshots.length} snapshot${record.snapshots.length === 1 ? '' : 's'}`

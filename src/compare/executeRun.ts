@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Augmentation, Normalization } from '../data/batch.js';
 import { distillationObjective, type DistillationObjective } from '../deploy/distillation.js';
-import type { ImageSet } from '../data/dataset.js';
+import { exampleShape, type ImageSet } from '../data/dataset.js';
 import { predictProbabilities } from '../ensemble/predict.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { buildModel } from '../models/registry.js';
@@ -66,7 +66,7 @@ export async function executeRun(
   teacherWeights: readonly tf.Tensor[][] = [],
 ): Promise<ExecutedRun> {
   const rng = new Rng(spec.seed);
-  const inputShape = [data.train.height, data.train.width, data.train.channels] as const;
+  const inputShape = exampleShape(data.train);
   const model = buildModel(settings.model, { inputShape, numClasses: data.numClasses, dropout: spec.dropout }, rng.nextUint32());
   // a student's teachers: the same network with the members' weights
   const teachers: tfl.LayersModel[] = teacherWeights.map((weights) => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
-import type { Dataset } from '../data/dataset.js';
+import { exampleShape, type Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
 import { forwardFlopsPerImage } from '../bench/flops.js';
 import { buildModel } from '../models/registry.js';
@@ -109,7 +109,7 @@ function skippedStudent(spec: RunSpec, teacher: string): ExecutedRun {
  */
 export async function runCompare(options: CompareOptions): Promise<CompareResult> {
   const { config, dataset, outDir, reporter } = options;
-  const normalization = options.normalization ?? FASHION_MNIST_NORMALIZATION;
+  const normalization = options.normalization ?? dataset.normalization ?? FASHION_MNIST_NORMALIZATION;
   const { train, validation } = holdOutValidation(dataset.train, config.valSize);
   const perEpoch = iterationsPerEpoch(train.count, config.batchSize);
   const plan = planCompare(config, perEpoch);
@@ -119,7 +119,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   const executor = options.executor ?? LOCAL_EXECUTOR;
   await executor.prepare?.(plan, config);
   if (outDir !== null) makeOutputDir(outDir);
-  const augmentation = config.augment ? DEFAULT_AUGMENTATION : null;
+  const augmentation = config.augment && exampleShape(train).length === 3 ? DEFAULT_AUGMENTATION : null;
   const data: RunData = { train, validation, test: dataset.test, numClasses: dataset.numClasses, normalization, augmentation };
   const labels = { test: dataset.test.labels, validation: validation?.labels ?? null };
 

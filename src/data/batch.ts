@@ -1,14 +1,45 @@
 import type { Rng } from '../util/rng.js';
-import type { ImageSet } from './dataset.js';
+import { exampleSize, type ImageSet } from './dataset.js';
 
-/** Per-pixel normalisation applied after scaling bytes to [0, 1]: x' = (x / 255 - mean) / std. */
+/**
+ * Normalisation of every value, per channel c (the last axis; a table's features): x' = (x / 255 - mean[c]) / std[c]
+ * for image bytes, x' = (x - mean[c]) / std[c] for a table's numbers. A single number applies to every channel.
+ */
 export interface Normalization {
-  readonly mean: number;
-  readonly std: number;
+  readonly mean: number | readonly number[];
+  readonly std: number | readonly number[];
 }
 
 /** Fashion-MNIST's training-set mean and standard deviation of pixel values in [0, 1]. */
-export const FASHION_MNIST_NORMALIZATION: Normalization = { mean: 0.286, std: 0.353 };
+export const FASHION_MNIST_NORMALIZATION: Normalization & { readonly mean: number; readonly std: number } = { mean: 0.286, std: 0.353 };
+
+/** The mean and std of channel c. */
+export function channelStats(norm: Normalization, c: number): { mean: number; std: number } {
+  const mean = typeof norm.mean === 'number' ? norm.mean : norm.mean[c]!;
+  const std = typeof norm.std === 'number' ? norm.std : norm.std[c]!;
+  return { mean, std };
+}
+
+/** The normalised value of each byte 0..255 in each channel: table[v * channels + c]. */
+function lookupTable(norm: Normalization, channels: number): Float32Array {
+  const table = new Float32Array(256 * channels);
+  for (let c = 0; c < channels; c++) {
+    const { mean, std } = channelStats(norm, c);
+    for (let v = 0; v < 256; v++) table[v * channels + c] = (v / 255 - mean) / std;
+  }
+  return table;
+}
+
+/** A function from (raw value, channel) to the normalised value, for bytes or numbers alike. */
+function normalizer(set: ImageSet, norm: Normalization): (value: number, channel: number) => number {
+  const c = set.channels;
+  if (set.images instanceof Uint8Array) {
+    const table = lookupTable(norm, c);
+    return (v, ch) => table[v * c + ch]!;
+  }
+  const stats = Array.from({ length: c }, (_, ch) => channelStats(norm, ch));
+  return (v, ch) => (v - stats[ch]!.mean) / stats[ch]!.std;
+}
 
 export interface Augmentation {
   /** Zero padding (in raw pixels) before a random crop back to the original size; 0 disables cropping. */
@@ -19,20 +50,15 @@ export interface Augmentation {
 
 export const DEFAULT_AUGMENTATION: Augmentation = { pad: 2, flip: true };
 
-function lookupTable(norm: Normalization): Float32Array {
-  const table = new Float32Array(256);
-  for (let v = 0; v < 256; v++) table[v] = (v / 255 - norm.mean) / norm.std;
-  return table;
-}
-
 /** Normalised images at the given indices, N x H x W x C, ready for a tensor. */
 export function normalizedBatch(set: ImageSet, indices: ArrayLike<number>, norm: Normalization): Float32Array {
-  const table = lookupTable(norm);
-  const pixels = set.height * set.width * set.channels;
+  const value = normalizer(set, norm);
+  const c = set.channels;
+  const pixels = exampleSize(set);
   const out = new Float32Array(indices.length * pixels);
   for (let i = 0; i < indices.length; i++) {
     const src = indices[i]! * pixels;
-    for (let p = 0; p < pixels; p++) out[i * pixels + p] = table[set.images[src + p]!]!;
+    for (let p = 0; p < pixels; p++) out[i * pixels + p] = value(set.images[src + p]!, p % c);
   }
   return out;
 }
@@ -48,11 +74,10 @@ export function augmentedBatch(
   augmentation: Augmentation,
   rng: Rng,
 ): Float32Array {
-  const table = lookupTable(norm);
+  const value = normalizer(set, norm);
   const { height: h, width: w, channels: c } = set;
   const pixels = h * w * c;
   const out = new Float32Array(indices.length * pixels);
-  const zero = table[0]!;
   const span = 2 * augmentation.pad + 1;
   for (let i = 0; i < indices.length; i++) {
     const src = indices[i]! * pixels;
@@ -66,7 +91,7 @@ export function augmentedBatch(
         const sx = flip ? w - 1 - sx0 : sx0;
         const inside = sy >= 0 && sy < h && sx0 >= 0 && sx0 < w;
         for (let ch = 0; ch < c; ch++) {
-          out[i * pixels + (y * w + x) * c + ch] = inside ? table[set.images[src + (sy * w + sx) * c + ch]!]! : zero;
+          out[i * pixels + (y * w + x) * c + ch] = value(inside ? set.images[src + (sy * w + sx) * c + ch]! : 0, ch);
         }
       }
     }
@@ -78,5 +103,12 @@ export function augmentedBatch(
 export function oneHotBatch(set: ImageSet, indices: ArrayLike<number>, numClasses: number): Float32Array {
   const out = new Float32Array(indices.length * numClasses);
   for (let i = 0; i < indices.length; i++) out[i * numClasses + set.labels[indices[i]!]!] = 1;
+  return out;
+}
+
+/** Regression targets at the given indices, standardised with the training targets' mean and std, N x 1. */
+export function targetBatch(set: ImageSet, indices: ArrayLike<number>, target: { mean: number; std: number }): Float32Array {
+  const out = new Float32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = (set.labels[indices[i]!]! - target.mean) / target.std;
   return out;
 }

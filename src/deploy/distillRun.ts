@@ -95,7 +95,7 @@ export async function distillRun(options: DistillOptions): Promise<SnapshotRunRe
     lrMin: 0,
     distill,
   };
-  const dataset = loadRunDataset(teacher);
+  const dataset = await loadRunDataset(teacher);
   options.reporter?.info?.(
     `distilling the ensemble of snapshots ${distill.teachers.map((t) => t.index).join(', ')} of ${options.teacherRun} into ${student} ` +
       `(temperature ${settings.temperature}, alpha ${settings.alpha})`,

@@ -1,3 +1,5 @@
+import { channelStats } from '../data/batch.js';
+import { UserError } from '../util/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Normalization } from '../data/batch.js';
@@ -87,7 +89,13 @@ export interface EnsembleModelOptions {
 export function ensembleModel(members: readonly tfl.LayersModel[], options: EnsembleModelOptions): tfl.LayersModel {
   if (members.length === 0) throw new RangeError('an ensemble needs at least one member');
   const shape = members[0]!.inputs[0]!.shape.slice(1) as number[];
-  const { mean, std } = options.normalization;
+  // Rescaling takes one scale and offset, so per-channel statistics must agree across channels to be exact here.
+  const channels = shape[shape.length - 1] ?? 1;
+  const stats = Array.from({ length: channels }, (_, c) => channelStats(options.normalization, c));
+  if (stats.some((s) => s.mean !== stats[0]!.mean || s.std !== stats[0]!.std)) {
+    throw new UserError('export: this run normalises each channel differently, which a Rescaling layer cannot express yet');
+  }
+  const { mean, std } = stats[0]!;
   const input = tfl.input({ shape, name: 'pixels' });
   // (x / 255 - mean) / std = x * 1 / (255 std) + (-mean / std)
   const normalized = tfl.layers.rescaling({ name: 'normalize', scale: 1 / (255 * std), offset: -mean / std }).apply(input) as tfl.SymbolicTensor;

@@ -93,7 +93,7 @@ export async function exportRun(runDir: string, options: ExportOptions = {}): Pr
   const quantization = options.quantize ?? null;
   const outDir = options.outDir ?? defaultExportDir(runDir, snapshots.length, rule, quantization);
   checkFreshOutput(outDir);
-  const test = runTestSet(record);
+  const test = await runTestSet(record);
   const started = performance.now();
   const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, snapshots.length);
   const ensembleSeconds = (performance.now() - started) / 1000;

@@ -128,7 +128,7 @@ export async function measureInferenceCost(
 ): Promise<InferenceCost> {
   const record = readRunRecord(runDir);
   const snapshots = lastSnapshots(record, runDir);
-  const test = runTestSet(record, options);
+  const test = await runTestSet(record, options);
   const warmUp = firstImages(test, 64);
   const points: CostPoint[] = [];
   const measured: { probabilities: ProbabilityMatrix; seconds: number; flops: number }[] = [];

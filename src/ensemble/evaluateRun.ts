@@ -1,25 +1,29 @@
 import type { Normalization } from '../data/batch.js';
 import type { ImageSet } from '../data/dataset.js';
-import { EMBEDDED_FASHION_MNIST_DIR, loadTestSplit } from '../data/loadIdxDataset.js';
-import { readRunRecord, type RunRecord } from '../io/runRecord.js';
+import { loadTestSet, type DataSourceSpec } from '../data/source.js';
+import { readRunRecord, runDataSource, runTask, type RunRecord } from '../io/runRecord.js';
 import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
+import type { GaussianMember } from '../metrics/regression.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import type { Reporter } from '../training/progress.js';
 import { UserError } from '../util/errors.js';
 import type { CombineRule } from './combine.js';
 import { evaluateEnsemble, type EnsembleEvaluation } from './evaluate.js';
-import { predictProbabilities } from './predict.js';
+import { evaluateRegressionEnsemble, type RegressionEvaluation } from './evaluateRegression.js';
+import { predictProbabilities, predictValues } from './predict.js';
 import { isSwagRun, swagProbabilities, type SwagDrawOptions } from './swagRun.js';
 
 export interface EvaluateRunOptions {
   /** Use only the last m snapshots (default: all). */
   last?: number;
   combine?: CombineRule;
-  /** Evaluate on this data directory's test split instead of the run's. */
+  /** Evaluate on this data directory's (or CSV file's) test split instead of the run's. */
   dataDir?: string;
   /** Use the first N test examples instead of the run's choice. */
   testSize?: number;
   /** A SWAG run's samples S and the seed of their draws (default: the run's). */
   swag?: SwagDrawOptions;
+  reporter?: Reporter;
 }
 
 export interface RunEvaluation extends EnsembleEvaluation {
@@ -50,11 +54,44 @@ export function unfinishedRunNote(runDir: string, run: Pick<RunEvaluation, 'stat
   }
 }
 
-/** The test split a run was evaluated on (or an override). */
-export function runTestSet(record: RunRecord, options: { dataDir?: string; testSize?: number } = {}): ImageSet {
-  const dir = options.dataDir ?? record.config.dataDir ?? EMBEDDED_FASHION_MNIST_DIR;
+export interface RegressionRunEvaluation extends RegressionEvaluation {
+  runDir: string;
+  testExamples: number;
+  /** As in RunEvaluation: the run's status and its snapshots taken and planned. */
+  status: RunRecord['status'];
+  snapshotsTaken: number;
+  snapshotsPlanned: number;
+}
+
+/** The run's data source read from another place: another IDX or image directory, or another CSV file. */
+function sourceAt(spec: DataSourceSpec, place: string): DataSourceSpec {
+  return spec.kind === 'csv' ? { ...spec, file: place } : { ...spec, dir: place };
+}
+
+/** The test split a run was evaluated on (or an override), read the way the run read it. */
+export async function runTestSet(record: RunRecord, options: { dataDir?: string; testSize?: number; reporter?: Reporter } = {}): Promise<ImageSet> {
+  const recorded = runDataSource(record);
+  const spec = options.dataDir === undefined ? recorded : sourceAt(recorded, options.dataDir);
   const size = options.testSize ?? record.config.testSize ?? undefined;
-  return loadTestSplit(dir, size, record.data.numClasses);
+  return loadTestSet(spec, {
+    numClasses: record.data.numClasses,
+    ...(size === undefined ? {} : { testSize: size }),
+    ...(options.reporter === undefined ? {} : { reporter: options.reporter }),
+  });
+}
+
+function checkShape(record: RunRecord, images: ImageSet): void {
+  const [h, w, c] = record.data.inputShape;
+  if (images.height !== h || images.width !== w || images.channels !== c) {
+    throw new UserError(`images are ${images.height}x${images.width}x${images.channels} but the run's models take ${h}x${w}x${c}`);
+  }
+}
+
+/** Refuses a SWAG run's draw options (--swag-samples, --swag-seed) for a run that holds snapshots. */
+export function refuseSwagDraws(runDir: string, swag: SwagDrawOptions | undefined): void {
+  if (swag !== undefined && (swag.samples !== undefined || swag.seed !== undefined)) {
+    throw new UserError(`--swag-samples and --swag-seed apply to SWAG runs; ${runDir} holds snapshots`);
+  }
 }
 
 /**
@@ -68,18 +105,14 @@ export async function snapshotProbabilities(
   last?: number,
   swag?: SwagDrawOptions,
 ): Promise<{ indices: number[]; probabilities: ProbabilityMatrix[] }> {
-  const [h, w, c] = record.data.inputShape;
-  if (images.height !== h || images.width !== w || images.channels !== c) {
-    throw new UserError(`images are ${images.height}x${images.width}x${images.channels} but the run's models take ${h}x${w}x${c}`);
-  }
   if (isSwagRun(record)) {
     if (last !== undefined) throw new UserError(`--last applies to snapshots; ${runDir} is a SWAG run, whose members are --swag-samples weight samples`);
+    checkShape(record, images);
     return swagProbabilities(runDir, record, images, swag);
   }
-  if (swag !== undefined && (swag.samples !== undefined || swag.seed !== undefined)) {
-    throw new UserError(`--swag-samples and --swag-seed apply to SWAG runs; ${runDir} holds snapshots`);
-  }
+  refuseSwagDraws(runDir, swag);
   const snapshots = lastSnapshots(record, runDir, last);
+  checkShape(record, images);
   const normalization: Normalization = record.data.normalization;
   const probabilities: ProbabilityMatrix[] = [];
   for (const snapshot of snapshots) {
@@ -93,10 +126,34 @@ export async function snapshotProbabilities(
   return { indices: snapshots.map((s) => s.index), probabilities };
 }
 
+/** Each of a regression run's snapshots (the last m, or all) as a Gaussian member: its predictions on a set and its noise variance. */
+export async function snapshotGaussians(
+  runDir: string,
+  record: RunRecord,
+  examples: ImageSet,
+  last?: number,
+): Promise<{ indices: number[]; members: GaussianMember[] }> {
+  const snapshots = lastSnapshots(record, runDir, last);
+  checkShape(record, examples);
+  const target = record.data.targetNormalization ?? { mean: 0, std: 1 };
+  const members: GaussianMember[] = [];
+  for (const snapshot of snapshots) {
+    if (snapshot.noiseVariance === undefined) throw new UserError(`${runDir}: snapshot ${snapshot.index} has no noise variance in run.json (not a regression run?)`);
+    const model = await loadSnapshotModel(runDir, snapshot);
+    try {
+      members.push({ mean: predictValues(model, examples, record.data.normalization, target), noiseVariance: snapshot.noiseVariance });
+    } finally {
+      model.dispose();
+    }
+  }
+  return { indices: snapshots.map((s) => s.index), members };
+}
+
 /** Loads a run's snapshots and evaluates each and every last-m ensemble on the test set. */
 export async function evaluateRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RunEvaluation> {
   const record = readRunRecord(runDir);
-  const test = runTestSet(record, options);
+  if (runTask(record) === 'regression') throw new UserError(`${runDir}: a regression run; evaluate it with evaluateRegressionRun`);
+  const test = await runTestSet(record, options);
   const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last, options.swag);
   return {
     runDir,
@@ -105,5 +162,22 @@ export async function evaluateRun(runDir: string, options: EvaluateRunOptions = 
     snapshotsTaken: record.snapshots.length,
     snapshotsPlanned: record.snapshotAt.length,
     ...evaluateEnsemble(probabilities, test.labels, options.combine ?? 'mean', indices),
+  };
+}
+
+/** The same for a regression run: RMSE, MAE and Gaussian NLL of every snapshot and every last-m ensemble. */
+export async function evaluateRegressionRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RegressionRunEvaluation> {
+  const record = readRunRecord(runDir);
+  if (runTask(record) !== 'regression') throw new UserError(`${runDir}: a classification run; evaluate it with evaluateRun`);
+  refuseSwagDraws(runDir, options.swag);
+  const test = await runTestSet(record, options);
+  const { indices, members } = await snapshotGaussians(runDir, record, test, options.last);
+  return {
+    runDir,
+    testExamples: test.count,
+    status: record.status,
+    snapshotsTaken: record.snapshots.length,
+    snapshotsPlanned: record.snapshotAt.length,
+    ...evaluateRegressionEnsemble(members, test.labels, indices),
   };
 }

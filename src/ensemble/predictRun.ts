@@ -1,8 +1,10 @@
-import { readImageFiles } from '../io/imageFiles.js';
-import { readRunRecord } from '../io/runRecord.js';
+import { readPredictionInputs } from '../data/predictionInputs.js';
+import { readRunRecord, runDataSource, runTask, type RunRecord } from '../io/runRecord.js';
+import { combineGaussians } from '../metrics/regression.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import { UserError } from '../util/errors.js';
 import { combine, type CombineRule } from './combine.js';
-import { snapshotProbabilities } from './evaluateRun.js';
+import { refuseSwagDraws, snapshotGaussians, snapshotProbabilities } from './evaluateRun.js';
 import type { SwagDrawOptions } from './swagRun.js';
 
 export interface RunPrediction {
@@ -14,19 +16,58 @@ export interface RunPrediction {
   members: number[];
 }
 
-/** The ensemble of a run's last m snapshots (default all) applied to images read from IDX or PNG files. */
+export interface RegressionPrediction {
+  names: string[];
+  /** The target column's name. */
+  target: string;
+  /** The ensemble's prediction (mean of the members'), its standard deviation (noise and spread) and the members' spread, per input. */
+  mean: number[];
+  std: number[];
+  spread: number[];
+  members: number[];
+}
+
+async function inputsFor(runDir: string, files: readonly string[], task: 'classification' | 'regression'): Promise<{ record: RunRecord; inputs: Awaited<ReturnType<typeof readPredictionInputs>> }> {
+  const record = readRunRecord(runDir);
+  if (runTask(record) !== task) throw new UserError(`${runDir}: a ${runTask(record)} run`);
+  return { record, inputs: await readPredictionInputs(runDataSource(record), record.data.inputShape, files) };
+}
+
+/**
+ * The ensemble of a run's last m snapshots (default all) applied to inputs read as the run's data source reads
+ * them: IDX or image files, or the rows of CSV files.
+ */
 export async function predictRun(
   runDir: string,
   files: readonly string[],
   options: { last?: number; combine?: CombineRule; swag?: SwagDrawOptions } = {},
 ): Promise<RunPrediction> {
-  const record = readRunRecord(runDir);
-  const { names, images } = readImageFiles(files, record.data.inputShape);
-  const { indices, probabilities } = await snapshotProbabilities(runDir, record, images, options.last, options.swag);
+  const { record, inputs } = await inputsFor(runDir, files, 'classification');
+  const { indices, probabilities } = await snapshotProbabilities(runDir, record, inputs.images, options.last, options.swag);
   return {
-    names,
+    names: inputs.names,
     classNames: record.data.classNames,
     probabilities: combine(probabilities, options.combine ?? 'mean'),
+    members: indices,
+  };
+}
+
+/** A regression run's ensemble prediction, with its uncertainty, for every row of the CSV files given. */
+export async function predictRegressionRun(
+  runDir: string,
+  files: readonly string[],
+  options: { last?: number; swag?: SwagDrawOptions } = {},
+): Promise<RegressionPrediction> {
+  const { record, inputs } = await inputsFor(runDir, files, 'regression');
+  refuseSwagDraws(runDir, options.swag);
+  const { indices, members } = await snapshotGaussians(runDir, record, inputs.images, options.last);
+  const c = combineGaussians(members);
+  return {
+    names: inputs.names,
+    target: record.data.classNames[0] ?? 'prediction',
+    mean: Array.from(c.mean),
+    std: Array.from(c.variance, Math.sqrt),
+    spread: Array.from(c.spread),
     members: indices,
   };
 }

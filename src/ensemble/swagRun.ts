@@ -34,8 +34,8 @@ export async function swagProbabilities(
   const seed = options.seed ?? record.config.seed;
   if (!Number.isInteger(samples) || samples < 1) throw new UserError(`--swag-samples must be a positive integer, got ${samples}`);
   const moments = readSwagMoments(runDir, record.swag);
-  const dataset = options.dataset ?? loadRunDataset(record);
-  const { model } = buildRunModel(record.config, dataset);
+  const dataset = options.dataset ?? (await loadRunDataset(record));
+  const { model } = await buildRunModel(record.config, dataset, runDir);
   const probabilities: ProbabilityMatrix[] = [];
   try {
     forEachSwagSample(model, moments, { samples, seed }, dataset.train, record.data.normalization, () =>

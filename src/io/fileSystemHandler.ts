@@ -28,7 +28,11 @@ export class FileSystemHandler implements tf.io.IOHandler {
   /** sha256 of the files written by the last save. */
   lastSaved: SavedFiles | undefined;
 
-  constructor(readonly dir: string) {}
+  /** `jsonName`: the model file to load (saving always writes model.json). */
+  constructor(
+    readonly dir: string,
+    readonly jsonName: string = MODEL_JSON,
+  ) {}
 
   async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
     if (artifacts.modelTopology instanceof ArrayBuffer) {
@@ -72,7 +76,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
   }
 
   async load(): Promise<tf.io.ModelArtifacts> {
-    const jsonFile = path.join(this.dir, MODEL_JSON);
+    const jsonFile = path.join(this.dir, this.jsonName);
     let modelJson: tf.io.ModelJSON;
     try {
       modelJson = JSON.parse(readFileSync(jsonFile, 'utf8')) as tf.io.ModelJSON;

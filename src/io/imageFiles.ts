@@ -50,13 +50,7 @@ export function readImageFiles(files: readonly string[], shape: readonly [number
   const names: string[] = [];
   const chunks: Uint8Array[] = [];
   for (const file of files) {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new UserError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`);
-    }
+    const bytes = readInputFile(file);
     if (isPng(bytes)) {
       const img = decodePng(bytes, channels, file);
       if (img.height !== height || img.width !== width) {
@@ -83,4 +77,14 @@ export function readImageFiles(files: readonly string[], shape: readonly [number
   }
   const count = names.length;
   return { names, images: { images: pixels, labels: new Uint8Array(count), count, height, width, channels } };
+}
+
+/** A file's bytes, or a one-line error naming it. */
+export function readInputFile(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`);
+  }
 }

@@ -1,5 +1,10 @@
 import path from 'node:path';
 import type { Augmentation, Normalization } from '../data/batch.js';
+import type { Task } from '../data/dataset.js';
+import type { DataSourceSpec } from '../data/source.js';
+import type { RegressionEvaluation } from '../ensemble/evaluateRegression.js';
+import type { RegressionMetrics } from '../metrics/regression.js';
+import type { ModelInit } from '../models/userModel.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
@@ -46,6 +51,11 @@ export interface TrainConfig {
   swag?: SwagOptions;
   /** Present when the run is a student distilled from another run's snapshots (`distill`). */
   distill?: DistillConfig;
+  /**
+   * A user's model (train --model FILE.json, or a tf.LayersModel given to trainSnapshotEnsemble): how it started.
+   * Its architecture and starting weights are kept in RUN_DIR/initial-model/, from which a resume rebuilds it.
+   */
+  init?: ModelInit;
 }
 
 /** What a distilled student was taught by: the teacher run's snapshots, as verified, and the loss's settings. */
@@ -62,11 +72,23 @@ export interface DataRecord {
   name: string;
   trainExamples: number;
   testExamples: number;
+  /** Height, width, channels of an example as stored ([1, 1, F] for a table of F features). */
   inputShape: [number, number, number];
+  /** The shape of an example as the model takes it, when not inputShape (a table: [F]). */
+  exampleShape?: number[];
+  /** 1 for regression. */
   numClasses: number;
+  /** Classes in order; a regression's target column. */
   classNames: string[];
+  /** Per-channel (a table: per-feature) mean and std of the training examples. */
   normalization: Normalization;
   augmentation: Augmentation | null;
+  /** Where the examples come from, to read them again; absent in older runs (the IDX files of config.dataDir). */
+  source?: DataSourceSpec;
+  /** Absent means classification. */
+  task?: Task;
+  /** Regression: mean and std of the training targets (the model learns the standardised target). */
+  targetNormalization?: { mean: number; std: number };
 }
 
 export interface SnapshotRecord {
@@ -79,8 +101,12 @@ export interface SnapshotRecord {
   path: string;
   /** sha256 of model.json and weights.bin. */
   sha256: Record<string, string>;
-  /** Metrics on the test set, when it was evaluated during training. */
+  /** Metrics on the test set, when it was evaluated during training (classification). */
   test: Metrics | null;
+  /** Regression: the snapshot's mean squared error on the training set, its noise variance sigma^2 in the Gaussian NLL. */
+  noiseVariance?: number;
+  /** Regression: metrics on the test set, when it was evaluated during training. */
+  regressionTest?: RegressionMetrics | null;
 }
 
 export interface RunRecord {
@@ -103,10 +129,21 @@ export interface RunRecord {
   /** Per-epoch summaries; the learning rate and the batch's training loss of every iteration t, at index t - 1. */
   history: { epochs: EpochSummary[]; learningRate: number[]; loss: number[] };
   seconds: number | null;
-  /** Members and last-m ensembles on the test set, written when training ends. */
+  /** Members and last-m ensembles on the test set, written when training ends (classification). */
   evaluation: EnsembleEvaluation | null;
+  /** The same for a regression run. */
+  regressionEvaluation?: RegressionEvaluation | null;
   /** A SWAG run's moments (in swag/moments.bin); its members are samples drawn from them. Absent for other runs. */
   swag?: SwagRecord | null;
+}
+
+export function runTask(record: RunRecord): Task {
+  return record.data.task ?? 'classification';
+}
+
+/** The data source of a run (older runs recorded only the IDX directory). */
+export function runDataSource(record: RunRecord): DataSourceSpec {
+  return record.data.source ?? { kind: 'idx', dir: record.config.dataDir };
 }
 
 export function runJsonPath(runDir: string): string {

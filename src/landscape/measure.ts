@@ -2,7 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { takeFirst, type ImageSet } from '../data/dataset.js';
 import { runTestSet } from '../ensemble/evaluateRun.js';
 import { predictProbabilities } from '../ensemble/predict.js';
-import { readRunRecord, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
 import { loadSnapshotModel } from '../io/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { Reporter } from '../training/progress.js';
@@ -99,6 +99,7 @@ function valuesOf(model: tfl.LayersModel, weights: Float32Array, train: ImageSet
 export async function measureLandscape(runDir: string, options: LandscapeOptions = {}): Promise<LandscapeResult> {
   const started = performance.now();
   const record = readRunRecord(runDir);
+  if (runTask(record) === 'regression') throw new UserError(`${runDir}: a regression run; the landscape measures classification runs (training loss and test error)`);
   const snapshots = record.snapshots;
   if (snapshots.length < 2) throw new UserError(`${runDir}: the landscape needs at least 2 snapshots, the run holds ${snapshots.length}`);
   const pointsPerSegment = options.points ?? 11;
@@ -110,9 +111,10 @@ export async function measureLandscape(runDir: string, options: LandscapeOptions
     for (const i of planeIndices) if (!snapshots.some((s) => s.index === i)) throw new UserError(`--plane: the run has no snapshot ${i}`);
     if (new Set(planeIndices).size !== 3) throw new UserError('--plane needs three different snapshots');
   }
-  const dataset = loadRunDataset(record);
+  const dataset = await loadRunDataset(record);
   const train = options.trainImages === undefined ? dataset.train : takeFirst(dataset.train, options.trainImages);
-  const test = options.testImages === undefined ? runTestSet(record) : takeFirst(runTestSet(record), options.testImages);
+  const testSet = await runTestSet(record);
+  const test = options.testImages === undefined ? testSet : takeFirst(testSet, options.testImages);
   const weights = new Map<number, Float32Array>();
   let model: tfl.LayersModel | null = null;
   for (const s of snapshots) {

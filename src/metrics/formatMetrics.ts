@@ -1,4 +1,5 @@
 import type { Metrics } from './classification.js';
+import type { RegressionMetrics } from './regression.js';
 
 /** A member's or an ensemble's metrics as table cells: error and ECE in percent, NLL and Brier to 4 decimals. */
 export function metricCells(m: Metrics): string[] {
@@ -16,3 +17,22 @@ export function evaluationRows(evaluation: {
     ...evaluation.ensembles.map((e) => [`ensemble of last ${e.m} (${evaluation.combine})`, ...metricCells(e)]),
   ];
 }
+
+/** Significant digits for RMSE, MAE and spread, which are in the target's units. */
+function units(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(4) : String(x);
+}
+
+/** The rows of a regression metrics table: RMSE, MAE, Gaussian NLL and (ensembles) the members' mean spread. */
+export function regressionRows(evaluation: {
+  members: readonly ({ index: number } & RegressionMetrics)[];
+  ensembles: readonly ({ m: number; meanSpread: number } & RegressionMetrics)[];
+}): string[][] {
+  const cells = (m: RegressionMetrics) => [units(m.rmse), units(m.mae), m.nll.toFixed(4)];
+  return [
+    ...evaluation.members.map((m) => [`snapshot ${m.index}`, ...cells(m), '-']),
+    ...evaluation.ensembles.map((e) => [`ensemble of last ${e.m} (mean)`, ...cells(e), units(e.meanSpread)]),
+  ];
+}
+
+export const REGRESSION_HEADER = ['model', 'RMSE', 'MAE', 'NLL', 'spread'] as const;

@@ -3,6 +3,7 @@ import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { cnn } from './cnn.js';
 import { densenetBC } from './densenet.js';
+import { mlp, mlpProblem } from './mlp.js';
 import { resnet, resnetDepthProblem } from './resnet.js';
 import type { ModelOptions } from './types.js';
 import { wideResnet, wideResnetProblem } from './wideResnet.js';
@@ -20,7 +21,7 @@ const NAMED: Record<string, Builder> = {
   densenet100: (options, rng) => densenetBC(100, 12, options, rng),
 };
 
-/** Families named by their parameters: resnet<6n+2> and wrn-<6n+4>-<k>. */
+/** Families named by their parameters: resnet<6n+2>, wrn-<6n+4>-<k> and mlp-<width>x<depth>[-bn]. */
 const FAMILIES: { pattern: RegExp; example: string; build: (match: RegExpMatchArray) => Builder | string }[] = [
   {
     pattern: /^resnet(\d+)$/,
@@ -39,7 +40,20 @@ const FAMILIES: { pattern: RegExp; example: string; build: (match: RegExpMatchAr
       return wideResnetProblem(depth, widen) ?? ((o, rng) => wideResnet(depth, widen, o, rng));
     },
   },
+  {
+    pattern: /^mlp-(\d+)x(\d+)(-bn)?$/,
+    example: 'mlp-<width>x<depth>[-bn] (e.g. mlp-64x2, mlp-256x3-bn)',
+    build: ([, w, d, bn]) => {
+      const shape = { width: Number(w), depth: Number(d), batchNorm: bn !== undefined };
+      return mlpProblem(shape) ?? ((o, rng) => mlp(shape, o, rng));
+    },
+  },
 ];
+
+/** Whether a model name takes inputs of any shape (a table's rows); the other models take H x W x C images. */
+export function takesAnyInput(name: string): boolean {
+  return /^mlp-/.test(name);
+}
 
 /** Names to show a user: the fixed names, then the families' patterns. */
 export function modelNames(): string[] {
@@ -67,5 +81,14 @@ export function checkModelName(name: string): string {
 
 /** Builds a named model with weights initialised from `seed`. */
 export function buildModel(name: string, options: ModelOptions, seed: number): tfl.LayersModel {
-  return builderFor(name)(options, new Rng(seed));
+  const builder = builderFor(name);
+  checkModelInput(name, options.inputShape);
+  return builder(options, new Rng(seed));
+}
+
+/** Refuses a model that cannot take inputs of this shape (an image network on a table's rows). */
+export function checkModelInput(name: string, inputShape: readonly number[]): void {
+  if (inputShape.length !== 3 && !takesAnyInput(name)) {
+    throw new UserError(`model '${name}' takes H x W x C images, not inputs of shape [${inputShape.join(', ')}]; for a table use mlp-<width>x<depth>`);
+  }
 }

@@ -1,6 +1,6 @@
 export interface ModelOptions {
-  /** Height, width, channels of one input image. */
-  inputShape: readonly [number, number, number];
+  /** The shape of one input: height, width, channels of an image; [features] of a table row. */
+  inputShape: readonly number[];
   numClasses: number;
   /** Dropout rate before the classifier (0 = none). */
   dropout?: number;

@@ -4,7 +4,8 @@ import { runTestSet, snapshotProbabilities } from '../ensemble/evaluateRun.js';
 import { isSwagRun, type SwagDrawOptions } from '../ensemble/swagRun.js';
 import { reportCostPoints } from '../deploy/inferenceCost.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
-import { readRunRecord, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
+import { regressionReportHtml } from './regressionReport.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { UserError } from '../util/errors.js';
@@ -57,7 +58,14 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const out = options.out ?? path.join(runDir, REPORT_FILE);
   checkReportPath(out);
   const record = readRunRecord(runDir);
-  const test = runTestSet(record, options);
+  const test = await runTestSet(record, options);
+  if (runTask(record) === 'regression') {
+    const footer = `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`;
+    const rendered = await regressionReportHtml(path.basename(path.resolve(runDir)), runDir, { ...record, history: { ...record.history, learningRate: learningRates(record) } }, test, footer);
+    mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    writeFileAtomic(out, rendered.html);
+    return { file: out, charts: rendered.charts, warnings: rendered.warnings };
+  }
   const given = options.testProbabilities;
   let members: number[];
   let probabilities: readonly ProbabilityMatrix[];

@@ -31,6 +31,22 @@ function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
 
+function numbers(v: number | readonly number[]): string {
+  return typeof v === 'number' ? String(v) : v.map((x) => x.toPrecision(4)).join(', ');
+}
+
+/** Where the run's examples came from and what they are. */
+function dataText(record: RunRecord): string {
+  const d = record.data;
+  const c = record.config;
+  const where = d.source === undefined || d.source.kind === 'idx' ? (c.dataDir ?? 'embedded') : d.source.kind === 'csv' ? d.source.file : d.source.dir;
+  if (d.source?.kind === 'csv') {
+    const what = d.task === 'regression' ? `regression of ${d.classNames[0]}` : `${d.numClasses} classes`;
+    return `${d.name} (${where}): ${d.trainExamples} training, ${d.testExamples} test rows of ${d.exampleShape?.[0] ?? d.inputShape[2]} features, ${what}`;
+  }
+  return `${d.name} (${where}): ${d.trainExamples} training, ${d.testExamples} test images of ${d.inputShape.join('x')}, ${d.numClasses} classes`;
+}
+
 /** The run's configuration as label/value pairs. */
 export function runSettings(record: RunRecord): [string, string][] {
   const c = record.config;
@@ -38,8 +54,8 @@ export function runSettings(record: RunRecord): [string, string][] {
   return [
     ...statusSettings(record, 'training time'),
     ['model', `${c.model}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}`],
-    ['data', `${d.name} (${c.dataDir ?? 'embedded'}): ${d.trainExamples} training, ${d.testExamples} test images of ${d.inputShape.join('x')}, ${d.numClasses} classes`],
-    ['normalisation', `(x / 255 - ${d.normalization.mean}) / ${d.normalization.std}`],
+    ['data', dataText(record)],
+    ['normalisation', `${d.source?.kind === 'csv' ? '(x' : '(x / 255'} - mean) / std per ${d.source?.kind === 'csv' ? 'feature' : 'channel'}: mean ${numbers(d.normalization.mean)}, std ${numbers(d.normalization.std)}`],
     ['augmentation', augmentationText(d.augmentation)],
     ['budget', `${c.epochs} epochs x ${record.iterationsPerEpoch} iterations = ${record.totalSteps} iterations (batch ${c.batchSize})`],
     ['cycles', `M = ${c.cycles}, snapshots at iterations ${record.snapshots.map((s) => s.iteration).join(', ') || '-'}`],

@@ -116,13 +116,11 @@ export async function serveRun(options: ServeRunOptions): Promise<RunServer> {
         send(res, 400, `count must be an integer in 1..${MAX_TEST_IMAGES}\n`);
         return;
       }
-      try {
-        testImages ??= runTestSet(record);
-      } catch (e) {
-        send(res, 404, `${(e as Error).message}\n`);
-        return;
-      }
-      send(res, 200, JSON.stringify(testImagesResponse(testImages, count)), 'application/json; charset=utf-8');
+      testImages ??= runTestSet(record);
+      testImages.then(
+        (set) => send(res, 200, JSON.stringify(testImagesResponse(set, count)), 'application/json; charset=utf-8'),
+        (e: unknown) => send(res, 404, `${(e as Error).message}\n`),
+      );
       return;
     }
     if (rawPath === '/run' || rawPath.startsWith('/run/')) {

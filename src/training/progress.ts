@@ -33,4 +33,6 @@ export interface Reporter {
   epoch?(summary: EpochSummary): void;
   info?(message: string): void;
   warn?(message: string): void;
+  /** Progress of a long piece of work other than training (decoding an image folder): done of total items. */
+  progress?(task: { label: string; done: number; total: number }): void;
 }

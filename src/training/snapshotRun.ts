@@ -3,10 +3,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
-import type { Dataset } from '../data/dataset.js';
-import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../data/loadIdxDataset.js';
+import { exampleShape, type Dataset } from '../data/dataset.js';
+import { loadDataset } from '../data/source.js';
 import { evaluateEnsemble } from '../ensemble/evaluate.js';
-import { predictProbabilities } from '../ensemble/predict.js';
+import { evaluateRegressionEnsemble } from '../ensemble/evaluateRegression.js';
+import { predictProbabilities, predictValues } from '../ensemble/predict.js';
 import { removeTemporaries } from '../io/atomicWrite.js';
 import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { fileSystem } from '../io/fileSystemHandler.js';
@@ -18,6 +19,7 @@ import {
   RUN_FORMAT_VERSION,
   SNAPSHOTS_DIR,
   readRunRecord,
+  runDataSource,
   runJsonPath,
   snapshotPath,
   writeRunRecord,
@@ -30,7 +32,9 @@ import { swaStartEpoch } from '../schedules/swa.js';
 import { forEachSwagSample, SwagCollector, type SwagMoments } from './swag.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
-import { buildModel, checkModelName } from '../models/registry.js';
+import { regressionMetrics, rootMeanSquaredError, type GaussianMember } from '../metrics/regression.js';
+import { buildModel, checkModelInput, checkModelName } from '../models/registry.js';
+import { checkUserModel, isModelFile, loadUserModel, reinitialized } from '../models/userModel.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { firstLine, UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -78,7 +82,14 @@ export interface SnapshotRunOptions extends RunControl {
   outDir: string;
   /** Replace a run already in outDir (its run.json, snapshots and checkpoint). */
   overwrite?: boolean;
+  /** Default: the dataset's statistics (Fashion-MNIST's for IDX files). */
   normalization?: Normalization;
+  /**
+   * A model the caller built (or loaded), to train instead of config.model: it must output logits (one unit for
+   * regression). It is copied (into RUN_DIR/initial-model/) and left as it is; config.init 'fresh' re-initialises
+   * the copy from the seed.
+   */
+  model?: tfl.LayersModel;
   /**
    * Another schedule and other snapshot points than the paper's (default: planSnapshotCosine from the config). Its
    * last snapshot point must be the run's last iteration.
@@ -108,9 +119,13 @@ function clearRunDir(outDir: string): void {
   removeCheckpoint(outDir);
   removeTemporaries(outDir);
   rmSync(runJsonPath(outDir), { force: true });
+  rmSync(path.join(outDir, INITIAL_MODEL_DIR), { recursive: true, force: true });
 }
 
-function checkConfig(config: TrainConfig): void {
+/** Where a user's model is kept as it started (architecture and weights), for the run and its resumption. */
+export const INITIAL_MODEL_DIR = 'initial-model';
+
+function checkConfig(config: TrainConfig, userModel: boolean): void {
   const positive: (keyof TrainConfig)[] = ['epochs', 'batchSize', 'cycles'];
   for (const key of positive) {
     const v = config[key] as number;
@@ -121,7 +136,7 @@ function checkConfig(config: TrainConfig): void {
   if (!Number.isInteger(config.seed)) throw new UserError(`seed must be an integer, got ${config.seed}`);
   const sgd = sgdConfigProblem(config);
   if (sgd !== null) throw new UserError(sgd);
-  checkModelName(config.model);
+  if (!isModelFile(config.model) && !userModel) checkModelName(config.model);
 }
 
 function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
@@ -140,12 +155,39 @@ function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
   });
 }
 
-/** The model of a run, built with the weights (and dropout seeds) its seed gives, and the generator that follows. */
-export function buildRunModel(config: TrainConfig, dataset: Dataset): { model: tfl.LayersModel; rng: Rng } {
+/**
+ * The model of a run, built with the weights (and dropout seeds) its seed gives, and the generator that follows.
+ * A user's model is read from RUN_DIR/initial-model/, where the run stored it as it started.
+ */
+export async function buildRunModel(config: TrainConfig, dataset: Dataset, runDir: string): Promise<{ model: tfl.LayersModel; rng: Rng }> {
   const rng = new Rng(config.seed);
-  const inputShape: [number, number, number] = [dataset.train.height, dataset.train.width, dataset.train.channels];
-  const model = buildModel(config.model, { inputShape, numClasses: dataset.numClasses, dropout: config.dropout }, rng.nextUint32());
+  const seed = rng.nextUint32();
+  if (config.init !== undefined) return { model: await loadUserModel(path.join(runDir, INITIAL_MODEL_DIR, 'model.json')), rng };
+  const inputShape = exampleShape(dataset.train);
+  const model = buildModel(config.model, { inputShape, numClasses: dataset.numClasses, dropout: config.dropout }, seed);
   return { model, rng };
+}
+
+/**
+ * A user's model (given, or read from config.model's file) as the run starts, after checking that it fits the
+ * data: re-initialised from the seed when config.init is 'fresh'. `owned` says whether the caller disposes it.
+ */
+async function initialUserModel(config: TrainConfig, dataset: Dataset, given?: tfl.LayersModel): Promise<{ model: tfl.LayersModel; owned: boolean }> {
+  const name = given === undefined ? config.model : `model '${given.name}'`;
+  const source = given ?? (await loadUserModel(config.model));
+  const ownsSource = given === undefined;
+  try {
+    checkUserModel(source, exampleShape(dataset.train), dataset.numClasses, name);
+  } catch (e) {
+    if (ownsSource) source.dispose();
+    throw e;
+  }
+  if (config.init !== 'fresh') return { model: source, owned: ownsSource };
+  try {
+    return { model: await reinitialized(source, new Rng(config.seed).nextUint32()), owned: true };
+  } finally {
+    if (ownsSource) source.dispose();
+  }
 }
 
 function newOptimizer(config: TrainConfig): SgdOptimizer {
@@ -158,17 +200,32 @@ function newOptimizer(config: TrainConfig): SgdOptimizer {
  * and a checkpoint under outDir/checkpoint/ from which resumeSnapshotEnsemble continues.
  */
 export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promise<SnapshotRunResult> {
-  const { config, outDir, reporter } = options;
-  checkConfig(config);
-  const dataset = withoutValidation(options.dataset, config.valSize);
-  const normalization = options.normalization ?? FASHION_MNIST_NORMALIZATION;
+  const { outDir, reporter } = options;
+  const dataset = withoutValidation(options.dataset, options.config.valSize);
+  const userModel = options.model !== undefined || isModelFile(options.config.model);
+  const config: TrainConfig = userModel ? { ...options.config, init: options.config.init ?? 'from-file' } : options.config;
+  checkConfig(config, options.model !== undefined);
+  const normalization = options.normalization ?? dataset.normalization ?? FASHION_MNIST_NORMALIZATION;
+  const task = dataset.task ?? 'classification';
+  const images = exampleShape(dataset.train).length === 3;
+  if (config.swag !== undefined && task === 'regression') {
+    throw new UserError('--schedule swag trains classification runs (its samples are evaluated by their class probabilities); use snapshot, sgdr, cyclic or fge for regression');
+  }
   const plan = options.plan ?? planFor(config, dataset.train.count);
   const totalSteps = config.epochs * iterationsPerEpoch(dataset.train.count, config.batchSize);
   if (plan.snapshotAt.length === 0 ? config.swag === undefined : plan.snapshotAt.at(-1) !== totalSteps) {
     throw new UserError(`the plan's last snapshot is at iteration ${plan.snapshotAt.at(-1)} but the run has ${totalSteps}`);
   }
   checkRunDir(outDir, options.overwrite ?? false);
-  makeOutputDir(outDir);
+  // A user's model that does not fit the data is refused before anything is written.
+  if (!userModel) checkModelInput(config.model, exampleShape(dataset.train));
+  const initial = userModel ? await initialUserModel(config, dataset, options.model) : null;
+  try {
+    makeOutputDir(outDir);
+  } catch (e) {
+    if (initial?.owned === true) initial.model.dispose();
+    throw e;
+  }
   const release = acquireRunLock(outDir, options.lock);
   try {
     checkRunDir(outDir, options.overwrite ?? false);
@@ -193,8 +250,12 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
         inputShape: [dataset.train.height, dataset.train.width, dataset.train.channels],
         numClasses: dataset.numClasses,
         classNames: [...dataset.classNames],
+        ...(images ? {} : { exampleShape: exampleShape(dataset.train) }),
         normalization,
-        augmentation: config.augment ? DEFAULT_AUGMENTATION : null,
+        augmentation: config.augment && images ? DEFAULT_AUGMENTATION : null,
+        ...(dataset.source === undefined ? {} : { source: dataset.source }),
+        task,
+        ...(dataset.targetNormalization === undefined ? {} : { targetNormalization: dataset.targetNormalization }),
       },
       schedule: plan.schedule,
       snapshotAt: plan.snapshotAt,
@@ -207,28 +268,31 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
     };
     writeRunRecord(outDir, record);
     reporter?.info?.(
-      `training ${config.model} on ${dataset.name} (${dataset.train.count} images, test ${dataset.test.count}) on ${tf.getBackend()}: ` +
+      `training ${options.model === undefined ? config.model : `model '${options.model.name}'`} on ${dataset.name} ` +
+        `(${dataset.train.count} ${images ? 'images' : 'rows'}, test ${dataset.test.count}${task === 'regression' ? ', regression' : ''}) on ${tf.getBackend()}: ` +
         `${config.epochs} epochs = ${totalSteps} iterations, ` +
         (config.swag === undefined ? `snapshots after iterations ${plan.snapshotAt.join(', ')}` : `SWAG moments from the end of epoch ${swagStartOf(config)}`) +
         `, lr0 ${config.lr0}, ` +
         `batch ${config.batchSize}; run directory ${outDir}`,
     );
-    const { model, rng } = buildRunModel(config, dataset);
+    if (initial !== null) await saveSnapshot(initial.model, path.join(outDir, INITIAL_MODEL_DIR));
+    const { model, rng } = await buildRunModel(config, dataset, outDir);
     return await runTraining({ runDir: outDir, record, dataset, model, rng, plan, control: options, objective: options.objective });
   } finally {
+    if (initial?.owned === true) initial.model.dispose();
     release();
   }
 }
 
-/** The dataset a run was trained on, loaded again from its configuration (without its held-out validation). */
-export function loadRunDataset(record: RunRecord): Dataset {
-  const { dataDir, trainSize, testSize } = record.config;
-  const dataset = loadIdxDataset(dataDir ?? EMBEDDED_FASHION_MNIST_DIR, {
+/** The dataset a run was trained on, loaded again from its data source (normalised with the run's statistics). */
+export async function loadRunDataset(record: RunRecord): Promise<Dataset> {
+  const { trainSize, testSize } = record.config;
+  const dataset = await loadDataset(runDataSource(record), {
     numClasses: record.data.numClasses,
     ...(trainSize === null ? {} : { trainSize }),
     ...(testSize === null ? {} : { testSize }),
   });
-  return withoutValidation(dataset, record.config.valSize);
+  return withoutValidation({ ...dataset, normalization: record.data.normalization }, record.config.valSize);
 }
 
 /** The dataset with the last valSize training examples held out (as compare --val-size does), or as it is. */
@@ -252,9 +316,9 @@ export async function resumeSnapshotEnsemble(runDir: string, control: RunControl
     const record = readRunRecord(runDir);
     if (record.status === 'completed') throw new UserError(`${runDir}: the run has already completed; nothing to resume`);
     const checkpoint = readCheckpoint(runDir);
-    const dataset = loadRunDataset(record);
+    const dataset = await loadRunDataset(record);
     const plan: SnapshotPlan = { schedule: record.schedule, snapshotAt: record.snapshotAt, notes: [] };
-    const { model, rng } = buildRunModel(record.config, dataset);
+    const { model, rng } = await buildRunModel(record.config, dataset, runDir);
     const resumeAt = checkpoint.loop.iteration;
     removeTemporaries(runDir);
     removeTemporaries(path.join(runDir, SNAPSHOTS_DIR));
@@ -303,7 +367,10 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
   const normalization = record.data.normalization;
   const optimizer = newOptimizer(record.config);
   const evaluate = control.evaluate ?? true;
+  const regression = record.data.task === 'regression';
+  const target = record.data.targetNormalization ?? { mean: 0, std: 1 };
   const testProbabilities = new Map<number, ProbabilityMatrix>();
+  const testValues = new Map<number, Float32Array>();
   // A process that exits during training (process.exit, e.g. on a second Ctrl-C) says so in run.json; it runs
   // before the lock's own exit handler, so the record is written under the lock.
   const markExited = () => {
@@ -328,6 +395,7 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
       train: dataset.train,
       numClasses: dataset.numClasses,
       normalization,
+      ...(regression ? { task: 'regression' as const, targetNormalization: target } : {}),
       augmentation: record.data.augmentation,
       batchSize: record.config.batchSize,
       epochs: record.config.epochs,
@@ -343,12 +411,29 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
         onSnapshot: async ({ index, iteration, epoch, learningRate }) => {
           const sha256 = await saveSnapshot(model, path.join(runDir, snapshotPath(index)));
           let test = null;
+          const saved = { index, iteration, epoch, learningRate, path: snapshotPath(index), sha256 };
+          if (regression) {
+            const noiseVariance = rootMeanSquaredError(predictValues(model, dataset.train, normalization, target), dataset.train.labels) ** 2;
+            let regressionTest = null;
+            if (evaluate) {
+              const values = predictValues(model, dataset.test, normalization, target);
+              testValues.set(index, values);
+              regressionTest = regressionMetrics(values, new Float64Array(values.length).fill(noiseVariance), dataset.test.labels);
+            }
+            record.snapshots.push({ ...saved, test: null, noiseVariance, regressionTest });
+            writeRunRecord(runDir, record);
+            reporter?.info?.(
+              `snapshot ${index} saved at iteration ${iteration} (lr ${learningRate.toExponential(2)})` +
+                (regressionTest === null ? '' : `: test RMSE ${regressionTest.rmse.toPrecision(4)}`),
+            );
+            return;
+          }
           if (evaluate) {
             const probs = predictProbabilities(model, dataset.test, normalization, dataset.numClasses);
             testProbabilities.set(index, probs);
             test = classificationMetrics(probs, dataset.test.labels);
           }
-          record.snapshots.push({ index, iteration, epoch, learningRate, path: snapshotPath(index), sha256, test });
+          record.snapshots.push({ ...saved, test });
           writeRunRecord(runDir, record);
           reporter?.info?.(
             `snapshot ${index} saved at iteration ${iteration} (lr ${learningRate.toExponential(2)})` +
@@ -377,15 +462,24 @@ async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
         members.push(predictProbabilities(model, dataset.test, normalization, dataset.numClasses)),
       );
       record.evaluation = evaluateEnsemble(members, dataset.test.labels, 'mean', members.map((_, i) => i + 1));
+    } else if (evaluate && regression) {
+      const gaussians: GaussianMember[] = [];
+      for (const s of record.snapshots) {
+        const mean = testValues.get(s.index) ?? (await reloaded(runDir, s, (m) => predictValues(m, dataset.test, normalization, target)));
+        gaussians.push({ mean, noiseVariance: s.noiseVariance! });
+      }
+      record.regressionEvaluation = evaluateRegressionEnsemble(gaussians, dataset.test.labels, record.snapshots.map((s) => s.index));
     } else if (evaluate) {
-      for (const s of record.snapshots) members.push(testProbabilities.get(s.index) ?? (await reloadedProbabilities(runDir, record, s, dataset)));
+      for (const s of record.snapshots) {
+        members.push(testProbabilities.get(s.index) ?? (await reloaded(runDir, s, (m) => predictProbabilities(m, dataset.test, normalization, dataset.numClasses))));
+      }
       record.evaluation = evaluateEnsemble(members, dataset.test.labels, 'mean', record.snapshots.map((s) => s.index));
     }
     record.status = 'completed';
     record.finishedAt = new Date().toISOString();
     writeRunRecord(runDir, record);
     removeCheckpoint(runDir);
-    return { runDir, record, evaluation: record.evaluation, testProbabilities: evaluate ? members : null };
+    return { runDir, record, evaluation: record.evaluation, testProbabilities: evaluate && !regression ? members : null };
   } catch (e) {
     const interrupted = e instanceof TrainingInterrupted;
     record.status = interrupted ? 'interrupted' : 'failed';
@@ -424,20 +518,16 @@ function resumedSwagMoments(job: TrainingJob, startEpoch: number): SwagMoments |
   return readSwagMoments(runDir, saved);
 }
 
-/** Test probabilities of a snapshot saved by an earlier process of the same run. */
-async function reloadedProbabilities(
-  runDir: string,
-  record: RunRecord,
-  snapshot: RunRecord['snapshots'][number],
-  dataset: Dataset,
-): Promise<ProbabilityMatrix> {
+/** What `apply` computes with a snapshot saved by an earlier process of the same run. */
+async function reloaded<T>(runDir: string, snapshot: RunRecord['snapshots'][number], apply: (model: tfl.LayersModel) => T): Promise<T> {
   const model = await loadSnapshotModel(runDir, snapshot);
   try {
-    return predictProbabilities(model, dataset.test, record.data.normalization, dataset.numClasses);
+    return apply(model);
   } finally {
     model.dispose();
   }
 }
+
 
 /** Saves the model's current weights as a snapshot directory; returns the sha256 of its files. */
 export async function saveSnapshot(model: tfl.LayersModel, dir: string): Promise<Record<string, string>> {

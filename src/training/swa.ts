@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { normalizedBatch, type Normalization } from '../data/batch.js';
-import type { ImageSet } from '../data/dataset.js';
+import { exampleShape, type ImageSet } from '../data/dataset.js';
 import type { BatchNormalizationFields } from '../models/batchNorm.js';
 
 /**
@@ -88,7 +88,7 @@ export function updateBatchNorm(model: tfl.LayersModel, set: ImageSet, normaliza
       for (const l of layers) l.momentum = (batches - 1) / batches;
       const batch = indices.subarray(start, Math.min(start + batchSize, set.count));
       tf.tidy(() => {
-        const xs = tf.tensor4d(normalizedBatch(set, batch, normalization), [batch.length, set.height, set.width, set.channels]);
+        const xs = tf.tensor(normalizedBatch(set, batch, normalization), [batch.length, ...exampleShape(set)]);
         model.apply(xs, { training: true });
       });
     }

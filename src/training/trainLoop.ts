@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { augmentedBatch, normalizedBatch, oneHotBatch, type Augmentation, type Normalization } from '../data/batch.js';
-import type { ImageSet } from '../data/dataset.js';
+import { augmentedBatch, normalizedBatch, oneHotBatch, targetBatch, type Augmentation, type Normalization } from '../data/batch.js';
+import { exampleShape, type ImageSet, type Task } from '../data/dataset.js';
 import { setDropoutStep } from '../models/dropout.js';
 import type { Schedule } from '../schedules/types.js';
 import { permutation, Rng } from '../util/rng.js';
@@ -90,6 +90,10 @@ export interface LoopConfig {
   train: ImageSet;
   numClasses: number;
   normalization: Normalization;
+  /** Classification (softmax cross-entropy on logits, the default) or regression (mean squared error on one output). */
+  task?: Task;
+  /** Regression: the targets are standardised with these before the loss. */
+  targetNormalization?: { mean: number; std: number };
   /** Training augmentation, or null for none. */
   augmentation: Augmentation | null;
   batchSize: number;
@@ -148,7 +152,8 @@ function freshState(rng: Rng): LoopState {
 
 /**
  * The one training loop: epochs of shuffled mini-batches, the learning rate set from the schedule before every
- * iteration, softmax cross-entropy on the model's logits (or another objective), a snapshot hook at the given iterations, and checkpoints
+ * iteration, softmax cross-entropy on the model's logits (or another objective, or, for regression, the mean squared
+ * error of its one output against the standardised target; accuracy is then NaN), a snapshot hook at the given iterations, and checkpoints
  * of its own state from which it resumes bit for bit.
  */
 export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
@@ -159,7 +164,9 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
   const checkpointEvery = config.checkpointEvery ?? 1;
   const snapshotAt = new Set(config.snapshotAt);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const imageShape = [train.height, train.width, train.channels] as const;
+  const shape = exampleShape(train);
+  const regression = config.task === 'regression';
+  const target = config.targetNormalization ?? { mean: 0, std: 1 };
   const s: LoopState = config.resume === undefined ? freshState(rng) : structuredClone(config.resume);
   // A state saved at the end of an epoch continues with the next one.
   if (s.batch === perEpoch) {
@@ -184,8 +191,8 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
         config.augmentation === null
           ? normalizedBatch(train, indices, config.normalization)
           : augmentedBatch(train, indices, config.normalization, config.augmentation, rng);
-      const labels = oneHotBatch(train, indices, numClasses);
-      const { loss, hits } = trainStep(model, optimizer, variables, pixels, labels, [indices.length, ...imageShape], numClasses, t, lr, config.objective);
+      const labels = regression ? targetBatch(train, indices, target) : oneHotBatch(train, indices, numClasses);
+      const { loss, hits } = trainStep(model, optimizer, variables, pixels, labels, [indices.length, ...shape], numClasses, regression, t, lr, config.objective);
       s.iteration = t;
       s.batch++;
       s.learningRates.push(lr);
@@ -247,35 +254,39 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
   return { epochs: s.epochs, learningRates: s.learningRates, losses: s.losses, seconds: (performance.now() - start) / 1000 };
 }
 
-/** One SGD step; returns the batch's mean loss and the number of correct predictions. Disposes every tensor it makes. */
+/**
+ * One SGD step; returns the batch's mean loss and the number of correct predictions (NaN for regression). Disposes
+ * every tensor it makes.
+ */
 function trainStep(
   model: tfl.LayersModel,
   optimizer: ScheduledOptimizer,
   variables: tf.Variable[],
   pixels: Float32Array,
   labels: Float32Array,
-  shape: readonly [number, number, number, number],
+  shape: readonly number[],
   numClasses: number,
+  regression: boolean,
   iteration: number,
   lr: number,
   objective: TrainingObjective | undefined,
 ): { loss: number; hits: number } {
   return tf.tidy(() => {
-    const xs = tf.tensor4d(pixels, shape as [number, number, number, number]);
-    const ys = tf.tensor2d(labels, [shape[0], numClasses]);
-    const targets = objective?.targets?.(xs);
+    const xs = tf.tensor(pixels, [...shape]);
+    const ys = tf.tensor2d(labels, [shape[0]!, regression ? 1 : numClasses]);
+    const targets = objective?.targets?.(xs as tf.Tensor4D);
     let logits: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
       logits = tf.keep(model.apply(xs, { training: true }) as tf.Tensor);
-      return objective === undefined
-        ? (tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar)
-        : objective.loss(logits as tf.Tensor2D, ys, targets);
+      if (objective !== undefined) return objective.loss(logits as tf.Tensor2D, ys, targets);
+      return (regression ? tf.losses.meanSquaredError(ys, logits) : tf.losses.softmaxCrossEntropy(ys, logits)) as tf.Scalar;
     }, variables);
     const kept = logits!;
     try {
       const loss = value.dataSync()[0]!;
       if (!Number.isFinite(loss)) throw new DivergenceError(iteration, lr, loss);
       optimizer.applyGradients(grads);
+      if (regression) return { loss, hits: NaN };
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(kept, 1), tf.argMax(ys, 1)), 'int32')).dataSync()[0]!;
       return { loss, hits };
     } finally {

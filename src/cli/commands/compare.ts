@@ -10,7 +10,9 @@ import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
 import type { CompareConfig } from '../../compare/result.js';
 import { DEFAULT_DISTILLATION } from '../../deploy/distillation.js';
-import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
+import { loadDataset, resolveDataSource } from '../../data/source.js';
+import { UserError } from '../../util/errors.js';
+import { addDataOptions, dataSourceOptions, type DataFlags } from '../dataOptions.js';
 import { formatSeconds, timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
@@ -18,7 +20,7 @@ import { progressReporter, withPreamble } from '../progressReporter.js';
 import { stopOnSignals } from '../signals.js';
 import { defaultFgeOptions } from '../../training/snapshotPlan.js';
 
-interface CompareFlags extends BackendFlags, QueueFlags {
+interface CompareFlags extends BackendFlags, QueueFlags, DataFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -44,7 +46,6 @@ interface CompareFlags extends BackendFlags, QueueFlags {
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
-  data?: string;
   trainSize?: number;
   testSize?: number;
   augment: boolean;
@@ -61,7 +62,7 @@ function defaultOutDir(model: string): string {
 
 export function compareCommand(): Command {
   const d = DEFAULT_COMPARE_CONFIG;
-  return addQueueOptions(addBackendOptions(new Command('compare')
+  return addDataOptions(addQueueOptions(addBackendOptions(new Command('compare')
     .description(
       "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, FGE, SWA, SWAG, " +
         'a true ensemble and dropout, at the same training budget',
@@ -95,15 +96,14 @@ export function compareCommand(): Command {
     .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
     .option('--no-nesterov', 'plain momentum instead of Nesterov')
     .option('--weight-decay <wd>', 'L2 weight decay, added to the gradient as in PyTorch', nonNegativeNumber, d.weightDecay)
-    .option('--data <dir>', 'directory with the four standard IDX files (default: the embedded Fashion-MNIST)')
     .option('--train-size <n>', 'use only the first N training examples (validation included)', integer(1))
     .option('--test-size <n>', 'use only the first N test examples', integer(1))
     .option('--no-augment', 'turn off random crops and flips')
     .option('--out <dir>', 'directory for compare.json and compare.md (default: runs/compare-<model>-<time>)')
     .option('--overwrite', 'replace a comparison already in --out', false)
     .option('--markdown', 'print the tables as markdown instead of text', false)
-    .option('--json', 'print the whole result as JSON instead of tables', false))
-    .option('--no-report', 'do not write OUT/report.html when the comparison ends'))
+    .option('--json', 'print the whole result as JSON instead of tables', false))))
+    .option('--no-report', 'do not write OUT/report.html when the comparison ends')
     .action(async (flags: CompareFlags) => {
       const config: CompareConfig = {
         model: flags.model,
@@ -136,7 +136,10 @@ export function compareCommand(): Command {
       };
       const queue = queueSettings(flags);
       const backend = await startBackend(flags);
-      const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
+      const source = resolveDataSource(dataSourceOptions(flags));
+      if (source.kind === 'csv' && source.task === 'regression') throw new UserError('compare measures classifiers; --task regression is for train and evaluate');
+      if (queue !== null && source.kind !== 'idx') throw new UserError('--queue: workers read IDX data only for now; give --data an IDX directory or leave out --queue');
+      const dataset = await loadDataset(source, {
         ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });

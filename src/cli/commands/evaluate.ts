@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
 import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
-import { evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
+import { evaluateRegressionRun, evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
 import { measureInferenceCost } from '../../deploy/inferenceCost.js';
 import { PREDICT_BATCH_SIZE } from '../../ensemble/predict.js';
+import { readRunRecord, runTask } from '../../io/runRecord.js';
 import { UserError } from '../../util/errors.js';
-import { costTable, diversityTable, evaluationTable } from '../format.js';
+import { costTable, diversityTable, evaluationTable, regressionTable } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
@@ -26,20 +27,32 @@ export function evaluateCommand(): Command {
     .option('--last <m>', 'use only the last m snapshots', integer(1))
     .addOption(new Option('--combine <rule>', 'how members are combined').choices(COMBINE_RULES).default('mean'))
     .option('--json', 'print JSON instead of a table', false)
-    .option('--data <dir>', "evaluate on this directory's test split instead of the run's")
+    .option('--data <path>', "evaluate on this directory's (or CSV file's) test split instead of the run's")
     .option('--test-size <n>', 'use only the first N test examples', integer(1))
     .option('--cost', 'also measure the inference cost of every snapshot, ensemble, exported model and --student', false)
     .option('--student <dir>', 'a distilled student run to include in --cost (repeatable)', (v: string, all: string[]) => [...all, v], [])))
     .action(async (runDir: string, flags: EvaluateFlags) => {
       if (!flags.cost && flags.student.length > 0) throw new UserError('--student is measured with --cost; add --cost');
+      const regression = runTask(readRunRecord(runDir)) === 'regression';
+      if (regression && flags.cost) throw new UserError('--cost measures classifiers; this is a regression run');
       const backend = await startBackend(flags);
-      const evaluation = await evaluateRun(runDir, {
+      const options = {
         combine: flags.combine,
         ...(flags.last === undefined ? {} : { last: flags.last }),
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
         ...swagDraws(flags),
-      });
+      };
+      if (regression) {
+        const evaluation = await evaluateRegressionRun(runDir, options);
+        process.stderr.write(backend.line + '\n');
+        const unfinished = unfinishedRunNote(runDir, evaluation);
+        if (unfinished !== null) process.stderr.write(`warning: ${unfinished}\n`);
+        if (flags.json) process.stdout.write(JSON.stringify(evaluation, null, 2) + '\n');
+        else process.stdout.write(`${runDir}: ${evaluation.testExamples} test rows\n${regressionTable(evaluation)}\n`);
+        return;
+      }
+      const evaluation = await evaluateRun(runDir, options);
       const cost = flags.cost
         ? await measureInferenceCost(runDir, {
             students: flags.student,

@@ -1,16 +1,18 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../../data/loadIdxDataset.js';
+import { loadDataset, resolveDataSource } from '../../data/source.js';
+import { MODEL_INITS, type ModelInit } from '../../models/userModel.js';
 import type { TrainConfig } from '../../io/runRecord.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
 import { CYCLE_SCHEDULES, defaultFgeOptions, defaultSwagOptions, type CycleScheduleName, type FgeOptions, type SwagOptions } from '../../training/snapshotPlan.js';
 import { UserError } from '../../util/errors.js';
+import { addDataOptions, DATA_FLAG_NAMES, dataSourceOptions, type DataFlags } from '../dataOptions.js';
 import { timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
 import { addBackendOptions } from '../backendOption.js';
 import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
 
-interface TrainFlags extends SessionFlags {
+interface TrainFlags extends SessionFlags, DataFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -32,7 +34,7 @@ interface TrainFlags extends SessionFlags {
   weightDecay: number;
   dropout: number;
   seed: number;
-  data?: string;
+  init?: ModelInit;
   trainSize?: number;
   testSize?: number;
   augment: boolean;
@@ -42,10 +44,10 @@ interface TrainFlags extends SessionFlags {
 }
 
 /** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
-const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain', 'swagStart', 'swagLr', 'swagRank', 'swagSamples', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'data', 'trainSize', 'testSize', 'augment', 'out', 'overwrite'];
+const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain', 'swagStart', 'swagLr', 'swagRank', 'swagSamples', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'init', 'trainSize', 'testSize', 'augment', 'out', 'overwrite', ...DATA_FLAG_NAMES];
 
 function defaultOutDir(model: string): string {
-  return path.join('runs', `${model}-${timeStamp()}`);
+  return path.join('runs', `${path.basename(model).replace(/\.json$/i, '')}-${timeStamp()}`);
 }
 
 function flagName(key: string): string {
@@ -105,6 +107,7 @@ function configFromFlags(flags: TrainFlags, given: (key: string) => boolean): Tr
     lrMin: flags.lrMin,
     ...(fge === undefined ? {} : { fge }),
     ...(swag === undefined ? {} : { swag }),
+    ...(flags.init === undefined ? {} : { init: flags.init }),
   };
 }
 
@@ -112,7 +115,8 @@ export function trainCommand(): Command {
   const d = DEFAULT_TRAIN_CONFIG;
   const command = addBackendOptions(new Command('train')
     .description('train one network with the cyclic cosine schedule and save a snapshot at the end of every cycle')
-    .option('--model <name>', 'network to train: cnn, resnet20/32/56/110 (any resnet<6n+2>), wrn-<6n+4>-<k>, densenet40, densenet100', modelName, d.model)
+    .option('--model <name>', 'network to train: cnn, resnet20/32/56/110 (any resnet<6n+2>), wrn-<6n+4>-<k>, densenet40, densenet100, mlp-<width>x<depth>[-bn], or a TF.js model.json of your own', modelName, d.model)
+    .addOption(new Option('--init <how>', 'a model.json of your own: start from its weights, or re-initialise every layer from --seed (default from-file)').choices(MODEL_INITS))
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
     .option('--cycles <M>', 'number of cosine cycles, one snapshot each', integer(1), d.cycles)
     .addOption(
@@ -137,7 +141,6 @@ export function trainCommand(): Command {
     .option('--weight-decay <wd>', 'L2 weight decay, added to the gradient as in PyTorch', nonNegativeNumber, d.weightDecay)
     .option('--dropout <rate>', 'dropout rate before the classifier', fraction, d.dropout)
     .option('--seed <n>', 'seed for initialisation, data order and augmentation', integer(0, 2 ** 32 - 1), d.seed)
-    .option('--data <dir>', 'directory with the four standard IDX files (default: the embedded Fashion-MNIST)')
     .option('--train-size <n>', 'use only the first N training examples', integer(1))
     .option('--test-size <n>', 'use only the first N test examples', integer(1))
     .option('--no-augment', 'turn off random crops and flips')
@@ -147,6 +150,7 @@ export function trainCommand(): Command {
     .option('--checkpoint-every <epochs>', 'write a checkpoint every this many epochs (0: only when stopped)', integer(0), 1)
     .option('--json', 'print the final evaluation as JSON on stdout', false)
     .option('--no-report', 'do not write RUN_DIR/report.html when training ends'));
+  addDataOptions(command);
   return command.action(async (flags: TrainFlags) => {
     if (flags.resume !== undefined) {
       const fixed = RUN_FLAGS.filter((f) => command.getOptionValueSource(f) === 'cli');
@@ -158,9 +162,11 @@ export function trainCommand(): Command {
     // The configuration is checked before the backend starts, so bad input stays one line.
     const config = flags.resume === undefined ? configFromFlags(flags, given) : null;
     const runDir = flags.resume ?? flags.out ?? defaultOutDir(flags.model);
-    await runTrainingSession(flags, runDir, `snapshot-ensembles train --resume ${runDir}`, (control) => {
+    await runTrainingSession(flags, runDir, `snapshot-ensembles train --resume ${runDir}`, async (control) => {
       if (flags.resume !== undefined) return resumeSnapshotEnsemble(flags.resume, control);
-      const dataset = loadIdxDataset(flags.data ?? EMBEDDED_FASHION_MNIST_DIR, {
+      if (flags.init !== undefined && !flags.model.toLowerCase().endsWith('.json')) throw new UserError('--init is for a model of your own (--model FILE.json)');
+      const dataset = await loadDataset(resolveDataSource(dataSourceOptions(flags)), {
+        ...(control.reporter === undefined ? {} : { reporter: control.reporter }),
         ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });

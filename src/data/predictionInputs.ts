@@ -1,0 +1,54 @@
+import { readImageFiles, readInputFile, type NamedImages } from '../io/imageFiles.js';
+import { UserError } from '../util/errors.js';
+import { featureSet, readCsv } from './csvTable.js';
+import type { ImageSet } from './dataset.js';
+import { decodeImage } from './decodeImage.js';
+import { isGzip } from './idx.js';
+import type { DataSourceSpec } from './source.js';
+
+function concat(sets: readonly NamedImages[], like: Omit<ImageSet, 'images' | 'labels' | 'count'>): NamedImages {
+  const names = sets.flatMap((s) => s.names);
+  const total = sets.reduce((n, s) => n + s.images.images.length, 0);
+  const float = sets.some((s) => s.images.images instanceof Float32Array);
+  const values = float ? new Float32Array(total) : new Uint8Array(total);
+  let offset = 0;
+  for (const s of sets) {
+    values.set(s.images.images, offset);
+    offset += s.images.images.length;
+  }
+  return { names, images: { ...like, images: values, labels: new Uint8Array(names.length), count: names.length } };
+}
+
+/**
+ * Reads the inputs to predict on the way a run's data source reads examples: rows of CSV files (their feature
+ * columns by name, named file:line); for an image folder, image files of any size decoded and resized as in
+ * training (and IDX files of the right size); for IDX runs, IDX and PNG files of the run's size.
+ */
+export async function readPredictionInputs(
+  spec: DataSourceSpec,
+  shape: readonly [number, number, number],
+  files: readonly string[],
+): Promise<NamedImages> {
+  const [height, width, channels] = shape;
+  if (spec.kind === 'csv') {
+    const features = spec.features ?? [];
+    const sets = files.map((file) => {
+      if (!/\.csv$/i.test(file)) throw new UserError(`${file}: the run was trained on a CSV table; give CSV files with columns ${features.join(', ')}`);
+      const csv = readCsv(file);
+      return { names: csv.rows.map((r) => `${file}:${r.line}`), images: featureSet(csv, features) };
+    });
+    return concat(sets, { height: 1, width: 1, channels: features.length, shape: [features.length] });
+  }
+  if (spec.kind === 'idx') return readImageFiles(files, shape);
+  const sets: NamedImages[] = [];
+  for (const file of files) {
+    const bytes = readInputFile(file);
+    if (isGzip(bytes) || (bytes[0] === 0 && bytes[1] === 0)) {
+      sets.push(readImageFiles([file], shape));
+      continue;
+    }
+    const pixels = await decodeImage(bytes, { height, width }, channels === 1 ? 1 : 3, file);
+    sets.push({ names: [file], images: { images: pixels, labels: new Uint8Array(1), count: 1, height, width, channels } });
+  }
+  return concat(sets, { height, width, channels });
+}

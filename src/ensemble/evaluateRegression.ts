@@ -1,0 +1,44 @@
+import { combineGaussians, regressionMetrics, type GaussianMember, type RegressionMetrics } from '../metrics/regression.js';
+
+export interface RegressionMemberMetrics extends RegressionMetrics {
+  /** 1-based snapshot index. */
+  index: number;
+  /** The member's sigma^2: its mean squared error on the training set. */
+  noiseVariance: number;
+}
+
+export interface RegressionEnsembleMetrics extends RegressionMetrics {
+  /** Number of members: the last m snapshots. */
+  m: number;
+  /** Mean over examples of the members' spread (standard deviation of their predictions). */
+  meanSpread: number;
+}
+
+export interface RegressionEvaluation {
+  task: 'regression';
+  members: RegressionMemberMetrics[];
+  ensembles: RegressionEnsembleMetrics[];
+}
+
+/**
+ * RMSE, MAE and Gaussian NLL of every member (N(mu_k, sigma_k^2)) and of the ensemble of the last m members for
+ * m = 1..M (their moment-matched mixture: mean of the means, variance = mean sigma_k^2 + the members' spread^2).
+ */
+export function evaluateRegressionEnsemble(
+  members: readonly GaussianMember[],
+  targets: ArrayLike<number>,
+  indices: readonly number[] = members.map((_, i) => i + 1),
+): RegressionEvaluation {
+  return {
+    task: 'regression',
+    members: members.map((k, i) => ({
+      index: indices[i]!,
+      noiseVariance: k.noiseVariance,
+      ...regressionMetrics(k.mean, new Float64Array(targets.length).fill(k.noiseVariance), targets),
+    })),
+    ensembles: members.map((_, i) => {
+      const c = combineGaussians(members.slice(members.length - (i + 1)));
+      return { m: i + 1, ...regressionMetrics(c.mean, c.variance, targets), meanSpread: c.spread.reduce((s, v) => s + v, 0) / c.spread.length };
+    }),
+  };
+}

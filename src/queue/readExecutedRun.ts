@@ -48,6 +48,7 @@ export function runInfoOf(spec: RunSpec, record: RunRecord | null, error: string
     iterations: record === null ? 0 : error === null ? record.totalSteps : record.history.learningRate.length,
     snapshotAt: error === null && record !== null ? record.snapshots.map((s) => s.iteration) : [],
     swa: null,
+    swag: null,
     seconds: record?.seconds ?? 0,
     history: record?.history.epochs ?? [],
     error,

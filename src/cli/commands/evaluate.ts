@@ -33,9 +33,9 @@ export function evaluateCommand(): Command {
     .option('--student <dir>', 'a distilled student run to include in --cost (repeatable)', (v: string, all: string[]) => [...all, v], [])))
     .action(async (runDir: string, flags: EvaluateFlags) => {
       if (!flags.cost && flags.student.length > 0) throw new UserError('--student is measured with --cost; add --cost');
+      const backend = await startBackend(flags);
       const regression = runTask(readRunRecord(runDir)) === 'regression';
       if (regression && flags.cost) throw new UserError('--cost measures classifiers; this is a regression run');
-      const backend = await startBackend(flags);
       const options = {
         combine: flags.combine,
         ...(flags.last === undefined ? {} : { last: flags.last }),

@@ -78,6 +78,14 @@ void PrepareWeights(Cached& c, const ConvShape& s, const memory::desc& weights, 
   c.reorderPrimitive = toUser ? dnnl::reorder(c.weightsMemory, user) : dnnl::reorder(user, c.weightsMemory);
 }
 
+// The HWIO filter `w` in the primitive's layout: reordered into the cached buffer, or used as it is.
+memory WeightsIn(Cached& c, const ConvShape& s, float* w, dnnl::stream& stream) {
+  memory user(s.WeightsUser(), Engine(), w);
+  if (!c.reorder) return user;
+  c.reorderPrimitive.execute(stream, {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, c.weightsMemory}});
+  return c.weightsMemory;
+}
+
 // conv2dForward(shape, x, w, bias | null, out, relu)
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   ConvShape s = ConvShape::From(info[0]);
@@ -97,12 +105,7 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
   }
   Cached& c = it->second;
   auto& stream = Stream();
-  memory userW(s.WeightsUser(), Engine(), w);
-  memory weights = userW;
-  if (c.reorder) {
-    c.reorderPrimitive.execute(stream, {{DNNL_ARG_FROM, userW}, {DNNL_ARG_TO, c.weightsMemory}});
-    weights = c.weightsMemory;
-  }
+  memory weights = WeightsIn(c, s, w, stream);
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, memory(s.Src(), Engine(), x)},
                                           {DNNL_ARG_WEIGHTS, weights},
                                           {DNNL_ARG_DST, memory(s.Dst(), Engine(), out)}};
@@ -132,12 +135,7 @@ Napi::Value BackwardData(const Napi::CallbackInfo& info) {
   }
   Cached& c = it->second;
   auto& stream = Stream();
-  memory userW(s.WeightsUser(), Engine(), w);
-  memory weights = userW;
-  if (c.reorder) {
-    c.reorderPrimitive.execute(stream, {{DNNL_ARG_FROM, userW}, {DNNL_ARG_TO, c.weightsMemory}});
-    weights = c.weightsMemory;
-  }
+  memory weights = WeightsIn(c, s, w, stream);
   c.conv.execute(stream, {{DNNL_ARG_DIFF_DST, memory(s.Dst(), Engine(), dy)},
                           {DNNL_ARG_WEIGHTS, weights},
                           {DNNL_ARG_DIFF_SRC, memory(s.Src(), Engine(), dx)}});

@@ -60,7 +60,7 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// maxPoolGrad(shape, dy, x, dx): dx must be zero on entry.
+// maxPoolGrad(shape, dy, x, dx): every element of dx is written (zeroed image by image, then accumulated).
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   PoolShape s = PoolShape::From(info[0]);
   const float* dy = F32(info[1]);
@@ -74,6 +74,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
     std::vector<int64_t> at(s.c);
 #pragma omp for
     for (int64_t b = 0; b < s.n; b++) {
+      std::fill(dx + b * s.h * s.w * s.c, dx + (b + 1) * s.h * s.w * s.c, 0.f);
       for (int64_t oy = 0; oy < s.oh; oy++) {
         for (int64_t ox = 0; ox < s.ow; ox++) {
           const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
@@ -104,7 +105,7 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// avgPoolGrad(shape, dy, dx): dx must be zero on entry.
+// avgPoolGrad(shape, dy, dx): every element of dx is written (zeroed image by image, then accumulated).
 Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
   PoolShape s = PoolShape::From(info[0]);
   const float* dy = F32(info[1]);
@@ -112,6 +113,7 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
   const float inv = 1.f / static_cast<float>(s.fh * s.fw);
 #pragma omp parallel for
   for (int64_t b = 0; b < s.n; b++) {
+    std::fill(dx + b * s.h * s.w * s.c, dx + (b + 1) * s.h * s.w * s.c, 0.f);
     for (int64_t oy = 0; oy < s.oh; oy++) {
       for (int64_t ox = 0; ox < s.ow; ox++) {
         const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;

@@ -26,3 +26,13 @@ export function forwardFlopsPerImage(model: tfl.LayersModel): number {
 export function trainingFlopsPerImage(model: tfl.LayersModel): number {
   return 3 * forwardFlopsPerImage(model);
 }
+
+/**
+ * The fp32 peak of one x86 core, in GFLOP/s: two FMA units, each `lanes` floats wide (16 with AVX-512, 8 with
+ * AVX2, 4 otherwise), two FLOPs per lane per cycle, at `mhz` (the nominal clock /proc/cpuinfo reports; turbo can
+ * be higher, so the share of peak we print is if anything too high).
+ */
+export function fp32PeakGflopsPerCore(cpuFlags: readonly string[], mhz: number): number {
+  const lanes = cpuFlags.includes('avx512f') ? 16 : cpuFlags.includes('avx2') ? 8 : 4;
+  return (2 * lanes * 2 * mhz) / 1000;
+}

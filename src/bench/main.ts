@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: training and inference images/s of cnn and resnet20 on every available backend, peak memory,
- * and the same networks and steps in PyTorch (bench/torch_bench.py) when /usr/bin/python3 imports torch, with the
- * ratio ours / PyTorch. Prints a table and writes the whole result as JSON.
+ * and the same networks and steps in PyTorch (bench/torch_bench.py) under each Python that imports torch (Debian's
+ * /usr/bin/python3, and the virtual environment `npm run bench:torch2` makes), with the ratio ours / PyTorch and
+ * the share of the cores' fp32 peak. Prints a table and writes the whole result as JSON.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -16,14 +17,16 @@ import { availableCores } from '../backend/wasmNode.js';
 import { probeNative, probeTensorflow, probeWebGpu } from '../backend/probes.js';
 import { timeStamp } from '../cli/format.js';
 import { integer } from '../cli/parsers.js';
-import { benchTable, medianOurs, medianTorch, type BenchReport, type TorchReport } from './report.js';
+import { fp32PeakGflopsPerCore } from './flops.js';
+import { benchTable, medianOurs, medianTorch, type BenchReport, type PeakInfo, type TorchReport } from './report.js';
 import type { BenchJob, BenchWorkerResult } from './worker.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENGINES = BACKEND_NAMES.filter((b): b is EngineName => b !== 'auto');
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 const TORCH_SCRIPT = path.join(ROOT, 'bench', 'torch_bench.py');
-const PYTHON = '/usr/bin/python3';
+/** Debian's PyTorch 1.13, and PyTorch 2 in the virtual environment of `npm run bench:torch2`. */
+const DEFAULT_PYTHONS = ['/usr/bin/python3', path.join(ROOT, 'bench', '.venv', 'bin', 'python')];
 
 interface Flags {
   backends?: string;
@@ -33,6 +36,7 @@ interface Flags {
   steps: number;
   threads?: number;
   torch: boolean;
+  pythons?: string;
   rounds: number;
   out?: string;
 }
@@ -65,18 +69,28 @@ function runWorker(job: BenchJob): BenchWorkerResult | { error: string; job: Ben
   return { error: why.replace(/^error: /, ''), job };
 }
 
-/** Why PyTorch cannot be timed here, or null when /usr/bin/python3 imports torch. */
-function torchMissing(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  const check = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  return check.status === 0 ? null : `${PYTHON} cannot import torch`;
+/** Why PyTorch cannot be timed under `python`, or null when it imports torch and numpy. */
+function torchMissing(python: string): string | null {
+  if (!existsSync(python)) return `${python} not found`;
+  const check = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  return check.status === 0 ? null : `${python} cannot import torch and numpy`;
 }
 
-function runTorch(flags: Flags, model: string, threads: number): TorchReport | { error: string } {
+function runTorch(flags: Flags, python: string, model: string, threads: number): TorchReport | { error: string } {
   const args = [TORCH_SCRIPT, '--models', model, '--train-batches', flags.trainBatches, '--infer-batch', String(flags.inferBatch), '--steps', String(flags.steps), '--threads', String(threads)];
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const r = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
   if (r.status !== 0) return { error: `torch_bench.py failed: ${r.stderr.trim().split('\n').pop()}` };
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchReport;
+  return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as Omit<TorchReport, 'python'>), python };
+}
+
+/** The fp32 peak per core from /proc/cpuinfo (SIMD width from its flags, the nominal clock). */
+function cpuPeak(): PeakInfo {
+  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const flags = /^flags\s*:\s*(.*)$/m.exec(info)?.[1]?.split(/\s+/) ?? [];
+  const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(info)?.[1] ?? NaN);
+  if (!Number.isFinite(mhz) || flags.length === 0) return { gflopsPerCore: NaN, how: '/proc/cpuinfo gives no clock or flags here' };
+  const simd = flags.includes('avx512f') ? 'AVX-512' : flags.includes('avx2') ? 'AVX2' : 'SSE';
+  return { gflopsPerCore: fp32PeakGflopsPerCore(flags, mhz), how: `2 ${simd} FMA units x 2 FLOP per lane x ${mhz} MHz nominal clock, from /proc/cpuinfo` };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -89,6 +103,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--steps <n>', 'timed training steps per batch size (after 2 untimed)', integer(1), 5)
     .option('--threads <n>', 'wasm and PyTorch threads (default: one per core)', integer(1))
     .option('--no-torch', 'do not run the PyTorch comparison')
+    .option('--pythons <list>', `Python interpreters to time PyTorch under (default: those of ${DEFAULT_PYTHONS.map((p) => path.relative(ROOT, p) || p).join(', ')} that import torch)`)
     .option('--rounds <n>', 'repeat everything, interleaving ours and PyTorch per model; medians are reported', integer(1), 1)
     .option('--out <file>', 'where to write the JSON report (default: runs/bench-<time>.json)');
   program.parse(argv);
@@ -105,14 +120,22 @@ async function main(argv: string[]): Promise<void> {
     threads,
     loadAverage: loadavg(),
     notes,
+    peak: cpuPeak(),
     ours: [],
     failures: [],
-    torch: null,
+    torch: [],
     rounds: [],
   };
   const rounds: { ours: BenchWorkerResult[]; torch: TorchReport[] }[] = [];
-  const missing = flags.torch ? torchMissing() : 'not asked for (--no-torch)';
-  if (missing !== null) report.notes.push(`PyTorch skipped: ${missing}`);
+  const pythons: string[] = [];
+  if (!flags.torch) report.notes.push('PyTorch skipped: not asked for (--no-torch)');
+  else {
+    for (const python of flags.pythons === undefined ? DEFAULT_PYTHONS : list(flags.pythons)) {
+      const missing = torchMissing(python);
+      if (missing === null) pythons.push(python);
+      else report.notes.push(`PyTorch under ${python} skipped: ${missing}${python.includes('.venv') ? ' (npm run bench:torch2 makes it)' : ''}`);
+    }
+  }
   for (let round = 1; round <= flags.rounds; round++) {
     const results: { ours: BenchWorkerResult[]; torch: TorchReport[] } = { ours: [], torch: [] };
     // Per model, ours then PyTorch straight after: on shared cores the load drifts, and the ratio is what counts.
@@ -124,10 +147,10 @@ async function main(argv: string[]): Promise<void> {
         if ('error' in result) report.failures.push({ backend, model, error: result.error });
         else results.ours.push(result);
       }
-      if (missing === null) {
-        process.stderr.write(`round ${round}/${flags.rounds}: ${model} in PyTorch...\n`);
-        const torch = runTorch(flags, model, threads);
-        if ('error' in torch) report.notes.push(`PyTorch ${model}: ${torch.error}`);
+      for (const python of pythons) {
+        process.stderr.write(`round ${round}/${flags.rounds}: ${model} in PyTorch under ${python}...\n`);
+        const torch = runTorch(flags, python, model, threads);
+        if ('error' in torch) report.notes.push(`PyTorch ${model} under ${python}: ${torch.error}`);
         else results.torch.push(torch);
       }
     }

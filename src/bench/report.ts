@@ -9,8 +9,16 @@ export interface TorchRun {
 
 export interface TorchReport {
   torch: string;
+  /** The interpreter that ran it (added by the bench, not the script). */
+  python: string;
   threads: number;
   results: TorchRun[];
+}
+
+/** The fp32 peak the shares of peak are taken from, and how it was found. */
+export interface PeakInfo {
+  gflopsPerCore: number;
+  how: string;
 }
 
 export interface BenchReport {
@@ -20,9 +28,11 @@ export interface BenchReport {
   /** 1, 5 and 15-minute load averages when the run started: these two cores are shared. */
   loadAverage: number[];
   notes: string[];
+  peak: PeakInfo;
   ours: BenchWorkerResult[];
   failures: { backend: string; model: string; error: string }[];
-  torch: TorchReport | null;
+  /** One report per PyTorch interpreter timed (medians over rounds); empty when none was. */
+  torch: TorchReport[];
   /** Every round's raw results; `ours` and `torch` hold the medians over rounds. */
   rounds: { ours: BenchWorkerResult[]; torch: TorchReport[] }[];
 }
@@ -47,13 +57,18 @@ export function medianOurs(rounds: BenchWorkerResult[][]): BenchWorkerResult[] {
   });
 }
 
-/** PyTorch runs (one model each) merged into one report, medians over rounds. */
-export function medianTorch(runs: TorchReport[]): TorchReport | null {
-  if (runs.length === 0) return null;
+/** PyTorch runs (one model each) merged into one report per interpreter, medians over rounds. */
+export function medianTorch(runs: TorchReport[]): TorchReport[] {
+  const pythons = [...new Set(runs.map((r) => r.python))];
+  return pythons.map((python) => medianOneTorch(runs.filter((r) => r.python === python)));
+}
+
+function medianOneTorch(runs: TorchReport[]): TorchReport {
   const all = runs.flatMap((r) => r.results);
   const models = [...new Set(all.map((r) => r.model))];
   return {
     torch: runs[0]!.torch,
+    python: runs[0]!.python,
     threads: runs[0]!.threads,
     results: models.map((model) => {
       const same = all.filter((r) => r.model === model);
@@ -68,14 +83,6 @@ export function medianTorch(runs: TorchReport[]): TorchReport | null {
   };
 }
 
-/**
- * Arithmetic ceilings per core of the 2-core AVX-512 machine this project is developed on (shared notes, engine
- * measurements): 128-bit WASM SIMD, about 48 GFLOP/s (860 images/s of the 112 MFLOP reference step on 2 cores);
- * native fp32 with AVX-512 FMA, about 175 GFLOP/s.
- */
-export const WASM_SIMD_GFLOPS_PER_CORE = 48;
-export const FP32_GFLOPS_PER_CORE = 175;
-
 const fmt = (v: number | undefined) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}x`);
 
@@ -84,51 +91,53 @@ function pad(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
-/** The table `npm run bench` prints: images/s per engine and model, peak memory, and the ratio to PyTorch. */
+/** "1.13.0a0" -> "1.13": enough to tell the PyTorch columns apart. */
+const shortVersion = (v: string) => v.split('.').slice(0, 2).join('.');
+
+/** Training GFLOP/s at the largest batch, and its share of the fp32 peak of the threads used. */
+function flopsLine(label: string, train: { batch: number; imagesPerSecond: number }[], flopsPerImage: number, threads: number, peak: PeakInfo): string {
+  const largest = train.reduce((a, b) => (b.batch > a.batch ? b : a));
+  const gflops = (largest.imagesPerSecond * flopsPerImage) / 1e9;
+  return `${label} training, batch ${largest.batch}: ${(flopsPerImage / 1e6).toFixed(0)} MFLOP/image, ${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / (peak.gflopsPerCore * threads)).toFixed(0)}% of the fp32 peak of ${threads} core(s)`;
+}
+
+/**
+ * The table `npm run bench` prints: images/s per engine and model, peak memory, the ratio to each PyTorch timed,
+ * then each row's GFLOP/s as a share of the fp32 peak.
+ */
 export function benchTable(report: BenchReport): string {
-  const batches = [...new Set([...report.ours.flatMap((r) => r.train.map((t) => t.batch)), ...(report.torch?.results.flatMap((r) => r.train.map((t) => t.batch)) ?? [])])].sort((a, b) => a - b);
-  const inferBatch = report.ours[0]?.infer.batch ?? report.torch?.results[0]?.infer.batch ?? 0;
-  const header = ['engine', 'model', ...batches.map((b) => `train ${b}`), `infer ${inferBatch}`, 'peak MiB', ...batches.map((b) => `/torch ${b}`), '/torch infer'];
+  const batches = [...new Set([...report.ours.flatMap((r) => r.train.map((t) => t.batch)), ...report.torch.flatMap((t) => t.results.flatMap((r) => r.train.map((x) => x.batch)))])].sort((a, b) => a - b);
+  const inferBatch = report.ours[0]?.infer.batch ?? report.torch[0]?.results[0]?.infer.batch ?? 0;
+  const ratioHeads = report.torch.flatMap((t) => [...batches.map((b) => `/${shortVersion(t.torch)} ${b}`), `/${shortVersion(t.torch)} infer`]);
+  const header = ['engine', 'model', ...batches.map((b) => `train ${b}`), `infer ${inferBatch}`, 'peak MiB', ...ratioHeads];
   const rows: string[][] = [header];
-  const torchOf = (model: string) => report.torch?.results.find((r) => r.model === model);
+  const flops = new Map(report.ours.map((r) => [r.model, r.trainingFlopsPerImage]));
   for (const r of report.ours) {
-    const t = torchOf(r.model);
     const train = (b: number) => r.train.find((x) => x.batch === b)?.imagesPerSecond;
-    const torchTrain = (b: number) => t?.train.find((x) => x.batch === b)?.imagesPerSecond;
-    rows.push([
-      r.threads === null ? r.backend : `${r.backend} x${r.threads}`,
-      r.model,
-      ...batches.map((b) => fmt(train(b))),
-      fmt(r.infer.imagesPerSecond),
-      fmt(r.peakRssMiB),
-      ...batches.map((b) => ratio(train(b), torchTrain(b))),
-      ratio(r.infer.imagesPerSecond, t?.infer.imagesPerSecond),
-    ]);
+    const ratios = report.torch.flatMap((t) => {
+      const run = t.results.find((x) => x.model === r.model);
+      return [...batches.map((b) => ratio(train(b), run?.train.find((x) => x.batch === b)?.imagesPerSecond)), ratio(r.infer.imagesPerSecond, run?.infer.imagesPerSecond)];
+    });
+    rows.push([r.threads === null ? r.backend : `${r.backend} x${r.threads}`, r.model, ...batches.map((b) => fmt(train(b))), fmt(r.infer.imagesPerSecond), fmt(r.peakRssMiB), ...ratios]);
   }
-  for (const t of report.torch?.results ?? []) {
-    rows.push([
-      `torch ${report.torch!.torch} x${report.torch!.threads}`,
-      t.model,
-      ...batches.map((b) => fmt(t.train.find((x) => x.batch === b)?.imagesPerSecond)),
-      fmt(t.infer.imagesPerSecond),
-      fmt(t.peakRssMiB),
-      ...batches.map(() => ''),
-      '',
-    ]);
+  for (const t of report.torch) {
+    for (const run of t.results) {
+      rows.push([`torch ${t.torch} x${t.threads}`, run.model, ...batches.map((b) => fmt(run.train.find((x) => x.batch === b)?.imagesPerSecond)), fmt(run.infer.imagesPerSecond), fmt(run.peakRssMiB), ...ratioHeads.map(() => '')]);
+    }
   }
   const rounds = report.rounds.length > 1 ? `, median of ${report.rounds.length} rounds` : '';
   const lines = [`images/s (median step${rounds}), ${report.cores} cores, load average ${report.loadAverage.map((l) => l.toFixed(2)).join(' ')}`, pad(rows)];
-  for (const r of report.ours.filter((o) => o.backend === 'wasm')) {
-    const largest = r.train.reduce((a, b) => (b.batch > a.batch ? b : a));
-    const gflops = (largest.imagesPerSecond * r.trainingFlopsPerImage) / 1e9;
-    const threads = r.threads ?? 1;
-    lines.push(
-      `${r.model} training on wasm, batch ${largest.batch}: ${(r.trainingFlopsPerImage / 1e6).toFixed(0)} MFLOP/image, ${gflops.toFixed(1)} GFLOP/s = ` +
-        `${((100 * gflops) / (WASM_SIMD_GFLOPS_PER_CORE * threads)).toFixed(0)}% of the 128-bit SIMD ceiling, ` +
-        `${((100 * gflops) / (FP32_GFLOPS_PER_CORE * threads)).toFixed(0)}% of the fp32 peak of ${threads} core(s)`,
-    );
+  lines.push(`fp32 peak: ${report.peak.gflopsPerCore.toFixed(1)} GFLOP/s per core (${report.peak.how})`);
+  for (const r of report.ours) lines.push(flopsLine(`${r.model} on ${r.backend}`, r.train, r.trainingFlopsPerImage, r.threads ?? 1, report.peak));
+  for (const t of report.torch) {
+    for (const run of t.results) {
+      const perImage = flops.get(run.model);
+      if (perImage !== undefined) lines.push(flopsLine(`${run.model} in PyTorch ${t.torch}`, run.train, perImage, t.threads, report.peak));
+    }
+  }
+  for (const r of report.ours) {
     const leaks = r.train.filter((t) => new Set(t.tensors).size !== 1);
-    lines.push(`${r.model} on wasm: tensors after every timed step ${leaks.length === 0 ? 'constant (no leak)' : 'GROWING: ' + JSON.stringify(leaks.map((t) => t.tensors))}`);
+    lines.push(`${r.model} on ${r.backend}: tensors after every timed step ${leaks.length === 0 ? 'constant (no leak)' : 'GROWING: ' + JSON.stringify(leaks.map((t) => t.tensors))}`);
   }
   for (const f of report.failures) lines.push(`${f.backend} ${f.model} failed: ${f.error}`);
   for (const n of report.notes) lines.push(n);

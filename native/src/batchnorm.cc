@@ -55,9 +55,10 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Sums over rows of [rows, c] matrices, in double, split over threads and added in a fixed order (deterministic
-// for a given thread count).
-void ChannelSums(const float* a, const float* weight, int64_t rows, int64_t c, double* out) {
+// Per-channel sums over the rows of a [rows, c] matrix of the terms term(r, ch), in double: each thread sums a
+// block of rows, and the blocks are added in thread order (deterministic for a given thread count).
+template <typename Term>
+void ChannelSums(int64_t rows, int64_t c, double* out, Term term) {
   const int threads = omp_get_max_threads();
   std::vector<double> partial(static_cast<size_t>(threads) * c, 0.0);
 #pragma omp parallel num_threads(threads)
@@ -65,15 +66,8 @@ void ChannelSums(const float* a, const float* weight, int64_t rows, int64_t c, d
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     double* acc = partial.data() + static_cast<size_t>(t) * c;
     const int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
-    for (int64_t r = r0; r < r1; r++) {
-      const float* ar = a + r * c;
-      if (weight == nullptr) {
-        for (int64_t ch = 0; ch < c; ch++) acc[ch] += ar[ch];
-      } else {
-        const float* wr = weight + r * c;
-        for (int64_t ch = 0; ch < c; ch++) acc[ch] += static_cast<double>(ar[ch]) * wr[ch];
-      }
-    }
+    for (int64_t r = r0; r < r1; r++)
+      for (int64_t ch = 0; ch < c; ch++) acc[ch] += term(r, ch);
   }
   for (int64_t ch = 0; ch < c; ch++) out[ch] = 0.0;
   for (int t = 0; t < threads; t++)
@@ -87,30 +81,15 @@ Napi::Value Moments(const Napi::CallbackInfo& info) {
   float* mean = F32(info[2]);
   float* var = F32(info[3]);
   const int64_t rows = static_cast<int64_t>(Length(info[0])) / c;
-  std::vector<double> s(c), centred(c);
-  ChannelSums(x, nullptr, rows, c, s.data());
+  std::vector<double> s(c), squares(c);
+  ChannelSums(rows, c, s.data(), [x, c](int64_t r, int64_t ch) { return static_cast<double>(x[r * c + ch]); });
   for (int64_t ch = 0; ch < c; ch++) mean[ch] = static_cast<float>(s[ch] / rows);
   // Two passes (sum of squared deviations), as the layer's own formula computes it.
-  const int threads = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(threads) * c, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    double* acc = partial.data() + static_cast<size_t>(t) * c;
-    const int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
-    for (int64_t r = r0; r < r1; r++) {
-      const float* xr = x + r * c;
-      for (int64_t ch = 0; ch < c; ch++) {
-        const float d = xr[ch] - mean[ch];
-        acc[ch] += static_cast<double>(d) * d;
-      }
-    }
-  }
-  for (int64_t ch = 0; ch < c; ch++) {
-    double v = 0.0;
-    for (int t = 0; t < threads; t++) v += partial[static_cast<size_t>(t) * c + ch];
-    var[ch] = static_cast<float>(v / rows);
-  }
+  ChannelSums(rows, c, squares.data(), [x, c, mean](int64_t r, int64_t ch) {
+    const float d = x[r * c + ch] - mean[ch];
+    return static_cast<double>(d) * d;
+  });
+  for (int64_t ch = 0; ch < c; ch++) var[ch] = static_cast<float>(squares[ch] / rows);
   return info.Env().Undefined();
 }
 
@@ -131,8 +110,8 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
   for (int64_t ch = 0; ch < c; ch++) inv[ch] = 1.f / std::sqrt(var[ch] + eps);
   // dgamma = sum dy * xhat = inv * (sum dy x - mean sum dy)
   std::vector<double> sdy(c), sdyx(c);
-  ChannelSums(dy, nullptr, rows, c, sdy.data());
-  ChannelSums(dy, x, rows, c, sdyx.data());
+  ChannelSums(rows, c, sdy.data(), [dy, c](int64_t r, int64_t ch) { return static_cast<double>(dy[r * c + ch]); });
+  ChannelSums(rows, c, sdyx.data(), [dy, x, c](int64_t r, int64_t ch) { return static_cast<double>(dy[r * c + ch]) * x[r * c + ch]; });
   std::vector<float> k(c), a(c), b(c);
   for (int64_t ch = 0; ch < c; ch++) {
     const double g = inv[ch] * (sdyx[ch] - mean[ch] * sdy[ch]);

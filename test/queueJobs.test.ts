@@ -12,7 +12,7 @@ import { runJobOf, snapshotPlanOf, trainConfigOf } from '../src/queue/runJob.js'
 import { sharedDirectoryStorage } from '../src/queue/storage.js';
 import { tempDir } from './helpers/cli.js';
 
-const config: CompareConfig = { ...DEFAULT_COMPARE_CONFIG, trainSize: 96, valSize: 32, testSize: 60, batchSize: 32, rows: [{ row: 'snapshot', seeds: [1, 2] }, { row: 'single', seeds: [1] }] };
+const config: CompareConfig = { ...DEFAULT_COMPARE_CONFIG, epochs: 2, cycles: 2, trainSize: 96, valSize: 32, testSize: 60, batchSize: 32, rows: [{ row: 'snapshot', seeds: [1, 2] }, { row: 'single', seeds: [1] }] };
 // 64 training images, batch 32: 2 iterations an epoch
 const plan = planCompare(config, 2);
 const specs = plan.seeds.flatMap((s) => s.runs);

@@ -44,16 +44,20 @@ import { cycleLengthHint } from './budgetHint.js';
 import { planCycles, type SnapshotPlan } from './snapshotPlan.js';
 import { epochOfIteration, iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState, type TrainingObjective } from './trainLoop.js';
 
-/** The paper's settings, with a budget that fits the embedded Fashion-MNIST in about ten minutes on two cores. */
+/**
+ * The paper's settings, with a budget that trains the embedded Fashion-MNIST in about ten minutes on two cores with
+ * the native engine (about 850 images/s): 9 epochs in M = 3 cycles of 2,814 iterations, over the cycle length
+ * at which the ensemble starts to pay (budgetHint.ts).
+ */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: 'cnn',
   dropout: 0,
   dataDir: null,
   trainSize: null,
   testSize: null,
-  epochs: 2,
+  epochs: 9,
   batchSize: 64,
-  cycles: 2,
+  cycles: 3,
   lr0: 0.1,
   momentum: 0.9,
   nesterov: true,

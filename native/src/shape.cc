@@ -42,49 +42,39 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// concat(inputs[], widths[], outer, out): each input is [outer, width_k]; out is [outer, sum width_k].
-Napi::Value Concat(const Napi::CallbackInfo& info) {
-  Napi::Array inputs = info[0].As<Napi::Array>();
-  std::vector<int64_t> widths = Ints(info[1]);
-  const int64_t outer = Int(info[2]);
-  float* out = F32(info[3]);
-  std::vector<const float*> ptrs(inputs.Length());
+// Copies between one [outer, sum width_k] matrix and its column blocks, one [outer, width_k] array per block:
+// gather (concat) when toWhole, scatter (split) otherwise, rows split over threads.
+void CopyBlocks(float* whole, const std::vector<float*>& blocks, const std::vector<int64_t>& widths, int64_t outer, bool toWhole) {
   int64_t total = 0;
-  for (uint32_t k = 0; k < inputs.Length(); k++) {
-    ptrs[k] = F32(inputs.Get(k));
-    total += widths[k];
-  }
+  for (int64_t w : widths) total += w;
 #pragma omp parallel for if (outer * total > kParallelGrain)
   for (int64_t o = 0; o < outer; o++) {
-    float* po = out + o * total;
-    for (size_t k = 0; k < ptrs.size(); k++) {
-      std::memcpy(po, ptrs[k] + o * widths[k], widths[k] * sizeof(float));
-      po += widths[k];
+    float* row = whole + o * total;
+    for (size_t k = 0; k < blocks.size(); k++) {
+      float* block = blocks[k] + o * widths[k];
+      if (toWhole) std::memcpy(row, block, widths[k] * sizeof(float));
+      else std::memcpy(block, row, widths[k] * sizeof(float));
+      row += widths[k];
     }
   }
+}
+
+std::vector<float*> Arrays(const Napi::Value& v) {
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<float*> out(a.Length());
+  for (uint32_t k = 0; k < a.Length(); k++) out[k] = F32(a.Get(k));
+  return out;
+}
+
+// concat(inputs[], widths[], outer, out): each input is [outer, width_k]; out is [outer, sum width_k].
+Napi::Value Concat(const Napi::CallbackInfo& info) {
+  CopyBlocks(F32(info[3]), Arrays(info[0]), Ints(info[1]), Int(info[2]), true);
   return info.Env().Undefined();
 }
 
 // split(x, widths[], outer, outputs[]): the inverse of concat.
 Napi::Value Split(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  std::vector<int64_t> widths = Ints(info[1]);
-  const int64_t outer = Int(info[2]);
-  Napi::Array outputs = info[3].As<Napi::Array>();
-  std::vector<float*> ptrs(outputs.Length());
-  int64_t total = 0;
-  for (uint32_t k = 0; k < outputs.Length(); k++) {
-    ptrs[k] = F32(outputs.Get(k));
-    total += widths[k];
-  }
-#pragma omp parallel for if (outer * total > kParallelGrain)
-  for (int64_t o = 0; o < outer; o++) {
-    const float* px = x + o * total;
-    for (size_t k = 0; k < ptrs.size(); k++) {
-      std::memcpy(ptrs[k] + o * widths[k], px, widths[k] * sizeof(float));
-      px += widths[k];
-    }
-  }
+  CopyBlocks(F32(info[0]), Arrays(info[3]), Ints(info[1]), Int(info[2]), false);
   return info.Env().Undefined();
 }
 

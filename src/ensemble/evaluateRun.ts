@@ -26,7 +26,8 @@ export interface EvaluateRunOptions {
   reporter?: Reporter;
 }
 
-export interface RunEvaluation extends EnsembleEvaluation {
+/** What every evaluation of a run says about the run itself, classification or regression. */
+export interface RunFacts {
   runDir: string;
   testExamples: number;
   /** The run's status in run.json: anything but 'completed' means these are the results of an unfinished run. */
@@ -34,6 +35,12 @@ export interface RunEvaluation extends EnsembleEvaluation {
   /** Snapshots the run has taken, and the number its schedule plans. */
   snapshotsTaken: number;
   snapshotsPlanned: number;
+}
+
+export interface RunEvaluation extends EnsembleEvaluation, RunFacts {}
+
+function runFacts(runDir: string, record: RunRecord, test: ImageSet): RunFacts {
+  return { runDir, testExamples: test.count, status: record.status, snapshotsTaken: record.snapshots.length, snapshotsPlanned: record.snapshotAt.length };
 }
 
 /**
@@ -54,14 +61,7 @@ export function unfinishedRunNote(runDir: string, run: Pick<RunEvaluation, 'stat
   }
 }
 
-export interface RegressionRunEvaluation extends RegressionEvaluation {
-  runDir: string;
-  testExamples: number;
-  /** As in RunEvaluation: the run's status and its snapshots taken and planned. */
-  status: RunRecord['status'];
-  snapshotsTaken: number;
-  snapshotsPlanned: number;
-}
+export interface RegressionRunEvaluation extends RegressionEvaluation, RunFacts {}
 
 /** The run's data source read from another place: another IDX or image directory, or another CSV file. */
 function sourceAt(spec: DataSourceSpec, place: string): DataSourceSpec {
@@ -156,11 +156,7 @@ export async function evaluateRun(runDir: string, options: EvaluateRunOptions = 
   const test = await runTestSet(record, options);
   const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last, options.swag);
   return {
-    runDir,
-    testExamples: test.count,
-    status: record.status,
-    snapshotsTaken: record.snapshots.length,
-    snapshotsPlanned: record.snapshotAt.length,
+    ...runFacts(runDir, record, test),
     ...evaluateEnsemble(probabilities, test.labels, options.combine ?? 'mean', indices),
   };
 }
@@ -173,11 +169,7 @@ export async function evaluateRegressionRun(runDir: string, options: EvaluateRun
   const test = await runTestSet(record, options);
   const { indices, members } = await snapshotGaussians(runDir, record, test, options.last);
   return {
-    runDir,
-    testExamples: test.count,
-    status: record.status,
-    snapshotsTaken: record.snapshots.length,
-    snapshotsPlanned: record.snapshotAt.length,
+    ...runFacts(runDir, record, test),
     ...evaluateRegressionEnsemble(members, test.labels, indices),
   };
 }

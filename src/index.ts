@@ -88,7 +88,6 @@ export { interpolate, segmentAlphas, planeThrough, planePoint, planeGrid, type P
 export {
   trainSnapshotEnsemble,
   resumeSnapshotEnsemble,
-  loadRunDataset,
   saveSnapshot,
   DEFAULT_TRAIN_CONFIG,
   type RunControl,

@@ -55,11 +55,11 @@ describe('report: numbers', () => {
     expect(data.evaluation).toEqual(evaluation);
     const best = bestMember(evaluation.members);
     expect(evaluation.members.every((m) => m.error >= best.error)).toBe(true);
-    expect(data.reliability[0].label).toBe(`snapshot ${best.index}`);
-    expect(data.reliability[0].bins).toEqual(reliabilityBins(members[best.index - 1]!, labels, 15));
-    expect(data.reliability[1].label).toBe('ensemble of last 4');
-    expect(data.reliability[1].bins).toEqual(reliabilityBins(meanProbabilities(members), labels, 15));
-    expect(data.reliability[1].error).toBe(evaluation.ensembles[3]!.error);
+    expect(data.reliability![0].label).toBe(`snapshot ${best.index}`);
+    expect(data.reliability![0].bins).toEqual(reliabilityBins(members[best.index - 1]!, labels, 15));
+    expect(data.reliability![1].label).toBe('ensemble of last 4');
+    expect(data.reliability![1].bins).toEqual(reliabilityBins(meanProbabilities(members), labels, 15));
+    expect(data.reliability![1].error).toBe(evaluation.ensembles[3]!.error);
     expect(data.correlation).toEqual(pairwiseCorrelation(members));
     expect(data.learningRate).toHaveLength(40);
     expect(data.loss).toHaveLength(40);

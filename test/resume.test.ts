@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CompareResult } from '../src/compare/result.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { nativeLoad } from './helpers/native.js';
 import { checkpointWritten, readRecord, snapshotHashes, startCli, waitFor } from './helpers/runs.js';
 
 // 4 epochs of 4 iterations in 2 cycles: cycle 1 ends at iteration 8, in the middle of which (after epoch 1) we kill.
-const BASE = ['--train-size', '128', '--test-size', '40', '--batch-size', '32', '--epochs', '4', '--cycles', '2'];
+const BASE = ['--train-size', '128', '--test-size', '40', '--batch-size', '32', '--epochs', '4', '--cycles', '2', '--no-report'];
 // Both engines that train in Node here; native only where its addon loads (wherever oneDNN is installed).
 const BACKENDS = nativeLoad.ok ? ['native', 'wasm'] : ['wasm'];
 
@@ -35,8 +35,9 @@ describe.each(BACKENDS)('a killed or interrupted run resumes to the same snapsho
     expect(killed.status).toBe('running'); // it never got to say otherwise
     expect(killed.snapshots.length).toBeLessThan(2);
 
-    // the dead process left its lock behind: resume detects it as stale and replaces it
-    const resumed = runCli(['train', '--resume', dir, '--backend', backend]);
+    // the dead process left its lock behind: resume detects it as stale and replaces it; it continues on the
+    // engine and threads the run recorded (not on auto's choice), and keeps the run's --no-report
+    const resumed = runCli(['train', '--resume', dir]);
     expect(resumed.stderr).toMatch(/resuming .* at iteration \d+ of 16/);
     expect(resumed.code).toBe(0);
     const record = readRecord(dir);
@@ -45,6 +46,8 @@ describe.each(BACKENDS)('a killed or interrupted run resumes to the same snapsho
     expect(record.history.learningRate).toEqual(referenceRecord.history.learningRate);
     expect(record.history.loss).toEqual(referenceRecord.history.loss);
     expect(record.evaluation).toEqual(referenceRecord.evaluation);
+    expect(record.backend).toBe(backend);
+    expect(existsSync(path.join(dir, 'report.html'))).toBe(false);
   });
 
   it('SIGINT finishes the step, writes a checkpoint, says how to resume and exits non-zero', async () => {
@@ -60,6 +63,12 @@ describe.each(BACKENDS)('a killed or interrupted run resumes to the same snapsho
     expect(checkpointWritten(dir)()).toBe(true);
 
     expectOneLine(runCli(['train', '--resume', dir, '--epochs', '9']), /--resume continues a run as it was configured; --epochs cannot be given with it/);
+    // an engine the run recorded that cannot start here is named, with how to choose another
+    const runJson = path.join(dir, 'run.json');
+    const saved = readFileSync(runJson, 'utf8');
+    writeFileSync(runJson, JSON.stringify({ ...JSON.parse(saved), backend: 'tensorflow' }));
+    expectOneLine(runCli(['train', '--resume', dir]), /the tensorflow backend is not available: .*the run trained on tensorflow: resume it on another engine with --backend NAME/);
+    writeFileSync(runJson, saved);
     // a process killed between saving snapshot 1 and recording it in run.json leaves a directory run.json does not
     // list: resume takes the snapshot again instead of refusing to overwrite it
     mkdirSync(path.join(dir, 'snapshots', '1'), { recursive: true });

@@ -6,7 +6,7 @@ import { DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './probes.j
 import { loadNativeAddon } from './native/addon.js';
 import { registerNativeBackend } from './native/nativeBackend.js';
 import { registerWasmKernels } from './registerWasmKernels.js';
-import { availableCores, forgetNodeWasm, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
+import { availableCores, forgetNodeWasm, nodeWasmThreads, setNodeWasmPaths, startNodeWasm, type WasmThreading } from './wasmNode.js';
 import { installNodeWebGpu } from './webgpuNode.js';
 
 /** A TF.js engine we can run on. */
@@ -149,6 +149,20 @@ function withThreads(choice: BackendChoice, threads: number): BackendChoice {
 export function releaseBackend(): void {
   tf.engine().reset();
   forgetNodeWasm();
+}
+
+/**
+ * The threads the current engine computes on: native's and wasm's thread counts, or null for an engine whose thread
+ * count we do not set (cpu is single-threaded JavaScript; tensorflow and webgpu manage their own).
+ */
+export function engineThreads(): number | null {
+  const backend = tf.getBackend();
+  if (backend === 'wasm') return nodeWasmThreads();
+  if (backend === 'native') {
+    const load = loadNativeAddon();
+    return load.ok ? load.addon.getThreads() : null;
+  }
+  return null;
 }
 
 /** One line saying which backend runs and why, for a reporter or a log. */

@@ -134,6 +134,11 @@ async function startThreaded(requested: number): Promise<WasmThreading | string>
 
 let started: WasmThreading | null = null;
 
+/** The number of threads the wasm backend runs in this process, or null before it has started. */
+export function nodeWasmThreads(): number | null {
+  return started?.threads ?? null;
+}
+
 /** Forgets how wasm was started, once its backend has been disposed (releaseBackend): the next start prepares anew. */
 export function forgetNodeWasm(): void {
   started = null;

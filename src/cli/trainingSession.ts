@@ -5,7 +5,9 @@ import { TrainingInterrupted } from '../training/trainLoop.js';
 import { evaluationTable, formatSeconds, regressionTable } from './format.js';
 import { startBackend, type BackendFlags } from './backendOption.js';
 import { progressReporter, withPreamble } from './progressReporter.js';
+import type { ResumedSession } from './resumeSession.js';
 import { stopOnSignals } from './signals.js';
+import { UserError } from '../util/errors.js';
 
 /** The flags of a command that trains a run directory (train, distill). */
 export interface SessionFlags extends BackendFlags {
@@ -23,12 +25,21 @@ export async function runTrainingSession(
   runDir: string,
   resumeCommand: string,
   train: (control: RunControl) => Promise<SnapshotRunResult>,
+  resumed?: Pick<ResumedSession<SessionFlags>, 'warnings' | 'unavailable'>,
 ): Promise<void> {
-  const backend = await startBackend(flags);
+  let backend: Awaited<ReturnType<typeof startBackend>>;
+  try {
+    backend = await startBackend(flags);
+  } catch (e) {
+    const explain = resumed?.unavailable;
+    if (e instanceof UserError && explain != null) throw new UserError(explain(e.message));
+    throw e;
+  }
   // The backend line comes with the first message of a run that has started, so bad input stays one line.
   const reporter = withPreamble(progressReporter(), backend.line);
+  resumed?.warnings.forEach((w) => reporter.warn?.(w));
   const signals = stopOnSignals((signal) => reporter.info?.(`received ${signal}: finishing the current step and writing a checkpoint`));
-  const control = { reporter, checkpointEvery: flags.checkpointEvery, shouldStop: signals.requested };
+  const control = { reporter, checkpointEvery: flags.checkpointEvery, shouldStop: signals.requested, report: flags.report };
   let result: SnapshotRunResult;
   try {
     result = await train(control);

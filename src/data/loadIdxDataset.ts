@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.js';
+import { FASHION_MNIST_NORMALIZATION } from './batch.js';
 import { FASHION_MNIST_CLASSES, takeFirst, type Dataset, type ImageSet } from './dataset.js';
 import { decodeIdx, type IdxArray } from './idx.js';
 
@@ -107,9 +108,13 @@ export function loadIdxDataset(dir: string = EMBEDDED_FASHION_MNIST_DIR, options
   checkSize('--test-size', options.testSize, test.count, testImages);
   return {
     name: datasetName(dir),
+    task: 'classification',
     numClasses,
     classNames: classNamesFor(numClasses),
     train: options.trainSize === undefined ? train : takeFirst(train, options.trainSize),
     test: options.testSize === undefined ? test : takeFirst(test, options.testSize),
+    // every IDX set is normalised with Fashion-MNIST's statistics, as the paper's pipeline fixes them
+    normalization: FASHION_MNIST_NORMALIZATION,
+    source: { kind: 'idx', dir: path.resolve(dir) === path.resolve(EMBEDDED_FASHION_MNIST_DIR) ? null : path.resolve(dir) },
   };
 }

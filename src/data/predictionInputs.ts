@@ -39,6 +39,8 @@ export async function readPredictionInputs(
     });
     return concat(sets, { height: 1, width: 1, channels: features.length, shape: [features.length] });
   }
+  const table = files.find((f) => /\.csv$/i.test(f));
+  if (table !== undefined) throw new UserError(`${table}: this run takes ${height}x${width}x${channels} images; CSV files are for a run trained on a table`);
   if (spec.kind === 'idx') return readImageFiles(files, shape);
   const sets: NamedImages[] = [];
   for (const file of files) {

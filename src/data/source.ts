@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter } from '../training/progress.js';
 import { UserError } from '../util/errors.js';
-import { FASHION_MNIST_NORMALIZATION } from './batch.js';
 import { loadCsvTable, type CsvSource } from './csvTable.js';
 import { selectExamples, takeFirst, type Dataset, type ImageSet, type Task } from './dataset.js';
 import { loadImageFolder, type ImageFolderSource } from './imageFolder.js';
@@ -20,11 +19,26 @@ export interface IdxSource {
 }
 
 /**
- * Where a run's examples come from, with everything needed to read them again the same way (recorded in run.json):
- * IDX files, an image folder, or a CSV table. Training, evaluation, prediction and serving see only the Dataset and
- * ImageSet that loadDataset and loadTestSet make of it.
+ * Examples a program gave in memory (a Dataset built from its own arrays): nothing to read again, so whoever needs
+ * them (evaluation, resumption, the loss landscape) must be given them.
  */
-export type DataSourceSpec = IdxSource | ImageFolderSource | CsvSource;
+export interface MemorySource {
+  kind: 'memory';
+  /** The dataset's name. */
+  name: string;
+}
+
+/**
+ * Where a run's examples come from, with everything needed to read them again the same way (recorded in run.json):
+ * IDX files, an image folder, or a CSV table; or arrays given in memory. Training, evaluation, prediction and
+ * serving see only the Dataset and ImageSet that loadDataset and loadTestSet make of it.
+ */
+export type DataSourceSpec = IdxSource | ImageFolderSource | CsvSource | MemorySource;
+
+/** The one-line problem of reading again examples that were given in memory. */
+export function memoryDataProblem(spec: MemorySource): string {
+  return `the examples ('${spec.name}') were given in memory, so they cannot be read again: give them again (a --data path, or the dataset option of the library call)`;
+}
 
 export interface LoadDataOptions {
   /** Keep the first N training (test) examples; image folders and tables are in a seeded random order. */
@@ -36,12 +50,9 @@ export interface LoadDataOptions {
   reporter?: Reporter;
 }
 
-export function taskOf(spec: DataSourceSpec): Task {
-  return spec.kind === 'csv' ? spec.task : 'classification';
-}
-
 /** How the source is named in messages. */
 export function sourceName(spec: DataSourceSpec): string {
+  if (spec.kind === 'memory') return spec.name;
   if (spec.kind === 'idx') return spec.dir === null ? 'fashion-mnist' : path.basename(path.resolve(spec.dir));
   if (spec.kind === 'csv') return path.basename(spec.file).replace(/\.csv$/i, '');
   return path.basename(path.resolve(spec.dir));
@@ -81,9 +92,9 @@ export async function loadDataset(spec: DataSourceSpec, options: LoadDataOptions
     ...(options.trainSize === undefined ? {} : { trainSize: options.trainSize }),
     ...(options.testSize === undefined ? {} : { testSize: options.testSize }),
   };
+  if (spec.kind === 'memory') throw new UserError(memoryDataProblem(spec));
   if (spec.kind === 'idx') {
-    const d = loadIdxDataset(spec.dir ?? EMBEDDED_FASHION_MNIST_DIR, { ...sizes, ...(options.numClasses === undefined ? {} : { numClasses: options.numClasses }) });
-    return { ...d, task: 'classification', normalization: FASHION_MNIST_NORMALIZATION, source: spec };
+    return loadIdxDataset(spec.dir ?? EMBEDDED_FASHION_MNIST_DIR, { ...sizes, ...(options.numClasses === undefined ? {} : { numClasses: options.numClasses }) });
   }
   if (spec.kind === 'image-folder') {
     const loaded = await loadImageFolder(spec, options.reporter === undefined ? {} : { reporter: options.reporter });
@@ -119,6 +130,7 @@ export async function loadDataset(spec: DataSourceSpec, options: LoadDataOptions
 
 /** Loads only the test split of a source (decoding only its test images), optionally its first testSize examples. */
 export async function loadTestSet(spec: DataSourceSpec, options: LoadDataOptions = {}): Promise<ImageSet> {
+  if (spec.kind === 'memory') throw new UserError(memoryDataProblem(spec));
   if (spec.kind === 'idx') return loadTestSplit(spec.dir ?? EMBEDDED_FASHION_MNIST_DIR, options.testSize, options.numClasses ?? 10);
   if (spec.kind === 'image-folder') {
     const loaded = await loadImageFolder(spec, { testOnly: true, ...(options.reporter === undefined ? {} : { reporter: options.reporter }) });

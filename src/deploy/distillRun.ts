@@ -4,11 +4,12 @@ import { checkFreshOutput } from '../io/outputDir.js';
 import { readRunRecord, type DistillConfig, type TrainConfig } from '../io/runRecord.js';
 import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
 import { checkModelName } from '../models/registry.js';
-import { loadRunDataset, resumeSnapshotEnsemble, trainSnapshotEnsemble, type RunControl, type SnapshotRunResult } from '../training/snapshotRun.js';
+import { loadRunDataset, type RunDataOptions } from '../run/runData.js';
+import { resumeSnapshotEnsemble, trainSnapshotEnsemble, type RunControl, type SnapshotRunResult } from '../training/snapshotRun.js';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_DISTILLATION, distillationObjective, distillationProblem, type DistillationObjective } from './distillation.js';
 
-export interface DistillOptions extends RunControl {
+export interface DistillOptions extends RunControl, RunDataOptions {
   /** The teacher: a run directory with snapshots. */
   teacherRun: string;
   /** The teacher is the ensemble of the teacher run's last m snapshots (default all). */
@@ -95,7 +96,7 @@ export async function distillRun(options: DistillOptions): Promise<SnapshotRunRe
     lrMin: 0,
     distill,
   };
-  const dataset = await loadRunDataset(teacher);
+  const dataset = await loadRunDataset(teacher, options);
   options.reporter?.info?.(
     `distilling the ensemble of snapshots ${distill.teachers.map((t) => t.index).join(', ')} of ${options.teacherRun} into ${student} ` +
       `(temperature ${settings.temperature}, alpha ${settings.alpha})`,
@@ -106,7 +107,7 @@ export async function distillRun(options: DistillOptions): Promise<SnapshotRunRe
 }
 
 /** Continues an interrupted distillation from its checkpoint, with the same teachers (verified by sha256). */
-export async function resumeDistillation(runDir: string, control: RunControl = {}): Promise<SnapshotRunResult> {
+export async function resumeDistillation(runDir: string, control: RunControl & RunDataOptions = {}): Promise<SnapshotRunResult> {
   const distill = readRunRecord(runDir).config.distill;
   if (distill === undefined) throw new UserError(`${runDir} is not a distilled student; resume it with: snapshot-ensembles train --resume ${runDir}`);
   return withTeachers(distill, (objective) => resumeSnapshotEnsemble(runDir, control, objective));

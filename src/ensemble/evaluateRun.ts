@@ -1,7 +1,7 @@
 import type { Normalization } from '../data/batch.js';
-import type { ImageSet } from '../data/dataset.js';
-import { loadTestSet, type DataSourceSpec } from '../data/source.js';
-import { readRunRecord, runDataSource, runTask, type RunRecord } from '../io/runRecord.js';
+import type { Dataset, ImageSet } from '../data/dataset.js';
+import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
+import { checkRunExamples, runTestSet } from '../run/runData.js';
 import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
 import type { GaussianMember } from '../metrics/regression.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
@@ -19,6 +19,11 @@ export interface EvaluateRunOptions {
   combine?: CombineRule;
   /** Evaluate on this data directory's (or CSV file's) test split instead of the run's. */
   dataDir?: string;
+  /**
+   * The run's examples given again: needed for a run trained on a dataset given in memory (its test split is
+   * evaluated; a SWAG run's batch norms are re-estimated on its training split).
+   */
+  dataset?: Dataset;
   /** Use the first N test examples instead of the run's choice. */
   testSize?: number;
   /** A SWAG run's samples S and the seed of their draws (default: the run's). */
@@ -38,6 +43,8 @@ export interface RunFacts {
 }
 
 export interface RunEvaluation extends EnsembleEvaluation, RunFacts {}
+
+export { runTestSet };
 
 function runFacts(runDir: string, record: RunRecord, test: ImageSet): RunFacts {
   return { runDir, testExamples: test.count, status: record.status, snapshotsTaken: record.snapshots.length, snapshotsPlanned: record.snapshotAt.length };
@@ -63,30 +70,6 @@ export function unfinishedRunNote(runDir: string, run: Pick<RunEvaluation, 'stat
 
 export interface RegressionRunEvaluation extends RegressionEvaluation, RunFacts {}
 
-/** The run's data source read from another place: another IDX or image directory, or another CSV file. */
-function sourceAt(spec: DataSourceSpec, place: string): DataSourceSpec {
-  return spec.kind === 'csv' ? { ...spec, file: place } : { ...spec, dir: place };
-}
-
-/** The test split a run was evaluated on (or an override), read the way the run read it. */
-export async function runTestSet(record: RunRecord, options: { dataDir?: string; testSize?: number; reporter?: Reporter } = {}): Promise<ImageSet> {
-  const recorded = runDataSource(record);
-  const spec = options.dataDir === undefined ? recorded : sourceAt(recorded, options.dataDir);
-  const size = options.testSize ?? record.config.testSize ?? undefined;
-  return loadTestSet(spec, {
-    numClasses: record.data.numClasses,
-    ...(size === undefined ? {} : { testSize: size }),
-    ...(options.reporter === undefined ? {} : { reporter: options.reporter }),
-  });
-}
-
-function checkShape(record: RunRecord, images: ImageSet): void {
-  const [h, w, c] = record.data.inputShape;
-  if (images.height !== h || images.width !== w || images.channels !== c) {
-    throw new UserError(`images are ${images.height}x${images.width}x${images.channels} but the run's models take ${h}x${w}x${c}`);
-  }
-}
-
 /** Refuses a SWAG run's draw options (--swag-samples, --swag-seed) for a run that holds snapshots. */
 export function refuseSwagDraws(runDir: string, swag: SwagDrawOptions | undefined): void {
   if (swag !== undefined && (swag.samples !== undefined || swag.seed !== undefined)) {
@@ -104,15 +87,16 @@ export async function snapshotProbabilities(
   images: ImageSet,
   last?: number,
   swag?: SwagDrawOptions,
+  dataset?: Dataset,
 ): Promise<{ indices: number[]; probabilities: ProbabilityMatrix[] }> {
   if (isSwagRun(record)) {
     if (last !== undefined) throw new UserError(`--last applies to snapshots; ${runDir} is a SWAG run, whose members are --swag-samples weight samples`);
-    checkShape(record, images);
-    return swagProbabilities(runDir, record, images, swag);
+    checkRunExamples(record, images, 'the test set');
+    return swagProbabilities(runDir, record, images, { ...swag, ...(dataset === undefined ? {} : { dataset }) });
   }
   refuseSwagDraws(runDir, swag);
   const snapshots = lastSnapshots(record, runDir, last);
-  checkShape(record, images);
+  checkRunExamples(record, images, 'the test set');
   const normalization: Normalization = record.data.normalization;
   const probabilities: ProbabilityMatrix[] = [];
   for (const snapshot of snapshots) {
@@ -134,7 +118,7 @@ export async function snapshotGaussians(
   last?: number,
 ): Promise<{ indices: number[]; members: GaussianMember[] }> {
   const snapshots = lastSnapshots(record, runDir, last);
-  checkShape(record, examples);
+  checkRunExamples(record, examples, 'the test set');
   const target = record.data.targetNormalization ?? { mean: 0, std: 1 };
   const members: GaussianMember[] = [];
   for (const snapshot of snapshots) {
@@ -154,7 +138,7 @@ export async function evaluateRun(runDir: string, options: EvaluateRunOptions = 
   const record = readRunRecord(runDir);
   if (runTask(record) === 'regression') throw new UserError(`${runDir}: a regression run; evaluate it with evaluateRegressionRun`);
   const test = await runTestSet(record, options);
-  const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last, options.swag);
+  const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last, options.swag, options.dataset);
   return {
     ...runFacts(runDir, record, test),
     ...evaluateEnsemble(probabilities, test.labels, options.combine ?? 'mean', indices),

@@ -30,6 +30,9 @@ export interface RegressionPrediction {
 async function inputsFor(runDir: string, files: readonly string[], task: 'classification' | 'regression'): Promise<{ record: RunRecord; inputs: Awaited<ReturnType<typeof readPredictionInputs>> }> {
   const record = readRunRecord(runDir);
   if (runTask(record) !== task) throw new UserError(`${runDir}: a ${runTask(record)} run`);
+  if (runDataSource(record).kind === 'memory' && record.data.exampleShape !== undefined) {
+    throw new UserError(`${runDir}: the run was trained on a table given in memory, whose columns it does not know; predict in the library (predictSnapshotEnsemble) on arrays of its features`);
+  }
   return { record, inputs: await readPredictionInputs(runDataSource(record), record.data.inputShape, files) };
 }
 

@@ -82,6 +82,11 @@ export interface DataRecord {
   classNames: string[];
   /** Per-channel (a table: per-feature) mean and std of the training examples. */
   normalization: Normalization;
+  /**
+   * How the examples are stored, which says how they are normalised: bytes (x / 255 - mean) / std, or numbers
+   * (x - mean) / std. Absent in older runs: numbers for a CSV table, bytes otherwise.
+   */
+  values?: ExampleValues;
   augmentation: Augmentation | null;
   /** Where the examples come from, to read them again; absent in older runs (the IDX files of config.dataDir). */
   source?: DataSourceSpec;
@@ -117,7 +122,12 @@ export interface RunRecord {
   error: string | null;
   createdAt: string;
   finishedAt: string | null;
+  /** The engine the run trains on (a resume continues on it): tf.getBackend() of its latest training session. */
   backend: string;
+  /** That engine's thread count (native, wasm), null where it has none to set; absent in older runs. */
+  threads?: number | null;
+  /** Whether the command that trains it writes report.html when training ends (train --no-report); absent: yes. */
+  report?: boolean;
   config: TrainConfig;
   data: DataRecord;
   schedule: ScheduleConfig;
@@ -135,6 +145,14 @@ export interface RunRecord {
   regressionEvaluation?: RegressionEvaluation | null;
   /** A SWAG run's moments (in swag/moments.bin); its members are samples drawn from them. Absent for other runs. */
   swag?: SwagRecord | null;
+}
+
+/** Bytes (images, scaled by 1 / 255 before normalising) or numbers (a table's features, or arrays of floats). */
+export type ExampleValues = 'bytes' | 'numbers';
+
+/** How a run's examples are stored (see DataRecord.values). */
+export function runExampleValues(record: RunRecord): ExampleValues {
+  return record.data.values ?? (record.data.source?.kind === 'csv' ? 'numbers' : 'bytes');
 }
 
 export function runTask(record: RunRecord): Task {

@@ -1,12 +1,11 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { takeFirst, type ImageSet } from '../data/dataset.js';
-import { runTestSet } from '../ensemble/evaluateRun.js';
 import { predictProbabilities } from '../ensemble/predict.js';
 import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
 import { loadSnapshotModel } from '../io/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { Reporter } from '../training/progress.js';
-import { loadRunDataset } from '../training/snapshotRun.js';
+import { loadRunDataset, runTestSet, type RunDataOptions } from '../run/runData.js';
 import { updateBatchNorm } from '../training/swa.js';
 import { readTrainable, writeTrainable } from '../training/swag.js';
 import { UserError } from '../util/errors.js';
@@ -61,7 +60,7 @@ export interface LandscapeResult {
   seconds: number;
 }
 
-export interface LandscapeOptions {
+export interface LandscapeOptions extends RunDataOptions {
   /** Points per segment, both ends included (default 11). */
   points?: number;
   /** Points a side of the plane's grid (default 11); 0 leaves the plane out. */
@@ -72,7 +71,6 @@ export interface LandscapeOptions {
   trainImages?: number;
   /** Use the first N test images (default the run's test set). */
   testImages?: number;
-  reporter?: Reporter;
 }
 
 /** max_alpha (value(alpha) - ((1 - alpha) value(0) + alpha value(1))): the bump above the chord. */
@@ -111,9 +109,9 @@ export async function measureLandscape(runDir: string, options: LandscapeOptions
     for (const i of planeIndices) if (!snapshots.some((s) => s.index === i)) throw new UserError(`--plane: the run has no snapshot ${i}`);
     if (new Set(planeIndices).size !== 3) throw new UserError('--plane needs three different snapshots');
   }
-  const dataset = await loadRunDataset(record);
+  const dataset = await loadRunDataset(record, options);
   const train = options.trainImages === undefined ? dataset.train : takeFirst(dataset.train, options.trainImages);
-  const testSet = await runTestSet(record);
+  const testSet = await runTestSet(record, options.dataset === undefined ? {} : { dataset: options.dataset });
   const test = options.testImages === undefined ? testSet : takeFirst(testSet, options.testImages);
   const weights = new Map<number, Float32Array>();
   let model: tfl.LayersModel | null = null;

@@ -4,7 +4,8 @@ import { evaluateRegressionEnsemble, type RegressionEvaluation } from '../ensemb
 import type { ImageSet } from '../data/dataset.js';
 import type { RunRecord } from '../io/runRecord.js';
 import { REGRESSION_HEADER, regressionRows } from '../metrics/formatMetrics.js';
-import { combineGaussians, quantileCalibration, type QuantilePoint } from '../metrics/regression.js';
+import { combineGaussians, quantileCalibration, type GaussianMember, type QuantilePoint } from '../metrics/regression.js';
+import { UserError } from '../util/errors.js';
 import { BLUE, GREY, learningRateAndLossChart, legendScale, ORANGE, RED, SCHEMA, WIDE, type Chart } from './charts.js';
 import { reportDocument, settingsTableHtml, tableHtml } from './html.js';
 import { MAX_TRACE_POINTS } from './reportData.js';
@@ -71,16 +72,40 @@ function calibrationChart(panels: readonly { label: string; points: QuantilePoin
   };
 }
 
+/** The evaluation training wrote into run.json, for a report without the test rows. */
+function recordedEvaluation(record: RunRecord): RegressionEvaluation {
+  const evaluation = record.regressionEvaluation;
+  if (evaluation == null || evaluation.members.length === 0) {
+    throw new UserError("the run's examples were given in memory and run.json holds no evaluation of them: give the data to write its report");
+  }
+  return evaluation;
+}
+
+/** Quantile calibration of the best snapshot and of the ensemble of all. */
+function calibrationPanels(
+  measured: { indices: number[]; members: GaussianMember[] },
+  test: ImageSet,
+  best: RegressionEvaluation['members'][number],
+  last: RegressionEvaluation['ensembles'][number],
+) {
+  const bestMember = measured.members[measured.indices.indexOf(best.index)]!;
+  const all = combineGaussians(measured.members);
+  return [
+    { label: `snapshot ${best.index}: RMSE ${best.rmse.toPrecision(4)}, NLL ${best.nll.toFixed(3)}`, points: quantileCalibration(bestMember.mean, new Float64Array(test.count).fill(bestMember.noiseVariance), test.labels) },
+    { label: `ensemble of last ${last.m}: RMSE ${last.rmse.toPrecision(4)}, NLL ${last.nll.toFixed(3)}`, points: quantileCalibration(all.mean, all.variance, test.labels) },
+  ];
+}
+
 /**
  * The report of a regression run: Figure 2 (learning rate and loss), RMSE against m, the calibration plot of the
  * best snapshot and of the ensemble of all, and the metrics (RMSE, MAE, Gaussian NLL, spread) and configuration.
  */
-export async function regressionReportHtml(title: string, runDir: string, record: RunRecord, test: ImageSet, footer: string): Promise<RenderedReport> {
-  const { indices, members } = await snapshotGaussians(runDir, record, test);
-  const evaluation = evaluateRegressionEnsemble(members, test.labels, indices);
+export async function regressionReportHtml(title: string, runDir: string, record: RunRecord, test: ImageSet | null, footer: string): Promise<RenderedReport> {
+  // without the test rows (examples given in memory), what run.json recorded, and no calibration plot
+  const measured = test === null ? null : await snapshotGaussians(runDir, record, test);
+  const evaluation = measured === null ? recordedEvaluation(record) : evaluateRegressionEnsemble(measured.members, test!.labels, measured.indices);
+  const testRows = test?.count ?? record.data.testExamples;
   const best = evaluation.members.reduce((a, b) => (b.rmse <= a.rmse ? b : a));
-  const bestMember = members[indices.indexOf(best.index)]!;
-  const all = combineGaussians(members);
   const last = evaluation.ensembles.at(-1)!;
   const lossWindow = windowFor(record.history.loss.length, MAX_TRACE_POINTS);
   const charts = [
@@ -93,26 +118,25 @@ export async function regressionReportHtml(title: string, runDir: string, record
       totalSteps: record.totalSteps,
     }),
     rmseChart(evaluation),
-    calibrationChart([
-      { label: `snapshot ${best.index}: RMSE ${best.rmse.toPrecision(4)}, NLL ${best.nll.toFixed(3)}`, points: quantileCalibration(bestMember.mean, new Float64Array(test.count).fill(bestMember.noiseVariance), test.labels) },
-      { label: `ensemble of last ${last.m}: RMSE ${last.rmse.toPrecision(4)}, NLL ${last.nll.toFixed(3)}`, points: quantileCalibration(all.mean, all.variance, test.labels) },
-    ]),
+    ...(measured === null ? [] : [calibrationChart(calibrationPanels(measured, test!, best, last))]),
   ];
   const { figures, warnings } = await renderCharts(charts);
   const summary =
     `${record.config.model} on ${record.data.name} (regression of ${record.data.classNames[0]}), ${record.snapshots.length} snapshots from one run of ${record.totalSteps} iterations; ` +
-    `on ${test.count} test rows the ensemble of all ${last.m} has RMSE ${last.rmse.toPrecision(4)} and NLL ${last.nll.toFixed(4)} against ${best.rmse.toPrecision(4)} and ${best.nll.toFixed(4)} for the best single snapshot ${best.index}.`;
+    `on ${testRows} test rows the ensemble of all ${last.m} has RMSE ${last.rmse.toPrecision(4)} and NLL ${last.nll.toFixed(4)} against ${best.rmse.toPrecision(4)} and ${best.nll.toFixed(4)} for the best single snapshot ${best.index}.`;
   const html = reportDocument({
     title: `Snapshot ensemble: ${title}`,
     summary,
     sections: [
       { heading: 'Learning rate and training loss (mean squared error of the standardised target)', figures: [figures[0]!] },
       { heading: 'Test RMSE against the number of snapshots', figures: [figures[1]!] },
-      { heading: 'Calibration', figures: [figures[2]!] },
+      measured === null
+        ? { heading: 'Calibration', html: '<p>The calibration plot needs each test row\u2019s predictions: this report was written from run.json alone, since the run\u2019s examples were given in memory.</p>' }
+        : { heading: 'Calibration', figures: [figures[2]!] },
       {
         heading: 'Metrics on the test set',
         html:
-          `<p>${test.count} test rows. A snapshot predicts N(mu, sigma^2) with sigma^2 its mean squared error on the training set; ` +
+          `<p>${testRows} test rows. A snapshot predicts N(mu, sigma^2) with sigma^2 its mean squared error on the training set; ` +
           `an ensemble predicts the mean of its members\u2019 mu with variance mean(sigma^2) + spread^2.</p>\n` +
           tableHtml([...REGRESSION_HEADER], regressionRows(evaluation), 'metrics'),
       },

@@ -1,6 +1,7 @@
 import { combine, lastM } from '../ensemble/combine.js';
 import { evaluateEnsemble, type EnsembleEvaluation, type MemberMetrics } from '../ensemble/evaluate.js';
 import type { RunRecord } from '../io/runRecord.js';
+import { UserError } from '../util/errors.js';
 import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import type { CostChartPoint } from './costChart.js';
@@ -37,10 +38,50 @@ export interface RunReportData {
   members: number[];
   correlation: number[][];
   disagreement: number[][];
-  /** The best single snapshot (lowest test error) and the ensemble of all members. */
-  reliability: [ReliabilityPanel, ReliabilityPanel];
+  /**
+   * The best single snapshot (lowest test error) and the ensemble of all members; null when the report is made
+   * from run.json alone (recordedRunReportData), without the members' outputs on each test image.
+   */
+  reliability: [ReliabilityPanel, ReliabilityPanel] | null;
   /** Test error against inference cost (snapshots, ensembles, exported models), when measured. */
   cost?: CostChartPoint[];
+}
+
+/** What the report shows from the record and an evaluation: the traces, the metrics and the members' diversity. */
+function fromRecord(
+  title: string,
+  record: RunRecord,
+  evaluation: EnsembleEvaluation,
+  members: readonly number[],
+): Omit<RunReportData, 'testExamples' | 'reliability' | 'cost'> {
+  const keep = record.snapshots.map((s) => s.iteration).flatMap((t) => [t, t + 1]);
+  const lossTrace = record.history.loss;
+  const lossWindow = windowFor(lossTrace?.length ?? 0, MAX_TRACE_POINTS);
+  return {
+    title,
+    record,
+    learningRate: sampleTrace(record.history.learningRate, MAX_TRACE_POINTS, keep),
+    loss: lossTrace !== undefined && lossTrace.length > 0 ? windowMeans(lossTrace, lossWindow) : null,
+    lossWindow,
+    epochLoss: record.history.epochs.map((e) => ({ iteration: e.iteration, value: e.loss })),
+    evaluation,
+    members: [...members],
+    correlation: evaluation.diversity.correlation,
+    disagreement: evaluation.diversity.disagreement,
+  };
+}
+
+/**
+ * The report's data from run.json alone, for a run whose test examples cannot be read again (given in memory):
+ * the evaluation training recorded (metrics and diversity of every member and last-m ensemble), no reliability
+ * diagrams (they need each test example's outputs). Pure.
+ */
+export function recordedRunReportData(title: string, record: RunRecord): RunReportData {
+  const evaluation = record.evaluation;
+  if (evaluation === null || evaluation.members.length === 0) {
+    throw new UserError("the run's examples were given in memory and run.json holds no evaluation of them: give the data to write its report");
+  }
+  return { ...fromRecord(title, record, evaluation, evaluation.members.map((m) => m.index)), testExamples: record.data.testExamples, reliability: null };
 }
 
 /** The member with the lowest error; ties go to the lower NLL, then to the later snapshot. */
@@ -63,28 +104,14 @@ export function runReportData(
   if (probabilities.length === 0) throw new RangeError('a report needs at least one snapshot');
   if (members.length !== probabilities.length) throw new RangeError(`${members.length} member numbers for ${probabilities.length} members`);
   const evaluation = evaluateEnsemble(probabilities, labels, 'mean', members);
-  const snapshotIterations = record.snapshots.map((s) => s.iteration);
-  const keep = snapshotIterations.flatMap((t) => [t, t + 1]);
-  const lossTrace = record.history.loss;
-  const lossWindow = windowFor(lossTrace?.length ?? 0, MAX_TRACE_POINTS);
-
   const best = bestMember(evaluation.members);
   const bestProbabilities = probabilities[members.indexOf(best.index)]!;
   const ensemble = combine(lastM(probabilities, probabilities.length), 'mean');
   const all = evaluation.ensembles[evaluation.ensembles.length - 1]!;
 
   return {
-    title,
-    record,
-    learningRate: sampleTrace(record.history.learningRate, MAX_TRACE_POINTS, keep),
-    loss: lossTrace !== undefined && lossTrace.length > 0 ? windowMeans(lossTrace, lossWindow) : null,
-    lossWindow,
-    epochLoss: record.history.epochs.map((e) => ({ iteration: e.iteration, value: e.loss })),
+    ...fromRecord(title, record, evaluation, members),
     testExamples: labels.length,
-    evaluation,
-    members: [...members],
-    correlation: evaluation.diversity.correlation,
-    disagreement: evaluation.diversity.disagreement,
     reliability: [
       {
         label: `snapshot ${best.index}`,

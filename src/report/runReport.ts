@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { runTestSet, snapshotProbabilities } from '../ensemble/evaluateRun.js';
+import { snapshotProbabilities } from '../ensemble/evaluateRun.js';
+import { runDataReadable, runTestSet, type RunDataOptions } from '../run/runData.js';
 import { isSwagRun, type SwagDrawOptions } from '../ensemble/swagRun.js';
 import { reportCostPoints } from '../deploy/inferenceCost.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
@@ -10,13 +11,13 @@ import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { UserError } from '../util/errors.js';
 import { readLandscape } from '../landscape/landscapeFile.js';
-import { runReportData } from './reportData.js';
+import { recordedRunReportData, runReportData } from './reportData.js';
 import { runReportHtml } from './runReportHtml.js';
 
 /** The report `train` writes into the run directory, and `report` writes by default. */
 export const REPORT_FILE = 'report.html';
 
-export interface RunReportOptions {
+export interface RunReportOptions extends RunDataOptions {
   /** Where to write the page (default RUN_DIR/report.html); must end in .html or .htm. */
   out?: string;
   /**
@@ -58,13 +59,17 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
   const out = options.out ?? path.join(runDir, REPORT_FILE);
   checkReportPath(out);
   const record = readRunRecord(runDir);
+  const completeRecord: RunRecord = { ...record, history: { ...record.history, learningRate: learningRates(record) } };
+  const title = path.basename(path.resolve(runDir));
+  const footer = `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`;
+  if (!runDataReadable(record) && options.dataset === undefined && options.dataDir === undefined) {
+    // examples given in memory: the report of what run.json recorded, without the per-example figures
+    if (runTask(record) === 'regression') return writeRendered(out, await regressionReportHtml(title, runDir, completeRecord, null, footer));
+    return writeRendered(out, await runReportHtml(recordedRunReportData(title, completeRecord), footer, readLandscape(runDir)));
+  }
   const test = await runTestSet(record, options);
   if (runTask(record) === 'regression') {
-    const footer = `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`;
-    const rendered = await regressionReportHtml(path.basename(path.resolve(runDir)), runDir, { ...record, history: { ...record.history, learningRate: learningRates(record) } }, test, footer);
-    mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    writeFileAtomic(out, rendered.html);
-    return { file: out, charts: rendered.charts, warnings: rendered.warnings };
+    return writeRendered(out, await regressionReportHtml(title, runDir, completeRecord, test, footer));
   }
   const given = options.testProbabilities;
   let members: number[];
@@ -79,13 +84,15 @@ export async function writeRunReport(runDir: string, options: RunReportOptions =
     members = given.map((_, i) => record.snapshots[i]?.index ?? i + 1);
     probabilities = given;
   } else {
-    ({ indices: members, probabilities } = await snapshotProbabilities(runDir, record, test, undefined, options.swag));
+    ({ indices: members, probabilities } = await snapshotProbabilities(runDir, record, test, undefined, options.swag, options.dataset));
   }
-  const completeRecord: RunRecord = { ...record, history: { ...record.history, learningRate: learningRates(record) } };
-  const data = runReportData(path.basename(path.resolve(runDir)), completeRecord, probabilities, test.labels, members);
+  const data = runReportData(title, completeRecord, probabilities, test.labels, members);
   // a SWAG run has no stored snapshots to cost (its members are drawn), so its report has no cost chart
   if (!isSwagRun(record)) data.cost = await reportCostPoints(runDir, record, test, data.evaluation);
-  const rendered = await runReportHtml(data, `Written by snapshot-ensembles on ${new Date().toISOString()} from ${path.resolve(runDir)}.`, readLandscape(runDir));
+  return writeRendered(out, await runReportHtml(data, footer, readLandscape(runDir)));
+}
+
+function writeRendered(out: string, rendered: { html: string; charts: string[]; warnings: string[] }): WrittenReport {
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileAtomic(out, rendered.html);
   return { file: out, charts: rendered.charts, warnings: rendered.warnings };

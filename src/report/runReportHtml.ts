@@ -1,9 +1,9 @@
-import type { RunRecord } from '../io/runRecord.js';
+import { runExampleValues, type RunRecord } from '../io/runRecord.js';
 import { costChart } from './costChart.js';
 import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
 import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml, type ReportSection } from './html.js';
 import { renderSvg } from './renderSvg.js';
-import type { RunReportData } from './reportData.js';
+import { bestMember, type RunReportData } from './reportData.js';
 import type { LandscapeResult } from '../landscape/measure.js';
 import { landscapeLinesChart, landscapePlaneChart } from './landscapeCharts.js';
 
@@ -39,8 +39,15 @@ function numbers(v: number | readonly number[]): string {
 function dataText(record: RunRecord): string {
   const d = record.data;
   const c = record.config;
-  const where = d.source === undefined || d.source.kind === 'idx' ? (c.dataDir ?? 'embedded') : d.source.kind === 'csv' ? d.source.file : d.source.dir;
-  if (d.source?.kind === 'csv') {
+  const where =
+    d.source === undefined || d.source.kind === 'idx'
+      ? (c.dataDir ?? 'embedded')
+      : d.source.kind === 'csv'
+        ? d.source.file
+        : d.source.kind === 'memory'
+          ? 'given in memory'
+          : d.source.dir;
+  if (d.exampleShape !== undefined) {
     const what = d.task === 'regression' ? `regression of ${d.classNames[0]}` : `${d.numClasses} classes`;
     return `${d.name} (${where}): ${d.trainExamples} training, ${d.testExamples} test rows of ${d.exampleShape?.[0] ?? d.inputShape[2]} features, ${what}`;
   }
@@ -55,7 +62,7 @@ export function runSettings(record: RunRecord): [string, string][] {
     ...statusSettings(record, 'training time'),
     ['model', `${c.model}${c.dropout > 0 ? `, dropout ${c.dropout}` : ''}`],
     ['data', dataText(record)],
-    ['normalisation', `${d.source?.kind === 'csv' ? '(x' : '(x / 255'} - mean) / std per ${d.source?.kind === 'csv' ? 'feature' : 'channel'}: mean ${numbers(d.normalization.mean)}, std ${numbers(d.normalization.std)}`],
+    ['normalisation', `${runExampleValues(record) === 'numbers' ? '(x' : '(x / 255'} - mean) / std per ${d.exampleShape !== undefined ? 'feature' : 'channel'}: mean ${numbers(d.normalization.mean)}, std ${numbers(d.normalization.std)}`],
     ['augmentation', augmentationText(d.augmentation)],
     ['budget', `${c.epochs} epochs x ${record.iterationsPerEpoch} iterations = ${record.totalSteps} iterations (batch ${c.batchSize})`],
     ['cycles', `M = ${c.cycles}, snapshots at iterations ${record.snapshots.map((s) => s.iteration).join(', ') || '-'}`],
@@ -101,7 +108,7 @@ export async function runReportHtml(data: RunReportData, footer: string, landsca
     error: errorChart([{ name: data.title, evaluation }]),
     correlation: correlationChart(data.members, data.correlation),
     disagreement: disagreementChart(data.members, data.disagreement),
-    reliability: reliabilityChart(data.reliability),
+    ...(data.reliability === null ? {} : { reliability: reliabilityChart(data.reliability) }),
     ...(data.cost === undefined
       ? {}
       : {
@@ -115,7 +122,7 @@ export async function runReportHtml(data: RunReportData, footer: string, landsca
   const { figures, warnings } = await renderCharts([...Object.values(charts), ...landscapeCharts]);
   const figure = (id: string) => figures.find((f) => f.id === id)!;
   const all = evaluation.ensembles[evaluation.ensembles.length - 1]!;
-  const [best] = data.reliability;
+  const best = data.reliability?.[0] ?? { label: `snapshot ${bestMember(evaluation.members).index}`, error: bestMember(evaluation.members).error };
   const members = record.swag == null ? `${record.snapshots.length} snapshots` : `${evaluation.members.length} SWAG weight samples`;
   const summary =
     `${record.config.model} on ${record.data.name}, ${members} from one run of ${record.totalSteps} iterations; ` +
@@ -134,7 +141,9 @@ export async function runReportHtml(data: RunReportData, footer: string, landsca
       { heading: 'Learning rate and training loss', figures: [figure(charts.figure2.id)] },
       { heading: 'Test error against the number of snapshots', figures: [figure(charts.error.id)] },
       { heading: 'Diversity of the snapshots', figures: [figure(charts.correlation.id), figure(charts.disagreement.id)] },
-      { heading: 'Calibration', figures: [figure(charts.reliability.id)] },
+      charts.reliability === undefined
+        ? { heading: 'Calibration', html: `<p>Reliability diagrams need each test example\u2019s outputs: this report was written from run.json alone, since the run\u2019s examples were given in memory (write it with the data to see them). ECE is in the metrics below.</p>` }
+        : { heading: 'Calibration', figures: [figure(charts.reliability.id)] },
       ...(charts.cost === undefined ? [] : [{ heading: 'Error against inference cost', figures: [figure(charts.cost.id)] }]),
       ...(landscape === null ? [] : [landscapeSection(landscape, landscapeCharts.map((c) => figure(c.id)))]),
       {

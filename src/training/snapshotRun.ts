@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
+import { DEFAULT_AUGMENTATION, type Normalization } from '../data/batch.js';
 import { exampleShape, type Dataset } from '../data/dataset.js';
-import { loadDataset } from '../data/source.js';
+import { engineThreads } from '../backend/backends.js';
+import { datasetNormalization, datasetSource, loadRunDataset, withoutValidation, type RunDataOptions } from '../run/runData.js';
 import { evaluateEnsemble } from '../ensemble/evaluate.js';
 import { evaluateRegressionEnsemble } from '../ensemble/evaluateRegression.js';
 import { predictProbabilities, predictValues } from '../ensemble/predict.js';
@@ -13,13 +14,11 @@ import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } 
 import { fileSystem } from '../io/fileSystemHandler.js';
 import { makeOutputDir } from '../io/outputDir.js';
 import { acquireRunLock, type RunLockOptions } from '../io/runLock.js';
-import { holdOutValidation } from '../data/validationSplit.js';
 import {
   RUN_FORMAT,
   RUN_FORMAT_VERSION,
   SNAPSHOTS_DIR,
   readRunRecord,
-  runDataSource,
   runJsonPath,
   snapshotPath,
   writeRunRecord,
@@ -77,6 +76,8 @@ export interface RunControl {
   reporter?: Reporter;
   /** Who takes the run directory's lock, and which holders count as gone (a queue's earlier attempt of the job). */
   lock?: RunLockOptions;
+  /** Recorded in run.json, for a command that trains or resumes it: whether it writes report.html at the end. */
+  report?: boolean;
 }
 
 export interface SnapshotRunOptions extends RunControl {
@@ -209,7 +210,8 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
   const userModel = options.model !== undefined || isModelFile(options.config.model);
   const config: TrainConfig = userModel ? { ...options.config, init: options.config.init ?? 'from-file' } : options.config;
   checkConfig(config, options.model !== undefined);
-  const normalization = options.normalization ?? dataset.normalization ?? FASHION_MNIST_NORMALIZATION;
+  // examples given in memory are normalised with their own statistics, and the run records that they were
+  const normalization = options.normalization ?? datasetNormalization(dataset);
   const task = dataset.task ?? 'classification';
   const images = exampleShape(dataset.train).length === 3;
   if (config.swag !== undefined && task === 'regression') {
@@ -246,6 +248,8 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
       createdAt: new Date().toISOString(),
       finishedAt: null,
       backend: tf.getBackend(),
+      threads: engineThreads(),
+      ...(options.report === undefined ? {} : { report: options.report }),
       config,
       data: {
         name: dataset.name,
@@ -256,8 +260,9 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
         classNames: [...dataset.classNames],
         ...(images ? {} : { exampleShape: exampleShape(dataset.train) }),
         normalization,
+        values: dataset.train.images instanceof Uint8Array ? 'bytes' : 'numbers',
         augmentation: config.augment && images ? DEFAULT_AUGMENTATION : null,
-        ...(dataset.source === undefined ? {} : { source: dataset.source }),
+        source: datasetSource(dataset),
         task,
         ...(dataset.targetNormalization === undefined ? {} : { targetNormalization: dataset.targetNormalization }),
       },
@@ -288,28 +293,12 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
   }
 }
 
-/** The dataset a run was trained on, loaded again from its data source (normalised with the run's statistics). */
-export async function loadRunDataset(record: RunRecord): Promise<Dataset> {
-  const { trainSize, testSize } = record.config;
-  const dataset = await loadDataset(runDataSource(record), {
-    numClasses: record.data.numClasses,
-    ...(trainSize === null ? {} : { trainSize }),
-    ...(testSize === null ? {} : { testSize }),
-  });
-  return withoutValidation({ ...dataset, normalization: record.data.normalization }, record.config.valSize);
-}
-
-/** The dataset with the last valSize training examples held out (as compare --val-size does), or as it is. */
-function withoutValidation(dataset: Dataset, valSize: number | undefined): Dataset {
-  return valSize === undefined || valSize === 0 ? dataset : { ...dataset, train: holdOutValidation(dataset.train, valSize).train };
-}
-
 /**
  * Continues a run from its checkpoint: the same weights, momentum buffers, data order, generator state and traces,
  * so the run ends with the same snapshots as one that was never interrupted. Snapshots the interrupted process took
  * after its last checkpoint are taken again (identically).
  */
-export async function resumeSnapshotEnsemble(runDir: string, control: RunControl = {}, objective?: TrainingObjective): Promise<SnapshotRunResult> {
+export async function resumeSnapshotEnsemble(runDir: string, control: RunControl & RunDataOptions = {}, objective?: TrainingObjective): Promise<SnapshotRunResult> {
   const before = readRunRecord(runDir); // a one-line error for a directory that is not a run, before a lock is written into it
   if (before.config.distill !== undefined && objective === undefined) {
     throw new UserError(`${runDir} is a distilled student; resume it with: snapshot-ensembles distill --resume ${runDir}`);
@@ -320,7 +309,7 @@ export async function resumeSnapshotEnsemble(runDir: string, control: RunControl
     const record = readRunRecord(runDir);
     if (record.status === 'completed') throw new UserError(`${runDir}: the run has already completed; nothing to resume`);
     const checkpoint = readCheckpoint(runDir);
-    const dataset = await loadRunDataset(record);
+    const dataset = await loadRunDataset(record, control);
     const plan: SnapshotPlan = { schedule: record.schedule, snapshotAt: record.snapshotAt, notes: [] };
     const { model, rng } = await buildRunModel(record.config, dataset, runDir);
     const resumeAt = checkpoint.loop.iteration;
@@ -337,6 +326,9 @@ export async function resumeSnapshotEnsemble(runDir: string, control: RunControl
     record.status = 'running';
     record.error = null;
     record.finishedAt = null;
+    record.backend = tf.getBackend();
+    record.threads = engineThreads();
+    if (control.report !== undefined) record.report = control.report;
     writeRunRecord(runDir, record);
     control.reporter?.info?.(
       `resuming ${runDir} at iteration ${resumeAt + 1} of ${record.totalSteps} ` +

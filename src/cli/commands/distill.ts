@@ -3,9 +3,12 @@ import { Command } from 'commander';
 import { DEFAULT_DISTILLATION } from '../../deploy/distillation.js';
 import { distillRun, resumeDistillation } from '../../deploy/distillRun.js';
 import { UserError } from '../../util/errors.js';
+import { readRunRecord } from '../../io/runRecord.js';
+import { runDatasetAt } from '../../run/runData.js';
 import { timeStamp } from '../format.js';
 import { integer, modelName, positiveNumber } from '../parsers.js';
 import { addBackendOptions } from '../backendOption.js';
+import { sessionFlags } from '../resumeSession.js';
 import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
 
 interface DistillFlags extends SessionFlags {
@@ -18,6 +21,7 @@ interface DistillFlags extends SessionFlags {
   seed?: number;
   out?: string;
   resume?: string;
+  data?: string;
 }
 
 /** Flags that describe what a distillation trains: --resume refuses them. */
@@ -42,6 +46,7 @@ export function distillCommand(): Command {
     .option('--seed <n>', "the student's seed (default: the teacher's)", integer(0, 2 ** 32 - 1))
     .option('--out <dir>', 'student run directory to create (default: runs/<student>-distilled-<time>)')
     .option('--resume <run-dir>', 'continue an interrupted distillation from its last checkpoint')
+    .option('--data <path>', "the teacher's examples read from here (needed when they were given in memory): an IDX directory, an image folder or a CSV file")
     .option('--checkpoint-every <epochs>', 'write a checkpoint every this many epochs (0: only when stopped)', integer(0), 1)
     .option('--json', 'print the final evaluation as JSON on stdout', false)
     .option('--no-report', 'do not write RUN_DIR/report.html when training ends'));
@@ -56,10 +61,13 @@ export function distillCommand(): Command {
       throw new UserError('distill needs the teacher run directory (or --resume STUDENT_DIR)');
     }
     const runDir = flags.resume ?? flags.out ?? path.join('runs', `${flags.student ?? 'student'}-distilled-${timeStamp()}`);
-    await runTrainingSession(flags, runDir, `snapshot-ensembles distill --resume ${runDir}`, (control) => {
-      if (flags.resume !== undefined) return resumeDistillation(flags.resume, control);
+    const session = sessionFlags(flags, flags.resume, (key) => command.getOptionValueSource(key) === 'cli');
+    await runTrainingSession(session.flags, runDir, `snapshot-ensembles distill --resume ${runDir}`, async (control) => {
+      const dataset = flags.data === undefined ? undefined : await runDatasetAt(readRunRecord(flags.resume ?? teacherRun!), flags.data, control);
+      const withData = { ...control, ...(dataset === undefined ? {} : { dataset }) };
+      if (flags.resume !== undefined) return resumeDistillation(flags.resume, withData);
       return distillRun({
-        ...control,
+        ...withData,
         teacherRun: teacherRun!,
         outDir: runDir,
         temperature: flags.temperature,
@@ -70,6 +78,6 @@ export function distillCommand(): Command {
         ...(flags.lr0 === undefined ? {} : { lr0: flags.lr0 }),
         ...(flags.seed === undefined ? {} : { seed: flags.seed }),
       });
-    });
+    }, session.resumed);
   });
 }

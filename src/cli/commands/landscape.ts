@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { writeLandscape } from '../../landscape/landscapeFile.js';
 import { measureLandscape } from '../../landscape/measure.js';
+import { readRunRecord } from '../../io/runRecord.js';
+import { runDatasetAt } from '../../run/runData.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../format.js';
 import { integer } from '../parsers.js';
@@ -13,6 +15,7 @@ interface LandscapeFlags extends BackendFlags {
   plane?: string;
   trainSize?: number;
   testSize?: number;
+  data?: string;
   json: boolean;
 }
 
@@ -36,13 +39,16 @@ export function landscapeCommand(): Command {
     .option('--plane <a,b,c>', 'snapshot numbers of the plane (default the last three)')
     .option('--train-size <n>', 'use the first N training images for batch norm and the training loss (default all of the run\u2019s)', integer(1))
     .option('--test-size <n>', 'use the first N test images', integer(1))
+    .option('--data <path>', "the run's examples read from here (needed when they were given in memory): an IDX directory, an image folder or a CSV file")
     .option('--json', 'print landscape.json on stdout', false))
     .action(async (runDir: string, flags: LandscapeFlags) => {
       const plane = flags.plane === undefined ? undefined : planeSnapshots(flags.plane);
       const backend = await startBackend(flags);
       const reporter = withPreamble(progressReporter(), backend.line);
       try {
+        const dataset = flags.data === undefined ? undefined : await runDatasetAt(readRunRecord(runDir), flags.data, { reporter });
         const result = await measureLandscape(runDir, {
+          ...(dataset === undefined ? {} : { dataset }),
           points: flags.points,
           grid: flags.grid,
           reporter,

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadDataset, resolveDataSource } from '../../data/source.js';
 import { MODEL_INITS, type ModelInit } from '../../models/userModel.js';
-import type { TrainConfig } from '../../io/runRecord.js';
+import { readRunRecord, type TrainConfig } from '../../io/runRecord.js';
+import { runDataReadable, runDatasetAt } from '../../run/runData.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
 import { CYCLE_SCHEDULES, defaultFgeOptions, defaultSwagOptions, type CycleScheduleName, type FgeOptions, type SwagOptions } from '../../training/snapshotPlan.js';
 import { UserError } from '../../util/errors.js';
@@ -10,6 +11,7 @@ import { addDataOptions, DATA_FLAG_NAMES, dataSourceOptions, type DataFlags } fr
 import { timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
 import { addBackendOptions } from '../backendOption.js';
+import { sessionFlags } from '../resumeSession.js';
 import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
 
 interface TrainFlags extends SessionFlags, DataFlags {
@@ -152,8 +154,10 @@ export function trainCommand(): Command {
     .option('--no-report', 'do not write RUN_DIR/report.html when training ends'));
   addDataOptions(command);
   return command.action(async (flags: TrainFlags) => {
+    // a run trained on examples given in memory takes them again from --data when it resumes
+    const memoryRun = flags.resume !== undefined && !runDataReadable(readRunRecord(flags.resume));
     if (flags.resume !== undefined) {
-      const fixed = RUN_FLAGS.filter((f) => command.getOptionValueSource(f) === 'cli');
+      const fixed = RUN_FLAGS.filter((f) => command.getOptionValueSource(f) === 'cli' && !(memoryRun && f === 'data'));
       if (fixed.length > 0) {
         throw new UserError(`--resume continues a run as it was configured; ${flagName(fixed[0]!)} cannot be given with it`);
       }
@@ -162,8 +166,13 @@ export function trainCommand(): Command {
     // The configuration is checked before the backend starts, so bad input stays one line.
     const config = flags.resume === undefined ? configFromFlags(flags, given) : null;
     const runDir = flags.resume ?? flags.out ?? defaultOutDir(flags.model);
-    await runTrainingSession(flags, runDir, `snapshot-ensembles train --resume ${runDir}`, async (control) => {
-      if (flags.resume !== undefined) return resumeSnapshotEnsemble(flags.resume, control);
+    const session = sessionFlags(flags, flags.resume, given);
+    await runTrainingSession(session.flags, runDir, `snapshot-ensembles train --resume ${runDir}`, async (control) => {
+      if (flags.resume !== undefined) {
+        const record = readRunRecord(flags.resume);
+        const dataset = flags.data === undefined ? undefined : await runDatasetAt(record, flags.data, control);
+        return resumeSnapshotEnsemble(flags.resume, { ...control, ...(dataset === undefined ? {} : { dataset }) });
+      }
       if (flags.init !== undefined && !flags.model.toLowerCase().endsWith('.json')) throw new UserError('--init is for a model of your own (--model FILE.json)');
       const dataset = await loadDataset(resolveDataSource(dataSourceOptions(flags)), {
         ...(control.reporter === undefined ? {} : { reporter: control.reporter }),
@@ -171,6 +180,6 @@ export function trainCommand(): Command {
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
       return trainSnapshotEnsemble({ ...control, config: config!, dataset, outDir: runDir, overwrite: flags.overwrite });
-    });
+    }, session.resumed);
   });
 }

@@ -17,38 +17,7 @@ import { runCli, tempDir, expectOneLineError } from './helpers/cli.js';
 import { collectErrors, launchChromium, SCREENSHOT_DIR, startServe, stop } from './helpers/browser.js';
 import { snapshotHashes } from './helpers/runs.js';
 import { syntheticRecord } from './helpers/syntheticRun.js';
-
-/*
- * Loading an exported model the way a user's own code would: plain TF.js, no import of this library. The two
- * functions below use only node:fs and @tensorflow/tfjs-core / tfjs-layers.
- */
-async function loadPlain(dir: string): Promise<tfl.LayersModel> {
-  const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-  const manifest = json.weightsManifest[0]!;
-  const bytes = readFileSync(path.join(dir, manifest.paths[0]!));
-  return tfl.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: manifest.weights,
-      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    }),
-  );
-}
-
-function predictPlain(model: tfl.LayersModel, pixels: Uint8Array | Float32Array, shape: [number, number, number, number]): Float32Array {
-  const out = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels), shape)) as tf.Tensor);
-  const data = out.dataSync() as Float32Array;
-  out.dispose();
-  return data;
-}
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-  return max;
-}
-
+import { loadPlain, maxDifference, predictPlain } from './helpers/plainModel.js';
 
 const STANDARD_LAYERS = new Set(['InputLayer', 'Rescaling', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Activation', 'Average']);
 
@@ -107,7 +76,7 @@ describe('deploying the ensemble: export and distill', () => {
       // what `export` prints: the size, and the change in test error and NLL against the 2-pass ensemble
       const summary = exportSummary(result);
       expect(summary).toContain(`weights.bin ${formatBytes(result.bytes.weights)} ${q === 'none' ? 'float32' : `${q} (float32: `}`);
-      const change = (result.exported.metrics.nll - result.ensemble.metrics.nll).toFixed(4);
+      const change = (result.measured!.exported.metrics.nll - result.measured!.ensemble.metrics.nll).toFixed(4);
       expect(summary).toContain(`NLL ${change.startsWith('-') ? change : '+' + change}`);
     }
     const size = (q: string) => statSync(path.join(dirs[q]!, 'weights.bin')).size;
@@ -218,7 +187,7 @@ describe('deploying the ensemble: export and distill', () => {
       expect(evaluation.members).toHaveLength(1);
       expect(evaluation.members[0]!.error).toBe(record.snapshots[0]!.test!.error);
       const exported = await exportRun(student, { outDir: path.join(tempDir(), 'student-export') });
-      expect(exported.maxAbsDifference).toBeLessThan(1e-5);
+      expect(exported.measured!.maxAbsDifference).toBeLessThan(1e-5);
       expectOneLineError(runCli(['train', '--resume', student]), /is a distilled student; resume it with: snapshot-ensembles distill --resume/);
 
       // evaluate --cost: every snapshot, every last-m ensemble, the models exported so far and the student

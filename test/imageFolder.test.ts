@@ -89,6 +89,25 @@ describe('an image folder (Keras / torchvision layout) of PNG and JPEG files of 
     expect(Buffer.from(other.test.images).equals(Buffer.from(a.test.images))).toBe(false);
   });
 
+  it('an RGB folder: per-channel statistics, exported as one 1x1 depthwise layer that reproduces the ensemble', async () => {
+    const colour = path.join(tempDir('se-colour-'), 'colour');
+    await writeImageFolder(colour, { train: 8, test: 4, formats: ['png'], colour: true });
+    const run = path.join(tempDir(), 'rgb');
+    const r = runCli(['train', '--data', colour, '--image-size', '16', '--out', run, ...quick]);
+    expect(r.code, r.stderr).toBe(0);
+    const record = JSON.parse(readFileSync(path.join(run, 'run.json'), 'utf8')) as RunRecord;
+    expect(record.data.inputShape).toEqual([16, 16, 3]);
+    const mean = record.data.normalization.mean as readonly number[];
+    expect(new Set(mean.map((m) => m.toFixed(3))).size).toBe(3);
+    const out = path.join(tempDir(), 'rgb-export');
+    const x = runCli(['export', run, '--out', out]);
+    expect(x.code, x.stderr).toBe(0);
+    expect(x.stdout).toContain('input: raw pixels in [0, 255], 16x16x3');
+    expect(Number(/largest difference in a probability (\S+)/.exec(x.stdout)![1])).toBeLessThan(1e-5);
+    const layers = (JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8')) as { modelTopology: { config: { layers: { class_name: string }[] } } }).modelTopology.config.layers;
+    expect(layers.filter((l) => l.class_name === 'DepthwiseConv2D')).toHaveLength(1);
+  });
+
   describe('bad image folders: one-line errors naming the file or folder, nothing written', () => {
     it('images of mixed sizes without --image-size', () => {
       expectTrainRefused(['--data', folder, '--channels', '1', ...quick.slice(0, 6)], /is 28x28 but .*\.jpg is 32x32 \(HxW\); give --image-size/);

@@ -9,7 +9,16 @@ import { channelStatistics } from '../src/data/statistics.js';
 import { fileSystem } from '../src/io/fileSystemHandler.js';
 import type { RunRecord } from '../src/io/runRecord.js';
 import { combineGaussians, gaussianNll, normalCdf, quantileCalibration, regressionMetrics } from '../src/metrics/regression.js';
-import { ROOT, runCli, tempDir } from './helpers/cli.js';
+import { expectOneLineError, ROOT, runCli, tempDir } from './helpers/cli.js';
+import { loadPlain, predictPlain } from './helpers/plainModel.js';
+import { runTestSet } from '../src/run/runData.js';
+import { errorRate } from '../src/metrics/classification.js';
+import { probabilityMatrix } from '../src/metrics/probabilities.js';
+
+/** The largest difference `export` printed between the exported model and the m-pass ensemble. */
+function largestDifference(stdout: string): number {
+  return Number(/largest difference in an? (?:probability|output) (\S+)/.exec(stdout)![1]);
+}
 import { expectTrainRefused } from './helpers/refused.js';
 
 const WINE = path.join(ROOT, 'data', 'tables', 'wine.csv');
@@ -79,7 +88,11 @@ describe('data helpers (pure)', () => {
 });
 
 describe('CSV tables: classification, regression, predict on a CSV', () => {
-  it('classifies the wine table with an MLP; evaluate and predict (one row per input row)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu'); // for the exported models, loaded here as a user's code would
+  });
+
+  it('classifies the wine table with an MLP; evaluate, predict (one row per input row) and export', async () => {
     const out = path.join(tempDir(), 'wine');
     const r = runCli(['train', '--data', WINE, '--label', 'cultivar', '--model', 'mlp-32x1-bn', '--dropout', '0.1', '--out', out, ...run]);
     expect(r.code, r.stderr).toBe(0);
@@ -109,9 +122,21 @@ describe('CSV tables: classification, regression, predict on a CSV', () => {
     expect(lines[0]).toBe('input,class,label,class_0,class_1,class_2');
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(new RegExp(`^${input}:2,\\d,class_\\d,`));
+
+    // export: the per-feature normalisation is one diagonal dense layer; the model gives evaluate's ensemble
+    const exported = path.join(tempDir(), 'wine-export');
+    const x = runCli(['export', out, '--out', exported]);
+    expect(x.code, x.stderr).toBe(0);
+    expect(x.stdout).toContain('input: raw feature values, 13; output: class probabilities');
+    expect(largestDifference(x.stdout)).toBeLessThan(1e-5);
+    const test = await runTestSet(record);
+    const model = await loadPlain(exported);
+    const probabilities = predictPlain(model, test.images, [test.count, 13]);
+    model.dispose();
+    expect(errorRate(probabilityMatrix(probabilities, 3), test.labels)).toBeCloseTo(last.error, 10);
   });
 
-  it('regression on the diabetes table: RMSE, MAE, Gaussian NLL per member and per last-m ensemble', () => {
+  it('regression on the diabetes table: RMSE, MAE, Gaussian NLL per member and per last-m ensemble; export', async () => {
     const out = path.join(tempDir(), 'diabetes');
     const r = runCli(['train', '--data', DIABETES, '--label', 'progression', '--task', 'regression', '--model', 'mlp-16x1', '--weight-decay', '0.01', '--out', out, ...run]);
     expect(r.code, r.stderr).toBe(0);
@@ -147,6 +172,22 @@ describe('CSV tables: classification, regression, predict on a CSV', () => {
     const [, mean, std] = lines[1]!.split(',').map(Number);
     expect(mean!).toBeGreaterThan(25);
     expect(std!).toBeGreaterThan(0);
+
+    // export: [mean, variance] of the mixture in the target's units, as evaluate computes them, to float precision
+    const exported = path.join(tempDir(), 'diabetes-export');
+    const x = runCli(['export', out, '--out', exported]);
+    expect(x.code, x.stderr).toBe(0);
+    expect(x.stdout).toContain('output: [mean, variance] of progression');
+    expect(x.stdout).toMatch(/model +RMSE +MAE +NLL +examples\/s/);
+    expect(largestDifference(x.stdout)).toBeLessThan(1e-2); // of values near 150 and variances near 3000: float32
+    const model = await loadPlain(exported);
+    const test = await runTestSet(record);
+    const outputs = predictPlain(model, test.images, [test.count, 10]);
+    model.dispose();
+    const predicted = Array.from({ length: test.count }, (_, i) => outputs[2 * i]!);
+    expect(Math.sqrt(predicted.reduce((s, p, i) => s + (p - test.labels[i]!) ** 2, 0) / test.count)).toBeCloseTo(ev.ensembles[2]!.rmse, 3);
+    expect(Array.from({ length: test.count }, (_, i) => outputs[2 * i + 1]!).every((v) => v > 0)).toBe(true);
+    expectOneLineError(runCli(['export', out, '--combine', 'geometric', '--out', path.join(tempDir(), 'never')]), /--combine geometric combines class probabilities; a regression ensemble/);
   });
 
   describe('bad tables: one-line errors naming file, line and column; nothing written', () => {

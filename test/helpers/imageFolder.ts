@@ -10,9 +10,19 @@ export const FOLDER_CLASSES = [
   [8, 'bag'],
 ] as const;
 
-/** A Fashion-MNIST image (28 x 28 grey bytes) written as PNG at 28 x 28, or as JPEG scaled to 32 x 32. */
-export async function writeImage(pixels: Uint8Array, file: string, format: 'png' | 'jpeg'): Promise<void> {
-  const image = sharp(Buffer.from(pixels), { raw: { width: 28, height: 28, channels: 1 } });
+/** A grey image as colours that differ by channel: red the grey value, green half of it, blue its inverse. */
+function tinted(pixels: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array(pixels.length * 3);
+  pixels.forEach((v, p) => rgb.set([v, v >> 1, 255 - v], 3 * p));
+  return rgb;
+}
+
+/**
+ * A Fashion-MNIST image (28 x 28 grey bytes) written as PNG at 28 x 28, or as JPEG scaled to 32 x 32; with `colour`,
+ * tinted so that every channel has its own statistics.
+ */
+export async function writeImage(pixels: Uint8Array, file: string, format: 'png' | 'jpeg', colour = false): Promise<void> {
+  const image = sharp(Buffer.from(colour ? tinted(pixels) : pixels), { raw: { width: 28, height: 28, channels: colour ? 3 : 1 } });
   if (format === 'png') await image.png().toFile(file);
   else await image.resize(32, 32).jpeg({ quality: 95 }).toFile(file);
 }
@@ -21,7 +31,7 @@ export async function writeImage(pixels: Uint8Array, file: string, format: 'png'
  * An image folder in the layout of Keras' image_dataset_from_directory: DIR/train/<class>/ and DIR/test/<class>/
  * (or DIR/<class>/ when `tree`), images from the embedded Fashion-MNIST, alternately PNG (28 x 28) and JPEG (32 x 32).
  */
-export async function writeImageFolder(dir: string, options: { train: number; test: number; tree?: boolean; formats?: ('png' | 'jpeg')[] }): Promise<void> {
+export async function writeImageFolder(dir: string, options: { train: number; test: number; tree?: boolean; formats?: ('png' | 'jpeg')[]; colour?: boolean }): Promise<void> {
   const { train, test } = loadIdxDataset();
   const formats = options.formats ?? ['png', 'jpeg'];
   for (const [split, set, n] of [['train', train, options.train], ['test', test, options.test]] as const) {
@@ -32,7 +42,7 @@ export async function writeImageFolder(dir: string, options: { train: number; te
       for (let i = 0; i < set.count && written < n; i++) {
         if (set.labels[i] !== label) continue;
         const format = formats[written % formats.length]!;
-        await writeImage(set.images.subarray(i * 784, (i + 1) * 784) as Uint8Array, path.join(folder, `${split}-${i}.${format === 'png' ? 'png' : 'jpg'}`), format);
+        await writeImage(set.images.subarray(i * 784, (i + 1) * 784) as Uint8Array, path.join(folder, `${split}-${i}.${format === 'png' ? 'png' : 'jpg'}`), format, options.colour);
         written++;
       }
     }

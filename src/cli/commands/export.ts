@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { EXPORT_COMBINE_RULES, type ExportCombine } from '../../deploy/ensembleModel.js';
-import { exportRun, type ExportResult } from '../../deploy/exportRun.js';
+import { exportRun, type ExportMeasurement, type ExportResult, type ModelCost } from '../../deploy/exportRun.js';
+import type { Metrics } from '../../metrics/classification.js';
+import type { RegressionMetrics } from '../../metrics/regression.js';
 import { QUANTIZATIONS, type Quantization } from '../../deploy/quantize.js';
 import { metricCells } from '../../metrics/formatMetrics.js';
 import { textTable } from '../../util/tables.js';
@@ -12,6 +14,7 @@ interface ExportFlags extends BackendFlags {
   combine: ExportCombine;
   out?: string;
   quantize?: Quantization;
+  data?: string;
   json: boolean;
 }
 
@@ -19,27 +22,47 @@ export function formatBytes(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
 }
 
+const isRegression = (m: ModelCost['metrics']): m is RegressionMetrics => 'rmse' in m;
+
+/** A model's metrics as cells under ['error', 'NLL', 'ECE', 'Brier'] or ['RMSE', 'MAE', 'NLL']. */
+function cells(m: ModelCost['metrics']): string[] {
+  return isRegression(m) ? [m.rmse.toPrecision(4), m.mae.toPrecision(4), m.nll.toFixed(4)] : metricCells(m);
+}
+
+/** The exported model against the m-pass ensemble on the test set. */
+function measurementLines(r: ExportResult, measured: ExportMeasurement): string[] {
+  const meta = r.metadata;
+  const regression = meta.task === 'regression';
+  const table = textTable(
+    ['model', ...(regression ? ['RMSE', 'MAE', 'NLL'] : ['error', 'NLL', 'ECE', 'Brier']), 'examples/s'],
+    [
+      [`ensemble of ${meta.members.length} (${meta.combine}, ${meta.members.length} passes)`, ...cells(measured.ensemble.metrics), measured.ensemble.imagesPerSecond.toFixed(0)],
+      [`exported model (${meta.quantization ?? 'float32'})`, ...cells(measured.exported.metrics), measured.exported.imagesPerSecond.toFixed(0)],
+    ],
+  );
+  const d = (a: number, b: number, scale: number, digits: number) => `${a - b >= 0 ? '+' : ''}${(scale * (a - b)).toFixed(digits)}`;
+  const [e, x] = [measured.ensemble.metrics, measured.exported.metrics];
+  const change =
+    isRegression(e) && isRegression(x)
+      ? `RMSE ${d(x.rmse, e.rmse, 1, 4)}, NLL ${d(x.nll, e.nll, 1, 4)}; largest difference in an output ${measured.maxAbsDifference.toExponential(2)}`
+      : `test error ${d((x as Metrics).error, (e as Metrics).error, 100, 2)} points, NLL ${d(x.nll, e.nll, 1, 4)}; largest difference in a probability ${measured.maxAbsDifference.toExponential(2)}`;
+  return [`on ${measured.testExamples} test examples (the ensemble's time includes loading its snapshots):`, table, `change from the ensemble: ${change}`];
+}
+
 /** What `export` prints: where the files went, their size, and the exported model against the m-pass ensemble. */
 export function exportSummary(r: ExportResult): string {
   const { metadata: meta, bytes } = r;
   const members = meta.members.length === 1 ? `snapshot ${meta.members[0]}` : `snapshots ${meta.members.join(', ')}`;
   const quantized = meta.quantization === null ? 'float32' : `${meta.quantization} (float32: ${formatBytes(bytes.float32Weights)})`;
-  const table = textTable(
-    ['model', 'error', 'NLL', 'ECE', 'Brier', 'images/s'],
-    [
-      [`ensemble of ${meta.members.length} (${meta.combine}, ${meta.members.length} passes)`, ...metricCells(r.ensemble.metrics), r.ensemble.imagesPerSecond.toFixed(0)],
-      [`exported model (${meta.quantization ?? 'float32'})`, ...metricCells(r.exported.metrics), r.exported.imagesPerSecond.toFixed(0)],
-    ],
-  );
-  const d = (a: number, b: number, scale: number, digits: number) => `${a - b >= 0 ? '+' : ''}${(scale * (a - b)).toFixed(digits)}`;
+  const input = meta.pixelRange === null ? `raw feature values, ${meta.inputShape.join('x')}` : `raw pixels in [${meta.pixelRange.join(', ')}], ${meta.inputShape.join('x')}`;
+  const output = meta.task === 'regression' ? `[mean, variance] of ${meta.classNames[0]}` : 'class probabilities';
   return [
     `exported the ensemble of ${members} (${meta.combine}) to ${r.outDir}`,
-    `input: raw pixels in [${meta.pixelRange.join(', ')}], ${meta.inputShape.join('x')}; output: class probabilities; ${(r.flopsPerImage / 1e6).toFixed(2)} MFLOPs per image`,
+    `input: ${input}; output: ${output}; ${(r.flopsPerImage / 1e6).toFixed(2)} MFLOPs per example`,
     `files: model.json ${formatBytes(bytes.modelJson)}, weights.bin ${formatBytes(bytes.weights)} ${quantized}`,
-    `on ${r.testExamples} test images (the ensemble's time includes loading its snapshots):`,
-    table,
-    `change from the ensemble: test error ${d(r.exported.metrics.error, r.ensemble.metrics.error, 100, 2)} points, ` +
-      `NLL ${d(r.exported.metrics.nll, r.ensemble.metrics.nll, 1, 4)}; largest difference in a probability ${r.maxAbsDifference.toExponential(2)}`,
+    ...(r.measured === null
+      ? ["not measured: the run's examples were given in memory; give --data to compare the exported model with the ensemble"]
+      : measurementLines(r, r.measured)),
   ].join('\n');
 }
 
@@ -51,6 +74,7 @@ export function exportCommand(): Command {
     .addOption(new Option('--combine <rule>', "mean of the members' softmax outputs, or their geometric mean").choices(EXPORT_COMBINE_RULES).default('mean'))
     .addOption(new Option('--quantize <dtype>', "store the weights quantised (TF.js's weight quantisation, undone by tf.loadLayersModel)").choices(QUANTIZATIONS))
     .option('--out <dir>', 'directory to create (default: RUN_DIR/exports/last<m>-<combine>[-<dtype>])')
+    .option('--data <path>', "measure the export on this directory's (or CSV file's) test split (needed for that when the run's examples were given in memory)")
     .option('--json', 'print the result as JSON', false))
     .action(async (runDir: string, flags: ExportFlags) => {
       const backend = await startBackend(flags);
@@ -59,6 +83,7 @@ export function exportCommand(): Command {
         quantize: flags.quantize ?? null,
         ...(flags.last === undefined ? {} : { last: flags.last }),
         ...(flags.out === undefined ? {} : { outDir: flags.out }),
+        ...(flags.data === undefined ? {} : { dataDir: flags.data }),
       });
       process.stderr.write(backend.line + '\n');
       process.stdout.write((flags.json ? JSON.stringify(result, null, 2) : exportSummary(result)) + '\n');

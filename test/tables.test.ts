@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
+import { modelOutputs } from '../src/models/userModel.js';
 import { sortedClasses } from '../src/data/csvTable.js';
 import { splitIndices } from '../src/data/split.js';
 import { channelStatistics } from '../src/data/statistics.js';
@@ -223,6 +224,28 @@ describe("a user's own TF.js model (model.json)", () => {
     };
     await build(13).save(fileSystem(path.join(dir, 'fits')));
     await build(5).save(fileSystem(path.join(dir, 'narrow')));
+    // the same network ending in a softmax: as a Softmax layer, and as the dense layer's activation
+    const softmaxLayer = build(13);
+    softmaxLayer.add(tfl.layers.softmax({ name: 'probabilities' }));
+    await softmaxLayer.save(fileSystem(path.join(dir, 'softmax-layer')));
+    const softmaxActivation = tfl.sequential({ name: 'mine' });
+    softmaxActivation.add(tfl.layers.dense({ inputShape: [13], units: 8, activation: 'relu', name: 'hidden' }));
+    softmaxActivation.add(tfl.layers.dense({ units: 3, activation: 'softmax', name: 'probabilities' }));
+    await softmaxActivation.save(fileSystem(path.join(dir, 'softmax-activation')));
+  });
+
+  it('a model that ends in a softmax trains without it (its logits), and says so', async () => {
+    for (const [which, layer] of [['softmax-layer', 'probabilities'], ['softmax-activation', 'probabilities']]) {
+      const out = path.join(tempDir(), which!);
+      const r = runCli(['train', '--data', WINE, '--label', 'cultivar', '--model', path.join(dir, which!, 'model.json'), '--out', out, ...run]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`the output layer '${layer}' applies a softmax; training the model without it (its logits)`);
+      const record = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as RunRecord;
+      expect(record.evaluation!.ensembles.at(-1)!.error).toBeLessThan(0.3);
+      const initial = await tfl.loadLayersModel(fileSystem(path.join(out, 'initial-model')));
+      expect(modelOutputs(initial)).toBe('logits');
+      initial.dispose();
+    }
   });
 
   it('trains from its own weights and from a fresh initialisation; snapshots load as TF.js models', async () => {

@@ -51,6 +51,45 @@ export async function reinitialized(model: tfl.LayersModel, seed: number): Promi
   return tfl.models.modelFromJSON({ modelTopology: topology } as unknown as Parameters<typeof tfl.models.modelFromJSON>[0]);
 }
 
+/** What a model outputs: logits (a softmax is applied to them) or class probabilities (used as they are). */
+export type ModelOutputs = 'logits' | 'probabilities';
+
+/** The layer that makes a model's (first) output. */
+function outputLayer(model: tfl.LayersModel): tfl.layers.Layer | undefined {
+  return model.outputs[0]?.sourceLayer ?? model.layers.at(-1);
+}
+
+/**
+ * 'probabilities' when the model's output layer ends in a softmax (a layer with activation 'softmax', or a Softmax
+ * layer), else 'logits'.
+ */
+export function modelOutputs(model: tfl.LayersModel): ModelOutputs {
+  const layer = outputLayer(model);
+  if (layer === undefined) return 'logits';
+  const { activation } = layer.getConfig() as { activation?: unknown };
+  return layer.getClassName() === 'Softmax' || activation === 'softmax' ? 'probabilities' : 'logits';
+}
+
+/**
+ * The same model without the softmax its output layer applies (training takes the cross-entropy of logits, and
+ * a softmax before it would train to nothing useful): that layer's activation becomes linear, a Softmax layer the
+ * identity; the weights are copied. Null when the model already outputs logits. The given model is left as it is.
+ */
+export async function withLogitsOutput(model: tfl.LayersModel): Promise<{ model: tfl.LayersModel; layer: string } | null> {
+  if (modelOutputs(model) === 'logits') return null;
+  const name = outputLayer(model)!.name;
+  const topology = JSON.parse(model.toJSON(null, true) as string) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+  for (const layer of topology.config.layers) {
+    if (layer.config['name'] !== name) continue;
+    if (layer.class_name === 'Softmax') layer.class_name = 'Activation';
+    layer.config['activation'] = 'linear';
+    delete layer.config['axis'];
+  }
+  const logits = await tfl.models.modelFromJSON({ modelTopology: topology } as unknown as Parameters<typeof tfl.models.modelFromJSON>[0]);
+  logits.setWeights(model.getWeights());
+  return { model: logits, layer: name };
+}
+
 /**
  * Checks that a user's model fits the data: one input whose shape (batch axis aside; free axes match anything)
  * is the examples' shape, and one output of `outputs` units that are logits (or the regression's value), not
@@ -69,8 +108,11 @@ export function checkUserModel(model: tfl.LayersModel, exampleShape: readonly nu
   if (output.length !== 2 || output[1] !== outputs) {
     throw new UserError(`${name}: the model's output has shape [${output.slice(1).map((d) => d ?? 'any').join(', ')}] but the data needs [${outputs}] (${outputs === 1 ? 'one value' : `${outputs} classes`})`);
   }
-  const last = model.layers.at(-1)!.getConfig();
-  if (last['activation'] === 'softmax' || last['activation'] === 'sigmoid') {
-    throw new UserError(`${name}: the last layer applies ${String(last['activation'])}; give a model that outputs logits (snapshot-ensembles applies the softmax)`);
+  if (modelOutputs(model) === 'probabilities') {
+    throw new UserError(`${name}: the output layer applies a softmax; give a model that outputs logits (snapshot-ensembles applies the softmax)`);
+  }
+  const last = outputLayer(model)!.getConfig();
+  if (last['activation'] === 'sigmoid') {
+    throw new UserError(`${name}: the output layer applies a sigmoid; give a model that outputs logits (or, for regression, the value itself)`);
   }
 }

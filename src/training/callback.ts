@@ -100,19 +100,9 @@ export function snapshotEnsembleCallback(options: SnapshotEnsembleCallbackOption
   return new SnapshotEnsembleCallback(options);
 }
 
-/** What a model outputs: logits (a softmax is applied to them) or class probabilities (used as they are). */
-export type ModelOutputs = 'logits' | 'probabilities';
+import { modelOutputs, type ModelOutputs } from '../models/userModel.js';
 
-/**
- * 'probabilities' when the model's output layer ends in a softmax (a layer with activation 'softmax', or a Softmax
- * layer), else 'logits'.
- */
-export function modelOutputs(model: tfl.LayersModel): ModelOutputs {
-  const layer = model.outputs[0]?.sourceLayer ?? model.layers.at(-1);
-  if (layer === undefined) return 'logits';
-  const { activation } = layer.getConfig() as { activation?: unknown };
-  return layer.getClassName() === 'Softmax' || activation === 'softmax' ? 'probabilities' : 'logits';
-}
+export { modelOutputs, type ModelOutputs };
 
 /**
  * The ensemble's class probabilities for x: the mean over the last m snapshots of the model's class probabilities,

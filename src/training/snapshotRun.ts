@@ -33,7 +33,7 @@ import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { regressionMetrics, rootMeanSquaredError, type GaussianMember } from '../metrics/regression.js';
 import { buildModel, checkModelInput, checkModelName } from '../models/registry.js';
-import { checkUserModel, isModelFile, loadUserModel, reinitialized } from '../models/userModel.js';
+import { checkUserModel, isModelFile, loadUserModel, reinitialized, withLogitsOutput } from '../models/userModel.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { firstLine, UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -177,10 +177,17 @@ export async function buildRunModel(config: TrainConfig, dataset: Dataset, runDi
  * A user's model (given, or read from config.model's file) as the run starts, after checking that it fits the
  * data: re-initialised from the seed when config.init is 'fresh'. `owned` says whether the caller disposes it.
  */
-async function initialUserModel(config: TrainConfig, dataset: Dataset, given?: tfl.LayersModel): Promise<{ model: tfl.LayersModel; owned: boolean }> {
+async function initialUserModel(config: TrainConfig, dataset: Dataset, given?: tfl.LayersModel, reporter?: Reporter): Promise<{ model: tfl.LayersModel; owned: boolean }> {
   const name = given === undefined ? config.model : `model '${given.name}'`;
-  const source = given ?? (await loadUserModel(config.model));
-  const ownsSource = given === undefined;
+  const loaded = given ?? (await loadUserModel(config.model));
+  // a softmax at the output would be applied twice (the loss takes logits): train the model without it
+  const logits = await withLogitsOutput(loaded);
+  if (logits !== null) {
+    reporter?.warn?.(`${name}: the output layer '${logits.layer}' applies a softmax; training the model without it (its logits), as snapshot-ensembles applies the softmax itself`);
+    if (given === undefined) loaded.dispose();
+  }
+  const source = logits?.model ?? loaded;
+  const ownsSource = given === undefined || logits !== null;
   try {
     checkUserModel(source, exampleShape(dataset.train), dataset.numClasses, name);
   } catch (e) {
@@ -225,7 +232,7 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
   checkRunDir(outDir, options.overwrite ?? false);
   // A user's model that does not fit the data is refused before anything is written.
   if (!userModel) checkModelInput(config.model, exampleShape(dataset.train));
-  const initial = userModel ? await initialUserModel(config, dataset, options.model) : null;
+  const initial = userModel ? await initialUserModel(config, dataset, options.model, reporter) : null;
   try {
     makeOutputDir(outDir);
   } catch (e) {

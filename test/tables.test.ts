@@ -191,6 +191,14 @@ describe('CSV tables: classification, regression, predict on a CSV', () => {
     expectOneLineError(runCli(['export', out, '--combine', 'geometric', '--out', path.join(tempDir(), 'never')]), /--combine geometric combines class probabilities; a regression ensemble/);
   });
 
+  it('without --model, a table trains the default MLP', () => {
+    const out = path.join(tempDir(), 'default-model');
+    const r = runCli(['train', '--data', WINE, '--label', 'cultivar', '--out', out, ...run]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('training mlp-64x2 on wine');
+    expect((JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as RunRecord).config.model).toBe('mlp-64x2');
+  });
+
   describe('bad tables: one-line errors naming file, line and column; nothing written', () => {
     it('a ragged row', () => {
       expectTrainRefused(['--data', csvFile('a,b,y\n1,2,x\n3,4\n'), '--label', 'y', '--model', 'mlp-4x1'], /table\.csv:3: 2 fields but the header has 3/);
@@ -205,7 +213,7 @@ describe('CSV tables: classification, regression, predict on a CSV', () => {
       expectTrainRefused(['--data', WINE, '--label', 'cultivar', '--task', 'regression', '--model', 'mlp-4x1'], /wine\.csv:2: column 'cultivar' holds 'class_0', not a number/);
     });
     it('an image model on a table', () => {
-      expectTrainRefused(['--data', WINE, '--label', 'cultivar'], /model 'cnn' takes H x W x C images.*use mlp-<width>x<depth>/);
+      expectTrainRefused(['--data', WINE, '--label', 'cultivar', '--model', 'cnn'], /model 'cnn' takes H x W x C images.*use mlp-<width>x<depth>/);
     });
   });
 });

@@ -51,6 +51,16 @@ export function addDataOptions(command: Command): Command {
 /** Flags of addDataOptions, by their option names (for --resume, which refuses them). */
 export const DATA_FLAG_NAMES = ['data', 'label', 'features', 'task', 'testSplit', 'splitSeed', 'imageSize', 'channels', 'skipBadImages', 'cacheDir'] as const;
 
+/** The network trained when --model is not given: the paper's CNN for images, an MLP for a CSV table. */
+export const DEFAULT_IMAGE_MODEL = 'cnn';
+export const DEFAULT_TABLE_MODEL = 'mlp-64x2';
+export const DEFAULT_MODEL_HELP = `network to train (default: ${DEFAULT_IMAGE_MODEL} for images, ${DEFAULT_TABLE_MODEL} for a CSV table)`;
+
+/** The network for data given by --data when --model is not given. */
+export function defaultModel(flags: DataFlags): string {
+  return flags.data !== undefined && /\.csv$/i.test(flags.data) ? DEFAULT_TABLE_MODEL : DEFAULT_IMAGE_MODEL;
+}
+
 /** The data flags the user gave, for resolveDataSource. */
 export function dataSourceOptions(flags: DataFlags): DataSourceOptions {
   const out: Record<string, unknown> = {};

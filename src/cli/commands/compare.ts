@@ -12,7 +12,7 @@ import type { CompareConfig } from '../../compare/result.js';
 import { DEFAULT_DISTILLATION } from '../../deploy/distillation.js';
 import { loadDataset, resolveDataSource } from '../../data/source.js';
 import { UserError } from '../../util/errors.js';
-import { addDataOptions, dataSourceOptions, type DataFlags } from '../dataOptions.js';
+import { addDataOptions, dataSourceOptions, DEFAULT_MODEL_HELP, defaultModel, type DataFlags } from '../dataOptions.js';
 import { formatSeconds, timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
@@ -67,7 +67,7 @@ export function compareCommand(): Command {
       "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, FGE, SWA, SWAG, " +
         'a true ensemble and dropout, at the same training budget',
     )
-    .option('--model <name>', 'network to train', modelName, d.model)
+    .option('--model <name>', DEFAULT_MODEL_HELP, modelName)
     .option('--epochs <B>', 'the training budget B in epochs, shared by every row', integer(1), d.epochs)
     .option('--cycles <M>', 'snapshots of nocycle and snapshot, models of singlecycle', integer(1), d.cycles)
     .option(
@@ -104,7 +104,8 @@ export function compareCommand(): Command {
     .option('--markdown', 'print the tables as markdown instead of text', false)
     .option('--json', 'print the whole result as JSON instead of tables', false))))
     .option('--no-report', 'do not write OUT/report.html when the comparison ends')
-    .action(async (flags: CompareFlags) => {
+    .action(async (cliFlags: CompareFlags) => {
+      const flags = { ...cliFlags, model: cliFlags.model ?? defaultModel(cliFlags) } as CompareFlags;
       const config: CompareConfig = {
         model: flags.model,
         dataDir: flags.data === undefined ? null : path.resolve(flags.data),

@@ -7,7 +7,7 @@ import { runDataReadable, runDatasetAt } from '../../run/runData.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
 import { CYCLE_SCHEDULES, defaultFgeOptions, defaultSwagOptions, type CycleScheduleName, type FgeOptions, type SwagOptions } from '../../training/snapshotPlan.js';
 import { UserError } from '../../util/errors.js';
-import { addDataOptions, DATA_FLAG_NAMES, dataSourceOptions, type DataFlags } from '../dataOptions.js';
+import { addDataOptions, DATA_FLAG_NAMES, DEFAULT_MODEL_HELP, dataSourceOptions, defaultModel, type DataFlags } from '../dataOptions.js';
 import { timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
 import { addBackendOptions } from '../backendOption.js';
@@ -117,7 +117,7 @@ export function trainCommand(): Command {
   const d = DEFAULT_TRAIN_CONFIG;
   const command = addBackendOptions(new Command('train')
     .description('train one network with the cyclic cosine schedule and save a snapshot at the end of every cycle')
-    .option('--model <name>', 'network to train: cnn, resnet20/32/56/110 (any resnet<6n+2>), wrn-<6n+4>-<k>, densenet40, densenet100, mlp-<width>x<depth>[-bn], or a TF.js model.json of your own', modelName, d.model)
+    .option('--model <name>', `${DEFAULT_MODEL_HELP}: cnn, resnet20/32/56/110 (any resnet<6n+2>), wrn-<6n+4>-<k>, densenet40, densenet100, mlp-<width>x<depth>[-bn], or a TF.js model.json of your own`, modelName)
     .addOption(new Option('--init <how>', 'a model.json of your own: start from its weights, or re-initialise every layer from --seed (default from-file)').choices(MODEL_INITS))
     .option('--epochs <n>', 'training budget in epochs (T = epochs x ceil(N / batch) iterations)', integer(1), d.epochs)
     .option('--cycles <M>', 'number of cosine cycles, one snapshot each', integer(1), d.cycles)
@@ -153,7 +153,8 @@ export function trainCommand(): Command {
     .option('--json', 'print the final evaluation as JSON on stdout', false)
     .option('--no-report', 'do not write RUN_DIR/report.html when training ends'));
   addDataOptions(command);
-  return command.action(async (flags: TrainFlags) => {
+  return command.action(async (cliFlags: TrainFlags) => {
+    const flags = { ...cliFlags, model: cliFlags.model ?? defaultModel(cliFlags) } as TrainFlags;
     // a run trained on examples given in memory takes them again from --data when it resumes
     const memoryRun = flags.resume !== undefined && !runDataReadable(readRunRecord(flags.resume));
     if (flags.resume !== undefined) {

@@ -10,7 +10,9 @@ import { parseQueueAddress } from '../src/queue/address.js';
 import { jobLockOwner } from '../src/queue/messages.js';
 import { runJobOf, snapshotPlanOf, trainConfigOf } from '../src/queue/runJob.js';
 import { sharedDirectoryStorage } from '../src/queue/storage.js';
-import { tempDir } from './helpers/cli.js';
+import { expectOneLineError, runCli, tempDir } from './helpers/cli.js';
+import { freePort, startRedis } from './helpers/redis.js';
+import { startCli, waitFor } from './helpers/runs.js';
 
 const config: CompareConfig = { ...DEFAULT_COMPARE_CONFIG, epochs: 2, cycles: 2, trainSize: 96, valSize: 32, testSize: 60, batchSize: 32, rows: [{ row: 'snapshot', seeds: [1, 2] }, { row: 'single', seeds: [1] }] };
 // 64 training images, batch 32: 2 iterations an epoch
@@ -98,5 +100,35 @@ describe("the run directory's lock across hosts, judged by the job's state", () 
     expect(() => acquireRunLock(dir, handedOver)).toThrow(`${dir} is in use by process ${process.ppid} (since then); wait for it or stop it`);
     holdBy(dir, { pid: process.ppid, host: hostname(), since: 'then', owner: `${owner} attempt old` });
     acquireRunLock(dir, handedOver)();
+  });
+});
+
+describe('a coordinator and a Redis that is not there', () => {
+  const COMPARE = ['compare', '--rows', 'single', '--epochs', '2', '--cycles', '2', '--train-size', '64', '--test-size', '20', '--batch-size', '32', '--backend', 'wasm', '--no-report'];
+
+  it('a Redis that never answers: a one-line error after --queue-timeout, not a wait for ever', async () => {
+    const port = await freePort();
+    const out = path.join(tempDir(), 'never');
+    const r = runCli([...COMPARE, '--queue', `redis://127.0.0.1:${port}`, '--runs-dir', tempDir(), '--queue-timeout', '1', '--out', out], { timeoutMs: 60_000 });
+    expectOneLineError(r, new RegExp(`cannot reach the queue's Redis at redis://127.0.0.1:${port}/0 within 1 s \\(connect ECONNREFUSED 127.0.0.1:${port}\\): start it`));
+    expectOneLineError(runCli([...COMPARE, '--queue-timeout', '5']), /--queue-timeout is for runs on a queue/);
+  });
+
+  it('Redis gone while the coordinator waits: the first Ctrl-C stops it at once', async () => {
+    const redis = await startRedis(tempDir());
+    const run = startCli([...COMPARE, '--queue', redis.url, '--runs-dir', tempDir(), '--out', path.join(tempDir(), 'waiting')]);
+    try {
+      await waitFor(() => /runs enqueued/.test(run.stderr()));
+      await redis.stop();
+      await new Promise((r) => setTimeout(r, 1000));
+      run.child.kill('SIGINT');
+      const started = Date.now();
+      expect(await run.exited).toBe(130);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(run.stderr()).toMatch(/stopped waiting: the queued runs go on training/);
+    } finally {
+      run.child.kill('SIGKILL');
+      await redis.stop();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from 'bullmq';
+import type { ConnectionOptions, Queue } from 'bullmq';
 import { UserError } from '../util/errors.js';
 
 /** The BullMQ queue every coordinator and worker of snapshot-ensembles uses (one per Redis database). */
@@ -27,6 +27,33 @@ export function parseQueueAddress(url: string): QueueAddress {
 
 export function formatQueueAddress(a: QueueAddress): string {
   return `redis://${a.host}:${a.port}/${a.db}`;
+}
+
+/** How long a coordinator waits for the queue's Redis to answer at the start (--queue-timeout), in seconds. */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+
+/**
+ * Waits until the queue's Redis answers, at most `seconds`: otherwise closes the queue and throws a one-line error
+ * with the last connection error (a Redis that is not running is retried for ever once connected, so a
+ * coordinator checks that it is there before it waits on it).
+ */
+export async function connectQueue(queue: Queue, address: QueueAddress, seconds: number): Promise<void> {
+  let lastError = 'no answer';
+  const onError = (e: Error) => (lastError = e.message);
+  queue.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ready = await Promise.race([
+      queue.waitUntilReady().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), seconds * 1000))),
+    ]);
+    if (ready) return;
+    await Promise.race([queue.close(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+    throw new UserError(`cannot reach the queue's Redis at ${formatQueueAddress(address)} within ${seconds} s (${lastError}): start it, or check --queue (--queue-timeout sets the wait)`);
+  } finally {
+    clearTimeout(timer);
+    queue.off('error', onError);
+  }
 }
 
 /**

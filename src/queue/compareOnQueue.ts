@@ -11,6 +11,7 @@ export interface QueuedCompareOptions extends Omit<CompareOptions, 'executor'> {
   onProgress?: (runs: readonly QueuedRun[]) => void;
   log?: (line: string) => void;
   pollMs?: number;
+  connectTimeoutSeconds?: number;
 }
 
 /**
@@ -27,6 +28,7 @@ export async function compareOnQueue(options: QueuedCompareOptions): Promise<Com
     storage: options.storage,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: options.connectTimeoutSeconds }),
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs, progressMs: 2 * options.pollMs }),
   });
   try {

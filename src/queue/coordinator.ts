@@ -5,7 +5,7 @@ import type { ComparePlan, RunSpec } from '../compare/plan.js';
 import { CompareInterrupted, type RunExecutor } from '../compare/runCompare.js';
 import { readRunRecord, runJsonPath, type RunRecord } from '../io/runRecord.js';
 import { UserError } from '../util/errors.js';
-import { connectionOptions, QUEUE_NAME, type QueueAddress } from './address.js';
+import { connectionOptions, connectQueue, DEFAULT_CONNECT_TIMEOUT_SECONDS, QUEUE_NAME, type QueueAddress } from './address.js';
 import { readExecutedRun, runInfoOf } from './readExecutedRun.js';
 import { runJobOf, type RunJob } from './runJob.js';
 import type { RunStorage } from './storage.js';
@@ -37,6 +37,8 @@ export interface QueueExecutorOptions {
   progressMs?: number;
   /** Tries of a run that fails for a reason a retry may fix, such as a crash (default 3). */
   attempts?: number;
+  /** Seconds to wait for Redis to answer before the first job is enqueued (default DEFAULT_CONNECT_TIMEOUT_SECONDS). */
+  connectTimeoutSeconds?: number;
 }
 
 export interface QueueExecutor extends RunExecutor {
@@ -44,6 +46,27 @@ export interface QueueExecutor extends RunExecutor {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `work` raced against a stop request, asked every 200 ms: a call to a Redis that went away waits for it to come
+ * back, and a Ctrl-C must not wait with it.
+ */
+async function unlessStopped<T>(work: Promise<T>, shouldStop: (() => boolean) | undefined, what: string): Promise<T> {
+  if (shouldStop === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    const check = () => {
+      if (shouldStop()) reject(new CompareInterrupted(what));
+      else timer = setTimeout(check, 200);
+    };
+    check();
+  });
+  try {
+    return await Promise.race([work, stopped]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function completedRecord(dir: string | null): RunRecord | null {
   if (dir === null || !existsSync(runJsonPath(dir))) return null;
@@ -61,11 +84,13 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
   const { storage } = options;
   const log = options.log ?? (() => {});
   const queue = new Queue(QUEUE_NAME, { connection: connectionOptions(options.address) });
-  // Reconnection is retried for as long as Redis is away, and a poll that fails is tried again: say so once.
+  // Once connected (connectQueue), reconnection is retried for as long as Redis is away, and a poll that fails is
+  // tried again: say so once. Before that, connectQueue says what went wrong.
+  let connected = false;
   let away = false;
   queue.on('error', (e) => {
-    if (!away) log(`queue: ${e.message}; retrying until Redis answers`);
-    away = true;
+    if (connected && !away) log(`queue: ${e.message}; retrying until Redis answers`);
+    if (connected) away = true;
   });
   const jobs = new Map<string, RunJob>();
   const states = new Map<string, QueuedRun>();
@@ -109,6 +134,8 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
 
   return {
     async prepare(plan: ComparePlan, config) {
+      await connectQueue(queue, options.address, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
+      connected = true;
       const specs = plan.seeds.flatMap((s) => s.runs);
       const all = specs.map((spec) => runJobOf(spec, config));
       let known = 0;
@@ -129,16 +156,17 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
     async run(spec: RunSpec, _config, data: RunData, _reporter, shouldStop) {
       const job = jobs.get(spec.id);
       if (job === undefined) throw new Error(`queue: run ${spec.id} was not prepared`);
+      const stopped = `stopped while waiting for run ${spec.id}; its job stays queued`;
       for (;;) {
-        if (shouldStop?.() === true) throw new CompareInterrupted(`stopped while waiting for run ${spec.id}; its job stays queued`);
+        if (shouldStop?.() === true) throw new CompareInterrupted(stopped);
         const dir = await storage.readableDir(job.run);
         if (completedRecord(dir) !== null) return await readExecutedRun(dir!, spec, data);
-        const found = await queue.getJob(job.run);
+        const found = await unlessStopped(queue.getJob(job.run), shouldStop, stopped);
         if (found === undefined) {
           log(`${job.run}: not in the queue (was Redis restarted without its data?); enqueued again`);
-          await enqueue(job);
+          await unlessStopped(enqueue(job), shouldStop, stopped);
         } else {
-          const state = await found.getState();
+          const state = await unlessStopped(found.getState(), shouldStop, stopped);
           if (state === 'failed') {
             const record = dir !== null && existsSync(runJsonPath(dir)) ? readRunRecord(dir) : null;
             return { info: runInfoOf(spec, record, found.failedReason || 'failed'), members: new Map(), samples: [], weights: new Map() };
@@ -160,8 +188,10 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
       closed = true;
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      await refresh();
-      await queue.close();
+      // a last look at the runs, and a polite close, but not a wait for a Redis that went away
+      const bounded = (work: Promise<unknown>) => Promise.race([work, sleep(2000)]);
+      if (!away) await bounded(refresh());
+      await bounded(away ? queue.disconnect() : queue.close());
     },
   };
 }

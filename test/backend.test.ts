@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { autoChoice, describeChoice, useBackend } from '../src/backend/backends.js';
+import { availableCores } from '../src/backend/wasmNode.js';
+import { nativeLoad } from './helpers/native.js';
 import { installedTfjsNode, probeNative, probeTensorflow, probeWebGpu, type BackendProbes, type ProbeResult } from '../src/backend/probes.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
@@ -56,6 +58,18 @@ describe('--backend auto', () => {
       expect(result.detail.length).toBeGreaterThan(0);
     }
     if (installedTfjsNode() === null) expect((await probeTensorflow()).detail).toMatch(/not installed/);
+  });
+
+  it('caps native threads at the cores and says so; the cpu backend says it ignores --threads', async () => {
+    const cores = availableCores();
+    if (nativeLoad.ok) {
+      const native = await useBackend('native', { threads: cores + 62 });
+      expect(native.native).toEqual({ threads: cores, requested: cores + 62, fallbackReason: `this machine has ${cores} core${cores === 1 ? '' : 's'}` });
+      expect(describeChoice(native)).toContain(`fewer native threads than asked (${cores + 62}): this machine has ${cores} core`);
+      expect(nativeLoad.addon.getThreads()).toBe(cores);
+    }
+    expect(describeChoice(await useBackend('cpu', { threads: 4 }))).toBe('backend cpu; the cpu backend runs one JavaScript thread; --threads is for native and wasm');
+    expect(describeChoice(await useBackend('cpu'))).toBe('backend cpu');
   });
 
   it('rejects unknown backends and thread counts', async () => {

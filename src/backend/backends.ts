@@ -35,8 +35,10 @@ export interface BackendChoice {
   reason: string;
   /** wasm only: how many threads, and why fewer than asked. */
   wasm?: WasmThreading;
-  /** native only: how many threads oneDNN and our kernels run on. */
-  native?: { threads: number };
+  /** native only: how many threads oneDNN and our kernels run on, and why fewer than asked. */
+  native?: { threads: number; requested: number; fallbackReason: string | null };
+  /** Why a thread count that was asked for is not used (the cpu backend runs one JavaScript thread). */
+  threadsIgnored?: string;
 }
 
 /**
@@ -67,7 +69,7 @@ async function setEngine(name: EngineName, threads: number, probes: BackendProbe
       const load = loadNativeAddon();
       if (!load.ok) throw new UserError(`the native backend is not available: ${load.reason}`);
       registerNativeBackend(load.addon);
-      load.addon.setThreads(threads);
+      load.addon.setThreads(Math.min(threads, availableCores()));
       break;
     }
     case 'tensorflow': {
@@ -105,6 +107,7 @@ export async function useBackend(name: BackendName, options: BackendOptions = {}
   if (!BACKEND_NAMES.includes(name)) throw new UserError(`unknown backend '${name}' (expected one of ${BACKEND_NAMES.join(', ')})`);
   const threads = options.threads ?? availableCores();
   if (!Number.isInteger(threads) || threads < 1) throw new UserError(`threads must be a positive integer, got ${threads}`);
+  const withThreads = (choice: BackendChoice): BackendChoice => threadsOf(choice, threads, options.threads !== undefined);
   const probes = options.probes ?? DEFAULT_PROBES;
   let backend: EngineName;
   let reason: string;
@@ -117,7 +120,7 @@ export async function useBackend(name: BackendName, options: BackendOptions = {}
     if (backend !== 'wasm') {
       try {
         await setEngine(backend, threads, probes, backend === 'webgpu' ? webgpu : undefined);
-        return withThreads({ requested: name, backend, reason }, threads);
+        return withThreads({ requested: name, backend, reason });
       } catch (e) {
         reason += `; ${backend} failed to start (${firstLine(e)}), so wasm`;
         backend = 'wasm';
@@ -133,12 +136,21 @@ export async function useBackend(name: BackendName, options: BackendOptions = {}
   }
   reason = 'asked for';
   const wasm = await setEngine(name, threads, probes);
-  return wasm === undefined ? withThreads({ requested: name, backend: name, reason }, threads) : { requested: name, backend: name, reason, wasm };
+  return wasm === undefined ? withThreads({ requested: name, backend: name, reason }) : { requested: name, backend: name, reason, wasm };
 }
 
-/** A native choice records its thread count (wasm's is recorded by startNodeWasm). */
-function withThreads(choice: BackendChoice, threads: number): BackendChoice {
-  return choice.backend === 'native' ? { ...choice, native: { threads } } : choice;
+/**
+ * A native choice records its thread count, capped at the cores (more threads than cores only contend); wasm's is
+ * recorded by startNodeWasm; the cpu backend says that it ignores a thread count that was asked for.
+ */
+function threadsOf(choice: BackendChoice, threads: number, asked: boolean): BackendChoice {
+  if (choice.backend === 'native') {
+    const cores = availableCores();
+    const fallbackReason = threads > cores ? `this machine has ${cores} core${cores === 1 ? '' : 's'}` : null;
+    return { ...choice, native: { threads: Math.min(threads, cores), requested: threads, fallbackReason } };
+  }
+  if (choice.backend === 'cpu' && asked) return { ...choice, threadsIgnored: 'the cpu backend runs one JavaScript thread; --threads is for native and wasm' };
+  return choice;
 }
 
 /**
@@ -172,5 +184,7 @@ export function describeChoice(choice: BackendChoice): string {
   if (threads !== undefined) line += ` (${threads} thread${threads === 1 ? '' : 's'})`;
   if (choice.requested === 'auto') line += ` [${choice.reason}]`;
   if (choice.wasm?.fallbackReason) line += `; fewer wasm threads than asked (${choice.wasm.requested}): ${choice.wasm.fallbackReason}`;
+  if (choice.native?.fallbackReason) line += `; fewer native threads than asked (${choice.native.requested}): ${choice.native.fallbackReason}`;
+  if (choice.threadsIgnored !== undefined) line += `; ${choice.threadsIgnored}`;
   return line;
 }

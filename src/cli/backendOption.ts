@@ -12,11 +12,11 @@ export interface BackendFlags {
 export function addBackendOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--backend <name>', 'TF.js backend: auto picks tensorflow (tfjs-node), else webgpu on a GPU, else wasm')
+      new Option('--backend <name>', 'TF.js backend: auto picks tensorflow (tfjs-node) when installed, else native (our oneDNN engine) when its addon is built, else webgpu on a GPU, else wasm')
         .choices(BACKEND_NAMES)
         .default('auto'),
     )
-    .option('--threads <n>', 'wasm threads (default: one per core)', integer(1, 256));
+    .option('--threads <n>', 'threads of the native and wasm engines (default: one per core; more than the cores are capped, with a warning)', integer(1, 256));
 }
 
 /** Starts the backend the flags ask for; returns the choice and the line that says what was picked and why. */

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { TASKS } from '../data/dataset.js';
 import type { DataSourceOptions } from '../data/source.js';
-import { fraction, integer } from './parsers.js';
+import { integer } from './parsers.js';
 
 /** The flags that addDataOptions adds: what resolveDataSource takes. */
 export type DataFlags = DataSourceOptions;
@@ -28,8 +28,8 @@ function columnList(value: string): string[] {
 }
 
 function testSplit(value: string): number {
-  const f = fraction(value);
-  if (f <= 0) throw new InvalidArgumentError(`'${value}' is not in (0, 1).`);
+  const f = Number(value);
+  if (value.trim() === '' || !(f > 0 && f < 1)) throw new InvalidArgumentError(`'${value}' is not a fraction in (0, 1).`);
   return f;
 }
 

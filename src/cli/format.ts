@@ -1,13 +1,13 @@
 import type { InferenceCost } from '../deploy/inferenceCost.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
 import type { RegressionEvaluation } from '../ensemble/evaluateRegression.js';
-import { evaluationRows, REGRESSION_HEADER, regressionRows } from '../metrics/formatMetrics.js';
+import { evaluationRows, REGRESSION_HEADER, regressionRows, type MemberKind } from '../metrics/formatMetrics.js';
 import { textTable } from '../util/tables.js';
 
 /** The table `train` and `evaluate` print: every snapshot alone, then the ensemble of the last m for each m. */
-export function evaluationTable(evaluation: EnsembleEvaluation): string {
+export function evaluationTable(evaluation: EnsembleEvaluation, kind: MemberKind = 'snapshot'): string {
   const header = ['model', 'error', 'NLL', 'ECE', 'Brier'];
-  const rows = evaluationRows(evaluation);
+  const rows = evaluationRows(evaluation, kind);
   return textTable(header, rows);
 }
 

@@ -62,7 +62,7 @@ export async function runTrainingSession(
     process.stdout.write(JSON.stringify({ runDir, seconds: record.seconds, ...evaluation }, null, 2) + '\n');
   } else {
     if (record.regressionEvaluation != null) process.stdout.write(regressionTable(record.regressionEvaluation) + '\n');
-    else if (result.evaluation !== null) process.stdout.write(evaluationTable(result.evaluation) + '\n');
+    else if (result.evaluation !== null) process.stdout.write(evaluationTable(result.evaluation, record.swag == null ? 'snapshot' : 'sample') + '\n');
     const kept =
       record.swag == null
         ? `${record.snapshots.length} snapshot${record.snapshots.length === 1 ? '' : 's'}`

@@ -6,15 +6,23 @@ export function metricCells(m: Metrics): string[] {
   return [`${(100 * m.error).toFixed(2)}%`, m.nll.toFixed(4), `${(100 * m.ece).toFixed(2)}%`, m.brier.toFixed(4)];
 }
 
+/** What a run's members are: snapshots of its weights, or (SWAG) weight samples drawn from its moments. */
+export type MemberKind = 'snapshot' | 'sample';
+
 /** The rows of a metrics table: every member alone, then the ensemble of the last m for every m. */
-export function evaluationRows(evaluation: {
-  members: readonly ({ index: number } & Metrics)[];
-  ensembles: readonly ({ m: number } & Metrics)[];
-  combine: string;
-}): string[][] {
+export function evaluationRows(
+  evaluation: {
+    members: readonly ({ index: number } & Metrics)[];
+    ensembles: readonly ({ m: number } & Metrics)[];
+    combine: string;
+  },
+  kind: MemberKind = 'snapshot',
+): string[][] {
+  const member = kind === 'snapshot' ? 'snapshot' : 'SWAG sample';
+  const last = (m: number) => (kind === 'snapshot' ? `last ${m}` : `${m} sample${m === 1 ? '' : 's'}`);
   return [
-    ...evaluation.members.map((m) => [`snapshot ${m.index}`, ...metricCells(m)]),
-    ...evaluation.ensembles.map((e) => [`ensemble of last ${e.m} (${evaluation.combine})`, ...metricCells(e)]),
+    ...evaluation.members.map((m) => [`${member} ${m.index}`, ...metricCells(m)]),
+    ...evaluation.ensembles.map((e) => [`ensemble of ${last(e.m)} (${evaluation.combine})`, ...metricCells(e)]),
   ];
 }
 

@@ -1,6 +1,6 @@
 import type { Augmentation } from '../data/batch.js';
 import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
-import { evaluationRows } from '../metrics/formatMetrics.js';
+import { evaluationRows, type MemberKind } from '../metrics/formatMetrics.js';
 
 /** Building blocks of the self-contained report page: plain strings in, HTML out. */
 
@@ -43,8 +43,8 @@ export function tableHtml(header: readonly string[], rows: readonly (readonly st
 export const METRIC_HEADER = ['error', 'NLL', 'ECE (15 bins)', 'Brier'] as const;
 
 /** The metrics table: every snapshot alone, then the ensemble of the last m for every m. */
-export function metricsTableHtml(evaluation: Pick<EnsembleEvaluation, 'members' | 'ensembles' | 'combine'>): string {
-  const rows = evaluationRows(evaluation);
+export function metricsTableHtml(evaluation: Pick<EnsembleEvaluation, 'members' | 'ensembles' | 'combine'>, kind: MemberKind = 'snapshot'): string {
+  const rows = evaluationRows(evaluation, kind);
   return tableHtml(['model', ...METRIC_HEADER], rows, 'metrics');
 }
 

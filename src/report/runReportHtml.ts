@@ -148,7 +148,7 @@ export async function runReportHtml(data: RunReportData, footer: string, landsca
       ...(landscape === null ? [] : [landscapeSection(landscape, landscapeCharts.map((c) => figure(c.id)))]),
       {
         heading: 'Metrics on the test set',
-        html: `<p>${data.testExamples} test images; ensembles average the members\u2019 softmax outputs.</p>\n${metricsTableHtml(evaluation)}`,
+        html: `<p>${data.testExamples} test images; ensembles average the members\u2019 softmax outputs.</p>\n${metricsTableHtml(evaluation, record.swag == null ? 'snapshot' : 'sample')}`,
       },
       {
         heading: 'Configuration',

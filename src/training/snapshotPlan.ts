@@ -186,7 +186,7 @@ export function planFge(totalSteps: number, iterationsPerEpoch: number, lr0: num
   const notes: string[] = [];
   if (pretrainSteps !== planned) {
     notes.push(
-      `FGE: ${cycles} cycle${cycles === 1 ? '' : 's'} of ${cycleSteps} iterations do not fill the ${totalSteps - planned} iterations after ${Math.round(100 * pretrain)}% pre-training; ` +
+      `FGE: ${cycles} cycle${cycles === 1 ? '' : 's'} of ${cycleSteps} iterations ${cycles === 1 ? 'does' : 'do'} not fill the ${totalSteps - planned} iterations after ${Math.round(100 * pretrain)}% pre-training; ` +
         `pre-training runs ${pretrainSteps} iterations instead of ${planned}, so the last member is taken at the end of the budget`,
     );
   }

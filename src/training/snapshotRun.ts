@@ -245,7 +245,10 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
     clearRunDir(outDir);
     mkdirSync(path.join(outDir, SNAPSHOTS_DIR), { recursive: true });
     plan.notes.forEach((n) => reporter?.warn?.(n));
-    const hint = cycleLengthHint(plan.snapshotAt, iterationsPerEpoch(dataset.train.count, config.batchSize));
+    // the hint is for an ensemble of cycles the user chose: not for FGE's or SWAG's members (close by design), a
+    // distilled student (one cycle), or a plan the caller made (compare warns once for all its runs)
+    const ensembleOfCycles = options.plan === undefined && config.fge === undefined && config.swag === undefined && config.distill === undefined;
+    const hint = ensembleOfCycles ? cycleLengthHint(plan.snapshotAt, iterationsPerEpoch(dataset.train.count, config.batchSize)) : null;
     if (hint !== null) reporter?.warn?.(hint);
     const record: RunRecord = {
       format: RUN_FORMAT,

@@ -67,7 +67,8 @@ export function evaluateCommand(): Command {
       else {
         const diversity = diversityTable(evaluation);
         const heading = `${runDir}: ${evaluation.testExamples} test images` + (unfinished === null ? '' : `; unfinished run (${evaluation.status})`);
-        process.stdout.write(`${heading}\n${evaluationTable(evaluation)}\n${diversity === '' ? '' : diversity + '\n'}`);
+        const kind = readRunRecord(runDir).swag == null ? 'snapshot' : 'sample';
+        process.stdout.write(`${heading}\n${evaluationTable(evaluation, kind)}\n${diversity === '' ? '' : diversity + '\n'}`);
         if (cost !== null) process.stdout.write(`inference cost on ${cost.testExamples} test images (${backend.choice.backend}, batches of ${PREDICT_BATCH_SIZE}; * on the Pareto front of error against FLOPs)\n${costTable(cost)}\n`);
       }
     });

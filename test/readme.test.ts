@@ -53,11 +53,20 @@ describe('the README code blocks', () => {
     });
     expect(diagnostics ?? []).toEqual([]);
     writeFileSync(path.join(dir, 'example.mjs'), outputText);
-    const r = spawnSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8', timeout: 150_000, killSignal: 'SIGKILL' });
-    expect(r.signal, 'killed: the script did not exit by itself').toBeNull();
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    if (block.code.includes('fileSystem(')) expect(existsSync(path.join(dir, 'my-snapshots', '2', 'model.json'))).toBe(true);
-    if (block.code.includes('ensemble of 2 snapshots')) expect(r.stdout).toMatch(/ensemble of 2 snapshots: error \d+\.\d\d%, NLL \d\.\d{4}, ECE \d+\.\d\d%/);
+    // twice: a script a reader tries runs again as written
+    for (const attempt of [1, 2]) {
+      const r = spawnSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8', timeout: 150_000, killSignal: 'SIGKILL' });
+      expect(r.signal, `run ${attempt} killed: the script did not exit by itself`).toBeNull();
+      expect(r.stderr, `run ${attempt}`).toBe('');
+      expect(r.status, `run ${attempt}`).toBe(0);
+      if (block.code.includes('fileSystem(')) expect(existsSync(path.join(dir, 'my-snapshots', '2', 'model.json'))).toBe(true);
+      if (block.code.includes('ensemble of 2 snapshots')) {
+        const m = /ensemble of 2 snapshots: error (\d+\.\d\d)%, NLL \d+\.\d{4}, ECE \d+\.\d\d%/.exec(r.stdout);
+        expect(m, r.stdout).not.toBeNull();
+        // 1,000 images, 4 epochs: about 20% on any engine (a broken engine gave 92.80% on auto)
+        expect(Number(m![1])).toBeLessThan(35);
+      }
+      if (block.code.includes('classes of the first 5 test images')) expect(r.stdout).toMatch(/classes of the first 5 test images: \d \d \d \d \d/);
+    }
   });
 });

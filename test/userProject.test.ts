@@ -86,4 +86,43 @@ console.log(JSON.stringify({
     expect(String(out.ourCore).startsWith(path.join(modules, '@tensorflow', 'tfjs-core') + path.sep)).toBe(true);
     expect(String(out.ourLayers).startsWith(path.join(modules, '@tensorflow', 'tfjs-layers') + path.sep)).toBe(true);
   });
+
+  it('a project that loads a second TF.js (a linked folder with its own node_modules) is told so in one line, not with a TypeError', () => {
+    const project = tempDir('se-twice-');
+    const modules = path.join(project, 'node_modules');
+    const ourDir = path.join(modules, 'snapshot-ensembles');
+    // the user's TF.js at the top, and another copy inside our package, as `npm install ../snapshot-ensembles` leaves it
+    for (const root of [modules, path.join(ourDir, 'node_modules')]) {
+      for (const name of SHARED) cpSync(path.join(ROOT, 'node_modules', name), path.join(root, name), { recursive: true, filter: (f) => !/\.(map|min\.js)$|miniprogram/.test(f) });
+    }
+    cpSync(path.join(ROOT, 'package.json'), path.join(ourDir, 'package.json'));
+    const page = path.join(ROOT, 'dist', 'web');
+    cpSync(path.join(ROOT, 'dist'), path.join(ourDir, 'dist'), { recursive: true, filter: (f) => f !== page && !f.startsWith(page + path.sep) });
+    for (const name of readdirSync(path.join(ROOT, 'node_modules'))) {
+      if (name !== '@tensorflow' && name !== '.bin' && !name.startsWith('.')) symlinkSync(path.join(ROOT, 'node_modules', name), path.join(modules, name));
+    }
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }));
+    writeFileSync(
+      path.join(project, 'train.mjs'),
+      `
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import * as se from 'snapshot-ensembles';
+
+await tf.setBackend('cpu');
+const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3 })] });
+model.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+try {
+  await model.fit(tf.zeros([8, 4]), tf.zeros([8, 3]), { epochs: 1, batchSize: 4, callbacks: [se.snapshotEnsembleCallback({ lr0: 0.1, cycles: 1 })], verbose: 0 });
+  console.log('trained');
+} catch (e) {
+  console.log(e.message);
+}
+`,
+    );
+    const r = spawnSync(process.execPath, ['train.mjs'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^the model\.fit that was given snapshotEnsembleCallback comes from another copy of @tensorflow\/tfjs-layers than the one snapshot-ensembles uses: the project loads TF\.js twice/);
+  });
 });

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import type { Schedule } from '../schedules/types.js';
 import { planSnapshotCosine } from './snapshotPlan.js';
+import { secondTfjsCopy, UserError } from '../util/errors.js';
 
 export interface SnapshotEnsembleCallbackOptions {
   /** Initial learning rate alpha_0 of every cycle (the paper uses 0.1 or 0.2). */
@@ -45,6 +46,8 @@ export class SnapshotEnsembleCallback extends tfl.Callback {
   }
 
   override async onTrainBegin(): Promise<void> {
+    // another copy of tfjs-layers does not know this class and wraps its methods in a callback of its own
+    if (!(this instanceof SnapshotEnsembleCallback)) throw new UserError(secondTfjsCopy('the model.fit that was given snapshotEnsembleCallback'));
     const totalSteps = this.options.totalSteps ?? this.stepsFromParams();
     // the plan `train` uses: it refuses more cycles than Eq. 2 can make of T iterations, with the CLI's message
     const plan = planSnapshotCosine(totalSteps, this.options.cycles, this.options.lr0);

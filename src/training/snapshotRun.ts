@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_AUGMENTATION, type Normalization } from '../data/batch.js';
 import { exampleShape, type Dataset } from '../data/dataset.js';
 import { engineThreads } from '../backend/backends.js';
@@ -35,7 +35,7 @@ import { regressionMetrics, rootMeanSquaredError, type GaussianMember } from '..
 import { buildModel, checkModelInput, checkModelName } from '../models/registry.js';
 import { checkUserModel, isModelFile, loadUserModel, reinitialized, withLogitsOutput } from '../models/userModel.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
-import { firstLine, UserError } from '../util/errors.js';
+import { firstLine, secondTfjsCopy, UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { Reporter } from './progress.js';
 import { SgdOptimizer, sgdConfigProblem } from './sgd.js';
@@ -178,6 +178,7 @@ export async function buildRunModel(config: TrainConfig, dataset: Dataset, runDi
  * data: re-initialised from the seed when config.init is 'fresh'. `owned` says whether the caller disposes it.
  */
 async function initialUserModel(config: TrainConfig, dataset: Dataset, given?: tfl.LayersModel, reporter?: Reporter): Promise<{ model: tfl.LayersModel; owned: boolean }> {
+  if (given !== undefined && !(given instanceof tfl.LayersModel)) throw new UserError(secondTfjsCopy(`model '${(given as { name?: string }).name ?? '?'}'`));
   const name = given === undefined ? config.model : `model '${given.name}'`;
   const loaded = given ?? (await loadUserModel(config.model));
   // a softmax at the output would be applied twice (the loss takes logits): train the model without it

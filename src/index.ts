@@ -110,7 +110,7 @@ export type { StepProgress, EpochSummary, Reporter } from './training/progress.j
 export { fileSystem, FileSystemHandler } from './io/fileSystemHandler.js';
 export { readRunRecord, writeRunRecord, type RunRecord, type SnapshotRecord, type TrainConfig, type DataRecord } from './io/runRecord.js';
 export { loadSnapshotModel, verifySnapshot, lastSnapshots } from './io/snapshots.js';
-export { readImageFiles, decodePng } from './io/imageFiles.js';
+export { readImageFiles } from './data/imageFiles.js';
 
 export {
   useBackend,

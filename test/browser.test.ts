@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PNG } from 'pngjs';
+import { writePng } from './helpers/imageFolder.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
@@ -139,10 +139,8 @@ describe('in a real browser (Debian chromium, headless)', () => {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'page-m1.png'), fullPage: true });
 
     // An uploaded PNG of the same image gives what `predict` gives for that PNG.
-    const png = new PNG({ width: 28, height: 28 });
-    for (let p = 0; p < 784; p++) png.data.set([one.images[p]!, one.images[p]!, one.images[p]!, 255], 4 * p);
     const pngFile = path.join(tempDir(), 'upload.png');
-    writeFileSync(pngFile, PNG.sync.write(png));
+    await writePng(pngFile, Uint8Array.from(one.images.subarray(0, 784)), 28, 28);
     await page.setInputFiles('#upload', pngFile);
     await page.waitForSelector('body[data-state="predicted"][data-predictions="2"]');
     const predicted = await predictRun(runDir, [pngFile], { last: 1 });

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { PNG } from 'pngjs';
+import { writePng } from './helpers/imageFolder.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, ROOT, tempDir, expectOneLineError } from './helpers/cli.js';
 import { idxBytes } from './helpers/idx.js';
@@ -95,14 +95,13 @@ describe('bad input: one-line errors, non-zero exits, existing runs untouched', 
     expectOneLineError(runCli(['evaluate', path.join(empty, 'nope')]), /no such run directory/);
   });
 
-  it('images of the wrong size given to predict', () => {
-    const png = new PNG({ width: 32, height: 32 });
+  it('images of the wrong size given to predict', async () => {
     const file = path.join(tempDir(), 'big.png');
-    writeFileSync(file, PNG.sync.write(png));
+    await writePng(file, new Uint8Array(32 * 32), 32, 32);
     expectOneLineError(runCli(['predict', run, file]), /big\.png: image is 32x32 pixels but the model takes 28x28/);
     const notImage = path.join(tempDir(), 'notes.txt');
     writeFileSync(notImage, 'hello world');
-    expectOneLineError(runCli(['predict', run, notImage]), /notes\.txt: not an IDX file/);
+    expectOneLineError(runCli(['predict', run, notImage]), /notes\.txt: cannot decode image \(Input buffer contains unsupported image format\)/);
   });
 
   it('refuses an output directory that holds a run, leaving it byte for byte, unless --overwrite', () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { PNG } from 'pngjs';
+import { writePng } from './helpers/imageFolder.js';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -69,7 +69,7 @@ describe('snapshot ensembles end to end', () => {
     expect(tf.memory().numTensors).toBe(0);
   });
 
-  it('train then evaluate --json from the command line: M = 2 members and ensembles, as recorded', () => {
+  it('train then evaluate --json from the command line: M = 2 members and ensembles, as recorded', async () => {
     const out = path.join(tempDir(), 'run');
     const train = runCli(['train', '--train-size', '320', '--test-size', '200', '--epochs', '2', '--cycles', '2', '--lr0', '0.05', '--out', out]);
     expect(train.stderr).toContain('snapshot 2 saved');
@@ -110,12 +110,9 @@ describe('snapshot ensembles end to end', () => {
     const test = loadIdxDataset(undefined, { testSize: 20 }).test;
     const idxFile = path.join(images, 'few.idx.gz');
     writeFileSync(idxFile, gzipSync(idxBytes([20, 28, 28], test.images)));
-    const png = new PNG({ width: 28, height: 28 });
-    for (let p = 0; p < 784; p++) {
-      png.data.set([test.images[p]!, test.images[p]!, test.images[p]!, 255], 4 * p);
-    }
     const pngFile = path.join(images, 'first.png');
-    writeFileSync(pngFile, PNG.sync.write(png));
+    // as RGB: decoding turns it grey again (BT.601 luma of equal R, G and B is that value)
+    await writePng(pngFile, Uint8Array.from(Array.from(test.images.subarray(0, 784)).flatMap((v) => [v, v, v])), 28, 28, 3);
     const predict = runCli(['predict', out, idxFile, pngFile, '--last', '2']);
     expect(predict.code).toBe(0);
     const lines = predict.stdout.trim().split('\n').map((l) => l.split('\t'));

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 
 /** Bumped when the decoding changes, so older cache entries are not used. */
-const CACHE_VERSION = 1;
+// 2: grey is BT.601 luma of the sRGB pixels (luma601), as everywhere else, not libvips' b-w
+const CACHE_VERSION = 2;
 
 /** Where decoded image folders are kept: $SNAPSHOT_ENSEMBLES_CACHE, else ($XDG_CACHE_HOME or ~/.cache)/snapshot-ensembles/decoded. */
 export function defaultCacheDir(): string {

@@ -1,9 +1,7 @@
-import { readImageFiles, readInputFile, type NamedImages } from '../io/imageFiles.js';
+import { readImageFiles, type NamedImages } from '../data/imageFiles.js';
 import { UserError } from '../util/errors.js';
 import { featureSet, readCsv } from './csvTable.js';
 import type { ImageSet } from './dataset.js';
-import { decodeImage } from './decodeImage.js';
-import { isGzip } from './idx.js';
 import type { DataSourceSpec } from './source.js';
 
 function concat(sets: readonly NamedImages[], like: Omit<ImageSet, 'images' | 'labels' | 'count'>): NamedImages {
@@ -41,16 +39,6 @@ export async function readPredictionInputs(
   }
   const table = files.find((f) => /\.csv$/i.test(f));
   if (table !== undefined) throw new UserError(`${table}: this run takes ${height}x${width}x${channels} images; CSV files are for a run trained on a table`);
-  if (spec.kind === 'idx') return readImageFiles(files, shape);
-  const sets: NamedImages[] = [];
-  for (const file of files) {
-    const bytes = readInputFile(file);
-    if (isGzip(bytes) || (bytes[0] === 0 && bytes[1] === 0)) {
-      sets.push(readImageFiles([file], shape));
-      continue;
-    }
-    const pixels = await decodeImage(bytes, { height, width }, channels === 1 ? 1 : 3, file);
-    sets.push({ names: [file], images: { images: pixels, labels: new Uint8Array(1), count: 1, height, width, channels } });
-  }
-  return concat(sets, { height, width, channels });
+  // an IDX run takes images of its size as they are; an image folder's (or in-memory) run resizes them as in training
+  return readImageFiles(files, shape, spec.kind !== 'idx');
 }

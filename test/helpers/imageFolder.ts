@@ -10,6 +10,11 @@ export const FOLDER_CLASSES = [
   [8, 'bag'],
 ] as const;
 
+/** Writes height x width x channels bytes as a PNG file with sharp (the project's one image library). */
+export async function writePng(file: string, pixels: Uint8Array, width: number, height: number, channels: 1 | 3 | 4 = 1): Promise<void> {
+  await sharp(Buffer.from(pixels), { raw: { width, height, channels } }).png().toFile(file);
+}
+
 /** A grey image as colours that differ by channel: red the grey value, green half of it, blue its inverse. */
 function tinted(pixels: Uint8Array): Uint8Array {
   const rgb = new Uint8Array(pixels.length * 3);

@@ -1,8 +1,9 @@
+import { luma601 } from '../../src/data/luma.js';
 /** Turning pictures into the bytes the models take, and bytes back into pictures. */
 
 /**
- * An RGBA picture as H x W x channels bytes, the same way the Node library reads a PNG: grey is the ITU-R BT.601
- * luma, 0.299 R + 0.587 G + 0.114 B, over black where transparent.
+ * An RGBA picture as H x W x channels bytes, the same way the Node library decodes an image file: composited over
+ * black where transparent, then grey by the ITU-R BT.601 luma (luma601: 0.299 R + 0.587 G + 0.114 B).
  */
 export function rgbaToPixels(rgba: Uint8ClampedArray, width: number, height: number, channels: number, invert = false): Uint8Array {
   const pixels = new Uint8Array(width * height * channels);
@@ -11,9 +12,11 @@ export function rgbaToPixels(rgba: Uint8ClampedArray, width: number, height: num
     const g = rgba[4 * p + 1]!;
     const b = rgba[4 * p + 2]!;
     const alpha = rgba[4 * p + 3]! / 255;
-    const values = channels === 1 ? [(0.299 * r + 0.587 * g + 0.114 * b) * alpha] : [r * alpha, g * alpha, b * alpha];
+    // over black where transparent, as sharp's flatten does in Node; then grey by the library's own luma601
+    const [fr, fg, fb] = [Math.round(r * alpha), Math.round(g * alpha), Math.round(b * alpha)];
+    const values = channels === 1 ? [luma601(fr, fg, fb)] : [fr, fg, fb];
     for (let c = 0; c < channels; c++) {
-      const v = Math.round(values[c % values.length]!);
+      const v = values[c % values.length]!;
       pixels[p * channels + c] = invert ? 255 - v : v;
     }
   }

@@ -63,14 +63,19 @@ function producerVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** The input tensor's name, shape and layout for an example shape. */
-function inputInfo(spec: OnnxEnsembleSpec): { info: OnnxTensorInfo; layout: OnnxLayout } {
+/** The graph's input and outputs for a spec: names, shapes (BATCH_DIM first) and the input's layout. */
+export function onnxInterface(spec: OnnxEnsembleSpec): { input: OnnxTensorInfo; outputs: OnnxTensorInfo[]; layout: OnnxLayout } {
   const shape = [...spec.inputShape];
-  const layout = spec.layout ?? 'nhwc';
-  const name = spec.input.kind === 'pixels' ? 'pixels' : 'features';
   const image = shape.length === 3;
-  const dims = image && layout === 'nchw' ? [shape[2]!, shape[0]!, shape[1]!] : shape;
-  return { info: { name, shape: [BATCH_DIM, ...dims] }, layout: image ? layout : 'nhwc' };
+  const layout = image ? (spec.layout ?? 'nhwc') : 'nhwc';
+  const dims = layout === 'nchw' ? [shape[2]!, shape[0]!, shape[1]!] : shape;
+  const input = { name: spec.input.kind === 'pixels' ? 'pixels' : 'features', shape: [BATCH_DIM, ...dims] };
+  const column = (name: string): OnnxTensorInfo => ({ name, shape: [BATCH_DIM, 1] });
+  const outputs =
+    spec.head.task === 'classification'
+      ? [{ name: 'probabilities', shape: [BATCH_DIM, spec.head.classNames.length] }]
+      : [column('mean'), column('spread'), ...(spec.head.noiseVariances === null ? [] : [column('variance')])];
+  return { input, outputs, layout };
 }
 
 /**
@@ -81,27 +86,27 @@ function inputInfo(spec: OnnxEnsembleSpec): { info: OnnxTensorInfo; layout: Onnx
  */
 export function ensembleOnnx(members: readonly tfl.LayersModel[], spec: OnnxEnsembleSpec): OnnxEnsemble {
   if (members.length === 0) throw new RangeError('an ensemble needs at least one member');
-  const { info: input, layout } = inputInfo(spec);
+  const { input, outputs, layout } = onnxInterface(spec);
   const g = new GraphBuilder();
   g.unique(input.name);
   const normalized = normalizedInput(g, input.name, spec.inputShape, spec.input, spec.normalization, layout);
   const memberOutputs = members.map((m, i) => memberGraph(g, m, normalized, `member${i + 1}_`));
-  const outputs: OnnxTensorInfo[] = [];
+  const produced: string[] = [];
   const docs: Record<string, string> = {};
   if (spec.head.task === 'classification') {
-    const k = spec.head.classNames.length;
-    outputs.push({ name: classificationHead(g, memberOutputs, spec.head.combine), shape: [BATCH_DIM, k] });
+    produced.push(classificationHead(g, memberOutputs, spec.head.combine));
     docs['probabilities'] = `the ensemble's class probabilities (${spec.head.combine === 'mean' ? "mean of the members' softmax outputs" : 'softmax of the mean logits'}), classes in the order of metadata class_names`;
   } else {
     const r = regressionHead(g, memberOutputs, spec.head.target, spec.head.noiseVariances);
-    outputs.push({ name: r.mean, shape: [BATCH_DIM, 1] }, { name: r.spread, shape: [BATCH_DIM, 1] });
+    produced.push(r.mean, r.spread);
     docs['mean'] = "the ensemble's prediction: the mean of the members' predictions, in the target's units";
     docs['spread'] = "the members' standard deviation around that mean";
     if (r.variance !== null) {
-      outputs.push({ name: r.variance, shape: [BATCH_DIM, 1] });
+      produced.push(r.variance);
       docs['variance'] = "the predictive variance: the members' mean noise variance plus spread^2 (the Gaussian of evaluate's NLL)";
     }
   }
+  if (produced.join() !== outputs.map((o) => o.name).join()) throw new Error(`the graph computes ${produced.join(', ')}, not ${outputs.map((o) => o.name).join(', ')}`);
   const storage = spec.weights ?? 'float32';
   const stored = storeWeights(g, g.weights, storage);
   const inputDoc =

@@ -11,10 +11,10 @@ import { ensembleOnnx, ONNX_OPSET, type OnnxEnsembleSpec } from '../src/deploy/o
 import { exportOnnxRun } from '../src/deploy/onnx/exportOnnxRun.js';
 import { decodeModel } from '../src/deploy/onnx/protobuf.js';
 import { combine } from '../src/ensemble/combine.js';
-import { runTestSet, snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
+import { evaluateRegressionRun, runTestSet, snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
 import { predictProbabilities } from '../src/ensemble/predict.js';
 import { readRunRecord } from '../src/io/runRecord.js';
-import { combineGaussians } from '../src/metrics/regression.js';
+import { combineGaussians, regressionMetrics } from '../src/metrics/regression.js';
 import { buildModel } from '../src/models/registry.js';
 import { UserError } from '../src/util/errors.js';
 import { Rng } from '../src/util/rng.js';
@@ -61,6 +61,27 @@ function randomImages(n: number, shape: [number, number, number], seed: number):
   return { images: Uint8Array.from({ length: n * height * width * channels }, () => rng.int(256)), labels: new Uint8Array(n), count: n, height, width, channels };
 }
 
+/**
+ * ONNX's own checker on files (Debian's python3-onnx, which `npm run setup:test` installs): check_model with
+ * full_check (strict type and shape inference over every node). Returns each file's inferred output shapes.
+ */
+function onnxChecker(files: string[]): Record<string, (number | string)[]>[] {
+  const script = [
+    'import json, sys, onnx',
+    'out = []',
+    'for f in sys.argv[1:]:',
+    '    m = onnx.load(f)',
+    '    onnx.checker.check_model(m, full_check=True)',
+    '    g = onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True).graph',
+    '    out.append({o.name: [d.dim_value or d.dim_param for d in o.type.tensor_type.shape.dim] for o in g.output})',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const r = spawnSync('/usr/bin/python3', ['-c', script, ...files], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Record<string, (number | string)[]>[];
+}
+
+const DIABETES = path.join(ROOT, 'data', 'tables', 'diabetes.csv');
 const CLASSES = Array.from({ length: 10 }, (_, k) => `class ${k}`);
 
 /** A user's model using every layer kind the exporter converts, for RGB images: 10 logits. */
@@ -112,6 +133,9 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
         expect(built.input).toEqual({ name: 'pixels', shape: layout === 'nhwc' ? ['batch', 12, 12, 3] : ['batch', 3, 12, 12] });
         const out = await runFile(built.bytes, set, layout);
         expect(maxDifference(out['probabilities']!, reference.data)).toBeLessThan(1e-5);
+        const file = path.join(tempDir(), `every-layer-${layout}.onnx`);
+        writeFileSync(file, built.bytes);
+        expect(onnxChecker([file])).toEqual([{ probabilities: ['batch', 10] }]);
       }
       members.forEach((m) => m.dispose());
     });
@@ -131,6 +155,9 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
         const model = decodeModel(small.bytes);
         const weightCount = model.graph.node.filter((n) => n.op_type === op).length;
         expect(weightCount).toBe(2 * 6); // 4 convolutions and 2 dense layers per member
+        const file = path.join(tempDir(), `cnn-${storage}.onnx`);
+        writeFileSync(file, small.bytes);
+        expect(onnxChecker([file])).toEqual([{ probabilities: ['batch', 10] }]);
         const out = (await runFile(small.bytes, set))['probabilities']!;
         const d = maxDifference(out, float32);
         expect(d).toBeGreaterThan(0);
@@ -181,11 +208,138 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
       expect(session.inputNames).toEqual(['pixels']);
       expect(session.outputNames).toEqual(['probabilities']);
       await session.release();
+      expect(onnxChecker([result.file])).toEqual([{ probabilities: ['batch', 10] }]);
       for (const level of ['disabled', 'all'] as const) {
         const out = await runFile(result.file, test, 'nhwc', { graphOptimizationLevel: level });
         expect(maxDifference(out['probabilities']!, expected.data), level).toBeLessThan(1e-5);
       }
       expect(tf.memory().numTensors).toBe(tensorsBefore);
+    });
+  });
+
+  describe('a regression run, the command line, the README', () => {
+    let imageRun: string;
+    let tableRun: string;
+
+    beforeAll(async () => {
+      imageRun = path.join(tempDir(), 'cnn-run');
+      const models = [1, 2, 3].map((seed) => buildModel('cnn', { inputShape: [28, 28, 1], numClasses: 10, dropout: 0.5 }, seed));
+      models.forEach((m, i) => randomizeBatchNorms(m, i + 7));
+      await writeSnapshotRun(imageRun, models, { model: 'cnn', dropout: 0.5, testSize: 100 });
+      models.forEach((m) => m.dispose());
+      tableRun = path.join(tempDir(), 'diabetes');
+      const train = runCli(['train', '--data', DIABETES, '--label', 'progression', '--task', 'regression', '--model', 'mlp-16x1', '--dropout', '0.1', '--weight-decay', '0.01']
+        .concat(['--epochs', '6', '--cycles', '3', '--batch-size', '32', '--lr0', '0.05', '--no-report', '--out', tableRun]));
+      expect(train.code, train.stderr).toBe(0);
+    });
+
+    it("regression on the diabetes table (raw feature values, per-feature normalisation, standardised targets): the file's mean, spread and variance are evaluate's", async () => {
+      const r = runCli(['export', tableRun, '--format', 'onnx']);
+      expect(r.code, r.stderr).toBe(0);
+      const file = path.join(tableRun, 'exports', 'last3-mean.onnx');
+      expect(r.stdout).toContain(`exported the ensemble of snapshots 1, 2, 3 (mean and spread) to ${file}`);
+      expect(r.stdout).toContain("input 'features' [batch, 10]: raw feature values; outputs 'mean' [batch, 1], 'spread' [batch, 1], 'variance' [batch, 1]");
+      expect(onnxChecker([file])).toEqual([{ mean: ['batch', 1], spread: ['batch', 1], variance: ['batch', 1] }]);
+
+      const record = readRunRecord(tableRun);
+      const test = await runTestSet(record);
+      const reference = combineGaussians((await snapshotGaussians(tableRun, record, test)).members);
+      const out = await runFile(file, test);
+      const std = record.data.targetNormalization!.std;
+      // float32 in the graph against float64 in evaluate, in the target's units (std 77): within 1e-5 std
+      expect(maxDifference(out['mean']!, reference.mean) / std).toBeLessThan(1e-5);
+      expect(maxDifference(out['spread']!, reference.spread) / std).toBeLessThan(1e-5);
+      expect(maxDifference(out['variance']!, reference.variance) / std ** 2).toBeLessThan(1e-5);
+      expect(Math.max(...reference.spread)).toBeGreaterThan(0.1);
+      const evaluation = await evaluateRegressionRun(tableRun);
+      const last = evaluation.ensembles.at(-1)!;
+      const exported = regressionMetrics(out['mean']!, out['variance']!, test.labels);
+      expect(Math.abs(exported.rmse - last.rmse)).toBeLessThan(1e-5);
+      expect(Math.abs(exported.nll - last.nll)).toBeLessThan(1e-5);
+      expect(r.stdout).toMatch(/change from the ensemble: RMSE [+-]0\.0000, NLL [+-]0\.0000/);
+
+      expectOneLineError(runCli(['export', tableRun, '--format', 'onnx', '--layout', 'nchw', '--out', path.join(tempDir(), 'x.onnx')]), /--layout nchw applies to images; this run's examples are \[10\]/);
+      expectOneLineError(runCli(['export', tableRun, '--format', 'onnx', '--combine', 'geometric', '--out', path.join(tempDir(), 'x.onnx')]), /--combine geometric applies to classification/);
+    });
+
+    it('the command line: the summary; --last 2 --combine geometric --layout nchw; uint8 at most half the file with the change in error and NLL printed', async () => {
+      const r = runCli(['export', imageRun, '--format', 'onnx']);
+      expect(r.code, r.stderr).toBe(0);
+      const file = path.join(imageRun, 'exports', 'last3-mean.onnx');
+      expect(r.stdout).toContain(`exported the ensemble of snapshots 1, 2, 3 (mean) to ${file}`);
+      expect(r.stdout).toContain(`ONNX opset ${ONNX_OPSET}; input 'pixels' [batch, 28, 28, 1]: raw pixels in [0, 255], NHWC; output 'probabilities' [batch, 10]`);
+      expect(r.stdout).toMatch(/on 100 test examples, the file in onnxruntime-node 1\.30\.0 against evaluate's ensemble:/);
+      expect(r.stdout).toMatch(/change from the ensemble: test error \+0\.00 points, NLL [+-]0\.0000; largest difference in a probability \d\.\d\de-([6-9]|[1-9]\d)$/m);
+      // what the file says about itself
+      const model = decodeModel(readFileSync(file));
+      const meta = Object.fromEntries(model.metadata_props.map((p) => [p.key, p.value]));
+      expect(JSON.parse(meta['class_names']!)).toEqual(readRunRecord(imageRun).data.classNames);
+      expect(JSON.parse(meta['snapshot_ensembles']!)).toMatchObject({ run: 'cnn-run', members: [1, 2, 3], task: 'classification', combine: 'mean', pixelRange: [0, 255], layout: 'nhwc', opset: 17 });
+      expect(model.opset_import).toEqual([{ domain: '', version: 17 }]);
+
+      const record = readRunRecord(imageRun);
+      const test = await runTestSet(record);
+      const { probabilities } = await snapshotProbabilities(imageRun, record, test);
+      const g = runCli(['export', imageRun, '--format', 'onnx', '--last', '2', '--combine', 'geometric', '--layout', 'nchw']);
+      expect(g.code, g.stderr).toBe(0);
+      const nchw = path.join(imageRun, 'exports', 'last2-geometric-nchw.onnx');
+      expect(g.stdout).toContain("input 'pixels' [batch, 1, 28, 28]: raw pixels in [0, 255], NCHW");
+      const out = await runFile(nchw, test, 'nchw');
+      expect(maxDifference(out['probabilities']!, combine(probabilities.slice(1), 'geometric').data)).toBeLessThan(1e-5);
+
+      const q = runCli(['export', imageRun, '--format', 'onnx', '--quantize', 'uint8']);
+      expect(q.code, q.stderr).toBe(0);
+      const uint8 = path.join(imageRun, 'exports', 'last3-mean-uint8.onnx');
+      expect(statSync(uint8).size).toBeLessThanOrEqual(statSync(file).size / 2);
+      expect(q.stdout).toMatch(/of uint8 weights \(float32: [\d.]+ [kM]B\)/);
+      expect(q.stdout).toMatch(/ONNX file \(uint8\)/);
+      expect(q.stdout).toMatch(/change from the ensemble: test error [+-]\d+\.\d\d points, NLL [+-]\d\.\d{4}; largest difference in a probability/);
+      const quantized = (await runFile(uint8, test))['probabilities']!;
+      expect(maxDifference(quantized, combine(probabilities, 'mean').data)).toBeLessThan(0.1);
+    });
+
+    it('bad input: an unknown --format, --layout for tfjs, an output that exists, an unsupported layer in the snapshots; one line, nothing written', async () => {
+      expectOneLineError(runCli(['export', imageRun, '--format', 'pb']), /--format.*pb.*tfjs, onnx/);
+      expectOneLineError(runCli(['export', imageRun, '--layout', 'nchw']), /--layout applies to --format onnx/);
+      const existing = path.join(tempDir(), 'mine.onnx');
+      writeFileSync(existing, 'mine');
+      expectOneLineError(runCli(['export', imageRun, '--format', 'onnx', '--out', existing]), /mine\.onnx already exists; choose another --out/);
+      expect(readFileSync(existing, 'utf8')).toBe('mine');
+
+      // a user's model whose third layer has no converter
+      const runDir = path.join(tempDir(), 'own');
+      const models = [1, 2].map((seed) => {
+        const input = tfl.input({ shape: [28, 28, 1] });
+        const x = tfl.layers.conv2d({ filters: 2, kernelSize: 3, name: 'conv', kernelInitializer: tfl.initializers.glorotUniform({ seed }) }).apply(input) as tfl.SymbolicTensor;
+        const y = tfl.layers.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 2, name: 'upsample' }).apply(x) as tfl.SymbolicTensor;
+        const z = tfl.layers.upSampling2d({ name: 'bigger' }).apply(y) as tfl.SymbolicTensor;
+        return tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 10 }).apply(tfl.layers.flatten().apply(z)) as tfl.SymbolicTensor });
+      });
+      await writeSnapshotRun(runDir, models, { model: 'own.json', testSize: 20 });
+      models.forEach((m) => m.dispose());
+      expectOneLineError(runCli(['export', runDir, '--format', 'onnx']), /layer 'upsample' \(Conv2DTranspose\) is not supported; the ONNX exporter converts Conv2D, DepthwiseConv2D/);
+      expect(existsSync(path.join(runDir, 'exports'))).toBe(false);
+      expect(readdirSync(runDir).sort()).toEqual(['run.json', 'snapshots']);
+    });
+
+    it("the README's onnxruntime-node snippet runs as written on an exported file, in a project of its own", () => {
+      const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      const block = [...readme.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((code) => code.includes("from 'onnxruntime-node'"));
+      expect(block).toBeDefined();
+      const dir = tempDir('se-onnx-snippet-');
+      mkdirSync(path.join(dir, 'node_modules'));
+      for (const pkg of ['onnxruntime-node', 'onnxruntime-common']) symlinkSync(path.join(ROOT, 'node_modules', pkg), path.join(dir, 'node_modules', pkg));
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'onnx-user', private: true, type: 'module' }));
+      copyFileSync(path.join(imageRun, 'exports', 'last3-mean.onnx'), path.join(dir, 'model.onnx'));
+      writeFileSync(path.join(dir, 'example.mjs'), block!);
+      const r = spawnSync(process.execPath, ['example.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const [dims, row] = r.stdout.trim().split('\n');
+      expect(dims).toBe('probabilities: 2 x 10');
+      const p = row!.split(' ').map(Number);
+      expect(p).toHaveLength(10);
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
     });
   });
 });

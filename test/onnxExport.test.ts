@@ -9,6 +9,7 @@ import { useBackend } from '../src/backend/backends.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { ensembleOnnx, ONNX_OPSET, type OnnxEnsembleSpec } from '../src/deploy/onnx/ensembleOnnx.js';
 import { exportOnnxRun } from '../src/deploy/onnx/exportOnnxRun.js';
+import { exportRun } from '../src/deploy/exportRun.js';
 import { decodeModel } from '../src/deploy/onnx/protobuf.js';
 import { combine } from '../src/ensemble/combine.js';
 import { evaluateRegressionRun, runTestSet, snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
@@ -18,6 +19,7 @@ import { combineGaussians, regressionMetrics } from '../src/metrics/regression.j
 import { buildModel } from '../src/models/registry.js';
 import { UserError } from '../src/util/errors.js';
 import { Rng } from '../src/util/rng.js';
+import { collectErrors, launchChromium, SCREENSHOT_DIR, startServe, stop } from './helpers/browser.js';
 import { expectOneLineError, ROOT, runCli, tempDir } from './helpers/cli.js';
 import { randomizeBatchNorms, writeSnapshotRun } from './helpers/snapshotRun.js';
 
@@ -320,6 +322,68 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
       expectOneLineError(runCli(['export', runDir, '--format', 'onnx']), /layer 'upsample' \(Conv2DTranspose\) is not supported; the ONNX exporter converts Conv2D, DepthwiseConv2D/);
       expect(existsSync(path.join(runDir, 'exports'))).toBe(false);
       expect(readdirSync(runDir).sort()).toEqual(['run.json', 'snapshots']);
+    });
+
+    it('in Chromium, the serve page runs the ONNX file in ONNX Runtime Web beside the m-pass ensemble and the TF.js export: equal within 1e-5, the three timed', async () => {
+      const exports = path.join(imageRun, 'exports');
+      await exportOnnxRun(imageRun, { out: path.join(exports, 'page.onnx') });
+      await exportOnnxRun(imageRun, { out: path.join(exports, 'page-nchw.onnx'), last: 2, combine: 'geometric', layout: 'nchw' });
+      await exportRun(imageRun, { outDir: path.join(exports, 'page-tfjs') });
+      const record = readRunRecord(imageRun);
+      const test = await runTestSet(record);
+      const { probabilities } = await snapshotProbabilities(imageRun, record, test);
+      const mean = combine(probabilities, 'mean');
+      const server = await startServe(imageRun);
+      const context = await launchChromium();
+      try {
+        const page = await context.newPage();
+        const errors = collectErrors(page);
+        const wasm: string[] = [];
+        page.on('response', (r) => {
+          if (r.url().endsWith('.wasm')) wasm.push(`${r.status()} ${new URL(r.url()).pathname.replace(/-[\w-]{8}\.wasm$/, '.wasm')}`);
+        });
+        await page.goto(`${server.url}?backend=wasm&export=exports/page-tfjs&onnx=exports/page.onnx`);
+        await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+        expect(await page.getAttribute('body', 'data-state'), (await page.textContent('#status')) ?? '').toBe('ready');
+        expect(await page.textContent('#onnx-status')).toContain('Loaded the ONNX file exports/page.onnx (the ensemble of snapshots 1, 2, 3) into ONNX Runtime Web (wasm)');
+        // ONNX Runtime Web's binary comes from the page's server, like TF.js's
+        expect(wasm).toContain('200 /assets/ort-wasm-simd-threaded.wasm');
+
+        await page.click('#grid button[data-test-index="4"]');
+        await page.waitForSelector('body[data-state="predicted"][data-predictions="1"]');
+        const rowOf = (selector: string) => page.$$eval(`${selector} td[data-class]`, (cells) => cells.map((c) => Number((c as HTMLElement).dataset['probability'])));
+        for (const row of ['#onnx-row', '#exported-row', '#ensemble-row']) expect(maxDifference(await rowOf(row), mean.data.subarray(40, 50)), row).toBeLessThan(1e-5);
+        expect(await page.textContent('#onnx-row td.time')).toMatch(/^\d+(\.\d+)? ms$/);
+
+        await page.click('#time-test-set');
+        await page.waitForSelector('body[data-timed="1"][data-state="predicted"]');
+        const rows = await page.$$eval('#test-set-table tbody tr', (all) => all.map((r) => [(r as HTMLElement).dataset['model'], r.children[1]!.textContent, r.children[3]!.textContent]));
+        expect(rows.map((r) => r.slice(0, 2))).toEqual([
+          ['ensemble', '3'],
+          ['exported', '1'],
+          ['onnx', '1'],
+        ]);
+        for (const r of rows) expect(r[2]).toMatch(/^\d+(\.\d+)? ms$/);
+        const inPage = JSON.parse((await page.getAttribute('#test-set-table', 'data-onnx-probabilities'))!) as number[];
+        expect(maxDifference(inPage, mean.data)).toBeLessThan(1e-5);
+        await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'page-onnx.png'), fullPage: true });
+
+        // an N x C x H x W file of the last 2 (geometric), alone on the page
+        const nchw = await context.newPage();
+        errors.push(...collectErrors(nchw));
+        await nchw.goto(`${server.url}?backend=wasm&onnx=exports/page-nchw.onnx`);
+        await nchw.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+        expect(await nchw.getAttribute('body', 'data-state'), (await nchw.textContent('#status')) ?? '').toBe('ready');
+        await nchw.click('#grid button[data-test-index="9"]');
+        await nchw.waitForSelector('body[data-state="predicted"][data-predictions="1"]');
+        const geometric = combine(probabilities.slice(1), 'geometric');
+        const row = await nchw.$$eval('#onnx-row td[data-class]', (cells) => cells.map((c) => Number((c as HTMLElement).dataset['probability'])));
+        expect(maxDifference(row, geometric.data.subarray(90, 100))).toBeLessThan(1e-5);
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+        await stop(server.child);
+      }
     });
 
     it("the README's onnxruntime-node snippet runs as written on an exported file, in a project of its own", () => {

@@ -10,6 +10,7 @@ import type { ImageSet } from '../src/data/dataset.js';
 import { ensembleOnnx, ONNX_OPSET, type OnnxEnsembleSpec } from '../src/deploy/onnx/ensembleOnnx.js';
 import { exportOnnxRun } from '../src/deploy/onnx/exportOnnxRun.js';
 import { exportRun } from '../src/deploy/exportRun.js';
+import type { InferenceCost } from '../src/deploy/inferenceCost.js';
 import { decodeModel } from '../src/deploy/onnx/protobuf.js';
 import { combine } from '../src/ensemble/combine.js';
 import { evaluateRegressionRun, runTestSet, snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
@@ -298,6 +299,22 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
       expect(q.stdout).toMatch(/change from the ensemble: test error [+-]\d+\.\d\d points, NLL [+-]\d\.\d{4}; largest difference in a probability/);
       const quantized = (await runFile(uint8, test))['probabilities']!;
       expect(maxDifference(quantized, combine(probabilities, 'mean').data)).toBeLessThan(0.1);
+
+      // evaluate --cost: ONNX Runtime's inference of the whole ensemble as one graph, and of every file exported
+      const cost = runCli(['evaluate', imageRun, '--cost', '--json', '--backend', 'wasm', '--threads', '1']);
+      expect(cost.code, cost.stderr).toBe(0);
+      const { points, notes } = (JSON.parse(cost.stdout) as { cost: InferenceCost }).cost;
+      const ensemble = points.find((p) => p.label === 'ensemble of last 3 (mean)')!;
+      const onnx = points.filter((p) => p.kind === 'onnx');
+      expect(onnx.map((p) => p.label)).toEqual(['ensemble of last 3 (mean), ONNX', 'exported last2-geometric-nchw.onnx', 'exported last3-mean-uint8.onnx', 'exported last3-mean.onnx']);
+      for (const p of [onnx[0]!, onnx[3]!]) {
+        expect(p.error).toBe(ensemble.error);
+        expect(Math.abs(p.nll - ensemble.nll)).toBeLessThan(1e-5);
+        expect(p.flopsPerImage).toBe(ensemble.flopsPerImage);
+        expect(p.imagesPerSecond).toBeGreaterThan(0);
+      }
+      expect(onnx[1]!.flopsPerImage).toBeCloseTo((2 / 3) * ensemble.flopsPerImage, 0);
+      expect(notes).toEqual(['ONNX Runtime: onnxruntime-node 1.30.0 on the CPU, 1 thread']);
     });
 
     it('bad input: an unknown --format, --layout for tfjs, an output that exists, an unsupported layer in the snapshots; one line, nothing written', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ImageSet } from '../../data/dataset.js';
@@ -15,6 +15,8 @@ import { UserError } from '../../util/errors.js';
 import { EXPORT_PIXEL_RANGE, type ExportCombine } from '../ensembleModel.js';
 import { ensembleOnnx, ONNX_OPSET, onnxInterface, type OnnxEnsemble, type OnnxEnsembleSpec, type OnnxTensorInfo } from './ensembleOnnx.js';
 import type { OnnxLayout } from './heads.js';
+import type { OnnxToTime } from './onnxCost.js';
+import { decodeModel } from './protobuf.js';
 import { loadOnnxRuntime, ONNX_RUNTIME_MISSING, openOnnx, predictOnnx, runtimeName } from './runtime.js';
 import type { OnnxWeightStorage } from './weightStorage.js';
 
@@ -225,4 +227,35 @@ export async function exportOnnxRun(runDir: string, options: OnnxExportOptions =
     check,
     note,
   };
+}
+
+/**
+ * The ONNX models of a run to time in `evaluate --cost`: the ensemble of the given snapshots (mean) built in memory,
+ * and every .onnx file under RUN_DIR/exports that `export` wrote (its members from its metadata). `flops` holds each
+ * given snapshot's forward FLOPs per image; a file's cost is its members' sum.
+ */
+export async function onnxModelsOfRun(runDir: string, record: RunRecord, snapshots: readonly SnapshotRecord[], flops: readonly number[]): Promise<OnnxToTime[]> {
+  const members: tfl.LayersModel[] = [];
+  let bytes: Uint8Array;
+  try {
+    for (const s of snapshots) members.push(await loadSnapshotModel(runDir, s));
+    bytes = ensembleOnnx(members, onnxSpecOfRun(record, snapshots, { combine: 'mean', layout: 'nhwc', quantize: null })).bytes;
+  } finally {
+    members.forEach((m) => m.dispose());
+  }
+  const flopsOf = (indices: readonly number[]) => indices.reduce((sum, i) => sum + (flops[snapshots.findIndex((s) => s.index === i)] ?? NaN), 0);
+  const models: OnnxToTime[] = [
+    { label: `ensemble of last ${snapshots.length} (mean), ONNX`, model: bytes, members: snapshots.length, flopsPerImage: flopsOf(snapshots.map((s) => s.index)), layout: 'nhwc' },
+  ];
+  const dir = path.join(runDir, 'exports');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort() : [];
+  for (const name of files) {
+    const file = path.join(dir, name);
+    const entry = decodeModel(readFileSync(file)).metadata_props.find((p) => p.key === 'snapshot_ensembles');
+    if (entry === undefined) continue;
+    const meta = JSON.parse(entry.value) as OnnxExportMetadata;
+    if (meta.task !== 'classification') continue;
+    models.push({ label: `exported ${name}`, model: file, members: meta.members.length, flopsPerImage: flopsOf(meta.members), layout: meta.layout });
+  }
+  return models;
 }

@@ -1,3 +1,4 @@
+import type { EnsembleTiming } from './ensembleJob.js';
 import type { BenchWorkerResult } from './worker.js';
 
 export interface TorchRun {
@@ -35,6 +36,8 @@ export interface BenchReport {
   torch: TorchReport[];
   /** Every round's raw results; `ours` and `torch` hold the medians over rounds. */
   rounds: { ours: BenchWorkerResult[]; torch: TorchReport[] }[];
+  /** The m-member ensemble's inference on each engine and in ONNX Runtime (medians over rounds). */
+  ensembles: EnsembleTiming[];
 }
 
 function median(values: number[]): number {

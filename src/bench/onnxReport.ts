@@ -1,10 +1,5 @@
 import type { EnsembleTiming } from './ensembleJob.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+import { median } from './report.js';
 
 /** Per engine and model, the median over rounds of each batch's images/s (the first round's step times kept). */
 export function medianEnsembles(rounds: EnsembleTiming[][]): EnsembleTiming[] {

@@ -8,12 +8,7 @@ import { FASHION_MNIST_NORMALIZATION } from '../data/batch.js';
 import { ensembleOnnx } from '../deploy/onnx/ensembleOnnx.js';
 import { loadOnnxRuntime, ONNX_RUNTIME_MISSING, openOnnx, runtimeName } from '../deploy/onnx/runtime.js';
 import { ensembleMembers, stepsAt, type EnsembleJob, type EnsembleTiming } from './ensembleJob.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+import { median } from './report.js';
 
 async function run(job: EnsembleJob & { threads: number }): Promise<EnsembleTiming> {
   const ort = await loadOnnxRuntime();

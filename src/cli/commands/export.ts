@@ -56,7 +56,7 @@ export function exportCommand(): Command {
     .argument('<run-dir>', 'a directory written by train')
     .option('--last <m>', 'use only the last m snapshots', integer(1))
     .addOption(new Option('--combine <rule>', "mean of the members' softmax outputs, or their geometric mean").choices(EXPORT_COMBINE_RULES).default('mean'))
-    .addOption(new Option('--quantize <dtype>', "store the weights quantised (TF.js's weight quantisation, undone by tf.loadLayersModel)").choices(QUANTIZATIONS))
+    .addOption(new Option('--quantize <dtype>', "store the weights quantised (tfjs: TF.js's weight quantisation, undone by tf.loadLayersModel; onnx: DequantizeLinear or Cast nodes)").choices(QUANTIZATIONS))
     .addOption(new Option('--format <format>', 'tfjs: model.json + weights.bin; onnx: one .onnx file (opset 17) for ONNX Runtime').choices(EXPORT_FORMATS).default('tfjs'))
     .addOption(new Option('--layout <layout>', 'onnx, image runs: the input as N x H x W x C (as TF.js) or N x C x H x W').choices(ONNX_LAYOUTS))
     .option('--out <path>', 'tfjs: directory to create (default: RUN_DIR/exports/last<m>-<combine>[-<dtype>]); onnx: file to create (default: the same name + .onnx)')

@@ -84,12 +84,6 @@ export class GraphBuilder {
     return unique;
   }
 
-  /** A raw initializer of any type (quantised weights). */
-  raw(tensor: TensorObject): void {
-    this.names.add(tensor.name);
-    this.constants.push(tensor);
-  }
-
   /** Adds a node and returns the name of its (first) output, `output` made unique. */
   node(op: string, inputs: readonly string[], output: string, attributes: AttributeObject[] = []): string {
     const name = this.unique(output);

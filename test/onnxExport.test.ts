@@ -143,6 +143,27 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
       members.forEach((m) => m.dispose());
     });
 
+    it('a Sequential model (tf.sequential, or Keras Sequential converted) converts as the same layers in a row', async () => {
+      const members = [1, 2].map((seed) =>
+        tfl.sequential({
+          layers: [
+            tfl.layers.conv2d({ inputShape: [10, 10, 2], filters: 4, kernelSize: 3, useBias: false, kernelInitializer: tfl.initializers.glorotUniform({ seed }) }),
+            tfl.layers.batchNormalization({}),
+            tfl.layers.reLU({}),
+            tfl.layers.flatten(),
+            tfl.layers.dense({ units: 5, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 10 }) }),
+          ],
+        }),
+      );
+      members.forEach((m, i) => randomizeBatchNorms(m, i + 3));
+      const normalization = { mean: [0.4, 0.6], std: [0.2, 0.3] };
+      const set = randomImages(16, [10, 10, 2], 4);
+      const built = ensembleOnnx(members, { inputShape: [10, 10, 2], input: { kind: 'pixels', range: [0, 255] }, normalization, head: { task: 'classification', combine: 'mean', classNames: ['a', 'b', 'c', 'd', 'e'] } });
+      const reference = combine(members.map((m) => predictProbabilities(m, set, normalization, 5)), 'mean');
+      expect(maxDifference((await runFile(built.bytes, set))['probabilities']!, reference.data)).toBeLessThan(1e-5);
+      members.forEach((m) => m.dispose());
+    });
+
     it('weights stored as uint8 (DequantizeLinear) and float16 (Cast): a quarter and half the bytes, outputs close to float32', async () => {
       const members = [1, 2].map((s) => buildModel('cnn', { inputShape: [28, 28, 1], numClasses: 10 }, s));
       members.forEach((m, i) => randomizeBatchNorms(m, i));

@@ -1,9 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { convBnFolds, isSimpleGraph, producers } from '../../models/foldedInference.js';
 import { UserError } from '../../util/errors.js';
 import type { GraphBuilder, Value } from './graph.js';
 import { converterFor, convNode, outputShape } from './layers.js';
+
+/**
+ * A Sequential model (a user's model.json saved from tf.sequential or Keras) as the functional model of the same
+ * layers: TF.js's Sequential lists no input layer of its own.
+ */
+function functional(model: tfl.LayersModel): tfl.LayersModel {
+  return model.inputLayers.length === 0 && model.inputs.length === 1 ? tfl.model({ inputs: model.inputs, outputs: model.outputs, name: model.name }) : model;
+}
 
 /**
  * One member's inference graph as ONNX nodes reading `input`, its names prefixed with `prefix`: every convolution
@@ -11,7 +19,8 @@ import { converterFor, convNode, outputShape } from './layers.js';
  * the ReLU after it kept as its own node (ONNX Runtime fuses Conv + Relu); dropout is the identity; every other
  * layer goes through its converter. Returns the member's output (logits, or a regression's value), channels last.
  */
-export function memberGraph(g: GraphBuilder, model: tfl.LayersModel, input: Value, prefix: string): Value {
+export function memberGraph(g: GraphBuilder, given: tfl.LayersModel, input: Value, prefix: string): Value {
+  const model = functional(given);
   if (!isSimpleGraph(model)) throw new UserError(`export --format onnx: model '${model.name}' has several inputs or outputs or a shared layer; the exporter takes one input, one output, each layer applied once`);
   const folds = convBnFolds(model);
   try {

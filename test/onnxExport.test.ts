@@ -199,6 +199,14 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
       expect(build).toThrow(UserError);
       expect(build).toThrow(/^export --format onnx: layer 'grow' \(UpSampling2D\) is not supported; the ONNX exporter converts Conv2D, .*Dense, BatchNormalization/);
       model.dispose();
+      // a layer it converts, with a setting it does not
+      const first = tfl.input({ shape: [1, 8, 8] });
+      const channelsFirst = tfl.layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst', name: 'cf' }).apply(first) as tfl.SymbolicTensor;
+      const other = tfl.model({ inputs: first, outputs: tfl.layers.dense({ units: 3 }).apply(tfl.layers.flatten().apply(channelsFirst)) as tfl.SymbolicTensor });
+      expect(() => ensembleOnnx([other], { inputShape: [1, 8, 8], input: { kind: 'pixels', range: [0, 255] }, normalization: { mean: 0, std: 1 }, head: { task: 'classification', combine: 'mean', classNames: ['a', 'b', 'c'] } })).toThrow(
+        "export --format onnx: layer 'cf' (Conv2D with dataFormat 'channelsFirst') is not supported",
+      );
+      other.dispose();
     });
   });
 

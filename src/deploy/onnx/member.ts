@@ -3,7 +3,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { convBnFolds, isSimpleGraph, producers } from '../../models/foldedInference.js';
 import { UserError } from '../../util/errors.js';
 import type { GraphBuilder, Value } from './graph.js';
-import { converterFor, convNode, outputShape } from './layers.js';
+import { outputShape } from './converter.js';
+import { convNode } from './convolution.js';
+import { converterFor } from './layers.js';
 
 /**
  * A Sequential model (a user's model.json saved from tf.sequential or Keras) as the functional model of the same

@@ -9,6 +9,7 @@ import { ensembleOnnx } from '../deploy/onnx/ensembleOnnx.js';
 import { loadOnnxRuntime, ONNX_RUNTIME_MISSING, openOnnx, runtimeName } from '../deploy/onnx/runtime.js';
 import { ensembleMembers, stepsAt, type EnsembleJob, type EnsembleTiming } from './ensembleJob.js';
 import { median } from './report.js';
+import { runAsWorker } from './workerMain.js';
 
 async function run(job: EnsembleJob & { threads: number }): Promise<EnsembleTiming> {
   const ort = await loadOnnxRuntime();
@@ -37,13 +38,4 @@ async function run(job: EnsembleJob & { threads: number }): Promise<EnsembleTimi
   return { engine: runtimeName(ort), threads: job.threads, model: job.model, members: job.members, infer };
 }
 
-run(JSON.parse(process.argv[2]!) as EnsembleJob & { threads: number }).then(
-  (result) => {
-    process.stdout.write(JSON.stringify(result) + '\n');
-    process.exit(0);
-  },
-  (e: unknown) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runAsWorker(run);

@@ -8,6 +8,7 @@ import { buildModel } from '../models/registry.js';
 import { ensembleMembers, stepsAt, type EnsembleTiming } from './ensembleJob.js';
 import { trainingFlopsPerImage, forwardFlopsPerImage } from './flops.js';
 import { measureEnsembleInference, measureInference, measureTraining } from './measure.js';
+import { runAsWorker } from './workerMain.js';
 
 export interface BenchJob {
   backend: BackendName;
@@ -74,13 +75,4 @@ async function run(job: BenchJob): Promise<BenchWorkerResult> {
   return result;
 }
 
-run(JSON.parse(process.argv[2]!) as BenchJob).then(
-  (result) => {
-    process.stdout.write(JSON.stringify(result) + '\n');
-    process.exit(0);
-  },
-  (e: unknown) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runAsWorker(run);

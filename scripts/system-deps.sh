@@ -3,7 +3,8 @@
 #   system-deps.sh           what the engine needs: oneDNN (libdnnl-dev) and pkg-config for the native backend.
 #                            Optional: without them everything runs on wasm, so a failure here only warns.
 #   system-deps.sh --test    also what the test suite needs (chromium for the browser tests, redis-server for the
-#                            queue tests); a failure here is an error.
+#                            queue tests, python3-onnx for ONNX's own checker on exported files); a failure here is
+#                            an error.
 # Packages already installed are left alone; nothing is downloaded when everything is there.
 set -uo pipefail
 
@@ -11,7 +12,7 @@ mode=engine
 [ "${1:-}" = "--test" ] && mode=test
 
 engine_pkgs=(libdnnl-dev pkg-config)
-test_pkgs=(chromium redis-server)
+test_pkgs=(chromium redis-server python3-onnx)
 pkgs=("${engine_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 

@@ -11,7 +11,7 @@ const bench = (args: string[]) => spawnSync(process.execPath, [BENCH, ...args], 
 describe('npm run bench', () => {
   it('times training and inference, counts the network\'s FLOPs, checks for leaked tensors and writes the JSON it printed', () => {
     const out = path.join(tempDir(), 'bench.json');
-    const r = bench(['--backends', 'wasm', '--models', 'cnn', '--train-batches', '8', '--infer-batch', '16', '--steps', '2', '--no-torch', '--threads', '1', '--out', out]);
+    const r = bench(['--backends', 'wasm', '--models', 'cnn', '--train-batches', '8', '--infer-batch', '16', '--steps', '2', '--no-torch', '--threads', '1', '--ensemble', '2', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^wasm x1\s+cnn\s+[\d.]+\s+[\d.]+\s+\d+/m);
     expect(r.stdout).toContain('cnn on wasm: tensors after every timed step constant (no leak)');
@@ -30,6 +30,17 @@ describe('npm run bench', () => {
     expect(new Set(cnn!.train[0]!.tensors).size).toBe(1);
     expect(new Set(cnn!.infer.tensors).size).toBe(1);
     expect(report.torch).toEqual([]);
+
+    // the ensemble of 2 at batch 16 and batch 1, ours on wasm and ONNX Runtime on its export, both on 1 thread
+    expect(r.stdout).toMatch(/^ensemble of 2 at inference/m);
+    expect(r.stdout).toMatch(/^wasm x1\s+cnn\s+\d+\s+[\d.]+ ms\s+[\d.]+x\s+[\d.]+x$/m);
+    expect(r.stdout).toMatch(/^onnxruntime-node 1\.30\.0 x1\s+cnn\s+\d+\s+[\d.]+ ms$/m);
+    const { ensembles } = JSON.parse(readFileSync(out, 'utf8')) as { ensembles: { engine: string; threads: number; members: number; infer: { batch: number; stepMs: number[] }[] }[] };
+    expect(ensembles.map((e) => [e.engine, e.threads, e.members])).toEqual([
+      ['wasm', 1, 2],
+      ['onnxruntime-node 1.30.0', 1, 2],
+    ]);
+    for (const e of ensembles) expect(e.infer.map((t) => [t.batch, t.stepMs.length])).toEqual([[16, 2], [1, 20]]);
   });
 
   it('refuses an engine it does not know with one line and a non-zero exit', () => {

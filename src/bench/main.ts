@@ -19,11 +19,14 @@ import { timeStamp } from '../cli/format.js';
 import { integer } from '../cli/parsers.js';
 import { fp32PeakGflopsPerCore } from './flops.js';
 import { benchTable, medianOurs, medianTorch, type BenchReport, type PeakInfo, type TorchReport } from './report.js';
+import type { EnsembleTiming } from './ensembleJob.js';
+import { ensembleTable, medianEnsembles } from './onnxReport.js';
 import type { BenchJob, BenchWorkerResult } from './worker.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENGINES = BACKEND_NAMES.filter((b): b is EngineName => b !== 'auto');
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+const ONNX_WORKER = fileURLToPath(new URL('./onnxWorker.js', import.meta.url));
 const TORCH_SCRIPT = path.join(ROOT, 'bench', 'torch_bench.py');
 /** Debian's PyTorch 1.13, and PyTorch 2 in the virtual environment of `npm run bench:torch2`. */
 const DEFAULT_PYTHONS = ['/usr/bin/python3', path.join(ROOT, 'bench', '.venv', 'bin', 'python')];
@@ -38,6 +41,8 @@ interface Flags {
   torch: boolean;
   pythons?: string;
   rounds: number;
+  ensemble: number;
+  onnx: boolean;
   out?: string;
 }
 
@@ -61,13 +66,16 @@ async function availableBackends(): Promise<{ backends: EngineName[]; notes: str
   return { backends, notes };
 }
 
-function runWorker(job: BenchJob): BenchWorkerResult | { error: string; job: BenchJob } {
-  const r = spawnSync(process.execPath, [WORKER, JSON.stringify(job)], { encoding: 'utf8', cwd: ROOT, maxBuffer: 16 << 20 });
+/** Runs one worker process on a job; its one JSON line, or why it failed. */
+function spawnWorker<T>(worker: string, job: object): T | { error: string } {
+  const r = spawnSync(process.execPath, [worker, JSON.stringify(job)], { encoding: 'utf8', cwd: ROOT, maxBuffer: 16 << 20 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status === 0 && line.startsWith('{')) return JSON.parse(line) as BenchWorkerResult;
+  if (r.status === 0 && line.startsWith('{')) return JSON.parse(line) as T;
   const why = r.stderr.split('\n').find((l) => l.startsWith('error: ')) ?? `exit code ${r.status}`;
-  return { error: why.replace(/^error: /, ''), job };
+  return { error: why.replace(/^error: /, '') };
 }
+
+const runWorker = (job: BenchJob) => spawnWorker<BenchWorkerResult>(WORKER, job);
 
 /** Why PyTorch cannot be timed under `python`, or null when it imports torch and numpy. */
 function torchMissing(python: string): string | null {
@@ -105,6 +113,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--no-torch', 'do not run the PyTorch comparison')
     .option('--pythons <list>', `Python interpreters to time PyTorch under (default: those of ${DEFAULT_PYTHONS.map((p) => path.relative(ROOT, p) || p).join(', ')} that import torch)`)
     .option('--rounds <n>', 'repeat everything, interleaving ours and PyTorch per model; medians are reported', integer(1), 1)
+    .option('--ensemble <m>', 'also time the inference of an ensemble of m members (batch --infer-batch and 1) on each engine and exported to ONNX Runtime; 0 skips', integer(0), 3)
+    .option('--no-onnx', 'do not time ONNX Runtime on the exported ensemble')
     .option('--out <file>', 'where to write the JSON report (default: runs/bench-<time>.json)');
   program.parse(argv);
   const flags = program.opts<Flags>();
@@ -125,8 +135,12 @@ async function main(argv: string[]): Promise<void> {
     failures: [],
     torch: [],
     rounds: [],
+    ensembles: [],
   };
-  const rounds: { ours: BenchWorkerResult[]; torch: TorchReport[] }[] = [];
+  const rounds: { ours: BenchWorkerResult[]; torch: TorchReport[]; onnx: EnsembleTiming[] }[] = [];
+  const ensemble = flags.ensemble > 0 ? { members: flags.ensemble, batches: [...new Set([flags.inferBatch, 1])] } : undefined;
+  if (ensemble === undefined) report.notes.push('ensemble inference skipped: --ensemble 0');
+  else if (!flags.onnx) report.notes.push('ONNX Runtime skipped: not asked for (--no-onnx)');
   const pythons: string[] = [];
   if (!flags.torch) report.notes.push('PyTorch skipped: not asked for (--no-torch)');
   else {
@@ -137,15 +151,22 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   for (let round = 1; round <= flags.rounds; round++) {
-    const results: { ours: BenchWorkerResult[]; torch: TorchReport[] } = { ours: [], torch: [] };
+    const results: { ours: BenchWorkerResult[]; torch: TorchReport[]; onnx: EnsembleTiming[] } = { ours: [], torch: [], onnx: [] };
     // Per model, ours then PyTorch straight after: on shared cores the load drifts, and the ratio is what counts.
     for (const model of list(flags.models)) {
       for (const backend of backends) {
         process.stderr.write(`round ${round}/${flags.rounds}: ${model} on ${backend}...\n`);
-        const job: BenchJob = { backend, threads, model, trainBatches: list(flags.trainBatches).map(Number), inferBatch: flags.inferBatch, steps: flags.steps };
+        const job: BenchJob = { backend, threads, model, trainBatches: list(flags.trainBatches).map(Number), inferBatch: flags.inferBatch, steps: flags.steps, ...(ensemble === undefined ? {} : { ensemble }) };
         const result = runWorker(job);
         if ('error' in result) report.failures.push({ backend, model, error: result.error });
         else results.ours.push(result);
+      }
+      // ONNX Runtime on the same ensemble exported as one graph, same threads and batches, straight after ours
+      if (ensemble !== undefined && flags.onnx) {
+        process.stderr.write(`round ${round}/${flags.rounds}: ${model} x${ensemble.members} in ONNX Runtime...\n`);
+        const onnx = spawnWorker<EnsembleTiming>(ONNX_WORKER, { model, ...ensemble, steps: flags.steps, threads });
+        if ('error' in onnx) report.failures.push({ backend: 'onnxruntime', model, error: onnx.error });
+        else results.onnx.push(onnx);
       }
       for (const python of pythons) {
         process.stderr.write(`round ${round}/${flags.rounds}: ${model} in PyTorch under ${python}...\n`);
@@ -156,13 +177,15 @@ async function main(argv: string[]): Promise<void> {
     }
     rounds.push(results);
   }
-  report.rounds = rounds;
+  report.rounds = rounds.map(({ ours, torch }) => ({ ours, torch }));
   report.ours = medianOurs(rounds.map((r) => r.ours));
   report.torch = medianTorch(rounds.flatMap((r) => r.torch));
+  report.ensembles = medianEnsembles(rounds.map((r) => [...r.ours.flatMap((o) => (o.ensemble === null ? [] : [o.ensemble])), ...r.onnx]));
   const out = flags.out ?? path.join('runs', `bench-${timeStamp(new Date(report.date))}.json`);
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  process.stdout.write(benchTable(report) + `\nJSON: ${out}\n`);
+  const ensembles = report.ensembles.length === 0 ? '' : `\n${ensembleTable(report.ensembles)}`;
+  process.stdout.write(benchTable(report) + ensembles + `\nJSON: ${out}\n`);
 }
 
 main(process.argv).catch((e: unknown) => {

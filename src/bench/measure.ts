@@ -88,3 +88,25 @@ export async function measureInference(model: tfl.LayersModel, batch: number, st
     tf.dispose([x, y]);
   }
 }
+
+/**
+ * Inference of an ensemble as `evaluate` runs it: one folded forward pass per member, each member's softmax, their
+ * mean read back. `steps` timed after `warmup` untimed.
+ */
+export async function measureEnsembleInference(models: readonly tfl.LayersModel[], batch: number, steps: number, warmup = 1): Promise<Throughput> {
+  const inputShape = models[0]!.inputs[0]!.shape.slice(1) as number[];
+  const numClasses = models[0]!.outputs[0]!.shape[1] as number;
+  const { x, y } = syntheticBatch(batch, inputShape, numClasses, 3);
+  const forwards = models.map((m) => foldedInference(m));
+  const step = async () => {
+    const p = tf.tidy(() => tf.div(tf.addN(forwards.map((f) => tf.softmax(f(x)))), forwards.length));
+    await p.data();
+    p.dispose();
+  };
+  try {
+    return await timeSteps(step, batch, steps, warmup);
+  } finally {
+    forwards.forEach((f) => f.dispose());
+    tf.dispose([x, y]);
+  }
+}

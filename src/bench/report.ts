@@ -1,3 +1,4 @@
+import type { EnsembleTiming } from './ensembleJob.js';
 import type { BenchWorkerResult } from './worker.js';
 
 export interface TorchRun {
@@ -35,9 +36,11 @@ export interface BenchReport {
   torch: TorchReport[];
   /** Every round's raw results; `ours` and `torch` hold the medians over rounds. */
   rounds: { ours: BenchWorkerResult[]; torch: TorchReport[] }[];
+  /** The m-member ensemble's inference on each engine and in ONNX Runtime (medians over rounds). */
+  ensembles: EnsembleTiming[];
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

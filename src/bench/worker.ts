@@ -5,8 +5,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '../backend/backends.js';
 import { buildModel } from '../models/registry.js';
+import { ensembleMembers, stepsAt, type EnsembleTiming } from './ensembleJob.js';
 import { trainingFlopsPerImage, forwardFlopsPerImage } from './flops.js';
-import { measureInference, measureTraining } from './measure.js';
+import { measureEnsembleInference, measureInference, measureTraining } from './measure.js';
+import { runAsWorker } from './workerMain.js';
 
 export interface BenchJob {
   backend: BackendName;
@@ -15,6 +17,8 @@ export interface BenchJob {
   trainBatches: number[];
   inferBatch: number;
   steps: number;
+  /** Also time the inference of an ensemble of this many members at these batch sizes (as ONNX Runtime is timed). */
+  ensemble?: { members: number; batches: number[] };
 }
 
 export interface BenchWorkerResult {
@@ -30,6 +34,8 @@ export interface BenchWorkerResult {
   peakRssMiB: number;
   /** Bytes held by tensors at the end (weights, optimizer state). */
   tensorBytes: number;
+  /** The ensemble's inference, when the job asked for it. */
+  ensemble: EnsembleTiming | null;
 }
 
 async function run(job: BenchJob): Promise<BenchWorkerResult> {
@@ -40,10 +46,22 @@ async function run(job: BenchJob): Promise<BenchWorkerResult> {
   const train = [];
   for (const batch of job.trainBatches) train.push({ batch, ...(await measureTraining(model, batch, job.steps)) });
   const infer = { batch: job.inferBatch, ...(await measureInference(model, job.inferBatch, Math.max(2, Math.ceil(job.steps / 2)))) };
+  const threads = choice.wasm?.threads ?? choice.native?.threads ?? null;
+  let ensemble: EnsembleTiming | null = null;
+  if (job.ensemble !== undefined) {
+    const members = ensembleMembers({ model: job.model, ...job.ensemble, steps: job.steps });
+    const timings = [];
+    for (const batch of job.ensemble.batches) {
+      const { imagesPerSecond, stepMs } = await measureEnsembleInference(members, batch, stepsAt(batch, job.steps));
+      timings.push({ batch, imagesPerSecond, stepMs });
+    }
+    members.forEach((m) => m.dispose());
+    ensemble = { engine: choice.backend, threads, model: job.model, members: job.ensemble.members, infer: timings };
+  }
   const result: BenchWorkerResult = {
     backend: choice.backend,
     backendLine: describeChoice(choice),
-    threads: choice.wasm?.threads ?? choice.native?.threads ?? null,
+    threads,
     model: job.model,
     trainingFlopsPerImage: trainingFlopsPerImage(model),
     forwardFlopsPerImage: forwardFlopsPerImage(model),
@@ -51,18 +69,10 @@ async function run(job: BenchJob): Promise<BenchWorkerResult> {
     infer,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     tensorBytes: tf.memory().numBytes,
+    ensemble,
   };
   model.dispose();
   return result;
 }
 
-run(JSON.parse(process.argv[2]!) as BenchJob).then(
-  (result) => {
-    process.stdout.write(JSON.stringify(result) + '\n');
-    process.exit(0);
-  },
-  (e: unknown) => {
-    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runAsWorker(run);

@@ -55,3 +55,8 @@ export function formatSeconds(seconds: number): string {
 export function timeStamp(date = new Date()): string {
   return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
+
+/** A size in bytes as B, kB or MB (powers of 10). */
+export function formatBytes(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
+}

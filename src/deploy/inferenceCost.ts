@@ -13,12 +13,14 @@ import { classificationMetrics, type Metrics } from '../metrics/classification.j
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import type { CostChartPoint } from '../report/costChart.js';
 import { UserError } from '../util/errors.js';
+import { onnxModelsOfRun } from './onnx/exportOnnxRun.js';
+import { onnxCostPoints } from './onnx/onnxCost.js';
 import { paretoFront } from './pareto.js';
 import { predictPixels } from './predictPixels.js';
 
 export { paretoFront };
 
-export type CostKind = 'snapshot' | 'ensemble' | 'exported' | 'student';
+export type CostKind = 'snapshot' | 'ensemble' | 'exported' | 'student' | 'onnx';
 
 /** One way to answer the test set: its quality and what one image costs at inference. */
 export interface CostPoint {
@@ -40,6 +42,8 @@ export interface InferenceCost {
   points: CostPoint[];
   /** Whether each point is on the Pareto front of error against FLOPs per image. */
   pareto: boolean[];
+  /** What was measured how, or skipped and why (ONNX Runtime). */
+  notes: string[];
 }
 
 const metricsOf = ({ error, nll, ece }: Metrics) => ({ error, nll, ece });
@@ -124,7 +128,7 @@ export async function reportCostPoints(
 
 export async function measureInferenceCost(
   runDir: string,
-  options: { students?: readonly string[]; dataDir?: string; testSize?: number } = {},
+  options: { students?: readonly string[]; dataDir?: string; testSize?: number; onnxThreads?: number } = {},
 ): Promise<InferenceCost> {
   const record = readRunRecord(runDir);
   const snapshots = lastSnapshots(record, runDir);
@@ -152,6 +156,10 @@ export async function measureInferenceCost(
       model.dispose();
     }
   }
+  // ONNX Runtime's CPU inference of the same ensemble as one graph, and of every .onnx under RUN_DIR/exports
+  const onnxModels = await onnxModelsOfRun(runDir, record, snapshots, measured.map((m) => m.flops));
+  const onnx = await onnxCostPoints(onnxModels, test, warmUp, options.onnxThreads);
+  points.push(...onnx.points);
   for (const studentDir of options.students ?? []) {
     const student = readRunRecord(studentDir);
     const shape = student.data.inputShape.join('x');
@@ -167,5 +175,5 @@ export async function measureInferenceCost(
       imagesPerSecond: test.count / m.seconds,
     });
   }
-  return { testExamples: test.count, points, pareto: paretoFront(points) };
+  return { testExamples: test.count, points, pareto: paretoFront(points), notes: onnx.note === null ? [] : [onnx.note] };
 }

@@ -15,9 +15,10 @@ export interface ExportedModel {
 }
 
 /** A path inside the run directory: relative, plain names, no '..'. */
-export function exportPathProblem(path: string): string | null {
+export function exportPathProblem(path: string, parameter: 'export' | 'onnx' = 'export'): string | null {
   const parts = path.replace(/\/+$/, '').split('/');
-  return parts.every((p) => /^[\w.-]+$/.test(p) && p !== '.' && p !== '..') ? null : `?export=${path}: not a directory inside the run`;
+  const what = parameter === 'export' ? 'a directory' : 'a file';
+  return parts.every((p) => /^[\w.-]+$/.test(p) && p !== '.' && p !== '..') ? null : `?${parameter}=${path}: not ${what} inside the run`;
 }
 
 export async function loadExported(path: string): Promise<ExportedModel> {

@@ -5,7 +5,8 @@ import { chooseBackend } from './backend.js';
 import { ensembleOfLast, loadSnapshots, predictMembers, warmUp, type LoadedSnapshot, type MemberPrediction } from './ensemble.js';
 import { loadExported, predictExported, type ExportedModel, type ExportedPrediction } from './exported.js';
 import { drawPixels, fileToPixels } from './images.js';
-import { element, showPrediction, showTiming } from './view.js';
+import { loadOnnx, predictOnnx, type OnnxModel, type OnnxPrediction } from './onnx.js';
+import { element, showPrediction, showTiming, type TimingRow } from './view.js';
 
 /** How many of the run's test images the page offers to pick from. */
 const GRID_IMAGES = 48;
@@ -22,6 +23,7 @@ const upload = element<HTMLInputElement>('upload');
 const invert = element<HTMLInputElement>('invert');
 const exportedSection = element<HTMLElement>('exported-section');
 const exportedStatus = element<HTMLParagraphElement>('exported-status');
+const onnxStatus = element<HTMLParagraphElement>('onnx-status');
 const timeButton = element<HTMLButtonElement>('time-test-set');
 const timingTable = element<HTMLTableElement>('test-set-table');
 
@@ -32,6 +34,9 @@ let predictions = 0;
 /** The model written by `export`, when the page was opened with ?export=DIR, and its output for the picked image. */
 let exported: ExportedModel | null = null;
 let exportedOutput: ExportedPrediction | null = null;
+/** The file written by `export --format onnx`, when the page was opened with ?onnx=FILE, and its output. */
+let onnxModel: OnnxModel | null = null;
+let onnxOutput: OnnxPrediction | null = null;
 
 function setState(state: 'loading' | 'ready' | 'predicting' | 'predicted' | 'error'): void {
   document.body.dataset['state'] = state;
@@ -53,6 +58,7 @@ function showEnsemble(): void {
     ensembleMilliseconds: passes + averaging,
     classNames: record.data.classNames,
     ...(exported === null || exportedOutput === null ? {} : { exported: { path: exported.path, ...exportedOutput } }),
+    ...(onnxModel === null || onnxOutput === null ? {} : { onnx: { path: onnxModel.path, ...onnxOutput } }),
   });
 }
 
@@ -67,9 +73,11 @@ async function classify(pixels: Uint8Array, caption: string): Promise<void> {
   pickedCaption.textContent = caption;
   const predicted = await predictMembers(snapshots, record, pixels);
   const fromExport = exported === null ? null : await predictExported(exported, pixels, 1, [h, w, c]);
+  const fromOnnx = onnxModel === null ? null : await predictOnnx(onnxModel, pixels, 1, [h, w, c]);
   if (pick !== picks) return;
   members = predicted;
   exportedOutput = fromExport;
+  onnxOutput = fromOnnx;
   predictions++;
   document.body.dataset['predictions'] = String(predictions);
   showEnsemble();
@@ -111,32 +119,42 @@ function errorRate(probabilities: Float32Array, labels: readonly number[], numCl
 }
 
 /**
- * The exported model (one pass) against the ensemble of the same snapshots (one pass each) on the run's test images
- * (up to 1000), as batches on this browser's backend. The exported model's probabilities are kept on the table, in
- * data-probabilities, for anyone who wants to check them.
+ * The exported models (one pass each: the TF.js layers model, the ONNX file in ONNX Runtime Web) against the
+ * ensemble of the same snapshots (one pass each) on the run's test images (up to 1000), as one batch each. Their
+ * probabilities are kept on the table, in data-probabilities (TF.js) and data-onnx-probabilities, for anyone who
+ * wants to check them.
  */
-async function timeTestSet(model: ExportedModel): Promise<void> {
+async function timeTestSet(): Promise<void> {
   setState('predicting');
   const test = await fetchTestImages(1000);
   const k = record.data.numClasses;
   const shape = [test.height, test.width, test.channels] as const;
-  const chosen = model.members === null ? snapshots : snapshots.filter((s) => model.members!.includes(s.index));
+  const named = exported?.members ?? onnxModel?.members ?? null;
+  const chosen = named === null ? snapshots : snapshots.filter((s) => named.includes(s.index));
   const passes = await predictMembers(chosen, record, test.images, test.count);
   const ensemble = ensembleOfLast(passes, passes.length, k);
-  const output = await predictExported(model, test.images, test.count, shape);
-  showTiming(timingTable, [
+  const rows: TimingRow[] = [
     {
       id: 'ensemble',
-      label: `ensemble of snapshots ${chosen.map((s) => s.index).join(', ')} (mean)`,
+      label: `ensemble of snapshots ${chosen.map((s) => s.index).join(', ')} (mean, TF.js)`,
       passes: chosen.length,
       error: errorRate(ensemble.data, test.labels, k),
       milliseconds: passes.reduce((sum, p) => sum + p.milliseconds, 0),
       images: test.count,
     },
-    { id: 'exported', label: `exported model (${model.path})`, passes: 1, error: errorRate(output.probabilities, test.labels, k), milliseconds: output.milliseconds, images: test.count },
-  ]);
+  ];
+  if (exported !== null) {
+    const output = await predictExported(exported, test.images, test.count, shape);
+    rows.push({ id: 'exported', label: `exported model (${exported.path}, TF.js)`, passes: 1, error: errorRate(output.probabilities, test.labels, k), milliseconds: output.milliseconds, images: test.count });
+    timingTable.dataset['probabilities'] = JSON.stringify(Array.from(output.probabilities));
+  }
+  if (onnxModel !== null) {
+    const output = await predictOnnx(onnxModel, test.images, test.count, shape);
+    rows.push({ id: 'onnx', label: `ONNX file (${onnxModel.path}, ONNX Runtime Web)`, passes: 1, error: errorRate(output.probabilities, test.labels, k), milliseconds: output.milliseconds, images: test.count });
+    timingTable.dataset['onnxProbabilities'] = JSON.stringify(Array.from(output.probabilities));
+  }
+  showTiming(timingTable, rows);
   timingTable.dataset['count'] = String(test.count);
-  timingTable.dataset['probabilities'] = JSON.stringify(Array.from(output.probabilities));
   document.body.dataset['timed'] = String(Number(document.body.dataset['timed'] ?? '0') + 1);
   setState('predicted');
 }
@@ -168,8 +186,18 @@ async function start(): Promise<void> {
     exportedSection.hidden = false;
     const of = model.members === null ? '' : ` (the ensemble of snapshots ${model.members.join(', ')})`;
     exportedStatus.textContent = `Loaded the exported model ${model.path}${of} with one tf.loadLayersModel in ${(model.loadMilliseconds / 1000).toFixed(2)} s.`;
-    timeButton.addEventListener('click', () => void timeTestSet(model).catch(fail));
   }
+  const onnxPath = params.get('onnx');
+  if (onnxPath !== null) {
+    const [h, w, c] = record.data.inputShape;
+    const model = await loadOnnx(onnxPath);
+    await predictOnnx(model, new Uint8Array(h * w * c), 1, [h, w, c]);
+    onnxModel = model;
+    exportedSection.hidden = false;
+    const of = model.members === null ? '' : ` (the ensemble of snapshots ${model.members.join(', ')})`;
+    onnxStatus.textContent = `Loaded the ONNX file ${model.path}${of} into ONNX Runtime Web (wasm) in ${(model.loadMilliseconds / 1000).toFixed(2)} s.`;
+  }
+  if (exported !== null || onnxModel !== null) timeButton.addEventListener('click', () => void timeTestSet().catch(fail));
   slider.max = String(snapshots.length);
   slider.value = String(snapshots.length);
   sliderValue.value = slider.value;

@@ -57,6 +57,8 @@ export interface PredictionView {
   classNames: readonly string[];
   /** The exported model's output for the same image, when the page loaded one (?export=). */
   exported?: { path: string; probabilities: Float32Array; milliseconds: number };
+  /** The exported ONNX file's output in ONNX Runtime Web, when the page loaded one (?onnx=). */
+  onnx?: { path: string; probabilities: Float32Array; milliseconds: number };
 }
 
 /** Fills the table: every snapshot (those in the ensemble highlighted), then the ensemble of the last m. */
@@ -83,6 +85,12 @@ export function showPrediction(table: HTMLTableElement, summary: HTMLElement, vi
     row.id = 'exported-row';
     tbody.append(row);
   }
+  if (view.onnx !== undefined) {
+    const o = view.onnx;
+    const row = probabilityRow(`ONNX file (${o.path}, 1 pass, ONNX Runtime Web)`, o.probabilities, classNames, milliseconds(o.milliseconds), 'exported onnx');
+    row.id = 'onnx-row';
+    tbody.append(row);
+  }
   table.replaceChildren(thead, tbody);
 
   const top = argmaxRow(ensemble, 0);
@@ -96,6 +104,7 @@ export function showPrediction(table: HTMLTableElement, summary: HTMLElement, vi
     name,
     ` with probability ${percent(ensemble.data[top]!)}; its ${m} forward pass${m === 1 ? '' : 'es'} and the average took ${milliseconds(view.ensembleMilliseconds)}.`,
     view.exported === undefined ? '' : ` The exported model's one pass took ${milliseconds(view.exported.milliseconds)}.`,
+    view.onnx === undefined ? '' : ` The ONNX file's one pass in ONNX Runtime Web took ${milliseconds(view.onnx.milliseconds)}.`,
   );
 }
 
@@ -109,7 +118,7 @@ export interface TimingRow {
   images: number;
 }
 
-/** The exported model against the m-pass ensemble on the same test images, on this browser's backend. */
+/** The exported models (TF.js, ONNX) against the m-pass ensemble on the same test images, in this browser. */
 export function showTiming(table: HTMLTableElement, rows: readonly TimingRow[]): void {
   const header = document.createElement('tr');
   header.append(...['model', 'forward passes', 'test error', 'time', 'images/s'].map((h) => cell('th', h)));

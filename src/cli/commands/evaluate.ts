@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { BackendChoice } from '../../backend/backends.js';
 import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
 import { evaluateRegressionRun, evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
 import { measureInferenceCost } from '../../deploy/inferenceCost.js';
@@ -9,6 +10,12 @@ import { costTable, diversityTable, evaluationTable, regressionTable } from '../
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
+
+/** ONNX Runtime's threads in --cost: those of the engine it is compared with (native's or wasm's). */
+function engineThreads(choice: BackendChoice): { onnxThreads?: number } {
+  const threads = choice.native?.threads ?? choice.wasm?.threads;
+  return threads === undefined ? {} : { onnxThreads: threads };
+}
 
 interface EvaluateFlags extends BackendFlags, SwagDrawFlags {
   last?: number;
@@ -58,6 +65,7 @@ export function evaluateCommand(): Command {
             students: flags.student,
             ...(flags.data === undefined ? {} : { dataDir: flags.data }),
             ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+            ...engineThreads(backend.choice),
           })
         : null;
       process.stderr.write(backend.line + '\n');
@@ -69,7 +77,7 @@ export function evaluateCommand(): Command {
         const heading = `${runDir}: ${evaluation.testExamples} test images` + (unfinished === null ? '' : `; unfinished run (${evaluation.status})`);
         const kind = readRunRecord(runDir).swag == null ? 'snapshot' : 'sample';
         process.stdout.write(`${heading}\n${evaluationTable(evaluation, kind)}\n${diversity === '' ? '' : diversity + '\n'}`);
-        if (cost !== null) process.stdout.write(`inference cost on ${cost.testExamples} test images (${backend.choice.backend}, batches of ${PREDICT_BATCH_SIZE}; * on the Pareto front of error against FLOPs)\n${costTable(cost)}\n`);
+        if (cost !== null) process.stdout.write(`inference cost on ${cost.testExamples} test images (${backend.choice.backend}, batches of ${PREDICT_BATCH_SIZE}; * on the Pareto front of error against FLOPs)\n${costTable(cost)}\n${cost.notes.map((n) => `${n}\n`).join('')}`);
       }
     });
 }

@@ -4,10 +4,17 @@ import { exportRun, type ExportMeasurement, type ExportResult, type ModelCost } 
 import type { Metrics } from '../../metrics/classification.js';
 import type { RegressionMetrics } from '../../metrics/regression.js';
 import { QUANTIZATIONS, type Quantization } from '../../deploy/quantize.js';
+import { ONNX_LAYOUTS, type OnnxLayout } from '../../deploy/onnx/heads.js';
 import { metricCells } from '../../metrics/formatMetrics.js';
+import { UserError } from '../../util/errors.js';
 import { textTable } from '../../util/tables.js';
+import { formatBytes } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
+import { exportOnnx, onnxExportSummary } from './exportOnnx.js';
+
+/** What `export` writes: a TF.js layers model (model.json + weights.bin), or one ONNX file. */
+export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;
 
 interface ExportFlags extends BackendFlags {
   last?: number;
@@ -15,12 +22,12 @@ interface ExportFlags extends BackendFlags {
   out?: string;
   quantize?: Quantization;
   data?: string;
+  format: (typeof EXPORT_FORMATS)[number];
+  layout?: OnnxLayout;
   json: boolean;
 }
 
-export function formatBytes(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
-}
+export { formatBytes };
 
 const isRegression = (m: ModelCost['metrics']): m is RegressionMetrics => 'rmse' in m;
 
@@ -68,16 +75,25 @@ export function exportSummary(r: ExportResult): string {
 
 export function exportCommand(): Command {
   return addBackendOptions(new Command('export')
-    .description('write the ensemble of the last m snapshots as one TF.js layers model that plain tf.loadLayersModel loads')
+    .description('write the ensemble of the last m snapshots as one TF.js layers model that plain tf.loadLayersModel loads, or as one ONNX file')
     .argument('<run-dir>', 'a directory written by train')
     .option('--last <m>', 'use only the last m snapshots', integer(1))
     .addOption(new Option('--combine <rule>', "mean of the members' softmax outputs, or their geometric mean").choices(EXPORT_COMBINE_RULES).default('mean'))
-    .addOption(new Option('--quantize <dtype>', "store the weights quantised (TF.js's weight quantisation, undone by tf.loadLayersModel)").choices(QUANTIZATIONS))
-    .option('--out <dir>', 'directory to create (default: RUN_DIR/exports/last<m>-<combine>[-<dtype>])')
+    .addOption(new Option('--quantize <dtype>', "store the weights quantised (tfjs: TF.js's weight quantisation, undone by tf.loadLayersModel; onnx: DequantizeLinear or Cast nodes)").choices(QUANTIZATIONS))
+    .addOption(new Option('--format <format>', 'tfjs: model.json + weights.bin; onnx: one .onnx file (opset 17) for ONNX Runtime').choices(EXPORT_FORMATS).default('tfjs'))
+    .addOption(new Option('--layout <layout>', 'onnx, image runs: the input as N x H x W x C (as TF.js) or N x C x H x W').choices(ONNX_LAYOUTS))
+    .option('--out <path>', 'tfjs: directory to create (default: RUN_DIR/exports/last<m>-<combine>[-<dtype>]); onnx: file to create (default: the same name + .onnx)')
     .option('--data <path>', "measure the export on this directory's (or CSV file's) test split (needed for that when the run's examples were given in memory)")
     .option('--json', 'print the result as JSON', false))
     .action(async (runDir: string, flags: ExportFlags) => {
+      if (flags.layout !== undefined && flags.format !== 'onnx') throw new UserError('--layout applies to --format onnx');
       const backend = await startBackend(flags);
+      if (flags.format === 'onnx') {
+        const onnx = await exportOnnx(runDir, flags);
+        process.stderr.write(backend.line + '\n');
+        process.stdout.write((flags.json ? JSON.stringify(onnx, null, 2) : onnxExportSummary(onnx)) + '\n');
+        return;
+      }
       const result = await exportRun(runDir, {
         combine: flags.combine,
         quantize: flags.quantize ?? null,

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "args.h"
@@ -21,19 +22,33 @@ struct Param {
   float At(int64_t ch) const { return p == nullptr ? fallback : (size == 1 ? p[0] : p[ch]); }
 };
 
-Param ParamOf(const Napi::Value& v, float fallback) {
-  if (v.IsNull() || v.IsUndefined()) return {nullptr, 0, fallback};
-  return {F32(v), Length(v), fallback};
+// Argument i: null or undefined (every channel takes `fallback`), or a Float32Array of c values or of one.
+Param ParamOf(const Args& args, size_t i, const char* name, int64_t c, float fallback) {
+  if (args.Absent(i)) return {nullptr, 0, fallback};
+  int64_t length = 0;
+  const float* p = args.FloatsOfAnyLength(i, name, &length);
+  args.Check(length == c || length == 1, std::string(name) + " holds " + std::to_string(length) + " values, not 1 or the " + std::to_string(c) + " channels");
+  return {p, static_cast<size_t>(length), fallback};
+}
+
+// The rows of a [rows, c] argument i: a Float32Array whose length is a multiple of c (c >= 1, checked before).
+int64_t Rows(const Args& args, size_t i, const char* name, int64_t c, const float** data) {
+  int64_t length = 0;
+  *data = args.FloatsOfAnyLength(i, name, &length);
+  args.Check(length % c == 0, std::string(name) + " holds " + std::to_string(length) + " elements, not a multiple of the " + std::to_string(c) + " channels");
+  return length / c;
 }
 
 // batchNormAffine(x, out, c, mean, variance, offset | null, scale | null, epsilon)
 Napi::Value Affine(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  float* out = F32(info[1]);
-  const int64_t c = Int(info[2]);
-  Param mean = ParamOf(info[3], 0.f), var = ParamOf(info[4], 1.f), offset = ParamOf(info[5], 0.f),
-        scale = ParamOf(info[6], 1.f);
-  const double eps = info[7].As<Napi::Number>().DoubleValue();
+  Args args(info, "batchNormAffine");
+  const int64_t c = args.Integer(2, "channels", 1);
+  const float* x = nullptr;
+  const int64_t rows = Rows(args, 0, "x", c, &x);
+  float* out = args.Floats(1, "out", rows * c);
+  Param mean = ParamOf(args, 3, "mean", c, 0.f), var = ParamOf(args, 4, "variance", c, 1.f),
+        offset = ParamOf(args, 5, "offset", c, 0.f), scale = ParamOf(args, 6, "scale", c, 1.f);
+  const double eps = args.Number(7, "epsilon");
   // (x - mean) k + offset, not x k + (offset - mean k): the latter loses the digits of x - mean when the mean is
   // large next to the spread.
   // Computed in double, as the cpu backend does: deep stacks of batch norms (DenseNet) amplify the rounding of a
@@ -45,7 +60,6 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
     m[ch] = mean.At(ch);
     b[ch] = offset.At(ch);
   }
-  const int64_t rows = static_cast<int64_t>(Length(info[0])) / c;
 #pragma omp parallel for if (rows * c > kParallelGrain)
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * c;
@@ -76,11 +90,13 @@ void ChannelSums(int64_t rows, int64_t c, double* out, Term term) {
 
 // batchNormMoments(x, c, mean, variance): biased batch statistics over every axis but the last.
 Napi::Value Moments(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  const int64_t c = Int(info[1]);
-  float* mean = F32(info[2]);
-  float* var = F32(info[3]);
-  const int64_t rows = static_cast<int64_t>(Length(info[0])) / c;
+  Args args(info, "batchNormMoments");
+  const int64_t c = args.Integer(1, "channels", 1);
+  const float* x = nullptr;
+  const int64_t rows = Rows(args, 0, "x", c, &x);
+  args.Check(rows >= 1, "x holds no rows: the statistics of an empty batch are undefined");
+  float* mean = args.Floats(2, "mean", c);
+  float* var = args.Floats(3, "variance", c);
   std::vector<double> s(c), squares(c);
   ChannelSums(rows, c, s.data(), [x, c](int64_t r, int64_t ch) { return static_cast<double>(x[r * c + ch]); });
   for (int64_t ch = 0; ch < c; ch++) mean[ch] = static_cast<float>(s[ch] / rows);
@@ -95,17 +111,19 @@ Napi::Value Moments(const Napi::CallbackInfo& info) {
 
 // batchNormGrad(dy, x, c, mean, variance, gamma, epsilon, dx, dgamma, dbeta)
 Napi::Value Grad(const Napi::CallbackInfo& info) {
-  const float* dy = F32(info[0]);
-  const float* x = F32(info[1]);
-  const int64_t c = Int(info[2]);
-  const float* mean = F32(info[3]);
-  const float* var = F32(info[4]);
-  const float* gamma = F32(info[5]);
-  const float eps = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
-  float* dx = F32(info[7]);
-  float* dgamma = F32(info[8]);
-  float* dbeta = F32(info[9]);
-  const int64_t rows = static_cast<int64_t>(Length(info[0])) / c;
+  Args args(info, "batchNormGrad");
+  const int64_t c = args.Integer(2, "channels", 1);
+  const float* dy = nullptr;
+  const int64_t rows = Rows(args, 0, "dy", c, &dy);
+  args.Check(rows >= 1, "dy holds no rows: the gradient of an empty batch is undefined");
+  const float* x = args.Floats(1, "x", rows * c);
+  const float* mean = args.Floats(3, "mean", c);
+  const float* var = args.Floats(4, "variance", c);
+  const float* gamma = args.Floats(5, "gamma", c);
+  const float eps = static_cast<float>(args.Number(6, "epsilon"));
+  float* dx = args.Floats(7, "dx", rows * c);
+  float* dgamma = args.Floats(8, "dgamma", c);
+  float* dbeta = args.Floats(9, "dbeta", c);
   std::vector<float> inv(c);
   for (int64_t ch = 0; ch < c; ch++) inv[ch] = 1.f / std::sqrt(var[ch] + eps);
   // dgamma = sum dy * xhat = inv * (sum dy x - mean sum dy)
@@ -135,9 +153,9 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitBatchNorm(Napi::Env env, Napi::Object exports) {
-  exports.Set("batchNormAffine", Napi::Function::New(env, Affine));
-  exports.Set("batchNormMoments", Napi::Function::New(env, Moments));
-  exports.Set("batchNormGrad", Napi::Function::New(env, Grad));
+  Export(env, exports, "batchNormAffine", Affine);
+  Export(env, exports, "batchNormMoments", Moments);
+  Export(env, exports, "batchNormGrad", Grad);
 }
 
 }  // namespace se

@@ -2,7 +2,10 @@
 // Rules as TF.js's cpu backend has them: padded positions never win a max; the max's gradient goes to the first
 // maximum of its window in row-major order; the average divides by the window's positions inside the input, its
 // gradient by the full window size.
+#include <omp.h>
+
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -12,21 +15,26 @@
 namespace se {
 namespace {
 
+// The geometry of one pooling: sizes, window and strides at least 1, paddings at least 0.
 struct PoolShape {
   int64_t n, h, w, c, fh, fw, oh, ow, sh, sw, pt, pl;
-  static PoolShape From(const Napi::Value& v) {
-    std::vector<int64_t> d = Ints(v);
-    Require(v.Env(), d.size() == 12, "pool shape needs 12 numbers");
+
+  static PoolShape Parse(const Args& args, size_t i) {
+    std::vector<int64_t> d = args.Integers(i, "shape", 12);
+    for (size_t k = 0; k < 10; k++) args.Check(d[k] >= 1, "pool shape: sizes, window and strides must be at least 1");
     return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
   }
+  int64_t XLength(const Args& a) const { return Product(a, {n, h, w, c}); }
+  int64_t YLength(const Args& a) const { return Product(a, {n, oh, ow, c}); }
 };
 
 // pool(shape, x, out, isMax)
 Napi::Value Pool(const Napi::CallbackInfo& info) {
-  PoolShape s = PoolShape::From(info[0]);
-  const float* x = F32(info[1]);
-  float* out = F32(info[2]);
-  const bool isMax = Bool(info[3]);
+  Args args(info, "pool");
+  const PoolShape s = PoolShape::Parse(args, 0);
+  const float* x = args.Floats(1, "x", s.XLength(args));
+  float* out = args.Floats(2, "out", s.YLength(args));
+  const bool isMax = args.Flag(3);
 #pragma omp parallel for collapse(2)
   for (int64_t b = 0; b < s.n; b++) {
     for (int64_t oy = 0; oy < s.oh; oy++) {
@@ -53,6 +61,8 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
         if (!isMax && count > 0) {
           const float inv = 1.f / static_cast<float>(count);
           for (int64_t ch = 0; ch < s.c; ch++) o[ch] *= inv;
+        } else if (!isMax) {
+          for (int64_t ch = 0; ch < s.c; ch++) o[ch] = NAN;  // a window wholly in the padding: 0 / 0, as on cpu
         }
       }
     }
@@ -62,23 +72,28 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
 
 // maxPoolGrad(shape, dy, x, dx): every element of dx is written (zeroed image by image, then accumulated).
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
-  PoolShape s = PoolShape::From(info[0]);
-  const float* dy = F32(info[1]);
-  const float* x = F32(info[2]);
-  float* dx = F32(info[3]);
+  Args args(info, "maxPoolGrad");
+  const PoolShape s = PoolShape::Parse(args, 0);
+  const float* dy = args.Floats(1, "dy", s.YLength(args));
+  const float* x = args.Floats(2, "x", s.XLength(args));
+  float* dx = args.Floats(3, "dx", s.XLength(args));
   // Windows of one image may overlap, so images (not rows) are split over threads. Channels are the inner loop
-  // (contiguous in NHWC); each keeps its best value and where it was, the first maximum winning ties.
-#pragma omp parallel
+  // (contiguous in NHWC); each keeps its best value and where it was, the first maximum winning ties. The threads'
+  // scratch is allocated here, outside the parallel region, where an exception can still be caught.
+  const int threads = omp_get_max_threads();
+  std::vector<float> bestAll(static_cast<size_t>(threads) * s.c);
+  std::vector<int64_t> atAll(static_cast<size_t>(threads) * s.c);
+#pragma omp parallel num_threads(threads)
   {
-    std::vector<float> best(s.c);
-    std::vector<int64_t> at(s.c);
+    float* best = bestAll.data() + static_cast<size_t>(omp_get_thread_num()) * s.c;
+    int64_t* at = atAll.data() + static_cast<size_t>(omp_get_thread_num()) * s.c;
 #pragma omp for
     for (int64_t b = 0; b < s.n; b++) {
       std::fill(dx + b * s.h * s.w * s.c, dx + (b + 1) * s.h * s.w * s.c, 0.f);
       for (int64_t oy = 0; oy < s.oh; oy++) {
         for (int64_t ox = 0; ox < s.ow; ox++) {
           const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
-          std::fill(at.begin(), at.end(), -1);
+          std::fill(at, at + s.c, int64_t{-1});
           for (int64_t fy = 0; fy < s.fh; fy++) {
             const int64_t iy = y0 + fy;
             if (iy < 0 || iy >= s.h) continue;
@@ -107,9 +122,10 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
 
 // avgPoolGrad(shape, dy, dx): every element of dx is written (zeroed image by image, then accumulated).
 Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
-  PoolShape s = PoolShape::From(info[0]);
-  const float* dy = F32(info[1]);
-  float* dx = F32(info[2]);
+  Args args(info, "avgPoolGrad");
+  const PoolShape s = PoolShape::Parse(args, 0);
+  const float* dy = args.Floats(1, "dy", s.YLength(args));
+  float* dx = args.Floats(2, "dx", s.XLength(args));
   const float inv = 1.f / static_cast<float>(s.fh * s.fw);
 #pragma omp parallel for
   for (int64_t b = 0; b < s.n; b++) {
@@ -137,9 +153,9 @@ Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitPool(Napi::Env env, Napi::Object exports) {
-  exports.Set("pool", Napi::Function::New(env, Pool));
-  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
-  exports.Set("avgPoolGrad", Napi::Function::New(env, AvgPoolGrad));
+  Export(env, exports, "pool", Pool);
+  Export(env, exports, "maxPoolGrad", MaxPoolGrad);
+  Export(env, exports, "avgPoolGrad", AvgPoolGrad);
 }
 
 }  // namespace se

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "args.h"
@@ -13,14 +14,17 @@ namespace {
 
 enum Reduction { kSum, kMean, kMax, kMin, kProd };
 
-// reduce(op, x, out, [outer, reduced, inner])
+// reduce(op, x, out, [outer, reduced, inner]): the reduced block is not empty (a mean over it would divide by 0).
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
-  const int op = static_cast<int>(Int(info[0]));
-  const float* x = F32(info[1]);
-  float* out = F32(info[2]);
-  std::vector<int64_t> d = Ints(info[3]);
-  Require(info.Env(), d.size() == 3, "reduce needs [outer, reduced, inner]");
+  Args args(info, "reduce");
+  const int64_t op = args.Integer(0, "op");
+  args.Check(op >= kSum && op <= kProd, "unknown reduction " + std::to_string(op));
+  std::vector<int64_t> d = args.Integers(3, "dims", 3);
   const int64_t outer = d[0], r = d[1], inner = d[2];
+  args.Check(r >= 1, "the reduced axes are empty");
+  const float* x = args.Floats(1, "x", Product(args, {outer, r, inner}));
+  float* out = args.Floats(2, "out", Product(args, {outer, inner}));
+  if (outer * inner == 0) return info.Env().Undefined();
   const bool isMax = op == kMax, isMin = op == kMin, isProd = op == kProd;
   const double init = isMax ? -std::numeric_limits<double>::infinity()
                             : isMin ? std::numeric_limits<double>::infinity() : isProd ? 1.0 : 0.0;
@@ -65,10 +69,13 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
 
 // softmax(x, out, classes): over the last axis, with the maximum subtracted first.
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  float* out = F32(info[1]);
-  const int64_t k = Int(info[2]);
-  const int64_t rows = static_cast<int64_t>(Length(info[0])) / k;
+  Args args(info, "softmax");
+  const int64_t k = args.Integer(2, "classes", 1);
+  int64_t length = 0;
+  const float* x = args.FloatsOfAnyLength(0, "x", &length);
+  args.Check(length % k == 0, "x holds " + std::to_string(length) + " elements, not a multiple of the " + std::to_string(k) + " classes");
+  float* out = args.Floats(1, "out", length);
+  const int64_t rows = length / k;
 #pragma omp parallel for if (rows * k > kParallelGrain)
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * k;
@@ -89,8 +96,8 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitReduce(Napi::Env env, Napi::Object exports) {
-  exports.Set("reduce", Napi::Function::New(env, Reduce));
-  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  Export(env, exports, "reduce", Reduce);
+  Export(env, exports, "softmax", Softmax);
 }
 
 }  // namespace se

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "args.h"
+#include "clones.h"
 #include "families.h"
 
 namespace se {
@@ -34,7 +35,7 @@ inline float ApplyUnary(float x, float alpha) {
 }
 
 template <int Op>
-void UnaryLoop(const float* x, float* out, int64_t n, float alpha) {
+SE_CLONES void UnaryLoop(const float* x, float* out, int64_t n, float alpha) {
 #pragma omp parallel for if (n > kParallelGrain)
   for (int64_t i = 0; i < n; i++) out[i] = ApplyUnary<Op>(x[i], alpha);
 }
@@ -101,7 +102,7 @@ struct Broadcast {
 };
 
 template <int Op>
-void BinaryLoop(const float* a, const float* b, float* out, const Broadcast& s) {
+SE_CLONES void BinaryLoop(const float* a, const float* b, float* out, const Broadcast& s) {
   const int64_t n = s.n, na = s.na, nb = s.nb;
   if (n == 0) return;
   if (na == n && nb == n) {

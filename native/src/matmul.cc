@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "clones.h"
 #include "families.h"
 
 namespace se {
@@ -35,6 +36,11 @@ struct MatMulCall {
   }
 };
 
+SE_CLONES void ReluInPlace(float* out, int64_t total) {
+#pragma omp parallel for if (total > kParallelGrain)
+  for (int64_t i = 0; i < total; i++) out[i] = out[i] > 0.f ? out[i] : 0.f;
+}
+
 Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
   Args args(info, "batchMatMul");
   const MatMulCall c = MatMulCall::Parse(args);
@@ -53,12 +59,7 @@ Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
     dnnl_status_t st = dnnl_sgemm(c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', m, n, k, 1.f, ai, lda, bi, ldb, beta, ci, n);
     args.Check(st == dnnl_success, "dnnl_sgemm failed");
   }
-  if (c.relu) {
-    const int64_t total = batch * m * n;
-    float* out = c.out;
-#pragma omp parallel for if (total > kParallelGrain)
-    for (int64_t i = 0; i < total; i++) out[i] = out[i] > 0.f ? out[i] : 0.f;
-  }
+  if (c.relu) ReluInPlace(c.out, batch * m * n);
   return info.Env().Undefined();
 }
 

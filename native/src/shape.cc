@@ -4,10 +4,29 @@
 #include <vector>
 
 #include "args.h"
+#include "clones.h"
 #include "families.h"
 
 namespace se {
 namespace {
+
+// Writes out (n elements of shape outShape) row by row, gathering from x with the input stride of each output axis.
+SE_CLONES void TransposeRows(const float* x, float* out, int64_t n, const std::vector<int64_t>& outShape, const std::vector<int64_t>& stride) {
+  const size_t rank = outShape.size();
+  const int64_t inner = outShape[rank - 1], innerStride = stride[rank - 1];
+  const int64_t outer = n / inner;
+#pragma omp parallel for if (n > kParallelGrain)
+  for (int64_t o = 0; o < outer; o++) {
+    int64_t rem = o, off = 0;
+    for (size_t i = rank - 1; i-- > 0;) {
+      off += (rem % outShape[i]) * stride[i];
+      rem /= outShape[i];
+    }
+    float* po = out + o * inner;
+    const float* px = x + off;
+    for (int64_t j = 0; j < inner; j++) po[j] = px[j * innerStride];
+  }
+}
 
 // transpose(x, shape, perm, out): perm holds each axis of shape once.
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
@@ -34,20 +53,7 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
     outShape[i] = shape[perm[i]];
     stride[i] = inStride[perm[i]];  // input stride of output axis i
   }
-  const int64_t n = s;
-  const int64_t inner = outShape[rank - 1], innerStride = stride[rank - 1];
-  const int64_t outer = n / inner;
-#pragma omp parallel for if (n > kParallelGrain)
-  for (int64_t o = 0; o < outer; o++) {
-    int64_t rem = o, off = 0;
-    for (size_t i = rank - 1; i-- > 0;) {
-      off += (rem % outShape[i]) * stride[i];
-      rem /= outShape[i];
-    }
-    float* po = out + o * inner;
-    const float* px = x + off;
-    for (int64_t j = 0; j < inner; j++) po[j] = px[j * innerStride];
-  }
+  TransposeRows(x, out, s, outShape, stride);
   return info.Env().Undefined();
 }
 

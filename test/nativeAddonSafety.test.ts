@@ -37,6 +37,13 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
     expect(r.result[2]).toMatch(/^Error: conv2dBackwardWeights: oneDNN: could not create a .*convolution.* \(invalid_arguments\)$/);
   });
 
+  it('a std::bad_alloc is a JavaScript Error too', () => {
+    // 2^50 channels of an empty tensor: the per-channel scratch (2^53 bytes) is more than any address space holds.
+    const r = withAddon(`return attempt(() => addon.batchNormAffine(new Float32Array(0), new Float32Array(0), 2 ** 50, null, null, null, null, 1e-3));`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toBe('Error: batchNormAffine: out of memory');
+  });
+
   it('a typed array of another type is a TypeError naming the argument, never reinterpreted', () => {
     const r = withAddon(`${conv(3)}
       return [attempt(() => addon.unary(0, new Int32Array([1, 2, 3]), new Float32Array(3), 0)),

@@ -4,6 +4,7 @@
       "target_name": "snapshot_ensembles_native",
       "sources": [
         "src/binding.cc",
+        "src/args.cc",
         "src/engine.cc",
         "src/conv.cc",
         "src/matmul.cc",
@@ -23,10 +24,10 @@
         "-Wl,-rpath,<!(node locate-dnnl.cjs lib)",
         "-ldnnl"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "<!(node -p \"process.env.SE_NATIVE_MARCH || '-march=native'\")"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "<!(node -p \"process.env.SE_NATIVE_MARCH || '-DSE_PORTABLE_BUILD'\")"],
       "ldflags": ["-fopenmp"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",

@@ -46,6 +46,27 @@ describe.skipIf(!nativeLoad.ok)(`native kernels match the cpu backend (${nativeS
     console.log(`worst relative error against cpu:\n${Object.entries(worst).map(([k, v]) => `  ${k}: ${v.toExponential(2)}`).join('\n')}`);
   });
 
+  it('a tensor cast from int32 or bool to float32 reads as its numbers, not as the bits of its Int32Array or Uint8Array', async () => {
+    // The cpu backend's Cast (which the native backend inherits) keeps an int32 or bool tensor's storage when the
+    // cast loses nothing: issue 19 saw relu(cast([1, 2, 3])) = [1.4e-45, 2.8e-45, 4.2e-45] and exp of it [1, 1, 1].
+    await tf.setBackend('native');
+    const ints = tf.cast(tf.tensor1d([1, 2, 3], 'int32'), 'float32');
+    const bools = tf.cast(tf.greater(tf.tensor1d([1, -2, 3]), 0), 'float32');
+    expect(Array.from(tf.relu(ints).dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(tf.exp(ints).dataSync())).toEqual(Array.from(Float32Array.from([1, 2, 3], Math.exp)));
+    expect(Array.from(tf.relu(bools).dataSync())).toEqual([1, 0, 1]);
+    expect(Array.from(tf.add(ints, bools).dataSync())).toEqual([2, 2, 4]);
+    expect(Array.from(tf.matMul(tf.reshape(ints, [1, 3]), tf.reshape(bools, [3, 1])).dataSync())).toEqual([4]);
+    expect(Array.from(tf.sum(ints).dataSync())).toEqual([6]);
+    // The loss of model.fit with tf.oneHot labels (int32, cast to float32 by the loss), as on cpu.
+    const loss = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3), tf.tensor2d([[2, 1, 0], [0, 1, 3]])).dataSync()[0]!);
+    };
+    expect(await loss('native')).toBeCloseTo(await loss('cpu'), 6);
+    tf.dispose([ints, bools]);
+  });
+
   const convCases = Array.from({ length: 16 }, (_, i) => {
     const k = pick([1, 2, 3, 5]);
     const h = k + rng.int(9);

@@ -2,12 +2,16 @@
 // the per-channel statistics and closed-form gradient that FastBatchNormalization's training step needs.
 //   y = (x - mean) * scale / sqrt(var + eps) + offset
 //   dx = k (dy - mean(dy) - xhat mean(dy xhat)),  k = gamma / sqrt(var + eps)   (Ioffe and Szegedy 2015, sec. 3)
+// Each entry point checks its arguments, then calls one computing function, compiled for several instruction sets
+// (clones.h). Their scratch vectors are allocated outside any parallel region, where an exception can be caught.
 #include <omp.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "args.h"
+#include "clones.h"
 #include "families.h"
 
 namespace se {
@@ -21,44 +25,60 @@ struct Param {
   float At(int64_t ch) const { return p == nullptr ? fallback : (size == 1 ? p[0] : p[ch]); }
 };
 
-Param ParamOf(const Napi::Value& v, float fallback) {
-  if (v.IsNull() || v.IsUndefined()) return {nullptr, 0, fallback};
-  return {F32(v), Length(v), fallback};
+// Argument i: null or undefined (every channel takes `fallback`), or a Float32Array of c values or of one.
+Param ParamOf(const Args& args, size_t i, const char* name, int64_t c, float fallback) {
+  if (args.Absent(i)) return {nullptr, 0, fallback};
+  int64_t length = 0;
+  const float* p = args.FloatsOfAnyLength(i, name, &length);
+  args.Check(length == c || length == 1, std::string(name) + " holds " + std::to_string(length) + " values, not 1 or the " + std::to_string(c) + " channels");
+  return {p, static_cast<size_t>(length), fallback};
 }
 
-// batchNormAffine(x, out, c, mean, variance, offset | null, scale | null, epsilon)
-Napi::Value Affine(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  float* out = F32(info[1]);
-  const int64_t c = Int(info[2]);
-  Param mean = ParamOf(info[3], 0.f), var = ParamOf(info[4], 1.f), offset = ParamOf(info[5], 0.f),
-        scale = ParamOf(info[6], 1.f);
-  const double eps = info[7].As<Napi::Number>().DoubleValue();
-  // (x - mean) k + offset, not x k + (offset - mean k): the latter loses the digits of x - mean when the mean is
-  // large next to the spread.
-  // Computed in double, as the cpu backend does: deep stacks of batch norms (DenseNet) amplify the rounding of a
-  // float32 formula into visible gradient differences.
+// The rows of a [rows, c] argument i: a Float32Array whose length is a multiple of c (c >= 1, checked before).
+int64_t Rows(const Args& args, size_t i, const char* name, int64_t c, const float** data) {
+  int64_t length = 0;
+  *data = args.FloatsOfAnyLength(i, name, &length);
+  args.Check(length % c == 0, std::string(name) + " holds " + std::to_string(length) + " elements, not a multiple of the " + std::to_string(c) + " channels");
+  return length / c;
+}
+
+// (x - mean) k + offset, not x k + (offset - mean k): the latter loses the digits of x - mean when the mean is large
+// next to the spread. Computed in double, as the cpu backend does: deep stacks of batch norms (DenseNet) amplify the
+// rounding of a float32 formula into visible gradient differences.
+SE_CLONES void AffineRows(const float* x, float* out, int64_t rows, int64_t c, const Param& mean, const Param& var, const Param& offset,
+                          const Param& scale, double eps) {
   std::vector<double> sc(c), sd(c), m(c), b(c);
   for (int64_t ch = 0; ch < c; ch++) {
     sc[ch] = scale.At(ch);
-    sd[ch] = std::sqrt(static_cast<double>(var.At(ch)) + static_cast<double>(eps));
+    sd[ch] = std::sqrt(static_cast<double>(var.At(ch)) + eps);
     m[ch] = mean.At(ch);
     b[ch] = offset.At(ch);
   }
-  const int64_t rows = static_cast<int64_t>(Length(info[0])) / c;
 #pragma omp parallel for if (rows * c > kParallelGrain)
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * c;
     float* yr = out + r * c;
     for (int64_t ch = 0; ch < c; ch++) yr[ch] = static_cast<float>(b[ch] + (static_cast<double>(xr[ch]) - m[ch]) * sc[ch] / sd[ch]);
   }
+}
+
+// batchNormAffine(x, out, c, mean, variance, offset | null, scale | null, epsilon)
+Napi::Value Affine(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormAffine");
+  const int64_t c = args.Integer(2, "channels", 1);
+  const float* x = nullptr;
+  const int64_t rows = Rows(args, 0, "x", c, &x);
+  float* out = args.Floats(1, "out", rows * c);
+  const Param mean = ParamOf(args, 3, "mean", c, 0.f), var = ParamOf(args, 4, "variance", c, 1.f),
+              offset = ParamOf(args, 5, "offset", c, 0.f), scale = ParamOf(args, 6, "scale", c, 1.f);
+  AffineRows(x, out, rows, c, mean, var, offset, scale, args.Number(7, "epsilon"));
   return info.Env().Undefined();
 }
 
 // Per-channel sums over the rows of a [rows, c] matrix of the terms term(r, ch), in double: each thread sums a
 // block of rows, and the blocks are added in thread order (deterministic for a given thread count).
 template <typename Term>
-void ChannelSums(int64_t rows, int64_t c, double* out, Term term) {
+SE_CLONES void ChannelSums(int64_t rows, int64_t c, double* out, Term term) {
   const int threads = omp_get_max_threads();
   std::vector<double> partial(static_cast<size_t>(threads) * c, 0.0);
 #pragma omp parallel num_threads(threads)
@@ -74,13 +94,7 @@ void ChannelSums(int64_t rows, int64_t c, double* out, Term term) {
     for (int64_t ch = 0; ch < c; ch++) out[ch] += partial[static_cast<size_t>(t) * c + ch];
 }
 
-// batchNormMoments(x, c, mean, variance): biased batch statistics over every axis but the last.
-Napi::Value Moments(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  const int64_t c = Int(info[1]);
-  float* mean = F32(info[2]);
-  float* var = F32(info[3]);
-  const int64_t rows = static_cast<int64_t>(Length(info[0])) / c;
+SE_CLONES void MomentsOf(const float* x, int64_t rows, int64_t c, float* mean, float* var) {
   std::vector<double> s(c), squares(c);
   ChannelSums(rows, c, s.data(), [x, c](int64_t r, int64_t ch) { return static_cast<double>(x[r * c + ch]); });
   for (int64_t ch = 0; ch < c; ch++) mean[ch] = static_cast<float>(s[ch] / rows);
@@ -90,36 +104,47 @@ Napi::Value Moments(const Napi::CallbackInfo& info) {
     return static_cast<double>(d) * d;
   });
   for (int64_t ch = 0; ch < c; ch++) var[ch] = static_cast<float>(squares[ch] / rows);
+}
+
+// batchNormMoments(x, c, mean, variance): biased batch statistics over every axis but the last.
+Napi::Value Moments(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormMoments");
+  const int64_t c = args.Integer(1, "channels", 1);
+  const float* x = nullptr;
+  const int64_t rows = Rows(args, 0, "x", c, &x);
+  args.Check(rows >= 1, "x holds no rows: the statistics of an empty batch are undefined");
+  float* mean = args.Floats(2, "mean", c);
+  float* var = args.Floats(3, "variance", c);
+  MomentsOf(x, rows, c, mean, var);
   return info.Env().Undefined();
 }
 
-// batchNormGrad(dy, x, c, mean, variance, gamma, epsilon, dx, dgamma, dbeta)
-Napi::Value Grad(const Napi::CallbackInfo& info) {
-  const float* dy = F32(info[0]);
-  const float* x = F32(info[1]);
-  const int64_t c = Int(info[2]);
-  const float* mean = F32(info[3]);
-  const float* var = F32(info[4]);
-  const float* gamma = F32(info[5]);
-  const float eps = static_cast<float>(info[6].As<Napi::Number>().DoubleValue());
-  float* dx = F32(info[7]);
-  float* dgamma = F32(info[8]);
-  float* dbeta = F32(info[9]);
-  const int64_t rows = static_cast<int64_t>(Length(info[0])) / c;
+// The arguments of batchNormGrad, checked: dy, x and dx are [rows, c]; the others [c].
+struct GradCall {
+  int64_t rows, c;
+  const float *dy, *x, *mean, *var, *gamma;
+  float eps;
+  float *dx, *dgamma, *dbeta;
+};
+
+SE_CLONES void GradOf(const GradCall& g) {
+  const int64_t rows = g.rows, c = g.c;
+  const float *dy = g.dy, *x = g.x, *mean = g.mean, *var = g.var, *gamma = g.gamma;
+  float *dx = g.dx, *dgamma = g.dgamma, *dbeta = g.dbeta;
   std::vector<float> inv(c);
-  for (int64_t ch = 0; ch < c; ch++) inv[ch] = 1.f / std::sqrt(var[ch] + eps);
+  for (int64_t ch = 0; ch < c; ch++) inv[ch] = 1.f / std::sqrt(var[ch] + g.eps);
   // dgamma = sum dy * xhat = inv * (sum dy x - mean sum dy)
   std::vector<double> sdy(c), sdyx(c);
   ChannelSums(rows, c, sdy.data(), [dy, c](int64_t r, int64_t ch) { return static_cast<double>(dy[r * c + ch]); });
   ChannelSums(rows, c, sdyx.data(), [dy, x, c](int64_t r, int64_t ch) { return static_cast<double>(dy[r * c + ch]) * x[r * c + ch]; });
   std::vector<float> k(c), a(c), b(c);
   for (int64_t ch = 0; ch < c; ch++) {
-    const double g = inv[ch] * (sdyx[ch] - mean[ch] * sdy[ch]);
-    dgamma[ch] = static_cast<float>(g);
+    const double gr = inv[ch] * (sdyx[ch] - mean[ch] * sdy[ch]);
+    dgamma[ch] = static_cast<float>(gr);
     dbeta[ch] = static_cast<float>(sdy[ch]);
     k[ch] = gamma[ch] * inv[ch];
     // dx = k dy - k/n (dbeta + xhat dgamma), xhat = (x - mean) inv: as k dy + a (x - mean) + b per channel.
-    a[ch] = static_cast<float>(-k[ch] * g * inv[ch] / rows);
+    a[ch] = static_cast<float>(-k[ch] * gr * inv[ch] / rows);
     b[ch] = static_cast<float>(-k[ch] * sdy[ch] / rows);
   }
 #pragma omp parallel for if (rows * c > kParallelGrain)
@@ -129,15 +154,34 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
     float* dxr = dx + r * c;
     for (int64_t ch = 0; ch < c; ch++) dxr[ch] = k[ch] * dyr[ch] + a[ch] * (xr[ch] - mean[ch]) + b[ch];
   }
+}
+
+// batchNormGrad(dy, x, c, mean, variance, gamma, epsilon, dx, dgamma, dbeta)
+Napi::Value Grad(const Napi::CallbackInfo& info) {
+  Args args(info, "batchNormGrad");
+  const int64_t c = args.Integer(2, "channels", 1);
+  GradCall g{};
+  g.c = c;
+  g.rows = Rows(args, 0, "dy", c, &g.dy);
+  args.Check(g.rows >= 1, "dy holds no rows: the gradient of an empty batch is undefined");
+  g.x = args.Floats(1, "x", g.rows * c);
+  g.mean = args.Floats(3, "mean", c);
+  g.var = args.Floats(4, "variance", c);
+  g.gamma = args.Floats(5, "gamma", c);
+  g.eps = static_cast<float>(args.Number(6, "epsilon"));
+  g.dx = args.Floats(7, "dx", g.rows * c);
+  g.dgamma = args.Floats(8, "dgamma", c);
+  g.dbeta = args.Floats(9, "dbeta", c);
+  GradOf(g);
   return info.Env().Undefined();
 }
 
 }  // namespace
 
 void InitBatchNorm(Napi::Env env, Napi::Object exports) {
-  exports.Set("batchNormAffine", Napi::Function::New(env, Affine));
-  exports.Set("batchNormMoments", Napi::Function::New(env, Moments));
-  exports.Set("batchNormGrad", Napi::Function::New(env, Grad));
+  Export(env, exports, "batchNormAffine", Affine);
+  Export(env, exports, "batchNormMoments", Moments);
+  Export(env, exports, "batchNormGrad", Grad);
 }
 
 }  // namespace se

@@ -1,21 +1,70 @@
-// The addon's entry point: version and thread settings, then every kernel family's functions.
+// The addon's entry point: version and thread settings, every kernel family's functions, and the one wrapper
+// (Export) that turns whatever C++ exception a function throws into a JavaScript Error, so that no call can end the
+// process. The build also defines NODE_ADDON_API_CPP_EXCEPTIONS_ALL, which does the same for the module's Init.
 #include <napi.h>
 #include <omp.h>
+
+#include <new>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <string>
 
 #include "args.h"
+#include "engine.h"
 #include "families.h"
+
+namespace se {
 
 namespace {
 
+const char* StatusName(dnnl_status_t s) {
+  switch (s) {
+    case dnnl_out_of_memory: return "out_of_memory";
+    case dnnl_invalid_arguments: return "invalid_arguments";
+    case dnnl_unimplemented: return "unimplemented";
+    case dnnl_runtime_error: return "runtime_error";
+    default: return "error";
+  }
+}
+
+}  // namespace
+
+void Export(Napi::Env env, Napi::Object exports, const char* name, Entry fn) {
+  auto guarded = [name, fn](const Napi::CallbackInfo& info) -> Napi::Value {
+    const std::string where = std::string(name) + ": ";
+    try {
+      return fn(info);
+    } catch (const Napi::Error&) {
+      throw;  // already a JavaScript error (a bad argument)
+    } catch (const dnnl::error& e) {
+      throw Napi::Error::New(info.Env(), where + "oneDNN: " + e.what() + " (" + StatusName(e.status) + ")");
+    } catch (const std::bad_alloc&) {
+      throw Napi::Error::New(info.Env(), where + "out of memory");
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), where + e.what());
+    } catch (...) {
+      throw Napi::Error::New(info.Env(), where + "unknown C++ exception");
+    }
+  };
+  exports.Set(name, Napi::Function::New(env, guarded, name));
+}
+
+namespace {
+
+// setThreads(threads): OpenMP threads of the calling thread's kernels (and oneDNN's).
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  int64_t threads = se::Int(info[0]);
-  se::Require(info.Env(), threads >= 1, "threads must be at least 1");
+  Args args(info, "setThreads");
+  const int64_t threads = args.Integer(0, "threads", 1);
+  args.Check(threads <= 4096, "threads must be at most 4096");
   omp_set_num_threads(static_cast<int>(threads));
   return info.Env().Undefined();
 }
 
 Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
+
+// cachedPrimitives(): how many objects (oneDNN primitives) this environment's state has cached.
+Napi::Value CachedPrimitives(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(State::Of(info.Env()).cache.size()));
+}
 
 Napi::Value Version(const Napi::CallbackInfo& info) {
   const dnnl_version_t* v = dnnl_version();
@@ -28,20 +77,25 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
-  exports.Set("getThreads", Napi::Function::New(env, GetThreads));
-  exports.Set("version", Napi::Function::New(env, Version));
-  se::InitConv(env, exports);
-  se::InitMatMul(env, exports);
-  se::InitPool(env, exports);
-  se::InitBatchNorm(env, exports);
-  se::InitElementwise(env, exports);
-  se::InitReduce(env, exports);
-  se::InitShape(env, exports);
-  se::InitOptimizer(env, exports);
+  State::Create(env);
+  Export(env, exports, "setThreads", SetThreads);
+  Export(env, exports, "getThreads", GetThreads);
+  Export(env, exports, "version", Version);
+  Export(env, exports, "cachedPrimitives", CachedPrimitives);
+  InitConv(env, exports);
+  InitMatMul(env, exports);
+  InitPool(env, exports);
+  InitBatchNorm(env, exports);
+  InitElementwise(env, exports);
+  InitReduce(env, exports);
+  InitShape(env, exports);
+  InitOptimizer(env, exports);
   return exports;
 }
 
 }  // namespace
+}  // namespace se
 
-NODE_API_MODULE(snapshot_ensembles_native, Init)
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return se::Init(env, exports); }
+
+NODE_API_MODULE(snapshot_ensembles_native, InitAddon)

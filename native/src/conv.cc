@@ -15,17 +15,24 @@ using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-// The geometry of one convolution, as the TS side computes it from TF.js's conv info.
+// The geometry of one convolution, as the TS side computes it from TF.js's conv info: every size and the strides and
+// dilations at least 1; the paddings may be negative on the bottom/right (a 'valid' convolution whose stride skips
+// the last rows), and oneDNN itself rejects a geometry whose output size does not follow from the rest.
 struct ConvShape {
   int64_t n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
 
-  static ConvShape From(const Napi::Value& v) {
-    std::vector<int64_t> d = Ints(v);
-    Require(v.Env(), d.size() == 17, "conv shape needs 17 numbers");
-    return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]};
+  static ConvShape Parse(const Args& args, size_t i) {
+    std::vector<int64_t> d = args.Integers(i, "shape", 17, -(int64_t{1} << 40));
+    ConvShape s{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15], d[16]};
+    for (size_t k = 0; k < 13; k++) args.Check(d[k] >= 1, "conv shape: sizes, strides and dilations must be at least 1");
+    args.Check(s.pt >= 0 && s.pl >= 0, "conv shape: the top and left paddings must be at least 0");
+    return s;
   }
+  int64_t XLength(const Args& a) const { return Product(a, {n, h, w, ci}); }
+  int64_t YLength(const Args& a) const { return Product(a, {n, oh, ow, co}); }
+  int64_t WLength(const Args& a) const { return Product(a, {kh, kw, ci, co}); }
   std::string Key(const char* kind, bool bias, bool relu) const {
-    std::string k(kind);
+    std::string k = std::string("conv:") + kind;
     for (int64_t d : {n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr}) k += "," + std::to_string(d);
     return k + (bias ? "b" : "") + (relu ? "r" : "");
   }
@@ -39,7 +46,7 @@ struct ConvShape {
   memory::dims PadL() const { return {pt, pl}; }
   memory::dims PadR() const { return {pb, pr}; }
 
-  dnnl::convolution_forward::primitive_desc Forward(bool bias, bool relu) const {
+  dnnl::convolution_forward::primitive_desc Forward(const dnnl::engine& engine, bool bias, bool relu) const {
     dnnl::primitive_attr attr;
     if (relu) {
       dnnl::post_ops ops;
@@ -50,12 +57,12 @@ struct ConvShape {
                                                     Src(), WeightsAny(), Bias(), Dst(), Strides(), Dilates(), PadL(), PadR())
                   : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                                                     Src(), WeightsAny(), Dst(), Strides(), Dilates(), PadL(), PadR());
-    return dnnl::convolution_forward::primitive_desc(d, attr, Engine());
+    return dnnl::convolution_forward::primitive_desc(d, attr, engine);
   }
 };
 
 // A primitive with its filter layout and the reorder between that layout and HWIO (empty when they agree).
-struct Cached {
+struct Primitive {
   dnnl::primitive conv;
   memory::desc weights;
   bool reorder = false;
@@ -63,121 +70,105 @@ struct Cached {
   memory weightsMemory;
 };
 
-std::unordered_map<std::string, Cached>& Cache() {
-  static std::unordered_map<std::string, Cached> cache;
-  return cache;
-}
-
-// Fills `c` with the filter layout `weights` and, when it is not HWIO, a buffer and a reorder between them.
-void PrepareWeights(Cached& c, const ConvShape& s, const memory::desc& weights, bool toUser) {
+// A primitive and its filter layout `weights`, with a buffer and a reorder between that layout and HWIO when they
+// differ (into HWIO when toUser, out of it otherwise).
+Primitive Prepare(const dnnl::engine& engine, const ConvShape& s, dnnl::primitive conv, const memory::desc& weights, bool toUser) {
+  Primitive c;
+  c.conv = std::move(conv);
   c.weights = weights;
   c.reorder = weights != s.WeightsUser();
-  if (!c.reorder) return;
-  c.weightsMemory = memory(weights, Engine());
-  auto user = memory(s.WeightsUser(), Engine(), DNNL_MEMORY_NONE);
+  if (!c.reorder) return c;
+  c.weightsMemory = memory(weights, engine);
+  auto user = memory(s.WeightsUser(), engine, DNNL_MEMORY_NONE);
   c.reorderPrimitive = toUser ? dnnl::reorder(c.weightsMemory, user) : dnnl::reorder(user, c.weightsMemory);
+  return c;
 }
 
 // The HWIO filter `w` in the primitive's layout: reordered into the cached buffer, or used as it is.
-memory WeightsIn(Cached& c, const ConvShape& s, float* w, dnnl::stream& stream) {
-  memory user(s.WeightsUser(), Engine(), w);
+memory WeightsIn(State& st, Primitive& c, const ConvShape& s, float* w) {
+  memory user(s.WeightsUser(), st.engine, w);
   if (!c.reorder) return user;
-  c.reorderPrimitive.execute(stream, {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, c.weightsMemory}});
+  c.reorderPrimitive.execute(st.stream, {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, c.weightsMemory}});
   return c.weightsMemory;
 }
 
 // conv2dForward(shape, x, w, bias | null, out, relu)
 Napi::Value Forward(const Napi::CallbackInfo& info) {
-  ConvShape s = ConvShape::From(info[0]);
-  float* x = F32(info[1]);
-  float* w = F32(info[2]);
-  float* bias = F32OrNull(info[3]);
-  float* out = F32(info[4]);
-  bool relu = Bool(info[5]);
-  std::string key = s.Key("f", bias != nullptr, relu);
-  auto it = Cache().find(key);
-  if (it == Cache().end()) {
-    auto pd = s.Forward(bias != nullptr, relu);
-    Cached c;
-    c.conv = dnnl::convolution_forward(pd);
-    PrepareWeights(c, s, pd.weights_desc(), false);
-    it = Cache().emplace(key, std::move(c)).first;
-  }
-  Cached& c = it->second;
-  auto& stream = Stream();
-  memory weights = WeightsIn(c, s, w, stream);
-  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, memory(s.Src(), Engine(), x)},
-                                          {DNNL_ARG_WEIGHTS, weights},
-                                          {DNNL_ARG_DST, memory(s.Dst(), Engine(), out)}};
-  if (bias != nullptr) args[DNNL_ARG_BIAS] = memory(s.Bias(), Engine(), bias);
-  c.conv.execute(stream, args);
-  stream.wait();
+  Args args(info, "conv2dForward");
+  const ConvShape s = ConvShape::Parse(args, 0);
+  float* x = args.Floats(1, "x", s.XLength(args));
+  float* w = args.Floats(2, "w", s.WLength(args));
+  float* bias = args.FloatsOrNull(3, "bias", s.co);
+  float* out = args.Floats(4, "out", s.YLength(args));
+  const bool relu = args.Flag(5);
+  State& st = State::Of(info.Env());
+  Primitive& c = st.Cached<Primitive>(s.Key("f", bias != nullptr, relu), [&] {
+    auto pd = s.Forward(st.engine, bias != nullptr, relu);
+    return Prepare(st.engine, s, dnnl::convolution_forward(pd), pd.weights_desc(), false);
+  });
+  memory weights = WeightsIn(st, c, s, w);
+  std::unordered_map<int, memory> margs = {{DNNL_ARG_SRC, memory(s.Src(), st.engine, x)},
+                                           {DNNL_ARG_WEIGHTS, weights},
+                                           {DNNL_ARG_DST, memory(s.Dst(), st.engine, out)}};
+  if (bias != nullptr) margs[DNNL_ARG_BIAS] = memory(s.Bias(), st.engine, bias);
+  c.conv.execute(st.stream, margs);
+  st.stream.wait();
   return info.Env().Undefined();
 }
 
 // conv2dBackwardData(shape, dy, w, dx)
 Napi::Value BackwardData(const Napi::CallbackInfo& info) {
-  ConvShape s = ConvShape::From(info[0]);
-  float* dy = F32(info[1]);
-  float* w = F32(info[2]);
-  float* dx = F32(info[3]);
-  std::string key = s.Key("d", false, false);
-  auto it = Cache().find(key);
-  if (it == Cache().end()) {
-    auto hint = s.Forward(false, false);
+  Args args(info, "conv2dBackwardData");
+  const ConvShape s = ConvShape::Parse(args, 0);
+  float* dy = args.Floats(1, "dy", s.YLength(args));
+  float* w = args.Floats(2, "w", s.WLength(args));
+  float* dx = args.Floats(3, "dx", s.XLength(args));
+  State& st = State::Of(info.Env());
+  Primitive& c = st.Cached<Primitive>(s.Key("d", false, false), [&] {
+    auto hint = s.Forward(st.engine, false, false);
     auto d = dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, s.Src(), s.WeightsAny(), s.Dst(),
                                                    s.Strides(), s.Dilates(), s.PadL(), s.PadR());
-    auto pd = dnnl::convolution_backward_data::primitive_desc(d, Engine(), hint);
-    Cached c;
-    c.conv = dnnl::convolution_backward_data(pd);
-    PrepareWeights(c, s, pd.weights_desc(), false);
-    it = Cache().emplace(key, std::move(c)).first;
-  }
-  Cached& c = it->second;
-  auto& stream = Stream();
-  memory weights = WeightsIn(c, s, w, stream);
-  c.conv.execute(stream, {{DNNL_ARG_DIFF_DST, memory(s.Dst(), Engine(), dy)},
-                          {DNNL_ARG_WEIGHTS, weights},
-                          {DNNL_ARG_DIFF_SRC, memory(s.Src(), Engine(), dx)}});
-  stream.wait();
+    auto pd = dnnl::convolution_backward_data::primitive_desc(d, st.engine, hint);
+    return Prepare(st.engine, s, dnnl::convolution_backward_data(pd), pd.weights_desc(), false);
+  });
+  memory weights = WeightsIn(st, c, s, w);
+  c.conv.execute(st.stream, {{DNNL_ARG_DIFF_DST, memory(s.Dst(), st.engine, dy)},
+                             {DNNL_ARG_WEIGHTS, weights},
+                             {DNNL_ARG_DIFF_SRC, memory(s.Src(), st.engine, dx)}});
+  st.stream.wait();
   return info.Env().Undefined();
 }
 
 // conv2dBackwardWeights(shape, x, dy, dw)
 Napi::Value BackwardWeights(const Napi::CallbackInfo& info) {
-  ConvShape s = ConvShape::From(info[0]);
-  float* x = F32(info[1]);
-  float* dy = F32(info[2]);
-  float* dw = F32(info[3]);
-  std::string key = s.Key("w", false, false);
-  auto it = Cache().find(key);
-  if (it == Cache().end()) {
-    auto hint = s.Forward(false, false);
+  Args args(info, "conv2dBackwardWeights");
+  const ConvShape s = ConvShape::Parse(args, 0);
+  float* x = args.Floats(1, "x", s.XLength(args));
+  float* dy = args.Floats(2, "dy", s.YLength(args));
+  float* dw = args.Floats(3, "dw", s.WLength(args));
+  State& st = State::Of(info.Env());
+  Primitive& c = st.Cached<Primitive>(s.Key("w", false, false), [&] {
+    auto hint = s.Forward(st.engine, false, false);
     auto d = dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, s.Src(), s.WeightsAny(), s.Dst(),
                                                       s.Strides(), s.Dilates(), s.PadL(), s.PadR());
-    auto pd = dnnl::convolution_backward_weights::primitive_desc(d, Engine(), hint);
-    Cached c;
-    c.conv = dnnl::convolution_backward_weights(pd);
-    PrepareWeights(c, s, pd.diff_weights_desc(), true);
-    it = Cache().emplace(key, std::move(c)).first;
-  }
-  Cached& c = it->second;
-  auto& stream = Stream();
-  memory userW(s.WeightsUser(), Engine(), dw);
-  c.conv.execute(stream, {{DNNL_ARG_SRC, memory(s.Src(), Engine(), x)},
-                          {DNNL_ARG_DIFF_DST, memory(s.Dst(), Engine(), dy)},
-                          {DNNL_ARG_DIFF_WEIGHTS, c.reorder ? c.weightsMemory : userW}});
-  if (c.reorder) c.reorderPrimitive.execute(stream, {{DNNL_ARG_FROM, c.weightsMemory}, {DNNL_ARG_TO, userW}});
-  stream.wait();
+    auto pd = dnnl::convolution_backward_weights::primitive_desc(d, st.engine, hint);
+    return Prepare(st.engine, s, dnnl::convolution_backward_weights(pd), pd.diff_weights_desc(), true);
+  });
+  memory userW(s.WeightsUser(), st.engine, dw);
+  c.conv.execute(st.stream, {{DNNL_ARG_SRC, memory(s.Src(), st.engine, x)},
+                             {DNNL_ARG_DIFF_DST, memory(s.Dst(), st.engine, dy)},
+                             {DNNL_ARG_DIFF_WEIGHTS, c.reorder ? c.weightsMemory : userW}});
+  if (c.reorder) c.reorderPrimitive.execute(st.stream, {{DNNL_ARG_FROM, c.weightsMemory}, {DNNL_ARG_TO, userW}});
+  st.stream.wait();
   return info.Env().Undefined();
 }
 
 }  // namespace
 
 void InitConv(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv2dForward", Napi::Function::New(env, Forward));
-  exports.Set("conv2dBackwardData", Napi::Function::New(env, BackwardData));
-  exports.Set("conv2dBackwardWeights", Napi::Function::New(env, BackwardWeights));
+  Export(env, exports, "conv2dForward", Forward);
+  Export(env, exports, "conv2dBackwardData", BackwardData);
+  Export(env, exports, "conv2dBackwardWeights", BackwardWeights);
 }
 
 }  // namespace se

@@ -1,8 +1,11 @@
 // Elementwise float32 kernels: unary maps, and binary maps with NumPy broadcasting (fast paths for equal shapes, a
 // scalar on either side, and a trailing vector such as a per-channel bias).
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "args.h"
+#include "clones.h"
 #include "families.h"
 
 namespace se {
@@ -32,18 +35,19 @@ inline float ApplyUnary(float x, float alpha) {
 }
 
 template <int Op>
-void UnaryLoop(const float* x, float* out, int64_t n, float alpha) {
+SE_CLONES void UnaryLoop(const float* x, float* out, int64_t n, float alpha) {
 #pragma omp parallel for if (n > kParallelGrain)
   for (int64_t i = 0; i < n; i++) out[i] = ApplyUnary<Op>(x[i], alpha);
 }
 
-// unary(op, x, out, alpha)
+// unary(op, x, out, alpha): out has x's length.
 Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
-  const int op = static_cast<int>(Int(info[0]));
-  const float* x = F32(info[1]);
-  float* out = F32(info[2]);
-  const float alpha = static_cast<float>(info[3].As<Napi::Number>().DoubleValue());
-  const int64_t n = static_cast<int64_t>(Length(info[1]));
+  Args args(info, "unary");
+  const int64_t op = args.Integer(0, "op");
+  int64_t n = 0;
+  const float* x = args.FloatsOfAnyLength(1, "x", &n);
+  float* out = args.Floats(2, "out", n);
+  const float alpha = static_cast<float>(args.Number(3, "alpha"));
   switch (op) {
     case kRelu: UnaryLoop<kRelu>(x, out, n, alpha); break;
     case kStep: UnaryLoop<kStep>(x, out, n, alpha); break;
@@ -58,7 +62,7 @@ Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
     case kSigmoid: UnaryLoop<kSigmoid>(x, out, n, alpha); break;
     case kTanh: UnaryLoop<kTanh>(x, out, n, alpha); break;
     case kRelu6: UnaryLoop<kRelu6>(x, out, n, alpha); break;
-    default: Require(info.Env(), false, "unknown unary op");
+    default: args.Check(false, "unknown unary op " + std::to_string(op));
   }
   return info.Env().Undefined();
 }
@@ -77,14 +81,30 @@ inline float ApplyBinary(float a, float b) {
   return a;
 }
 
-// Output shape and both inputs' shapes padded on the left to one rank.
+// Output shape and both inputs' shapes padded on the left to one rank, and the element count of each.
 struct Broadcast {
   std::vector<int64_t> out, a, b;
+  int64_t n, na, nb;
+
+  // Shapes of arguments ia, ib, iout: sizes >= 0, neither input of higher rank than the output, each axis of an
+  // input either the output's or 1.
+  static Broadcast Parse(const Args& args, size_t ia, size_t ib, size_t iout) {
+    Broadcast s{args.Integers(iout, "outShape"), args.Integers(ia, "aShape"), args.Integers(ib, "bShape"), 0, 0, 0};
+    const size_t rank = s.out.size();
+    args.Check(s.a.size() <= rank && s.b.size() <= rank, "an input has more axes than the output");
+    s.a.insert(s.a.begin(), rank - s.a.size(), 1);
+    s.b.insert(s.b.begin(), rank - s.b.size(), 1);
+    for (size_t i = 0; i < rank; i++)
+      args.Check((s.a[i] == s.out[i] || s.a[i] == 1) && (s.b[i] == s.out[i] || s.b[i] == 1), "the shapes do not broadcast to the output shape");
+    s.n = Product(args, s.out), s.na = Product(args, s.a), s.nb = Product(args, s.b);
+    return s;
+  }
 };
 
 template <int Op>
-void BinaryLoop(const float* a, const float* b, float* out, const Broadcast& s) {
-  const int64_t n = Product(s.out), na = Product(s.a), nb = Product(s.b);
+SE_CLONES void BinaryLoop(const float* a, const float* b, float* out, const Broadcast& s) {
+  const int64_t n = s.n, na = s.na, nb = s.nb;
+  if (n == 0) return;
   if (na == n && nb == n) {
 #pragma omp parallel for if (n > kParallelGrain)
     for (int64_t i = 0; i < n; i++) out[i] = ApplyBinary<Op>(a[i], b[i]);
@@ -137,14 +157,12 @@ void BinaryLoop(const float* a, const float* b, float* out, const Broadcast& s) 
 
 // binary(op, a, aShape, b, bShape, out, outShape)
 Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
-  const int op = static_cast<int>(Int(info[0]));
-  const float* a = F32(info[1]);
-  const float* b = F32(info[3]);
-  float* out = F32(info[5]);
-  Broadcast s{Ints(info[6]), Ints(info[2]), Ints(info[4])};
-  const size_t rank = s.out.size();
-  s.a.insert(s.a.begin(), rank - s.a.size(), 1);
-  s.b.insert(s.b.begin(), rank - s.b.size(), 1);
+  Args args(info, "binary");
+  const int64_t op = args.Integer(0, "op");
+  const Broadcast s = Broadcast::Parse(args, 2, 4, 6);
+  const float* a = args.Floats(1, "a", s.na);
+  const float* b = args.Floats(3, "b", s.nb);
+  float* out = args.Floats(5, "out", s.n);
   switch (op) {
     case kAdd: BinaryLoop<kAdd>(a, b, out, s); break;
     case kSub: BinaryLoop<kSub>(a, b, out, s); break;
@@ -153,7 +171,7 @@ Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
     case kMax: BinaryLoop<kMax>(a, b, out, s); break;
     case kMin: BinaryLoop<kMin>(a, b, out, s); break;
     case kSquaredDifference: BinaryLoop<kSquaredDifference>(a, b, out, s); break;
-    default: Require(info.Env(), false, "unknown binary op");
+    default: args.Check(false, "unknown binary op " + std::to_string(op));
   }
   return info.Env().Undefined();
 }
@@ -161,8 +179,8 @@ Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
-  exports.Set("unary", Napi::Function::New(env, UnaryOp));
-  exports.Set("binary", Napi::Function::New(env, BinaryOp));
+  Export(env, exports, "unary", UnaryOp);
+  Export(env, exports, "binary", BinaryOp);
 }
 
 }  // namespace se

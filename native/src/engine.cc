@@ -2,14 +2,8 @@
 
 namespace se {
 
-dnnl::engine& Engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
+State& State::Of(Napi::Env env) { return *env.GetInstanceData<State>(); }
 
-dnnl::stream& Stream() {
-  static dnnl::stream stream(Engine());
-  return stream;
-}
+void State::Create(Napi::Env env) { env.SetInstanceData<State>(new State()); }
 
 }  // namespace se

@@ -1,11 +1,15 @@
 // Reductions of a float32 tensor viewed as [outer, reduced, inner] (the reduced axes are one contiguous block; the
 // TS side transposes first otherwise), accumulated in double; and softmax over the last axis.
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "args.h"
+#include "clones.h"
 #include "families.h"
 
 namespace se {
@@ -13,62 +17,86 @@ namespace {
 
 enum Reduction { kSum, kMean, kMax, kMin, kProd };
 
-// reduce(op, x, out, [outer, reduced, inner])
-Napi::Value Reduce(const Napi::CallbackInfo& info) {
-  const int op = static_cast<int>(Int(info[0]));
-  const float* x = F32(info[1]);
-  float* out = F32(info[2]);
-  std::vector<int64_t> d = Ints(info[3]);
-  Require(info.Env(), d.size() == 3, "reduce needs [outer, reduced, inner]");
-  const int64_t outer = d[0], r = d[1], inner = d[2];
-  const bool isMax = op == kMax, isMin = op == kMin, isProd = op == kProd;
+// One reduction: x viewed as [outer, r, inner] into out [outer, inner], each sum in double.
+struct ReduceCall {
+  int64_t op, outer, r, inner;
+  const float* x;
+  float* out;
+};
+
+// Reduces columns i0..i1 of output row o, with acc and nan the caller's scratch for i1 - i0 columns.
+SE_CLONES void ReduceColumns(const ReduceCall& c, int64_t o, int64_t i0, int64_t i1, double* acc, char* nan) {
+  const bool isMax = c.op == kMax, isMin = c.op == kMin, isProd = c.op == kProd;
   const double init = isMax ? -std::numeric_limits<double>::infinity()
                             : isMin ? std::numeric_limits<double>::infinity() : isProd ? 1.0 : 0.0;
-  const double scale = op == kMean ? 1.0 / static_cast<double>(r) : 1.0;
-  auto reduceOne = [&](int64_t o, int64_t i0, int64_t i1) {
-    std::vector<double> acc(i1 - i0, init);
-    std::vector<char> nan(i1 - i0, 0);
-    for (int64_t k = 0; k < r; k++) {
-      const float* row = x + (o * r + k) * inner;
-      for (int64_t i = i0; i < i1; i++) {
-        const double v = row[i];
-        double& a = acc[i - i0];
-        if (isMax) {
-          if (std::isnan(v)) nan[i - i0] = 1;
-          a = v > a ? v : a;
-        } else if (isMin) {
-          if (std::isnan(v)) nan[i - i0] = 1;
-          a = v < a ? v : a;
-        } else if (isProd) {
-          a *= v;
-        } else {
-          a += v;
-        }
+  const double scale = c.op == kMean ? 1.0 / static_cast<double>(c.r) : 1.0;
+  std::fill(acc, acc + (i1 - i0), init);
+  std::fill(nan, nan + (i1 - i0), 0);
+  for (int64_t k = 0; k < c.r; k++) {
+    const float* row = c.x + (o * c.r + k) * c.inner;
+    for (int64_t i = i0; i < i1; i++) {
+      const double v = row[i];
+      double& a = acc[i - i0];
+      if (isMax) {
+        if (std::isnan(v)) nan[i - i0] = 1;
+        a = v > a ? v : a;
+      } else if (isMin) {
+        if (std::isnan(v)) nan[i - i0] = 1;
+        a = v < a ? v : a;
+      } else if (isProd) {
+        a *= v;
+      } else {
+        a += v;
       }
     }
-    for (int64_t i = i0; i < i1; i++)
-      out[o * inner + i] = nan[i - i0] ? NAN : static_cast<float>(acc[i - i0] * scale);
-  };
-  const int64_t work = outer * r * inner;
-  if (outer > 1 || inner == 1) {
-#pragma omp parallel for if (work > kParallelGrain)
-    for (int64_t o = 0; o < outer; o++) reduceOne(o, 0, inner);
-  } else {
-    // One output row of many columns: split the columns.
-    const int64_t chunk = 256;
-    const int64_t chunks = (inner + chunk - 1) / chunk;
-#pragma omp parallel for if (work > kParallelGrain)
-    for (int64_t c = 0; c < chunks; c++) reduceOne(0, c * chunk, std::min(inner, (c + 1) * chunk));
   }
+  for (int64_t i = i0; i < i1; i++) c.out[o * c.inner + i] = nan[i - i0] ? NAN : static_cast<float>(acc[i - i0] * scale);
+}
+
+// Rows split over threads, or, for one output row of many columns, blocks of columns. Each thread's scratch is
+// allocated here, outside the parallel region, where an exception can still be caught.
+void ReduceAll(const ReduceCall& c) {
+  const int64_t work = c.outer * c.r * c.inner;
+  const bool byRows = c.outer > 1 || c.inner == 1;
+  const int64_t chunk = 256;
+  const int64_t width = byRows ? c.inner : std::min(c.inner, chunk);
+  const int threads = omp_get_max_threads();
+  std::vector<double> acc(static_cast<size_t>(threads) * width);
+  std::vector<char> nan(static_cast<size_t>(threads) * width);
+  double* accs = acc.data();
+  char* nans = nan.data();
+  if (byRows) {
+#pragma omp parallel for num_threads(threads) if (work > kParallelGrain)
+    for (int64_t o = 0; o < c.outer; o++) {
+      const size_t t = static_cast<size_t>(omp_get_thread_num()) * width;
+      ReduceColumns(c, o, 0, c.inner, accs + t, nans + t);
+    }
+  } else {
+    const int64_t chunks = (c.inner + chunk - 1) / chunk;
+#pragma omp parallel for num_threads(threads) if (work > kParallelGrain)
+    for (int64_t b = 0; b < chunks; b++) {
+      const size_t t = static_cast<size_t>(omp_get_thread_num()) * width;
+      ReduceColumns(c, 0, b * chunk, std::min(c.inner, (b + 1) * chunk), accs + t, nans + t);
+    }
+  }
+}
+
+// reduce(op, x, out, [outer, reduced, inner]): the reduced block is not empty (a mean over it would divide by 0).
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  Args args(info, "reduce");
+  const int64_t op = args.Integer(0, "op");
+  args.Check(op >= kSum && op <= kProd, "unknown reduction " + std::to_string(op));
+  std::vector<int64_t> d = args.Integers(3, "dims", 3);
+  const int64_t outer = d[0], r = d[1], inner = d[2];
+  args.Check(r >= 1, "the reduced axes are empty");
+  const float* x = args.Floats(1, "x", Product(args, {outer, r, inner}));
+  float* out = args.Floats(2, "out", Product(args, {outer, inner}));
+  if (outer * inner > 0) ReduceAll({op, outer, r, inner, x, out});
   return info.Env().Undefined();
 }
 
-// softmax(x, out, classes): over the last axis, with the maximum subtracted first.
-Napi::Value Softmax(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  float* out = F32(info[1]);
-  const int64_t k = Int(info[2]);
-  const int64_t rows = static_cast<int64_t>(Length(info[0])) / k;
+// Softmax of each of `rows` rows of k values, with the row's maximum subtracted first.
+SE_CLONES void SoftmaxRows(const float* x, float* out, int64_t rows, int64_t k) {
 #pragma omp parallel for if (rows * k > kParallelGrain)
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * k;
@@ -83,14 +111,25 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
     const float inv = static_cast<float>(1.0 / sum);
     for (int64_t j = 0; j < k; j++) yr[j] *= inv;
   }
+}
+
+// softmax(x, out, classes): over the last axis.
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Args args(info, "softmax");
+  const int64_t k = args.Integer(2, "classes", 1);
+  int64_t length = 0;
+  const float* x = args.FloatsOfAnyLength(0, "x", &length);
+  args.Check(length % k == 0, "x holds " + std::to_string(length) + " elements, not a multiple of the " + std::to_string(k) + " classes");
+  float* out = args.Floats(1, "out", length);
+  SoftmaxRows(x, out, length / k, k);
   return info.Env().Undefined();
 }
 
 }  // namespace
 
 void InitReduce(Napi::Env env, Napi::Object exports) {
-  exports.Set("reduce", Napi::Function::New(env, Reduce));
-  exports.Set("softmax", Napi::Function::New(env, Softmax));
+  Export(env, exports, "reduce", Reduce);
+  Export(env, exports, "softmax", Softmax);
 }
 
 }  // namespace se

@@ -4,28 +4,15 @@
 #include <vector>
 
 #include "args.h"
+#include "clones.h"
 #include "families.h"
 
 namespace se {
 namespace {
 
-// transpose(x, shape, perm, out)
-Napi::Value Transpose(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  std::vector<int64_t> shape = Ints(info[1]), perm = Ints(info[2]);
-  float* out = F32(info[3]);
-  const size_t rank = shape.size();
-  std::vector<int64_t> inStride(rank), outShape(rank), stride(rank);
-  int64_t s = 1;
-  for (size_t i = rank; i-- > 0;) {
-    inStride[i] = s;
-    s *= shape[i];
-  }
-  for (size_t i = 0; i < rank; i++) {
-    outShape[i] = shape[perm[i]];
-    stride[i] = inStride[perm[i]];  // input stride of output axis i
-  }
-  const int64_t n = s;
+// Writes out (n elements of shape outShape) row by row, gathering from x with the input stride of each output axis.
+SE_CLONES void TransposeRows(const float* x, float* out, int64_t n, const std::vector<int64_t>& outShape, const std::vector<int64_t>& stride) {
+  const size_t rank = outShape.size();
   const int64_t inner = outShape[rank - 1], innerStride = stride[rank - 1];
   const int64_t outer = n / inner;
 #pragma omp parallel for if (n > kParallelGrain)
@@ -39,6 +26,34 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
     const float* px = x + off;
     for (int64_t j = 0; j < inner; j++) po[j] = px[j * innerStride];
   }
+}
+
+// transpose(x, shape, perm, out): perm holds each axis of shape once.
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  Args args(info, "transpose");
+  const std::vector<int64_t> shape = args.Integers(1, "shape");
+  const size_t rank = shape.size();
+  args.Check(rank >= 1, "transpose needs at least one axis");
+  const std::vector<int64_t> perm = args.Integers(2, "perm", rank);
+  std::vector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    args.Check(p < static_cast<int64_t>(rank) && !seen[p], "perm is not a permutation of the axes");
+    seen[p] = true;
+  }
+  const float* x = args.Floats(0, "x", Product(args, shape));
+  float* out = args.Floats(3, "out", Product(args, shape));
+  if (Product(args, shape) == 0) return info.Env().Undefined();
+  std::vector<int64_t> inStride(rank), outShape(rank), stride(rank);
+  int64_t s = 1;
+  for (size_t i = rank; i-- > 0;) {
+    inStride[i] = s;
+    s *= shape[i];
+  }
+  for (size_t i = 0; i < rank; i++) {
+    outShape[i] = shape[perm[i]];
+    stride[i] = inStride[perm[i]];  // input stride of output axis i
+  }
+  TransposeRows(x, out, s, outShape, stride);
   return info.Env().Undefined();
 }
 
@@ -59,40 +74,65 @@ void CopyBlocks(float* whole, const std::vector<float*>& blocks, const std::vect
   }
 }
 
-std::vector<float*> Arrays(const Napi::Value& v) {
-  Napi::Array a = v.As<Napi::Array>();
-  std::vector<float*> out(a.Length());
-  for (uint32_t k = 0; k < a.Length(); k++) out[k] = F32(a.Get(k));
-  return out;
-}
+// The arguments of concat and split: the blocks (argument iBlocks), each [outer, width_k], and the whole (iWhole),
+// [outer, sum width_k].
+struct Blocks {
+  float* whole;
+  std::vector<float*> blocks;
+  std::vector<int64_t> widths;
+  int64_t outer;
+
+  static Blocks Parse(const Args& args, size_t iBlocks, size_t iWhole) {
+    Blocks b{nullptr, {}, args.Integers(1, "widths"), args.Integer(2, "outer")};
+    std::vector<int64_t> lengths;
+    int64_t total = 0;
+    for (int64_t w : b.widths) {
+      lengths.push_back(Times(args, b.outer, w));
+      total += w;
+    }
+    b.blocks = args.FloatArrays(iBlocks, "blocks", lengths);
+    b.whole = args.Floats(iWhole, "whole", Times(args, b.outer, total));
+    return b;
+  }
+};
 
 // concat(inputs[], widths[], outer, out): each input is [outer, width_k]; out is [outer, sum width_k].
 Napi::Value Concat(const Napi::CallbackInfo& info) {
-  CopyBlocks(F32(info[3]), Arrays(info[0]), Ints(info[1]), Int(info[2]), true);
+  Args args(info, "concat");
+  const Blocks b = Blocks::Parse(args, 0, 3);
+  CopyBlocks(b.whole, b.blocks, b.widths, b.outer, true);
   return info.Env().Undefined();
 }
 
 // split(x, widths[], outer, outputs[]): the inverse of concat.
 Napi::Value Split(const Napi::CallbackInfo& info) {
-  CopyBlocks(F32(info[0]), Arrays(info[3]), Ints(info[1]), Int(info[2]), false);
+  Args args(info, "split");
+  const Blocks b = Blocks::Parse(args, 3, 0);
+  CopyBlocks(b.whole, b.blocks, b.widths, b.outer, false);
   return info.Env().Undefined();
 }
 
 // window(x, xShape, xBegin, out, outShape, outBegin, size, fill): out is first filled with `fill`, then the box
 // `size` at xBegin in x is copied to outBegin in out. A slice is xBegin = begin, outBegin = 0; a pad is the other way.
+// Every shape and corner has one rank (at least 1), and the box lies inside both x and out.
 Napi::Value Window(const Napi::CallbackInfo& info) {
-  const float* x = F32(info[0]);
-  std::vector<int64_t> xShape = Ints(info[1]), xBegin = Ints(info[2]);
-  float* out = F32(info[3]);
-  std::vector<int64_t> outShape = Ints(info[4]), outBegin = Ints(info[5]), size = Ints(info[6]);
-  const float fill = static_cast<float>(info[7].As<Napi::Number>().DoubleValue());
+  Args args(info, "window");
+  const std::vector<int64_t> xShape = args.Integers(1, "xShape");
   const size_t rank = xShape.size();
-  const int64_t nOut = Product(outShape);
-  if (Product(size) != nOut) {
+  args.Check(rank >= 1, "window needs at least one axis");
+  const std::vector<int64_t> xBegin = args.Integers(2, "xBegin", rank), outShape = args.Integers(4, "outShape", rank),
+                             outBegin = args.Integers(5, "outBegin", rank), size = args.Integers(6, "size", rank);
+  for (size_t i = 0; i < rank; i++)
+    args.Check(xBegin[i] + size[i] <= xShape[i] && outBegin[i] + size[i] <= outShape[i], "the box does not lie inside both x and out");
+  const float* x = args.Floats(0, "x", Product(args, xShape));
+  float* out = args.Floats(3, "out", Product(args, outShape));
+  const float fill = static_cast<float>(args.Number(7, "fill"));
+  const int64_t nOut = Product(args, outShape);
+  if (Product(args, size) != nOut) {
 #pragma omp parallel for if (nOut > kParallelGrain)
     for (int64_t i = 0; i < nOut; i++) out[i] = fill;
   }
-  if (Product(size) == 0) return info.Env().Undefined();
+  if (Product(args, size) == 0) return info.Env().Undefined();
   std::vector<int64_t> xs(rank), os(rank);
   int64_t a = 1, b = 1;
   for (size_t i = rank; i-- > 0;) {
@@ -102,7 +142,7 @@ Napi::Value Window(const Napi::CallbackInfo& info) {
     b *= outShape[i];
   }
   const int64_t inner = size[rank - 1];
-  const int64_t rows = Product(size) / inner;
+  const int64_t rows = Product(args, size) / inner;
 #pragma omp parallel for if (rows * inner > kParallelGrain)
   for (int64_t r = 0; r < rows; r++) {
     int64_t rem = r, ox = 0, oo = 0;
@@ -122,10 +162,10 @@ Napi::Value Window(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitShape(Napi::Env env, Napi::Object exports) {
-  exports.Set("transpose", Napi::Function::New(env, Transpose));
-  exports.Set("concat", Napi::Function::New(env, Concat));
-  exports.Set("split", Napi::Function::New(env, Split));
-  exports.Set("window", Napi::Function::New(env, Window));
+  Export(env, exports, "transpose", Transpose);
+  Export(env, exports, "concat", Concat);
+  Export(env, exports, "split", Split);
+  Export(env, exports, "window", Window);
 }
 
 }  // namespace se

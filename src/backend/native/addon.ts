@@ -12,6 +12,8 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   getThreads(): number;
   version(): { major: number; minor: number; patch: number; cpuIsa: number };
+  /** How many oneDNN primitives the calling thread's environment has built and keeps (each worker has its own). */
+  cachedPrimitives(): number;
   /** shape: [n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight] */
   conv2dForward(shape: number[], x: F32, w: F32, bias: Nullable<F32>, out: F32, relu: boolean): void;
   conv2dBackwardData(shape: number[], dy: F32, w: F32, dx: F32): void;

@@ -12,8 +12,8 @@ export interface NativeCall<A = NamedAttrMap> {
   attrs: A;
 }
 
-/** A native implementation: its outputs, or null to hand the call to the cpu backend's kernel (another dtype, an
- * unusual attribute). */
+/** A native implementation: its outputs, or null to hand the call to the cpu backend's kernel (another dtype or
+ * storage, an empty tensor, an unusual attribute). */
 export type NativeImpl<A = NamedAttrMap> = (call: NativeCall<A>) => TensorInfo | TensorInfo[] | null;
 
 /**
@@ -25,7 +25,10 @@ export function nativeKernel<A = NamedAttrMap>(addon: NativeAddon, kernelName: s
   const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
     const result = impl({ addon, backend: backend as MathBackendCPU, inputs, attrs: (attrs ?? {}) as A });
     if (result !== null) return result;
-    if (fallback === undefined) throw new Error(`native backend: no kernel for ${kernelName} with these inputs`);
+    if (fallback === undefined) {
+      const got = Object.entries(inputs).map(([name, t]) => `${name}: ${t?.dtype} [${t?.shape.join(', ')}]`);
+      throw new Error(`native backend: ${kernelName} takes float32 tensors of matching shapes, got ${got.join('; ')}`);
+    }
     return fallback({ inputs, backend, attrs });
   };
   return { kernelName, backendName: NATIVE, kernelFunc };

@@ -1,4 +1,4 @@
-import { findBackendFactory, getKernel, getKernelsForBackend, registerBackend, registerKernel, type DataId } from '@tensorflow/tfjs-core';
+import { findBackendFactory, getKernel, getKernelsForBackend, registerBackend, registerKernel, type BackendValues, type DataId, type DataType } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { totalmem } from 'node:os';
 import type { NativeAddon } from './addon.js';
@@ -22,8 +22,9 @@ const POOL_CAP_BYTES = Math.min(totalmem() / 4, 4 * 2 ** 30);
  * The `native` backend: the cpu backend's tensor storage (values in JS typed arrays, so reading a tensor, and every
  * kernel we do not provide, works exactly as on `cpu`) with the hot kernels of training and inference in C++ over
  * oneDNN (native/src). The typed arrays are handed to C++ without a copy. Our kernels' output arrays come from a
- * pool and go back to it when their tensors are disposed, so reading such a tensor returns a copy of its values
- * (nobody outside holds an array that is handed out again).
+ * pool and go back to it when no stored tensor refers to them any more (the backend reports every array it stores
+ * and drops, views included), so reading such a tensor returns a copy of its values (nobody outside holds memory
+ * that is handed out again).
  */
 export class NativeBackend extends MathBackendCPU {
   /** SE_NATIVE_POISON_POOL=1 fills every recycled array with NaN (tests: every kernel writes all its outputs). */
@@ -35,6 +36,17 @@ export class NativeBackend extends MathBackendCPU {
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
+  override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
+    this.pool.retain(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    if (this.data.has(dataId)) this.pool.release(this.data.get(dataId).values);
+    this.pool.retain(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
   override readSync(dataId: DataId): ReturnType<MathBackendCPU['readSync']> {
     const values = super.readSync(dataId);
     return this.pool.owns(values) ? (values as Float32Array).slice() : values;
@@ -43,7 +55,7 @@ export class NativeBackend extends MathBackendCPU {
   override disposeData(dataId: DataId, force = false): boolean {
     const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
     const released = super.disposeData(dataId, force);
-    if (released && values !== undefined && !this.data.has(dataId)) this.pool.give(values);
+    if (released && values !== undefined && !this.data.has(dataId)) this.pool.release(values);
     return released;
   }
 

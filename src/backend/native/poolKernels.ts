@@ -1,7 +1,7 @@
-import { backend_util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon.js';
 import { nativeKernel } from './kernel.js';
-import { allFloat32, output, valuesOf } from './tensors.js';
+import { floatInputs, isEmpty, output } from './tensors.js';
 
 type PoolAttrs = {
   filterSize: number | [number, number];
@@ -10,11 +10,20 @@ type PoolAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-function poolGeometry(xShape: number[], attrs: PoolAttrs): { info: backend_util.Conv2DInfo; shape: number[] } {
+/**
+ * TF.js's pooling geometry and the 12 numbers the addon takes, or null for an empty or not 4-D input or output, and
+ * for a 1x1 window whose output has the input's shape, which the cpu kernels pass on unchanged whatever the padding
+ * and strides say (so the native backend does too).
+ */
+function poolGeometry(xShape: number[], attrs: PoolAttrs): { outShape: number[]; shape: number[] } | null {
+  if (xShape.length !== 4 || isEmpty(xShape)) return null;
   const info = backend_util.computePool2DInfo(xShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  if (isEmpty(outShape)) return null;
+  if (info.filterHeight === 1 && info.filterWidth === 1 && util.arraysEqual(xShape, outShape)) return null;
   const shape = [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.filterHeight, info.filterWidth,
     info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
-  return { info, shape };
+  return { outShape, shape };
 }
 
 /** MaxPool, AvgPool and their gradients (NHWC, no dilation), with the cpu backend's rules (native/src/pool.cc). */
@@ -22,21 +31,24 @@ export function poolKernels(addon: NativeAddon): KernelConfig[] {
   const forward = (isMax: boolean) =>
     nativeKernel<PoolAttrs>(addon, isMax ? 'MaxPool' : 'AvgPool', ({ addon, backend, inputs, attrs }) => {
       const { x } = inputs as Record<string, TensorInfo>;
-      if (!allFloat32(x) || x!.shape.length !== 4) return null;
-      const { info, shape } = poolGeometry(x!.shape, attrs);
-      return output(backend, [info.batchSize, info.outHeight, info.outWidth, info.outChannels], (out) => addon.pool(shape, valuesOf(backend, x!), out, isMax));
+      const v = floatInputs(backend, { x });
+      const g = poolGeometry(x!.shape, attrs);
+      if (v === null || g === null) return null;
+      return output(backend, g.outShape, (out) => addon.pool(g.shape, v.x, out, isMax));
     });
   const maxGrad = nativeKernel<PoolAttrs>(addon, 'MaxPoolGrad', ({ addon, backend, inputs, attrs }) => {
     const { dy, input } = inputs as Record<string, TensorInfo>;
-    if (!allFloat32(dy, input)) return null;
-    const { shape } = poolGeometry(input!.shape, attrs);
-    return output(backend, [...input!.shape], (dx) => addon.maxPoolGrad(shape, valuesOf(backend, dy!), valuesOf(backend, input!), dx));
+    const v = floatInputs(backend, { dy, input });
+    const g = poolGeometry(input!.shape, attrs);
+    if (v === null || g === null || !util.arraysEqual(dy!.shape, g.outShape)) return null;
+    return output(backend, input!.shape, (dx) => addon.maxPoolGrad(g.shape, v.dy, v.input, dx));
   });
   const avgGrad = nativeKernel<PoolAttrs>(addon, 'AvgPoolGrad', ({ addon, backend, inputs, attrs }) => {
     const { dy, input } = inputs as Record<string, TensorInfo>;
-    if (!allFloat32(dy)) return null;
-    const { shape } = poolGeometry(input!.shape, attrs);
-    return output(backend, [...input!.shape], (dx) => addon.avgPoolGrad(shape, valuesOf(backend, dy!), dx));
+    const v = floatInputs(backend, { dy });
+    const g = poolGeometry(input!.shape, attrs);
+    if (v === null || g === null || !util.arraysEqual(dy!.shape, g.outShape)) return null;
+    return output(backend, input!.shape, (dx) => addon.avgPoolGrad(g.shape, v.dy, dx));
   });
   return [forward(true), forward(false), maxGrad, avgGrad];
 }

@@ -1,0 +1,118 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { addonPath } from '../src/backend/native/addon.js';
+import { ROOT } from './helpers/cli.js';
+import { nativeLoad, nativeSkipReason } from './helpers/native.js';
+
+/**
+ * Runs `body` in a fresh node with the addon loaded as `addon`; `body` returns what is printed as JSON. A call that
+ * took the process down shows as a signal or exit 134 here, not as a crash of the test runner.
+ */
+function withAddon(body: string) {
+  const source = `
+    const addon = require(${JSON.stringify(addonPath())});
+    addon.setThreads(2);
+    const attempt = (f) => { try { f(); return 'no error'; } catch (e) { return e.constructor.name + ': ' + e.message; } };
+    console.log(JSON.stringify((() => { ${body} })()));`;
+  const r = spawnSync(process.execPath, ['-e', source], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, signal: r.signal, stderr: r.stderr, result: r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').at(-1)!) : null };
+}
+
+// A 5x5 single-channel image under a 3x3 filter, stride 1, no padding: the output is 3x3.
+const conv = (oh: number) => `const shape = [1, 5, 5, 1, 3, 3, 1, ${oh}, ${oh}, 1, 1, 1, 1, 0, 0, 0, 0];
+  const x = new Float32Array(25).fill(1), w = new Float32Array(9).fill(1), y = new Float32Array(${oh * oh});`;
+
+describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativeSkipReason ?? 'addon loaded'})`, () => {
+  it('a convolution geometry oneDNN rejects is a JavaScript Error with oneDNN\'s message, for each direction', () => {
+    // 4x4 claimed for a 3x3 output: the arrays' lengths agree with the claim, the geometry does not.
+    const r = withAddon(`${conv(4)}
+      return [attempt(() => addon.conv2dForward(shape, x, w, null, y, false)),
+              attempt(() => addon.conv2dBackwardData(shape, y, w, x)),
+              attempt(() => addon.conv2dBackwardWeights(shape, x, y, w))];`);
+    expect(r.signal).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    // oneDNN 2.x: 'could not create a descriptor for a dilated convolution forward propagation primitive'
+    expect(r.result[0]).toMatch(/^Error: conv2dForward: oneDNN: could not create a .*convolution forward .* \(invalid_arguments\)$/);
+    expect(r.result[1]).toMatch(/^Error: conv2dBackwardData: oneDNN: could not create a .*convolution.* \(invalid_arguments\)$/);
+    expect(r.result[2]).toMatch(/^Error: conv2dBackwardWeights: oneDNN: could not create a .*convolution.* \(invalid_arguments\)$/);
+  });
+
+  it('a std::bad_alloc is a JavaScript Error too', () => {
+    // 2^50 channels of an empty tensor: the per-channel scratch (2^53 bytes) is more than any address space holds.
+    const r = withAddon(`return attempt(() => addon.batchNormAffine(new Float32Array(0), new Float32Array(0), 2 ** 50, null, null, null, null, 1e-3));`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toBe('Error: batchNormAffine: out of memory');
+  });
+
+  it('a typed array of another type is a TypeError naming the argument, never reinterpreted', () => {
+    const r = withAddon(`${conv(3)}
+      return [attempt(() => addon.unary(0, new Int32Array([1, 2, 3]), new Float32Array(3), 0)),
+              attempt(() => addon.conv2dForward(shape, new Uint8Array(25), w, null, y, false)),
+              attempt(() => addon.concat([new Float32Array(2), new Float64Array(2)], [2, 2], 1, new Float32Array(4))),
+              attempt(() => addon.reduce(0, [1, 2], new Float32Array(1), [1, 2, 1])),
+              attempt(() => addon.setThreads('two'))];`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toEqual([
+      'TypeError: unary: argument 1 (x) must be a Float32Array, got Int32Array',
+      'TypeError: conv2dForward: argument 1 (x) must be a Float32Array, got Uint8Array',
+      'TypeError: concat: argument 0 (blocks)[1] must be a Float32Array, got Float64Array',
+      'TypeError: reduce: argument 1 (x) must be a Float32Array, got an Array',
+      'TypeError: setThreads: argument 0 (threads) must be a number, got a string',
+    ]);
+  });
+
+  it('an array shorter or longer than its shape claims is a RangeError, nothing read or written past it', () => {
+    const r = withAddon(`${conv(3)}
+      const n = 1 << 16;
+      return [attempt(() => addon.conv2dForward(shape, x.subarray(1), w, null, y, false)),
+              attempt(() => addon.conv2dForward(shape, x, w, null, new Float32Array(8), false)),
+              attempt(() => addon.binary(0, new Float32Array(n), [n], new Float32Array(10), [n], new Float32Array(n), [n])),
+              attempt(() => addon.batchMatMul(new Float32Array(6), new Float32Array(6), new Float32Array(4), [1, 1, 2, 2, 4], false, false, null, false)),
+              attempt(() => addon.pool([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0], new Float32Array(16), new Float32Array(3), true)),
+              attempt(() => addon.window(new Float32Array(6), [2, 3], [1, 1], new Float32Array(6), [2, 3], [0, 0], [1, 3], 0)),
+              attempt(() => addon.transpose(new Float32Array(6), [2, 3], [1, 1], new Float32Array(6))),
+              attempt(() => addon.batchNormAffine(new Float32Array(7), new Float32Array(7), 2, null, null, null, null, 1e-3))];`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toEqual([
+      'RangeError: conv2dForward: argument 1 (x) holds 24 elements where the shape needs 25',
+      'RangeError: conv2dForward: argument 4 (out) holds 8 elements where the shape needs 9',
+      'RangeError: binary: argument 3 (b) holds 10 elements where the shape needs 65536',
+      'RangeError: batchMatMul: argument 0 (a) holds 6 elements where the shape needs 8',
+      'RangeError: pool: argument 2 (out) holds 3 elements where the shape needs 4',
+      'RangeError: window: the box does not lie inside both x and out',
+      'RangeError: transpose: perm is not a permutation of the axes',
+      'RangeError: batchNormAffine: x holds 7 elements, not a multiple of the 2 channels',
+    ]);
+  });
+
+  it('an empty axis that a kernel would divide by is refused, and empty outputs are fine', () => {
+    const r = withAddon(`
+      const none = new Float32Array(0);
+      return [attempt(() => addon.batchNormMoments(new Float32Array(6), 0, none, none)),
+              attempt(() => addon.batchNormMoments(none, 3, new Float32Array(3), new Float32Array(3))),
+              attempt(() => addon.reduce(1, none, new Float32Array(4), [4, 0, 1])),
+              attempt(() => addon.softmax(new Float32Array(4), new Float32Array(4), 0)),
+              attempt(() => addon.binary(0, none, [3, 0], new Float32Array(1), [1], none, [3, 0])),
+              attempt(() => addon.transpose(none, [2, 0, 3], [2, 0, 1], none))];`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toEqual([
+      'RangeError: batchNormMoments: argument 1 (channels) must be an integer >= 1, got 0.000000',
+      'RangeError: batchNormMoments: x holds no rows: the statistics of an empty batch are undefined',
+      'RangeError: reduce: the reduced axes are empty',
+      'RangeError: softmax: argument 2 (classes) must be an integer >= 1, got 0.000000',
+      'no error',
+      'no error',
+    ]);
+  });
+
+  it('after all of these the addon still computes: the process survived each', () => {
+    const r = withAddon(`${conv(4)}
+      attempt(() => addon.conv2dForward(shape, x, w, null, y, false));
+      attempt(() => addon.unary(0, new Int32Array(3), new Float32Array(3), 0));
+      const good = [1, 5, 5, 1, 3, 3, 1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0], out = new Float32Array(9);
+      addon.conv2dForward(good, x, w, null, out, false);
+      return Array.from(out);`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toEqual(new Array(9).fill(9));
+  });
+});

@@ -47,3 +47,12 @@ export async function fetchTestImages(count: number): Promise<TestImages> {
 export function fetchTestRows(count: number): Promise<TestRowsResponse> {
   return fetchJson<TestRowsResponse>(`api/test-rows?count=${count}`);
 }
+
+/**
+ * Throws, without asking the server, when it cannot read the run's test examples: they were given in memory (the
+ * server answers 404 with the same words).
+ */
+export function checkTestSetReadable(record: RunRecord): void {
+  const source = record.data.source;
+  if (source?.kind === 'memory') throw new Error(`the run's examples ('${source.name}') were given in memory, so the server cannot read its test split`);
+}

@@ -1,7 +1,7 @@
 import './style.css';
 import * as tf from '@tensorflow/tfjs-core';
 import { isTableRun } from '../../src/serve/testRows.js';
-import { fetchRunRecord, fetchTestImages, type RunRecord, type TestImages } from './api.js';
+import { checkTestSetReadable, fetchRunRecord, fetchTestImages, type RunRecord, type TestImages } from './api.js';
 import { chooseBackend } from './backend.js';
 import { blankExample, ensembleOfLast, exampleShape, loadSnapshots, predictMembers, warmUp, type ExampleValues, type LoadedSnapshot, type MemberPrediction } from './ensemble.js';
 import { loadExported, predictExported, type ExportedModel, type ExportedPrediction } from './exported.js';
@@ -216,6 +216,7 @@ async function start(): Promise<void> {
     note = await startTableInput(record, (values, caption) => void classify(values, caption).catch(fail));
   } else {
     try {
+      checkTestSetReadable(record);
       fillGrid(await fetchTestImages(GRID_IMAGES));
     } catch (e) {
       note = ` No test images to pick from (${(e as Error).message}); upload one instead.`;

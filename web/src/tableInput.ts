@@ -1,5 +1,5 @@
 import { featureNames } from '../../src/serve/testRows.js';
-import { fetchTestRows, type RunRecord, type TestRowsResponse } from './api.js';
+import { checkTestSetReadable, fetchTestRows, type RunRecord, type TestRowsResponse } from './api.js';
 import { fieldValues, float32Text, parsePastedRow } from './tableValues.js';
 import { element } from './view.js';
 
@@ -124,6 +124,7 @@ export async function startTableInput(record: RunRecord, predict: PredictRow): P
   const target = record.data.classNames[0] ?? 'target';
   const describe = record.data.task === 'regression' ? (y: number) => `${target} ${float32Text(y)}` : (k: number) => record.data.classNames[k] ?? String(k);
   try {
+    checkTestSetReadable(record);
     input.showTestRows(await fetchTestRows(TEST_ROWS), describe);
     return '';
   } catch (e) {

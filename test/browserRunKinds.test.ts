@@ -213,6 +213,18 @@ describe('the page on table, RGB and in-memory runs (Debian chromium, headless)'
     expectNear(pasted.std, cli[2][1]!.std, "pasted row's std");
     expect(errors).toEqual([]);
     await page.close();
+
+    // The model `export` writes (raw features in, [mean, variance] out), loaded by the page next to the ensemble.
+    const exported = runCli(['export', runDir, '--out', path.join(runDir, 'exports', 'all')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const withExport = await openPage(context, `${server.url}?export=exports/all`);
+    await withExport.page.click('#test-rows button[data-test-index="3"]');
+    await predictions(withExport.page, 1);
+    const fromExport = await regressionRow(withExport.page, '#exported-row');
+    expectNear(fromExport.value, cli[2][0]!.progression, 'exported model');
+    expectNear(fromExport.std, cli[2][0]!.std, "exported model's std");
+    expect(withExport.errors).toEqual([]);
+    await withExport.page.close();
   });
 
   it('an RGB image-folder run: the grid and an uploaded PNG give what predict gives for that PNG; the picked image is drawn in colour', async () => {

@@ -13,20 +13,7 @@ import { predictRun } from '../src/ensemble/predictRun.js';
 import { readRunRecord } from '../src/io/runRecord.js';
 import { argmaxRow, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
 import { runCli, tempDir } from './helpers/cli.js';
-import { collectErrors, launchChromium, openReport, SCREENSHOT_DIR, startServe, stop } from './helpers/browser.js';
-
-/** One row of the page's probability table: exact values from data-probability, shown values from the text. */
-async function tableRow(page: Page, selector: string): Promise<{ exact: number[]; shown: number[] }> {
-  return page.$$eval(`${selector} td[data-class]`, (cells) => ({
-    exact: cells.map((c) => Number((c as HTMLElement).dataset['probability'])),
-    shown: cells.map((c) => Number(c.textContent!.replace('%', '')) / 100),
-  }));
-}
-
-function expectClose(actual: readonly number[], expected: ArrayLike<number>, tolerance: number): void {
-  expect(actual).toHaveLength(expected.length);
-  actual.forEach((v, k) => expect(Math.abs(v - expected[k]!), `class ${k}: ${v} against ${expected[k]}`).toBeLessThanOrEqual(tolerance));
-}
+import { collectErrors, expectClose, launchChromium, openReport, SCREENSHOT_DIR, startServe, stop, tableRow } from './helpers/browser.js';
 
 const row = (p: ProbabilityMatrix, i = 0) => Array.from(p.data.subarray(i * p.numClasses, (i + 1) * p.numClasses));
 

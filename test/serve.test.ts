@@ -4,10 +4,12 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTestSplit, EMBEDDED_FASHION_MNIST_DIR } from '../src/data/loadIdxDataset.js';
-import { writeRunRecord } from '../src/io/runRecord.js';
+import { loadTestSet, resolveDataSource } from '../src/data/source.js';
+import { writeRunRecord, type DataRecord, type RunRecord } from '../src/io/runRecord.js';
 import { serveRun, type RunServer } from '../src/serve/server.js';
 import type { TestImagesResponse } from '../src/serve/testImages.js';
-import { runCli, tempDir } from './helpers/cli.js';
+import type { TestRowsResponse } from '../src/serve/testRows.js';
+import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { syntheticRecord } from './helpers/syntheticRun.js';
 
 interface Reply {
@@ -130,6 +132,11 @@ describe('serve: the run and the page over HTTP, nothing else', () => {
     expect((await get(server, '/api/test-images?count=abc')).status).toBe(400);
   });
 
+  it('has no table rows to give: the run takes images', async () => {
+    const reply = await get(server, '/api/test-rows?count=5');
+    expect(reply).toMatchObject({ status: 404, body: 'this run takes 28x28x1 images: its test examples are at /api/test-images\n' });
+  });
+
   it('the serve command refuses a port already in use with a one-line error', () => {
     const r = runCli(['serve', runDir, '--port', String(server.port)]);
     expect(r.code).not.toBe(0);
@@ -179,5 +186,86 @@ describe('serve and report from the command line: bad input', () => {
     expect(json.stderr).toMatch(/^error: .*run\.json: the report is an HTML page/);
     const port = runCli(['serve', notRun, '--port', '70000']);
     expect(port.stderr).toMatch(/^error: .*--port/);
+  });
+});
+
+/** A run directory holding `data` as its run.json's data record, with empty snapshot directories (nothing is loaded). */
+function runWith(data: Partial<DataRecord>, config: Partial<RunRecord['config']> = {}): string {
+  const runDir = path.join(tempDir('se-serve-data-'), 'run');
+  const record = syntheticRecord({ totalSteps: 20, cycles: 2, perEpoch: 10, numClasses: 3 });
+  for (const s of record.snapshots) mkdirSync(path.join(runDir, s.path), { recursive: true });
+  writeRunRecord(runDir, { ...record, config: { ...record.config, ...config }, data: { ...record.data, ...data } });
+  return runDir;
+}
+
+const PAGE_DIR = path.join(ROOT, 'dist', 'web');
+
+describe("serve: a table run's test rows, as numbers", () => {
+  const wine = path.join(ROOT, 'data', 'tables', 'wine.csv');
+  const features = ['alcohol', 'malic_acid', 'ash', 'alcalinity_of_ash', 'magnesium', 'total_phenols', 'flavanoids', 'nonflavanoid_phenols', 'proanthocyanins', 'color_intensity', 'hue', 'od280_od315_of_diluted_wines', 'proline'];
+  const source = { ...resolveDataSource({ data: wine, label: 'cultivar' }), features } as DataRecord['source'] & { kind: 'csv' };
+
+  it('serves the first rows of the split the run was tested on, every value the float32 the models are given', async () => {
+    const runDir = runWith(
+      { name: 'wine', trainExamples: 142, testExamples: 36, inputShape: [1, 1, 13], exampleShape: [13], values: 'numbers', source, normalization: { mean: 0, std: 1 } },
+      { trainSize: null, testSize: null },
+    );
+    const server = await serveRun({ runDir, pageDir: PAGE_DIR, port: 0 });
+    try {
+      const reply = await get(server, '/api/test-rows?count=5');
+      expect(reply.status, reply.body).toBe(200);
+      expect(reply.type).toMatch(/^application\/json/);
+      const r = JSON.parse(reply.body) as TestRowsResponse;
+      const test = await loadTestSet(source);
+      expect(r.count).toBe(5);
+      expect(r.features).toEqual(features);
+      expect(r.indices).toEqual([0, 1, 2, 3, 4]);
+      expect(r.labels).toEqual(Array.from(test.labels.subarray(0, 5)));
+      expect(r.rows.map((row) => row.length)).toEqual([13, 13, 13, 13, 13]);
+      expect(r.rows.flat()).toEqual(Array.from(test.images.subarray(0, 5 * 13)));
+      // all 36 test rows when more are asked for; the same bounds on count as for images
+      expect((JSON.parse((await get(server, '/api/test-rows?count=1000')).body) as TestRowsResponse).count).toBe(36);
+      expect((await get(server, '/api/test-rows?count=0')).status).toBe(400);
+      expect(await get(server, '/api/test-images?count=5')).toMatchObject({ status: 404, body: 'this run takes rows of a table: its test examples are at /api/test-rows\n' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a regression run's rows carry their targets", async () => {
+    const diabetes = path.join(ROOT, 'data', 'tables', 'diabetes.csv');
+    const spec = { ...resolveDataSource({ data: diabetes, label: 'progression', task: 'regression' }), features: ['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'] };
+    const runDir = runWith(
+      { name: 'diabetes', trainExamples: 354, testExamples: 88, inputShape: [1, 1, 10], exampleShape: [10], values: 'numbers', source: spec, task: 'regression', numClasses: 1, classNames: ['progression'] },
+      { trainSize: null, testSize: null },
+    );
+    const server = await serveRun({ runDir, pageDir: PAGE_DIR, port: 0 });
+    try {
+      const r = JSON.parse((await get(server, '/api/test-rows?count=3')).body) as TestRowsResponse;
+      const test = await loadTestSet(spec);
+      expect(r.labels).toEqual(Array.from(test.labels.subarray(0, 3)));
+      expect(r.labels.every((y) => y > 20 && Number.isInteger(y))).toBe(true);
+      expect(r.rows.flat()).toEqual(Array.from(test.images.subarray(0, 30)));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a run whose examples were given in memory: serves the page and the run, and says why there are no test examples', async () => {
+    const table = runWith({ name: 'points', inputShape: [1, 1, 4], exampleShape: [4], values: 'numbers', source: { kind: 'memory', name: 'points' } });
+    const images = runWith({ name: 'patterns', inputShape: [8, 8, 1], values: 'bytes', source: { kind: 'memory', name: 'patterns' } });
+    for (const [runDir, endpoint, name] of [[table, 'test-rows', 'points'], [images, 'test-images', 'patterns']] as const) {
+      const server = await serveRun({ runDir, pageDir: PAGE_DIR, port: 0 });
+      try {
+        expect((await get(server, '/run/run.json')).status).toBe(200);
+        expect((await get(server, '/')).status).toBe(200);
+        expect(await get(server, `/api/${endpoint}?count=5`)).toMatchObject({
+          status: 404,
+          body: `the run's examples ('${name}') were given in memory, so the server cannot read its test split\n`,
+        });
+      } finally {
+        await server.close();
+      }
+    }
   });
 });

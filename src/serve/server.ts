@@ -2,16 +2,17 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { runTestSet } from '../ensemble/evaluateRun.js';
-import { readRunRecord } from '../io/runRecord.js';
+import { readRunRecord, runDataSource, type RunRecord } from '../io/runRecord.js';
 import { verifySnapshot } from '../io/snapshots.js';
 import { UserError } from '../util/errors.js';
 import { contentType, resolveInside } from './staticFiles.js';
 import { testImagesResponse } from './testImages.js';
+import { featureNames, isTableRun, testRowsResponse } from './testRows.js';
 
 /** Loopback only unless the caller asks for more. */
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
-/** Most test images one request may ask for. */
+/** Most test images (or table rows) one request may ask for. */
 export const MAX_TEST_IMAGES = 1000;
 export const DEFAULT_TEST_IMAGES = 48;
 
@@ -65,10 +66,21 @@ function sendFile(req: IncomingMessage, res: ServerResponse, root: string, urlPa
   stream.pipe(res);
 }
 
+/** Why the server cannot answer /api/test-rows (rows) or /api/test-images for a run, or null when it can. */
+function testSetProblem(record: RunRecord, rows: boolean): string | null {
+  const source = runDataSource(record);
+  if (source.kind === 'memory') return `the run's examples ('${source.name}') were given in memory, so the server cannot read its test split`;
+  const table = isTableRun(record.data);
+  if (rows && !table) return `this run takes ${record.data.inputShape.join('x')} images: its test examples are at /api/test-images`;
+  if (!rows && table) return 'this run takes rows of a table: its test examples are at /api/test-rows';
+  return null;
+}
+
 /**
  * Serves a run to the browser page: the page's files at /, the run directory's files under /run/ (run.json and
- * the snapshots, which the page loads with tf.loadLayersModel), and the first images of the run's test split at
- * /api/test-images?count=N. Nothing outside the run directory and the page's directory is ever served.
+ * the snapshots, which the page loads with tf.loadLayersModel), and the first examples of the run's test split: images
+ * at /api/test-images?count=N, or a table run's rows at /api/test-rows?count=N. Nothing outside the run directory and
+ * the page's directory is ever served.
  */
 export async function serveRun(options: ServeRunOptions): Promise<RunServer> {
   const runDir = path.resolve(options.runDir);
@@ -86,7 +98,7 @@ export async function serveRun(options: ServeRunOptions): Promise<RunServer> {
   if (!existsSync(path.join(pageDir, 'index.html'))) {
     throw new UserError(`the browser page is not built (${path.join(pageDir, 'index.html')} is missing); run npm run build`);
   }
-  let testImages: ReturnType<typeof runTestSet> | undefined;
+  let testSet: ReturnType<typeof runTestSet> | undefined;
   const host = options.host ?? DEFAULT_HOST;
   const loopbackOnly = isLoopback(host);
 
@@ -110,17 +122,25 @@ export async function serveRun(options: ServeRunOptions): Promise<RunServer> {
       send(res, 400, 'bad request target\n');
       return;
     }
-    if (rawPath === '/api/test-images') {
+    if (rawPath === '/api/test-images' || rawPath === '/api/test-rows') {
+      const rows = rawPath === '/api/test-rows';
       const count = params.has('count') ? Number(params.get('count')) : DEFAULT_TEST_IMAGES;
       if (!Number.isInteger(count) || count < 1 || count > MAX_TEST_IMAGES) {
         send(res, 400, `count must be an integer in 1..${MAX_TEST_IMAGES}\n`);
         return;
       }
-      testImages ??= runTestSet(record);
-      testImages.then(
-        (set) => send(res, 200, JSON.stringify(testImagesResponse(set, count)), 'application/json; charset=utf-8'),
-        (e: unknown) => send(res, 404, `${(e as Error).message}\n`),
-      );
+      const problem = testSetProblem(record, rows);
+      if (problem !== null) {
+        send(res, 404, `${problem}\n`);
+        return;
+      }
+      testSet ??= runTestSet(record);
+      testSet
+        .then((set) => JSON.stringify(rows ? testRowsResponse(set, count, featureNames(record.data)) : testImagesResponse(set, count)))
+        .then(
+          (body) => send(res, 200, body, 'application/json; charset=utf-8'),
+          (e: unknown) => send(res, 404, `${(e as Error).message}\n`),
+        );
       return;
     }
     if (rawPath === '/run' || rawPath.startsWith('/run/')) {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { CLI, ROOT, tempDir } from './cli.js';
 
 /** Debian's chromium, which .ci/run installs; Playwright cannot download its own browsers here. */
@@ -100,4 +101,17 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** One row of the page's probability table: exact values from data-probability, shown values from the text. */
+export async function tableRow(page: Page, selector: string): Promise<{ exact: number[]; shown: number[] }> {
+  return page.$$eval(`${selector} td[data-class]`, (cells) => ({
+    exact: cells.map((c) => Number((c as HTMLElement).dataset['probability'])),
+    shown: cells.map((c) => Number(c.textContent!.replace('%', '')) / 100),
+  }));
+}
+
+export function expectClose(actual: readonly number[], expected: ArrayLike<number>, tolerance: number): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((v, k) => expect(Math.abs(v - expected[k]!), `class ${k}: ${v} against ${expected[k]}`).toBeLessThanOrEqual(tolerance));
 }

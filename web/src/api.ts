@@ -1,9 +1,10 @@
 import type { RunRecord } from '../../src/io/runRecord.js';
 import type { TestImagesResponse } from '../../src/serve/testImages.js';
+import type { TestRowsResponse } from '../../src/serve/testRows.js';
 
-/** What the page fetches from `snapshot-ensembles serve`: the run's record and a few of its test images. */
+/** What the page fetches from `snapshot-ensembles serve`: the run's record and a few of its test images (or table rows). */
 
-export type { RunRecord, TestImagesResponse };
+export type { RunRecord, TestImagesResponse, TestRowsResponse };
 
 async function fetchJson<T>(url: string): Promise<T> {
   const response = await fetch(url);
@@ -40,4 +41,18 @@ function decodeBase64(text: string): Uint8Array {
 export async function fetchTestImages(count: number): Promise<TestImages> {
   const r = await fetchJson<TestImagesResponse>(`api/test-images?count=${count}`);
   return { ...r, images: decodeBase64(r.images) };
+}
+
+/** The first rows of a table run's test split, as numbers. */
+export function fetchTestRows(count: number): Promise<TestRowsResponse> {
+  return fetchJson<TestRowsResponse>(`api/test-rows?count=${count}`);
+}
+
+/**
+ * Throws, without asking the server, when it cannot read the run's test examples: they were given in memory (the
+ * server answers 404 with the same words).
+ */
+export function checkTestSetReadable(record: RunRecord): void {
+  const source = record.data.source;
+  if (source?.kind === 'memory') throw new Error(`the run's examples ('${source.name}') were given in memory, so the server cannot read its test split`);
 }

@@ -33,15 +33,18 @@ export async function loadExported(path: string): Promise<ExportedModel> {
 }
 
 export interface ExportedPrediction {
-  /** count x K probabilities. */
+  /** count x K probabilities (a regression run's export: count x [mean, variance]). */
   probabilities: Float32Array;
   milliseconds: number;
 }
 
-/** One forward pass of the exported model on `count` images of raw bytes, timed until its numbers are read back. */
-export async function predictExported(exported: ExportedModel, pixels: Uint8Array, count: number, shape: readonly [number, number, number]): Promise<ExportedPrediction> {
+/**
+ * One forward pass of the exported model on `count` examples of raw values (image bytes, or a table's numbers; the
+ * model normalises them itself), timed until its numbers are read back.
+ */
+export async function predictExported(exported: ExportedModel, values: Uint8Array | Float32Array, count: number, shape: readonly number[]): Promise<ExportedPrediction> {
   const start = performance.now();
-  const out = tf.tidy(() => exported.model.predict(tf.tensor4d(Float32Array.from(pixels), [count, ...shape])) as tf.Tensor);
+  const out = tf.tidy(() => exported.model.predict(tf.tensor(Float32Array.from(values), [count, ...shape])) as tf.Tensor);
   const probabilities = (await out.data()) as Float32Array;
   out.dispose();
   return { probabilities, milliseconds: performance.now() - start };

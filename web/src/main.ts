@@ -1,11 +1,15 @@
 import './style.css';
 import * as tf from '@tensorflow/tfjs-core';
-import { fetchRunRecord, fetchTestImages, type RunRecord, type TestImages } from './api.js';
+import { isTableRun } from '../../src/serve/testRows.js';
+import { checkTestSetReadable, fetchRunRecord, fetchTestImages, type RunRecord, type TestImages } from './api.js';
 import { chooseBackend } from './backend.js';
-import { ensembleOfLast, loadSnapshots, predictMembers, warmUp, type LoadedSnapshot, type MemberPrediction } from './ensemble.js';
+import { blankExample, ensembleOfLast, exampleShape, loadSnapshots, predictMembers, warmUp, type ExampleValues, type LoadedSnapshot, type MemberPrediction } from './ensemble.js';
 import { loadExported, predictExported, type ExportedModel, type ExportedPrediction } from './exported.js';
 import { drawPixels, fileToPixels } from './images.js';
 import { loadOnnx, predictOnnx, type OnnxModel, type OnnxPrediction } from './onnx.js';
+import { gaussianOfLast, predictGaussians, type GaussianPrediction } from './regression.js';
+import { showRegression } from './regressionView.js';
+import { startTableInput } from './tableInput.js';
 import { element, showPrediction, showTiming, type TimingRow } from './view.js';
 
 /** How many of the run's test images the page offers to pick from. */
@@ -30,6 +34,8 @@ const timingTable = element<HTMLTableElement>('test-set-table');
 let record: RunRecord;
 let snapshots: LoadedSnapshot[] = [];
 let members: MemberPrediction[] = [];
+/** A regression run's snapshots' predictions for the picked example (members stays empty). */
+let gaussians: GaussianPrediction[] = [];
 let predictions = 0;
 /** The model written by `export`, when the page was opened with ?export=DIR, and its output for the picked image. */
 let exported: ExportedModel | null = null;
@@ -46,6 +52,7 @@ function setState(state: 'loading' | 'ready' | 'predicting' | 'predicted' | 'err
 function showEnsemble(): void {
   const m = Number(slider.value);
   sliderValue.value = String(m);
+  if (gaussians.length > 0) return showRegressionEnsemble(m);
   if (members.length === 0) return;
   const start = performance.now();
   const ensemble = ensembleOfLast(members, m);
@@ -62,20 +69,41 @@ function showEnsemble(): void {
   });
 }
 
+/** The regression counterpart of showEnsemble: the ensemble's mean and standard deviation, and each snapshot's prediction. */
+function showRegressionEnsemble(m: number): void {
+  const start = performance.now();
+  const ensemble = gaussianOfLast(gaussians, m);
+  const passes = gaussians.slice(gaussians.length - m).reduce((sum, p) => sum + p.milliseconds, 0);
+  const e = exported === null || exportedOutput === null ? undefined : exportedOutput.probabilities;
+  showRegression(table, summary, {
+    target: record.data.classNames[0] ?? 'prediction',
+    members: gaussians,
+    m,
+    ensemble,
+    ensembleMilliseconds: passes + performance.now() - start,
+    ...(e === undefined ? {} : { exported: { path: exported!.path, mean: e[0]!, variance: e[1]!, milliseconds: exportedOutput!.milliseconds } }),
+  });
+}
+
 /** Counts classify() calls: a prediction that finishes after a newer image was picked is dropped. */
 let picks = 0;
 
-async function classify(pixels: Uint8Array, caption: string): Promise<void> {
+/** Predicts one example: an image's bytes, or a table row's numbers. */
+async function classify(pixels: ExampleValues, caption: string): Promise<void> {
   const [h, w, c] = record.data.inputShape;
   const pick = ++picks;
   setState('predicting');
-  drawPixels(pickedImage, pixels, w, h, c);
+  if (pixels instanceof Uint8Array) drawPixels(pickedImage, pixels, w, h, c);
   pickedCaption.textContent = caption;
-  const predicted = await predictMembers(snapshots, record, pixels);
-  const fromExport = exported === null ? null : await predictExported(exported, pixels, 1, [h, w, c]);
-  const fromOnnx = onnxModel === null ? null : await predictOnnx(onnxModel, pixels, 1, [h, w, c]);
+  const regression = record.data.task === 'regression';
+  const predicted = regression ? [] : await predictMembers(snapshots, record, pixels);
+  const predictedGaussians = regression ? await predictGaussians(snapshots, record, pixels) : [];
+  const fromExport = exported === null ? null : await predictExported(exported, pixels, 1, exampleShape(record));
+  // the page runs an ONNX file for image classifiers (raw pixels in, probabilities out)
+  const fromOnnx = onnxModel === null || !(pixels instanceof Uint8Array) ? null : await predictOnnx(onnxModel, pixels, 1, [h, w, c]);
   if (pick !== picks) return;
   members = predicted;
+  gaussians = predictedGaussians;
   exportedOutput = fromExport;
   onnxOutput = fromOnnx;
   predictions++;
@@ -179,16 +207,18 @@ async function start(): Promise<void> {
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const exportPath = params.get('export');
   if (exportPath !== null) {
-    const [h, w, c] = record.data.inputShape;
     const model = await loadExported(exportPath);
-    await predictExported(model, new Uint8Array(h * w * c), 1, [h, w, c]);
+    await predictExported(model, blankExample(record), 1, exampleShape(record));
     exported = model;
     exportedSection.hidden = false;
     const of = model.members === null ? '' : ` (the ensemble of snapshots ${model.members.join(', ')})`;
     exportedStatus.textContent = `Loaded the exported model ${model.path}${of} with one tf.loadLayersModel in ${(model.loadMilliseconds / 1000).toFixed(2)} s.`;
   }
   const onnxPath = params.get('onnx');
-  if (onnxPath !== null) {
+  if (onnxPath !== null && (isTableRun(record.data) || record.data.task === 'regression')) {
+    exportedSection.hidden = false;
+    onnxStatus.textContent = `Not loaded: the page runs ONNX files of image classifiers; run ${onnxPath} with onnxruntime-node (see the README).`;
+  } else if (onnxPath !== null) {
     const [h, w, c] = record.data.inputShape;
     const model = await loadOnnx(onnxPath);
     await predictOnnx(model, new Uint8Array(h * w * c), 1, [h, w, c]);
@@ -212,10 +242,17 @@ async function start(): Promise<void> {
       .catch(fail);
   });
   let note = '';
-  try {
-    fillGrid(await fetchTestImages(GRID_IMAGES));
-  } catch (e) {
-    note = ` No test images to pick from (${(e as Error).message}); upload one instead.`;
+  if (isTableRun(record.data)) {
+    timeButton.disabled = true;
+    timeButton.title = 'timing on the test set is for image runs';
+    note = await startTableInput(record, (values, caption) => void classify(values, caption).catch(fail));
+  } else {
+    try {
+      checkTestSetReadable(record);
+      fillGrid(await fetchTestImages(GRID_IMAGES));
+    } catch (e) {
+      note = ` No test images to pick from (${(e as Error).message}); upload one instead.`;
+    }
   }
   const skipped = backend.skipped.length === 0 ? '' : ` (skipped ${backend.skipped.join('; ')})`;
   status.textContent =

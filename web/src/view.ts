@@ -13,11 +13,11 @@ function percent(p: number): string {
   return `${(100 * p).toFixed(2)}%`;
 }
 
-function milliseconds(ms: number): string {
+export function milliseconds(ms: number): string {
   return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
 }
 
-function cell(tag: 'td' | 'th', text: string, className = ''): HTMLTableCellElement {
+export function cell(tag: 'td' | 'th', text: string, className = ''): HTMLTableCellElement {
   const c = document.createElement(tag);
   c.textContent = text;
   if (className !== '') c.className = className;

@@ -1,5 +1,6 @@
-// Batch normalisation over the last axis of a channels-last tensor: the affine map of TF.js's FusedBatchNorm, and
-// the per-channel statistics and closed-form gradient that FastBatchNormalization's training step needs.
+// Batch normalisation over the last axis of a channels-last tensor: the affine map of TF.js's FusedBatchNorm, the
+// per-channel statistics and closed-form gradient that FastBatchNormalization's training step needs, and the fused
+// training forward and backward (with the ReLU after the batch norm) of the training program (batchnorm.h).
 //   y = (x - mean) * scale / sqrt(var + eps) + offset
 //   dx = k (dy - mean(dy) - xhat mean(dy xhat)),  k = gamma / sqrt(var + eps)   (Ioffe and Szegedy 2015, sec. 3)
 // Each entry point checks its arguments, then calls one computing function, compiled for several instruction sets
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "args.h"
+#include "batchnorm.h"
 #include "clones.h"
 #include "families.h"
 
@@ -175,6 +177,134 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
   GradOf(g);
   return info.Env().Undefined();
 }
+
+// Per-channel sums over the rows of two terms at once, in double: each thread sums a block of rows into its own
+// block of partial (2 c values, allocated by the caller outside the parallel region), and the blocks are added in
+// thread order (deterministic for a given thread count).
+template <typename Terms>
+SE_CLONES void ChannelSums2(int64_t rows, int64_t c, double* partial, int threads, double* out1, double* out2, Terms terms) {
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    double* a = partial + static_cast<size_t>(t) * 2 * c;
+    double* b = a + c;
+    for (int64_t ch = 0; ch < c; ch++) a[ch] = b[ch] = 0.0;
+    const int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
+    for (int64_t r = r0; r < r1; r++) terms(r, a, b);
+  }
+  for (int64_t ch = 0; ch < c; ch++) out1[ch] = out2[ch] = 0.0;
+  for (int t = 0; t < threads; t++) {
+    const double* a = partial + static_cast<size_t>(t) * 2 * c;
+    for (int64_t ch = 0; ch < c; ch++) {
+      out1[ch] += a[ch];
+      out2[ch] += a[c + ch];
+    }
+  }
+}
+
+SE_CLONES void TrainForwardOf(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
+                              float* var, double* partial, int threads, double* s1, double* s2, float* k, float* shift) {
+  const float* x0 = x.p;
+  for (int64_t ch = 0; ch < c; ch++) shift[ch] = x0[ch];
+  ChannelSums2(rows, c, partial, threads, s1, s2, [x, c, shift](int64_t r, double* a, double* b) {
+    const float* xr = x.p + r * x.stride;
+    for (int64_t ch = 0; ch < c; ch++) {
+      const double d = static_cast<double>(xr[ch]) - shift[ch];
+      a[ch] += d;
+      b[ch] += d * d;
+    }
+  });
+  for (int64_t ch = 0; ch < c; ch++) {
+    const double m = s1[ch] / rows;
+    const double v = s2[ch] / rows - m * m;
+    mean[ch] = static_cast<float>(shift[ch] + m);
+    var[ch] = static_cast<float>(v > 0.0 ? v : 0.0);
+    k[ch] = gamma[ch] / std::sqrt(var[ch] + eps);
+  }
+#pragma omp parallel for num_threads(threads) if (rows * c > kParallelGrain)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x.p + r * x.stride;
+    float* yr = y.p + r * y.stride;
+    if (relu) {
+      for (int64_t ch = 0; ch < c; ch++) {
+        const float v = (xr[ch] - mean[ch]) * k[ch] + beta[ch];
+        yr[ch] = v < 0.f ? 0.f : v;  // NaN stays NaN, as TF.js's Relu keeps it
+      }
+    } else {
+      for (int64_t ch = 0; ch < c; ch++) yr[ch] = (xr[ch] - mean[ch]) * k[ch] + beta[ch];
+    }
+  }
+}
+
+SE_CLONES void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
+                               float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, double* partial, int threads, double* sg,
+                               double* sgx, float* k, float* a, float* b) {
+  ChannelSums2(rows, c, partial, threads, sg, sgx, [=](int64_t r, double* s, double* t) {
+    const float* dyr = dy.p + r * dy.stride;
+    const float* xr = x.p + r * x.stride;
+    const float* yr = relu ? y.p + r * y.stride : nullptr;
+    for (int64_t ch = 0; ch < c; ch++) {
+      const float g = relu && !(yr[ch] > 0.f) ? 0.f : dyr[ch];
+      s[ch] += g;
+      t[ch] += static_cast<double>(g) * (xr[ch] - mean[ch]);
+    }
+  });
+  for (int64_t ch = 0; ch < c; ch++) {
+    const double inv = 1.0 / std::sqrt(static_cast<double>(var[ch]) + eps);
+    const double dg = inv * sgx[ch];
+    dgamma[ch] = static_cast<float>(dg);
+    dbeta[ch] = static_cast<float>(sg[ch]);
+    const double kk = gamma[ch] * inv;
+    k[ch] = static_cast<float>(kk);
+    // dx = k g - k/rows (dbeta + xhat dgamma), xhat = (x - mean) inv: as k g + a (x - mean) + b per channel.
+    a[ch] = static_cast<float>(-kk * dg * inv / rows);
+    b[ch] = static_cast<float>(-kk * sg[ch] / rows);
+  }
+  if (dx.p == nullptr) return;  // the input's gradient is not needed
+#pragma omp parallel for num_threads(threads) if (rows * c > kParallelGrain)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* dyr = dy.p + r * dy.stride;
+    const float* xr = x.p + r * x.stride;
+    const float* yr = relu ? y.p + r * y.stride : nullptr;
+    float* dxr = dx.p + r * dx.stride;
+    for (int64_t ch = 0; ch < c; ch++) {
+      const float g = relu && !(yr[ch] > 0.f) ? 0.f : dyr[ch];
+      const float v = k[ch] * g + a[ch] * (xr[ch] - mean[ch]) + b[ch];
+      dxr[ch] = accumulate ? dxr[ch] + v : v;
+    }
+  }
+}
+
+}  // namespace
+
+void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
+                           float* var) {
+  const int threads = omp_get_max_threads();
+  std::vector<double> partial(static_cast<size_t>(threads) * 2 * c), s1(c), s2(c);
+  std::vector<float> k(c), shift(c);
+  TrainForwardOf(x, y, rows, c, gamma, beta, eps, relu, mean, var, partial.data(), threads, s1.data(), s2.data(), k.data(), shift.data());
+}
+
+void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
+                            float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
+  const int threads = omp_get_max_threads();
+  std::vector<double> partial(static_cast<size_t>(threads) * 2 * c), sg(c), sgx(c);
+  std::vector<float> k(c), a(c), b(c);
+  TrainBackwardOf(dy, y, x, dx, rows, c, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta, partial.data(), threads, sg.data(), sgx.data(),
+                  k.data(), a.data(), b.data());
+}
+
+// Three roundings, as TF.js's sub, mul and sub give them: volatile keeps the compiler from contracting them into a
+// fused multiply-add.
+void MovingAverage(const float* current, const float* batch, float* out, int64_t c, float oneMinusMomentum) {
+  for (int64_t ch = 0; ch < c; ch++) {
+    volatile float d = current[ch] - batch[ch];
+    volatile float scaled = d * oneMinusMomentum;
+    out[ch] = current[ch] - scaled;
+  }
+}
+
+namespace {
 
 }  // namespace
 

@@ -1,11 +1,13 @@
 // Elementwise float32 kernels: unary maps, and binary maps with NumPy broadcasting (fast paths for equal shapes, a
-// scalar on either side, and a trailing vector such as a per-channel bias).
+// scalar on either side, and a trailing vector such as a per-channel bias); and the training program's maps over
+// strided blocks (elementwise.h).
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "args.h"
 #include "clones.h"
+#include "elementwise.h"
 #include "families.h"
 
 namespace se {
@@ -175,6 +177,98 @@ Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
+
+enum Strided2 { kSAdd, kSAddRelu, kSMask, kSMul };
+
+template <int Op>
+inline float Apply2(float a, float b) {
+  switch (Op) {
+    case kSAdd: return a + b;
+    case kSAddRelu: {
+      const float v = a + b;
+      return v < 0.f ? 0.f : v;
+    }
+    case kSMask: return b > 0.f ? a : 0.f;  // a = dy, b = the ReLU's output
+    case kSMul: return a * b;
+  }
+  return a;
+}
+
+// out (+)= op(a, b) over [rows, c]: one flat loop when every operand is contiguous, else row by row. b may be null
+// for a copy (op ignores it).
+template <int Op>
+SE_CLONES void Loop2(Strided a, Strided b, Strided out, int64_t rows, int64_t c, bool accumulate) {
+  const bool flat = a.stride == c && b.stride == c && out.stride == c;
+  const int64_t n = rows * c;
+  if (flat) {
+    const float* pa = a.p;
+    const float* pb = b.p;
+    float* po = out.p;
+    if (accumulate) {
+#pragma omp parallel for if (n > kParallelGrain)
+      for (int64_t i = 0; i < n; i++) po[i] += Apply2<Op>(pa[i], pb[i]);
+    } else {
+#pragma omp parallel for if (n > kParallelGrain)
+      for (int64_t i = 0; i < n; i++) po[i] = Apply2<Op>(pa[i], pb[i]);
+    }
+    return;
+  }
+#pragma omp parallel for if (n > kParallelGrain)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* pa = a.p + r * a.stride;
+    const float* pb = b.p + r * b.stride;
+    float* po = out.p + r * out.stride;
+    for (int64_t j = 0; j < c; j++) po[j] = (accumulate ? po[j] : 0.f) + Apply2<Op>(pa[j], pb[j]);
+  }
+}
+
+SE_CLONES void CopyLoop(Strided src, Strided dst, int64_t rows, int64_t c, bool accumulate) {
+  const int64_t n = rows * c;
+  if (src.stride == c && dst.stride == c) {
+    const float* ps = src.p;
+    float* pd = dst.p;
+    if (accumulate) {
+#pragma omp parallel for if (n > kParallelGrain)
+      for (int64_t i = 0; i < n; i++) pd[i] += ps[i];
+    } else {
+#pragma omp parallel for if (n > kParallelGrain)
+      for (int64_t i = 0; i < n; i++) pd[i] = ps[i];
+    }
+    return;
+  }
+#pragma omp parallel for if (n > kParallelGrain)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* ps = src.p + r * src.stride;
+    float* pd = dst.p + r * dst.stride;
+    for (int64_t j = 0; j < c; j++) pd[j] = accumulate ? pd[j] + ps[j] : ps[j];
+  }
+}
+
+SE_CLONES void ReluLoop(Strided x, Strided y, int64_t rows, int64_t c) {
+#pragma omp parallel for if (rows * c > kParallelGrain)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* px = x.p + r * x.stride;
+    float* py = y.p + r * y.stride;
+    for (int64_t j = 0; j < c; j++) py[j] = px[j] < 0.f ? 0.f : px[j];
+  }
+}
+
+}  // namespace
+
+void AddStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool relu) {
+  if (relu) Loop2<kSAddRelu>(a, b, y, rows, c, false);
+  else Loop2<kSAdd>(a, b, y, rows, c, false);
+}
+
+void ReluStrided(Strided x, Strided y, int64_t rows, int64_t c) { ReluLoop(x, y, rows, c); }
+
+void MaskStrided(Strided dy, Strided y, Strided dx, int64_t rows, int64_t c, bool accumulate) { Loop2<kSMask>(dy, y, dx, rows, c, accumulate); }
+
+void CopyStrided(Strided src, Strided dst, int64_t rows, int64_t c, bool accumulate) { CopyLoop(src, dst, rows, c, accumulate); }
+
+void MulStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool accumulate) { Loop2<kSMul>(a, b, y, rows, c, accumulate); }
+
+namespace {
 
 }  // namespace
 

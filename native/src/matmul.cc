@@ -1,13 +1,16 @@
 // Batched matrix products through oneDNN's sgemm (row-major, either side transposed), with the bias and ReLU of
-// TF.js's _FusedMatMul applied in the same pass over the output.
+// TF.js's _FusedMatMul applied in the same pass over the output; and the dense layer's products of the training
+// program (matmul.h).
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "args.h"
 #include "clones.h"
 #include "families.h"
+#include "matmul.h"
 
 namespace se {
 namespace {
@@ -38,8 +41,35 @@ struct MatMulCall {
 
 SE_CLONES void ReluInPlace(float* out, int64_t total) {
 #pragma omp parallel for if (total > kParallelGrain)
-  for (int64_t i = 0; i < total; i++) out[i] = out[i] > 0.f ? out[i] : 0.f;
+  for (int64_t i = 0; i < total; i++) out[i] = out[i] < 0.f ? 0.f : out[i];  // NaN stays NaN, as TF.js's Relu keeps it
 }
+
+// One row-major sgemm: c = alpha op(a) op(b) + beta c.
+void Gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c) {
+  if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, a, lda, b, ldb, beta, c, n) != dnnl_success) throw std::runtime_error("dnnl_sgemm failed");
+}
+
+}  // namespace
+
+void DenseForward(const float* x, const float* w, const float* bias, float* y, int64_t n, int64_t k, int64_t m, bool relu) {
+  float beta = 0.f;
+  if (bias != nullptr) {
+    for (int64_t r = 0; r < n; r++) std::memcpy(y + r * m, bias, m * sizeof(float));
+    beta = 1.f;
+  }
+  Gemm(false, false, n, m, k, x, k, w, m, beta, y);
+  if (relu) ReluInPlace(y, n * m);
+}
+
+void DenseBackwardData(const float* dy, const float* w, float* dx, int64_t n, int64_t k, int64_t m, bool accumulate) {
+  Gemm(false, true, n, k, m, dy, m, w, m, accumulate ? 1.f : 0.f, dx);
+}
+
+void DenseBackwardWeights(const float* x, const float* dy, float* dw, int64_t n, int64_t k, int64_t m) {
+  Gemm(true, false, k, m, n, x, k, dy, m, 0.f, dw);
+}
+
+namespace {
 
 Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
   Args args(info, "batchMatMul");

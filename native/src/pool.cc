@@ -1,4 +1,4 @@
-// Max and average pooling over NHWC tensors and their gradients, written as plain loops (they are memory-bound).
+// Max, average and global average pooling over NHWC tensors and their gradients, written as plain loops (they are memory-bound).
 // Rules as TF.js's cpu backend has them: padded positions never win a max; the max's gradient goes to the first
 // maximum of its window in row-major order; the average divides by the window's positions inside the input, its
 // gradient by the full window size.
@@ -12,24 +12,12 @@
 #include "args.h"
 #include "clones.h"
 #include "families.h"
+#include "pool.h"
 
 namespace se {
 namespace {
 
-// The geometry of one pooling: sizes, window and strides at least 1, paddings at least 0.
-struct PoolShape {
-  int64_t n, h, w, c, fh, fw, oh, ow, sh, sw, pt, pl;
-
-  static PoolShape Parse(const Args& args, size_t i) {
-    std::vector<int64_t> d = args.Integers(i, "shape", 12);
-    for (size_t k = 0; k < 10; k++) args.Check(d[k] >= 1, "pool shape: sizes, window and strides must be at least 1");
-    return {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
-  }
-  int64_t XLength(const Args& a) const { return Product(a, {n, h, w, c}); }
-  int64_t YLength(const Args& a) const { return Product(a, {n, oh, ow, c}); }
-};
-
-SE_CLONES void PoolForward(const PoolShape& s, const float* x, float* out, bool isMax) {
+SE_CLONES void PoolLoops(const PoolShape& s, const float* x, float* out, bool isMax) {
 #pragma omp parallel for collapse(2)
   for (int64_t b = 0; b < s.n; b++) {
     for (int64_t oy = 0; oy < s.oh; oy++) {
@@ -62,16 +50,6 @@ SE_CLONES void PoolForward(const PoolShape& s, const float* x, float* out, bool 
       }
     }
   }
-}
-
-// pool(shape, x, out, isMax)
-Napi::Value Pool(const Napi::CallbackInfo& info) {
-  Args args(info, "pool");
-  const PoolShape s = PoolShape::Parse(args, 0);
-  const float* x = args.Floats(1, "x", s.XLength(args));
-  float* out = args.Floats(2, "out", s.YLength(args));
-  PoolForward(s, x, out, args.Flag(3));
-  return info.Env().Undefined();
 }
 
 // The gradient of one image: dx zeroed, then each window's dy added where its first maximum is. Channels are the
@@ -109,7 +87,7 @@ inline void MaxPoolImage(const PoolShape s, int64_t b, const float* x, const flo
 
 // Windows of one image may overlap, so images (not rows) are split over threads; bestAll and atAll hold `threads`
 // blocks of c scratch values each.
-SE_CLONES void MaxPoolBackward(const PoolShape& s, const float* dy, const float* x, float* dx, float* bestAll, int64_t* atAll, int threads) {
+SE_CLONES void MaxPoolLoops(const PoolShape& s, const float* dy, const float* x, float* dx, float* bestAll, int64_t* atAll, int threads) {
 #pragma omp parallel for num_threads(threads)
   for (int64_t b = 0; b < s.n; b++) {
     const size_t t = static_cast<size_t>(omp_get_thread_num()) * s.c;
@@ -117,22 +95,7 @@ SE_CLONES void MaxPoolBackward(const PoolShape& s, const float* dy, const float*
   }
 }
 
-// maxPoolGrad(shape, dy, x, dx): every element of dx is written (zeroed image by image, then accumulated). The
-// threads' scratch is allocated here, outside the parallel region, where an exception can still be caught.
-Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
-  Args args(info, "maxPoolGrad");
-  const PoolShape s = PoolShape::Parse(args, 0);
-  const float* dy = args.Floats(1, "dy", s.YLength(args));
-  const float* x = args.Floats(2, "x", s.XLength(args));
-  float* dx = args.Floats(3, "dx", s.XLength(args));
-  const int threads = omp_get_max_threads();
-  std::vector<float> best(static_cast<size_t>(threads) * s.c);
-  std::vector<int64_t> at(static_cast<size_t>(threads) * s.c);
-  MaxPoolBackward(s, dy, x, dx, best.data(), at.data(), threads);
-  return info.Env().Undefined();
-}
-
-SE_CLONES void AvgPoolBackward(const PoolShape& s, const float* dy, float* dx) {
+SE_CLONES void AvgPoolLoops(const PoolShape& s, const float* dy, float* dx) {
   const float inv = 1.f / static_cast<float>(s.fh * s.fw);
 #pragma omp parallel for
   for (int64_t b = 0; b < s.n; b++) {
@@ -156,12 +119,93 @@ SE_CLONES void AvgPoolBackward(const PoolShape& s, const float* dy, float* dx) {
   }
 }
 
+// Each image's sums in double, in the thread's own block of c values of acc.
+SE_CLONES void GlobalAverageLoops(const float* x, float* y, int64_t n, int64_t positions, int64_t c, double* accAll) {
+  const double scale = 1.0 / static_cast<double>(positions);
+#pragma omp parallel for if (n * positions * c > kParallelGrain)
+  for (int64_t b = 0; b < n; b++) {
+    double* acc = accAll + static_cast<size_t>(omp_get_thread_num()) * c;
+    const float* xb = x + b * positions * c;
+    for (int64_t ch = 0; ch < c; ch++) acc[ch] = 0.0;
+    for (int64_t p = 0; p < positions; p++)
+      for (int64_t ch = 0; ch < c; ch++) acc[ch] += xb[p * c + ch];
+    for (int64_t ch = 0; ch < c; ch++) y[b * c + ch] = static_cast<float>(acc[ch] * scale);
+  }
+}
+
+SE_CLONES void GlobalAverageGradLoops(const float* dy, float* dx, int64_t n, int64_t positions, int64_t c, bool accumulate) {
+  const float inv = 1.f / static_cast<float>(positions);
+#pragma omp parallel for if (n * positions * c > kParallelGrain)
+  for (int64_t b = 0; b < n; b++) {
+    const float* g = dy + b * c;
+    float* d = dx + b * positions * c;
+    for (int64_t p = 0; p < positions; p++)
+      for (int64_t ch = 0; ch < c; ch++) d[p * c + ch] = (accumulate ? d[p * c + ch] : 0.f) + g[ch] * inv;
+  }
+}
+
+}  // namespace
+
+void PoolForward(const PoolShape& s, const float* x, float* y, bool isMax) { PoolLoops(s, x, y, isMax); }
+
+// The threads' scratch is allocated here, outside the parallel region, where an exception can still be caught.
+void MaxPoolBackward(const PoolShape& s, const float* dy, const float* x, float* dx) {
+  const int threads = omp_get_max_threads();
+  std::vector<float> best(static_cast<size_t>(threads) * s.c);
+  std::vector<int64_t> at(static_cast<size_t>(threads) * s.c);
+  MaxPoolLoops(s, dy, x, dx, best.data(), at.data(), threads);
+}
+
+void AvgPoolBackward(const PoolShape& s, const float* dy, float* dx) { AvgPoolLoops(s, dy, dx); }
+
+void GlobalAverageForward(const float* x, float* y, int64_t n, int64_t positions, int64_t c) {
+  std::vector<double> acc(static_cast<size_t>(omp_get_max_threads()) * c);
+  GlobalAverageLoops(x, y, n, positions, c, acc.data());
+}
+
+void GlobalAverageBackward(const float* dy, float* dx, int64_t n, int64_t positions, int64_t c, bool accumulate) {
+  GlobalAverageGradLoops(dy, dx, n, positions, c, accumulate);
+}
+
+namespace {
+
+// The 12 numbers of argument i: sizes, window and strides at least 1, paddings at least 0.
+PoolShape ParseShape(const Args& args, size_t i) {
+  std::vector<int64_t> d = args.Integers(i, "shape", 12);
+  for (size_t k = 0; k < 10; k++) args.Check(d[k] >= 1, "pool shape: sizes, window and strides must be at least 1");
+  const PoolShape s{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+  Product(args, {s.n, s.h, s.w, s.c});
+  Product(args, {s.n, s.oh, s.ow, s.c});
+  return s;
+}
+
+// pool(shape, x, out, isMax)
+Napi::Value Pool(const Napi::CallbackInfo& info) {
+  Args args(info, "pool");
+  const PoolShape s = ParseShape(args, 0);
+  const float* x = args.Floats(1, "x", s.XLength());
+  float* out = args.Floats(2, "out", s.YLength());
+  PoolForward(s, x, out, args.Flag(3));
+  return info.Env().Undefined();
+}
+
+// maxPoolGrad(shape, dy, x, dx): every element of dx is written (zeroed image by image, then accumulated).
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  Args args(info, "maxPoolGrad");
+  const PoolShape s = ParseShape(args, 0);
+  const float* dy = args.Floats(1, "dy", s.YLength());
+  const float* x = args.Floats(2, "x", s.XLength());
+  float* dx = args.Floats(3, "dx", s.XLength());
+  MaxPoolBackward(s, dy, x, dx);
+  return info.Env().Undefined();
+}
+
 // avgPoolGrad(shape, dy, dx): every element of dx is written (zeroed image by image, then accumulated).
 Napi::Value AvgPoolGrad(const Napi::CallbackInfo& info) {
   Args args(info, "avgPoolGrad");
-  const PoolShape s = PoolShape::Parse(args, 0);
-  const float* dy = args.Floats(1, "dy", s.YLength(args));
-  float* dx = args.Floats(2, "dx", s.XLength(args));
+  const PoolShape s = ParseShape(args, 0);
+  const float* dy = args.Floats(1, "dy", s.YLength());
+  float* dx = args.Floats(2, "dx", s.XLength());
   AvgPoolBackward(s, dy, dx);
   return info.Env().Undefined();
 }

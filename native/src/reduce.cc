@@ -1,5 +1,6 @@
 // Reductions of a float32 tensor viewed as [outer, reduced, inner] (the reduced axes are one contiguous block; the
-// TS side transposes first otherwise), accumulated in double; and softmax over the last axis.
+// TS side transposes first otherwise), accumulated in double; and softmax over the last axis. SumColumns (reduce.h)
+// serves the training program.
 #include <omp.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "args.h"
 #include "clones.h"
 #include "families.h"
+#include "reduce.h"
 
 namespace se {
 namespace {
@@ -80,6 +82,14 @@ void ReduceAll(const ReduceCall& c) {
     }
   }
 }
+
+}  // namespace
+
+void SumColumns(const float* x, int64_t rows, int64_t cols, float* out) {
+  if (cols > 0 && rows > 0) ReduceAll({kSum, 1, rows, cols, x, out});
+}
+
+namespace {
 
 // reduce(op, x, out, [outer, reduced, inner]): the reduced block is not empty (a mean over it would divide by 0).
 Napi::Value Reduce(const Napi::CallbackInfo& info) {

@@ -1,0 +1,29 @@
+// Batch normalisation in training mode, with the ReLU that follows it fused in (batchnorm.cc): one pass for the
+// batch statistics and one for the output, one pass for the gradient's sums and one for dx. Shared by the training
+// program; the addon's entry points keep the unfused affine map, statistics and gradient for TF.js's kernels.
+#pragma once
+#include <cstdint>
+
+#include "strided.h"
+
+namespace se {
+
+/**
+ * mean, var = the biased batch statistics of x per channel; y = (x - mean) gamma / sqrt(var + eps) + beta, then
+ * max(y, 0) when relu. Sums in double, shifted by the first row (no cancellation for large means).
+ */
+void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
+                           float* var);
+
+/**
+ * The gradient of BatchNormTrainForward, from dy, the input x and, when relu, the output y (dy counts where y > 0):
+ *   g = dy [y > 0];  dbeta = sum g;  dgamma = sum g xhat;  dx = gamma / sqrt(var + eps) (g - dbeta/rows - xhat dgamma/rows)
+ * dx is written, or added to when accumulate; with dx.p null only dgamma and dbeta are.
+ */
+void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
+                            float eps, bool relu, bool accumulate, float* dgamma, float* dbeta);
+
+/** out = current - (current - batch) * (1 - momentum), rounded after each operation as TF.js's ops compute it. */
+void MovingAverage(const float* current, const float* batch, float* out, int64_t c, float oneMinusMomentum);
+
+}  // namespace se

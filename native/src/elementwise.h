@@ -1,0 +1,21 @@
+// Elementwise maps over [rows, c] blocks with row strides (elementwise.cc), for the training program: sums (with the
+// ReLU after them), the ReLU's gradient mask, copies and products, each writing its output or adding to it.
+#pragma once
+#include <cstdint>
+
+#include "strided.h"
+
+namespace se {
+
+/** y = a + b, then max(y, 0) when relu (NaN stays NaN, as TF.js's Relu keeps it). */
+void AddStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool relu);
+/** y = max(x, 0) (NaN stays NaN). */
+void ReluStrided(Strided x, Strided y, int64_t rows, int64_t c);
+/** dx = dy where y > 0, else 0 (the ReLU's gradient, from its output); added to dx when accumulate. */
+void MaskStrided(Strided dy, Strided y, Strided dx, int64_t rows, int64_t c, bool accumulate);
+/** dst = src, or dst += src when accumulate. */
+void CopyStrided(Strided src, Strided dst, int64_t rows, int64_t c, bool accumulate);
+/** y = a * b, or y += a * b when accumulate. */
+void MulStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool accumulate);
+
+}  // namespace se

@@ -13,7 +13,8 @@
         "src/elementwise.cc",
         "src/reduce.cc",
         "src/shape.cc",
-        "src/optimizer.cc"
+        "src/optimizer.cc",
+        "src/program.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -105,6 +105,48 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
     ]);
   });
 
+  it('a training program is checked operand by operand when it is made and array by array when it runs', () => {
+    // Buffers are [external, at, batched, rows, cols, stride]; operations [code, ...buffer ids, ...parameters].
+    const r = withAddon(`
+      const ops = addon.programOperations();
+      const conv = ops.conv[0], copy = ops.copy[0], relu = ops.relu[0];
+      const geometry = (oh) => [0, 5, 5, 3, 3, oh, oh, 1, 1, 0, 0, 0, 0];
+      const convBuffers = (yRows) => [[1, 0, 1, 25, 1, 1], [1, 1, 0, 1, 9, 9], [0, 0, 1, yRows, 1, 1]];
+      const good = addon.createProgram(64, 2, [[1, 0, 1, 4, 1, 1], [0, 0, 1, 4, 1, 1], [1, 1, 1, 4, 1, 1]], [[relu, 0, 1]], [[copy, 1, 2, 0]]);
+      return [
+        attempt(() => addon.createProgram(16, 1, [[0, 8, 0, 1, 16, 16]], [], [])),
+        attempt(() => addon.createProgram(64, 1, [], [[99]], [])),
+        attempt(() => addon.createProgram(64, 1, [[0, 0, 1, 4, 1, 1]], [[relu, 0, 3]], [])),
+        attempt(() => addon.createProgram(64, 1, convBuffers(16), [[conv, 0, 1, -1, 2, ...geometry(4)]], [])),
+        attempt(() => addon.createProgram(64, 1, convBuffers(9), [[conv, 0, 1, -1, 0, ...geometry(3)]], [])),
+        attempt(() => addon.createProgram(64, 1, [[0, 0, 1, 16, 1, 1], [0, 8, 1, 16, 1, 1]], [[copy, 0, 1, 0]], [])),
+        attempt(() => addon.createProgram(64, 1, [[1, 0, 1, 4, 1, 1], [1, 0, 1, 4, 1, 1]], [], [])),
+        attempt(() => addon.runProgram(good, 1, 1, [null, null])),
+        attempt(() => addon.runProgram(good, 0, 3, [null, null])),
+        attempt(() => addon.runProgram(good, 0, 2, [new Float32Array(4), null])),
+        attempt(() => addon.runProgram(good, 0, 1, [new Float64Array(4), null])),
+        attempt(() => addon.runProgram({}, 0, 1, [])),
+        (() => { const x = new Float32Array([-1, 2, -3, 4]), y = new Float32Array(4);
+                 addon.runProgram(good, 0, 1, [x, null]); addon.runProgram(good, 1, 1, [null, y]); return Array.from(y); })(),
+      ];`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toEqual([
+      'RangeError: createProgram: buffers[0] lies outside the arena',
+      'RangeError: createProgram: forward[0]: unknown operation 99',
+      'RangeError: createProgram: forward[0] (relu): y is not a buffer',
+      'RangeError: createProgram: forward op 0 (conv): the output size does not follow from the input, filter, strides and paddings',
+      'RangeError: createProgram: forward op 0 (conv): y must be [batch, 9, 1]',
+      'RangeError: createProgram: forward op 0 (copy): dst overlaps src',
+      'RangeError: createProgram: buffers[1]: array 0 is named twice',
+      'RangeError: runProgram: the backward pass runs after a forward pass at the same batch',
+      "RangeError: runProgram: batch 3 is larger than the program's 2",
+      'RangeError: runProgram: arrays[0] holds 4 floats where the batch needs 8',
+      'TypeError: runProgram: arrays[0] must be a Float32Array',
+      'RangeError: runProgram: argument 0 (program) is not a training program',
+      [0, 2, 0, 4],
+    ]);
+  });
+
   it('after all of these the addon still computes: the process survived each', () => {
     const r = withAddon(`${conv(4)}
       attempt(() => addon.conv2dForward(shape, x, w, null, y, false));

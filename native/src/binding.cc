@@ -90,6 +90,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitReduce(env, exports);
   InitShape(env, exports);
   InitOptimizer(env, exports);
+  InitProgram(env, exports);
   return exports;
 }
 

@@ -18,5 +18,6 @@ void InitElementwise(Napi::Env env, Napi::Object exports);
 void InitReduce(Napi::Env env, Napi::Object exports);
 void InitShape(Napi::Env env, Napi::Object exports);
 void InitOptimizer(Napi::Env env, Napi::Object exports);
+void InitProgram(Napi::Env env, Napi::Object exports);
 
 }  // namespace se

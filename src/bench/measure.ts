@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { foldedInference } from '../models/foldedInference.js';
 import { SgdOptimizer } from '../training/sgd.js';
+import { trainingForward } from '../backend/trainingForward.js';
 
 export interface Throughput {
   /** Images per second over the timed steps (median step time). */
@@ -36,9 +37,10 @@ export async function measureTraining(model: tfl.LayersModel, batch: number, ste
   const { x, y } = syntheticBatch(batch, inputShape, numClasses, 1);
   const optimizer = new SgdOptimizer({ learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const forward = trainingForward(model);
   const step = async () => {
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, variables);
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, forward(x)) as tf.Scalar, variables);
       optimizer.applyGradients(grads);
       return value;
     });

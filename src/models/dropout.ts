@@ -33,8 +33,14 @@ export class SteppedDropout extends StockDropout {
     this.step = step;
   }
 
+  /** The seed of this step's mask (what a training call draws it from), set as the call sets it. */
+  trainingSeed(): number {
+    this.seed = mix(this.baseSeed, this.step);
+    return this.seed;
+  }
+
   override call(inputs: Parameters<tfl.layers.Layer['call']>[0], kwargs: Parameters<tfl.layers.Layer['call']>[1]) {
-    if (kwargs?.['training'] === true) this.seed = mix(this.baseSeed, this.step);
+    if (kwargs?.['training'] === true) this.trainingSeed();
     return super.call(inputs, kwargs);
   }
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { augmentedBatch, normalizedBatch, oneHotBatch, targetBatch, type Augmentation, type Normalization } from '../data/batch.js';
 import { exampleShape, type ImageSet, type Task } from '../data/dataset.js';
+import { trainingForward } from '../backend/trainingForward.js';
 import { setDropoutStep } from '../models/dropout.js';
 import type { Schedule } from '../schedules/types.js';
 import { permutation, Rng } from '../util/rng.js';
@@ -277,7 +278,7 @@ function trainStep(
     const targets = objective?.targets?.(xs as tf.Tensor4D);
     let logits: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      logits = tf.keep(model.apply(xs, { training: true }) as tf.Tensor);
+      logits = tf.keep(trainingForward(model)(xs));
       if (objective !== undefined) return objective.loss(logits as tf.Tensor2D, ys, targets);
       return (regression ? tf.losses.meanSquaredError(ys, logits) : tf.losses.softmaxCrossEntropy(ys, logits)) as tf.Scalar;
     }, variables);

@@ -3,7 +3,7 @@ import type { NativeAddon } from './addon.js';
 import { nativeKernel } from './kernel.js';
 import { floatInputs, isChannelVector, isEmpty, output } from './tensors.js';
 
-type ConvAttrs = {
+export type ConvAttrs = {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
   dataFormat?: 'NHWC' | 'NCHW';
@@ -33,7 +33,7 @@ function geometry(info: backend_util.Conv2DInfo): number[] | null {
 
 /** TF.js's geometry of an NHWC convolution and the addon's numbers for it, or null for what the native kernels
  * leave to the cpu ones (NCHW, an empty tensor, a shape that is not 4-D, a geometry oneDNN cannot express). */
-function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): { info: backend_util.Conv2DInfo; shape: number[] } | null {
+export function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): { info: backend_util.Conv2DInfo; shape: number[] } | null {
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC' || xShape.length !== 4 || filterShape.length !== 4) return null;
   if (isEmpty(xShape) || isEmpty(filterShape)) return null;
   const info = backend_util.computeConv2DInfo(

@@ -11,6 +11,8 @@ import { matMulKernels } from './matMulKernels.js';
 import { poolKernels } from './poolKernels.js';
 import { reduceKernels } from './reduceKernels.js';
 import { shapeKernels } from './shapeKernels.js';
+import { registerTrainingCompiler } from '../trainingForward.js';
+import { nativeTrainingForward } from './program/trainingProgram.js';
 
 /**
  * The most bytes of disposed outputs kept for reuse: a quarter of the memory, at most 4 GiB. The pool never holds
@@ -80,7 +82,7 @@ export function nativeKernelConfigs(addon: NativeAddon) {
 
 /**
  * Registers the `native` backend once: our kernels first, then every cpu kernel we do not replace (the fallback for
- * all other ops). Needs the cpu backend's kernels registered (importing @tensorflow/tfjs-backend-cpu does that).
+ * all other ops), and its compiler of whole training steps (program/). Needs the cpu backend's kernels registered (importing @tensorflow/tfjs-backend-cpu does that).
  */
 export function registerNativeBackend(addon: NativeAddon): void {
   if (findBackendFactory(NATIVE) !== null) return;
@@ -89,4 +91,5 @@ export function registerNativeBackend(addon: NativeAddon): void {
     if (getKernel(config.kernelName, NATIVE) === undefined) registerKernel({ ...config, backendName: NATIVE });
   }
   registerBackend(NATIVE, () => new NativeBackend(), 1);
+  registerTrainingCompiler(NATIVE, (model) => nativeTrainingForward(addon, model));
 }

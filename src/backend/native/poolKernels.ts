@@ -3,7 +3,7 @@ import type { NativeAddon } from './addon.js';
 import { nativeKernel } from './kernel.js';
 import { floatInputs, isEmpty, output } from './tensors.js';
 
-type PoolAttrs = {
+export type PoolAttrs = {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
@@ -15,7 +15,7 @@ type PoolAttrs = {
  * for a 1x1 window whose output has the input's shape, which the cpu kernels pass on unchanged whatever the padding
  * and strides say (so the native backend does too).
  */
-function poolGeometry(xShape: number[], attrs: PoolAttrs): { outShape: number[]; shape: number[] } | null {
+export function poolGeometry(xShape: number[], attrs: PoolAttrs): { outShape: number[]; shape: number[] } | null {
   if (xShape.length !== 4 || isEmpty(xShape)) return null;
   const info = backend_util.computePool2DInfo(xShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];

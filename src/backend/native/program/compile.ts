@@ -1,0 +1,549 @@
+import type { TrainingGraph, TrainingNode } from '../../../models/trainingGraph.js';
+import { convInfo } from '../convKernels.js';
+import { poolGeometry } from '../poolKernels.js';
+import type { OperationName, PlanOp } from './operations.js';
+
+/**
+ * A block of the arena that the layout places: `floats` per example when batched (times the batch the program is
+ * laid out for), else `floats` in all.
+ */
+export interface Storage {
+  batched: boolean;
+  floats: number;
+}
+
+/**
+ * An operand: a [rows, cols] block with a row stride, `rows` per example when batched, either at `offset` floats into
+ * a storage of the arena or one of the caller's arrays (`slot`, contiguous, offset 0).
+ */
+export interface PlanBuffer {
+  storage: number | null;
+  slot: number | null;
+  offset: number;
+  batched: boolean;
+  rows: number;
+  cols: number;
+  stride: number;
+}
+
+/** What each of the caller's arrays holds. `variable` indexes TrainingGraph.trainable; `node` TrainingGraph.nodes. */
+export type SlotRole =
+  | { role: 'input' }
+  | { role: 'logits' }
+  | { role: 'dlogits' }
+  | { role: 'weight'; variable: number }
+  | { role: 'grad'; variable: number }
+  | { role: 'moving'; node: number; statistic: 'mean' | 'variance'; output: boolean }
+  | { role: 'mask'; node: number };
+
+/** A compiled training step before layout: buffers over storages and slots, and the forward and backward lists. */
+export interface Plan {
+  storages: Storage[];
+  buffers: PlanBuffer[];
+  slots: SlotRole[];
+  forward: PlanOp[];
+  backward: PlanOp[];
+}
+
+type Shape2 = { rows: number; cols: number };
+
+/** A node's output as [positions, channels] per example: [h, w, c] -> [h w, c]; [f] -> [1, f]. */
+function matrixOf(shape: readonly number[]): Shape2 {
+  const cols = shape[shape.length - 1] ?? 1;
+  return { rows: shape.slice(0, -1).reduce((a, b) => a * b, 1), cols };
+}
+
+/** Where a gradient lives while the backward list is written (other gradients may share its storage). */
+interface Gradient {
+  buffer: number;
+}
+
+/**
+ * Compiles a model's training graph into a plan: the forward list (batch norms fused with the ReLU that alone reads
+ * them, sums with theirs, the input, logits and dropout masks copied between the caller's arrays and the arena), and
+ * the backward list, written node by node in reverse, each gradient added where several operations contribute to it
+ * (in place when nothing else refers to its buffer). Pure: the numbers come from the graph and `maxBatch` only.
+ * Returns a one-line reason for a graph it cannot compile.
+ */
+export function compileTraining(graph: TrainingGraph, maxBatch: number): Plan | string {
+  return new Compiler(graph, maxBatch).compile();
+}
+
+class Compiler {
+  private readonly storages: Storage[] = [];
+  private readonly buffers: PlanBuffer[] = [];
+  private readonly slots: SlotRole[] = [];
+  private readonly forward: PlanOp[] = [];
+  private readonly backward: PlanOp[] = [];
+  /** Each node's output buffer. */
+  private readonly value: number[] = [];
+  /** Nodes whose output is another node's (a ReLU fused into the batch norm or sum before it). */
+  private readonly fusedInto = new Map<number, number>();
+  private readonly consumers: number[][];
+  private readonly weightSlot = new Map<unknown, number>();
+  private readonly gradSlot = new Map<unknown, number>();
+  /** Per node: saved statistics and masks the backward list reads. */
+  private readonly saved = new Map<number, Record<string, number>>();
+  private readonly gradients = new Map<number, Gradient>();
+  /** How many gradients (of nodes not yet back-propagated) refer to each storage. */
+  private readonly holders = new Map<number, number>();
+
+  constructor(
+    private readonly graph: TrainingGraph,
+    private readonly maxBatch: number,
+  ) {
+    this.consumers = graph.nodes.map(() => []);
+    graph.nodes.forEach((node, i) => node.inputs.forEach((input) => this.consumers[input]!.push(i)));
+  }
+
+  compile(): Plan | string {
+    const { nodes } = this.graph;
+    this.graph.trainable.forEach((variable, i) => {
+      this.weightSlot.set(variable, this.slot({ role: 'weight', variable: i }, false, variable.shape as number[]));
+      this.gradSlot.set(variable, this.slot({ role: 'grad', variable: i }, false, variable.shape as number[]));
+    });
+    for (let i = 0; i < nodes.length; i++) {
+      const problem = this.lowerForward(i);
+      if (problem !== null) return `${nodes[i]!.name}: ${problem}`;
+    }
+    const last = nodes.length - 1;
+    const logits = this.slot({ role: 'logits' }, true, nodes[last]!.shape);
+    this.emit(this.forward, 'copy', { src: this.value[last]!, dst: logits }, { accumulate: 0 });
+    // The gradient of the logits comes in the caller's array; it is copied into the arena, where views can read it.
+    const dlogits = this.slot({ role: 'dlogits' }, true, nodes[last]!.shape);
+    const dy = this.fresh(nodes[last]!.shape);
+    this.emit(this.backward, 'copy', { src: dlogits, dst: dy }, { accumulate: 0 });
+    this.setGradient(last, dy);
+    const needs = this.needsGradient();
+    for (let i = last; i > 0; i--) {
+      const g = this.gradients.get(i);
+      if (g === undefined || this.fusedInto.has(i)) continue;
+      this.lowerBackward(i, g.buffer, needs);
+      this.release(i);
+    }
+    for (const variable of this.graph.trainable) {
+      if (!this.written.has(this.gradSlot.get(variable)!)) return `the variable ${variable.name} gets no gradient`;
+    }
+    return { storages: this.storages, buffers: this.buffers, slots: this.slots, forward: this.forward, backward: this.backward };
+  }
+
+  // ---- buffers ----
+
+  private slot(role: SlotRole, batched: boolean, shape: readonly number[]): number {
+    const { rows, cols } = batched ? matrixOf(shape) : { rows: 1, cols: shape.reduce((a, b) => a * b, 1) };
+    this.slots.push(role);
+    return this.add({ storage: null, slot: this.slots.length - 1, offset: 0, batched, rows, cols, stride: cols });
+  }
+
+  private add(buffer: PlanBuffer): number {
+    this.buffers.push(buffer);
+    return this.buffers.length - 1;
+  }
+
+  /** A new storage holding one contiguous buffer of this per-example shape (or of `floats` in all when unbatched). */
+  private fresh(shape: readonly number[], batched = true): number {
+    const { rows, cols } = batched ? matrixOf(shape) : { rows: 1, cols: shape.reduce((a, b) => a * b, 1) };
+    this.storages.push({ batched, floats: rows * cols });
+    return this.add({ storage: this.storages.length - 1, slot: null, offset: 0, batched, rows, cols, stride: cols });
+  }
+
+  /** The same memory as buffer `of`, seen as another shape (contiguous buffers only), or null. */
+  private reshaped(of: number, shape: Shape2): number | null {
+    const b = this.buffers[of]!;
+    if (b.stride !== b.cols || b.rows * b.cols !== shape.rows * shape.cols) return null;
+    return this.add({ ...b, rows: shape.rows, cols: shape.cols, stride: shape.cols });
+  }
+
+  /** Columns [from, from + cols) of buffer `of`. */
+  private columns(of: number, from: number, cols: number): number {
+    const b = this.buffers[of]!;
+    return this.add({ ...b, offset: b.offset + from, cols });
+  }
+
+  private emit<N extends OperationName>(list: PlanOp[], name: N, buffers: PlanOp<N>['buffers'], params: PlanOp<N>['params']): void {
+    list.push({ name, buffers, params } as unknown as PlanOp);
+    for (const [key, id] of Object.entries(buffers as Record<string, number | null>)) if (id !== null && isOutput(name, key)) this.written.add(id);
+  }
+
+  /** Buffers some operation writes (to check that every gradient is computed). */
+  private readonly written = new Set<number>();
+
+  private variable(v: unknown): number {
+    return this.weightSlot.get(v)!;
+  }
+
+  // ---- forward ----
+
+  /** The one node that reads node i, when it is a ReLU that reads nothing else. */
+  private soleRelu(i: number): number | null {
+    const readers = this.consumers[i]!;
+    if (readers.length !== 1) return null;
+    const r = this.graph.nodes[readers[0]!]!;
+    return r.kind === 'relu' && r.inputs.length === 1 ? readers[0]! : null;
+  }
+
+  /** Node i's output through a fused ReLU: the node the ReLU fused into. */
+  private setValue(i: number, buffer: number): void {
+    this.value[i] = buffer;
+  }
+
+  private lowerForward(i: number): string | null {
+    const node = this.graph.nodes[i]!;
+    const input = node.inputs.map((k) => this.value[k]!);
+    const x = input[0]!;
+    if (this.fusedInto.has(i)) {
+      this.setValue(i, this.value[this.fusedInto.get(i)!]!);
+      return null;
+    }
+    switch (node.kind) {
+      case 'input': {
+        const slot = this.slot({ role: 'input' }, true, node.shape);
+        const y = this.fresh(node.shape);
+        this.emit(this.forward, 'copy', { src: slot, dst: y }, { accumulate: 0 });
+        this.setValue(i, y);
+        return null;
+      }
+      case 'conv': {
+        const inShape = this.graph.nodes[node.inputs[0]!]!.shape;
+        const g = this.convGeometry(inShape, node);
+        if (g === null) return 'a convolution geometry the native kernels do not take';
+        const y = this.fresh(node.shape);
+        const bias = node.bias === null ? null : this.variable(node.bias);
+        this.emit(this.forward, 'conv', { x: this.dense(x), w: this.variable(node.kernel), bias, y }, { relu: node.relu ? 1 : 0, ...g });
+        this.setValue(i, y);
+        return null;
+      }
+      case 'batchNorm': {
+        const relu = this.soleRelu(i);
+        if (relu !== null) this.fusedInto.set(relu, i);
+        const c = node.shape[node.shape.length - 1]!;
+        const y = this.fresh(node.shape);
+        const mean = this.fresh([c], false);
+        const variance = this.fresh([c], false);
+        const moving = (statistic: 'mean' | 'variance', output: boolean) => this.slot({ role: 'moving', node: i, statistic, output }, false, [c]);
+        this.emit(
+          this.forward,
+          'batchNorm',
+          {
+            x,
+            gamma: this.variable(node.gamma),
+            beta: this.variable(node.beta),
+            y,
+            mean,
+            variance,
+            movingMean: moving('mean', false),
+            movingVariance: moving('variance', false),
+            newMovingMean: moving('mean', true),
+            newMovingVariance: moving('variance', true),
+          },
+          { relu: relu === null ? 0 : 1, epsilon: node.epsilon, momentum: node.momentum },
+        );
+        this.saved.set(i, { mean, variance, relu: relu === null ? 0 : 1 });
+        this.setValue(i, y);
+        return null;
+      }
+      case 'relu': {
+        const y = this.fresh(node.shape);
+        this.emit(this.forward, 'relu', { x, y }, {});
+        this.setValue(i, y);
+        return null;
+      }
+      case 'add': {
+        const relu = node.inputs.length === 2 ? this.soleRelu(i) : null;
+        if (relu !== null) this.fusedInto.set(relu, i);
+        let sum = input[0]!;
+        for (let k = 1; k < input.length; k++) {
+          const y = this.fresh(node.shape);
+          this.emit(this.forward, 'add', { a: sum, b: input[k]!, y }, { relu: relu !== null && k === input.length - 1 ? 1 : 0 });
+          sum = y;
+        }
+        this.saved.set(i, { relu: relu === null ? 0 : 1 });
+        this.setValue(i, sum);
+        return null;
+      }
+      case 'concat': {
+        const y = this.fresh(node.shape);
+        let from = 0;
+        for (const k of node.inputs) {
+          const cols = this.buffers[this.value[k]!]!.cols;
+          this.emit(this.forward, 'copy', { src: this.value[k]!, dst: this.columns(y, from, cols) }, { accumulate: 0 });
+          from += cols;
+        }
+        this.setValue(i, y);
+        return null;
+      }
+      case 'pool': {
+        const inShape = this.graph.nodes[node.inputs[0]!]!.shape;
+        const g = poolGeometry([this.maxBatch, ...inShape], { filterSize: node.poolSize, strides: node.strides, pad: node.padding });
+        if (g === null) {
+          // A 1x1 window that keeps the shape: the input, unchanged (as the cpu kernels pass it on).
+          if (inShape.every((d, k) => d === node.shape[k])) {
+            this.setValue(i, x);
+            return null;
+          }
+          return 'a pooling geometry the native kernels do not take';
+        }
+        const [, h, w, , fh, fw, oh, ow, sh, sw, pt, pl] = g.shape as number[];
+        const y = this.fresh(node.shape);
+        const params = { max: node.max ? 1 : 0, h: h!, w: w!, fh: fh!, fw: fw!, oh: oh!, ow: ow!, sh: sh!, sw: sw!, pt: pt!, pl: pl! };
+        this.emit(this.forward, 'pool', { x: this.dense(x), y }, params);
+        this.saved.set(i, params);
+        this.setValue(i, y);
+        return null;
+      }
+      case 'globalAveragePool': {
+        const y = this.fresh(node.shape);
+        this.emit(this.forward, 'meanPositions', { x: this.dense(x), y }, {});
+        this.setValue(i, y);
+        return null;
+      }
+      case 'flatten': {
+        const y = this.reshaped(this.dense(x), matrixOf(node.shape));
+        if (y === null) return 'a flatten of an unexpected size';
+        this.setValue(i, y);
+        return null;
+      }
+      case 'dense': {
+        const y = this.fresh(node.shape);
+        const bias = node.bias === null ? null : this.variable(node.bias);
+        this.emit(this.forward, 'dense', { x: this.dense(x), w: this.variable(node.kernel), bias, y }, { relu: node.relu ? 1 : 0 });
+        this.setValue(i, y);
+        return null;
+      }
+      case 'dropout': {
+        if (!(node.rate > 0 && node.rate < 1)) {
+          this.setValue(i, x); // tfjs-layers passes the input on for a rate of 0 (or 1)
+          return null;
+        }
+        const slot = this.slot({ role: 'mask', node: i }, true, node.shape);
+        const mask = this.fresh(node.shape);
+        this.emit(this.forward, 'copy', { src: slot, dst: mask }, { accumulate: 0 });
+        const y = this.fresh(node.shape);
+        this.emit(this.forward, 'mul', { a: x, b: mask, y }, { accumulate: 0 });
+        this.saved.set(i, { mask });
+        this.setValue(i, y);
+        return null;
+      }
+    }
+  }
+
+  /** Buffer x as a contiguous buffer (copied into one when it is a view). */
+  private dense(x: number): number {
+    const b = this.buffers[x]!;
+    if (b.stride === b.cols) return x;
+    const y = this.fresh([b.rows, b.cols]);
+    this.emit(this.forward, 'copy', { src: x, dst: y }, { accumulate: 0 });
+    return y;
+  }
+
+  private convGeometry(inShape: number[], node: Extract<TrainingNode, { kind: 'conv' }>) {
+    const filterShape = node.kernel.shape as number[];
+    const g = convInfo([this.maxBatch, ...inShape], filterShape, { strides: node.strides, pad: node.padding });
+    if (g === null) return null;
+    const [, h, w, , kh, kw, , oh, ow, sh, sw, , , pt, pl, pb, pr] = g.shape as number[];
+    return { h: h!, w: w!, kh: kh!, kw: kw!, oh: oh!, ow: ow!, sh: sh!, sw: sw!, pt: pt!, pl: pl!, pb: pb!, pr: pr! };
+  }
+
+  // ---- backward ----
+
+  /** Whether each node's output depends on a trainable variable (only then does its gradient lead anywhere). */
+  private needsGradient(): boolean[] {
+    const needs: boolean[] = [];
+    this.graph.nodes.forEach((node, i) => {
+      const weighted = node.kind === 'conv' || node.kind === 'batchNorm' || node.kind === 'dense';
+      needs[i] = weighted || node.inputs.some((k) => needs[k]);
+    });
+    return needs;
+  }
+
+  private storageOf(buffer: number): number | null {
+    return this.buffers[buffer]!.storage;
+  }
+
+  /** The node whose gradient node i's is: the batch norm or sum a ReLU was fused into, else i. */
+  private target(node: number): number {
+    return this.fusedInto.get(node) ?? node;
+  }
+
+  private setGradient(node: number, buffer: number): void {
+    this.gradients.set(this.target(node), { buffer });
+    const s = this.storageOf(buffer);
+    if (s !== null) this.holders.set(s, (this.holders.get(s) ?? 0) + 1);
+  }
+
+  /** Node i has been back-propagated: its gradient no longer holds its buffer. */
+  private release(node: number): void {
+    const g = this.gradients.get(node);
+    const s = g === undefined ? null : this.storageOf(g.buffer);
+    if (s !== null) this.holders.set(s, this.holders.get(s)! - 1);
+  }
+
+  /** Whether node i's gradient buffer is its alone (in the arena, no other gradient refers to its storage). */
+  private owned(node: number): boolean {
+    const s = this.storageOf(this.gradients.get(node)!.buffer);
+    return s !== null && this.holders.get(s) === 1;
+  }
+
+  /** A contiguous buffer of node i's output shape, for its gradient. */
+  private gradientBuffer(node: number): number {
+    return this.fresh(this.graph.nodes[node]!.shape);
+  }
+
+  /** Adds buffer `src` (which stays as it is) to node i's gradient. */
+  private contributeBuffer(to: number, src: number): void {
+    const node = this.target(to);
+    const g = this.gradients.get(node);
+    if (g === undefined) return this.setGradient(node, src);
+    if (this.owned(node)) {
+      this.emit(this.backward, 'copy', { src, dst: g.buffer }, { accumulate: 1 });
+      return;
+    }
+    const sum = this.gradientBuffer(node);
+    this.emit(this.backward, 'add', { a: g.buffer, b: src, y: sum }, { relu: 0 });
+    this.release(node);
+    this.setGradient(node, sum);
+  }
+
+  /**
+   * Adds an operation's output to node i's gradient: `write(dst, accumulate)` emits the operation writing (or, when
+   * it can, adding to) dst.
+   */
+  private contributeOp(to: number, canAccumulate: boolean, write: (dst: number, accumulate: number) => void): void {
+    const node = this.target(to);
+    const g = this.gradients.get(node);
+    if (g === undefined) {
+      const dst = this.gradientBuffer(node);
+      write(dst, 0);
+      return this.setGradient(node, dst);
+    }
+    if (this.owned(node) && canAccumulate) return write(g.buffer, 1);
+    const t = this.gradientBuffer(node);
+    write(t, 0);
+    this.contributeBuffer(node, t);
+  }
+
+  private lowerBackward(i: number, dy: number, needs: boolean[]): void {
+    const node = this.graph.nodes[i]!;
+    const x = this.value[node.inputs[0]!]!;
+    const inputNeeds = node.inputs.map((k) => needs[k]!);
+    const y = this.value[i]!;
+    const saved = this.saved.get(i) ?? {};
+    const masked = (relu: boolean): number => {
+      if (!relu) return dy;
+      const t = this.fresh(node.shape);
+      this.emit(this.backward, 'mask', { dy, y, dx: t }, { accumulate: 0 });
+      return t;
+    };
+    switch (node.kind) {
+      case 'input':
+        return;
+      case 'conv': {
+        const g = masked(node.relu);
+        const inShape = this.graph.nodes[node.inputs[0]!]!.shape;
+        const geometry = this.convGeometry(inShape, node)!;
+        const xd = this.denseOf(x);
+        const grad = (v: unknown) => this.gradSlot.get(v)!;
+        this.emit(this.backward, 'convFilter', { x: xd, dy: g, dw: grad(node.kernel), dbias: node.bias === null ? null : grad(node.bias) }, geometry);
+        if (inputNeeds[0]) this.contributeOp(node.inputs[0]!, false, (dst) => this.emit(this.backward, 'convData', { dy: g, w: this.variable(node.kernel), dx: dst }, geometry));
+        return;
+      }
+      case 'batchNorm': {
+        const grad = (v: unknown) => this.gradSlot.get(v)!;
+        const relu = saved['relu'] === 1;
+        const emit = (dst: number | null, accumulate: number) =>
+          this.emit(
+            this.backward,
+            'batchNormGrad',
+            { dy, y: relu ? y : null, x, mean: saved['mean']!, variance: saved['variance']!, gamma: this.variable(node.gamma), dx: dst, dgamma: grad(node.gamma), dbeta: grad(node.beta) },
+            { relu: relu ? 1 : 0, epsilon: node.epsilon, accumulate },
+          );
+        if (inputNeeds[0]) this.contributeOp(node.inputs[0]!, true, emit);
+        else emit(null, 0);
+        return;
+      }
+      case 'relu':
+        if (inputNeeds[0]) this.contributeOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'mask', { dy, y, dx: dst }, { accumulate }));
+        return;
+      case 'add': {
+        const g = masked(saved['relu'] === 1);
+        node.inputs.forEach((k, j) => {
+          if (inputNeeds[j]) this.contributeBuffer(k, g);
+        });
+        return;
+      }
+      case 'concat': {
+        let from = 0;
+        node.inputs.forEach((k, j) => {
+          const cols = this.buffers[this.value[k]!]!.cols;
+          const part = this.columns(dy, from, cols);
+          from += cols;
+          if (inputNeeds[j]) this.contributeOp(k, true, (dst, accumulate) => this.emit(this.backward, 'copy', { src: part, dst }, { accumulate }));
+        });
+        return;
+      }
+      case 'pool': {
+        if (!inputNeeds[0] || y === x) {
+          if (inputNeeds[0]) this.contributeBuffer(node.inputs[0]!, dy);
+          return;
+        }
+        const params = saved as Record<string, number>;
+        const xd = this.denseOf(x);
+        this.contributeOp(node.inputs[0]!, false, (dst) => this.emit(this.backward, 'poolGrad', { dy, x: params['max'] === 1 ? xd : null, dx: dst }, params as never));
+        return;
+      }
+      case 'globalAveragePool':
+        if (inputNeeds[0]) this.contributeOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'meanPositionsGrad', { dy, dx: dst }, { accumulate }));
+        return;
+      case 'flatten':
+        if (inputNeeds[0]) this.contributeBuffer(node.inputs[0]!, this.reshaped(this.denseOf(dy), matrixOf(this.graph.nodes[node.inputs[0]!]!.shape))!);
+        return;
+      case 'dense': {
+        const g = masked(node.relu);
+        const grad = (v: unknown) => this.gradSlot.get(v)!;
+        const xd = this.denseOf(x);
+        this.emit(this.backward, 'denseFilter', { x: xd, dy: g, dw: grad(node.kernel), dbias: node.bias === null ? null : grad(node.bias) }, {});
+        if (inputNeeds[0]) this.contributeOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'denseData', { dy: g, w: this.variable(node.kernel), dx: dst }, { accumulate }));
+        return;
+      }
+      case 'dropout':
+        if (!inputNeeds[0]) return;
+        if (saved['mask'] === undefined) return this.contributeBuffer(node.inputs[0]!, dy);
+        this.contributeOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'mul', { a: dy, b: saved['mask']!, y: dst }, { accumulate }));
+        return;
+    }
+  }
+
+  /** Buffer b as a contiguous buffer in the backward list (copied when it is a view). */
+  private denseOf(b: number): number {
+    const buffer = this.buffers[b]!;
+    if (buffer.stride === buffer.cols) return b;
+    const y = this.fresh([buffer.rows, buffer.cols]);
+    this.emit(this.backward, 'copy', { src: b, dst: y }, { accumulate: 0 });
+    return y;
+  }
+}
+
+/** The operands each operation writes (the rest it reads). */
+const OUTPUTS: Record<OperationName, readonly string[]> = {
+  conv: ['y'],
+  convData: ['dx'],
+  convFilter: ['dw', 'dbias'],
+  batchNorm: ['y', 'mean', 'variance', 'newMovingMean', 'newMovingVariance'],
+  batchNormGrad: ['dx', 'dgamma', 'dbeta'],
+  add: ['y'],
+  mask: ['dx'],
+  copy: ['dst'],
+  mul: ['y'],
+  relu: ['y'],
+  pool: ['y'],
+  poolGrad: ['dx'],
+  meanPositions: ['y'],
+  meanPositionsGrad: ['dx'],
+  dense: ['y'],
+  denseData: ['dx'],
+  denseFilter: ['dw', 'dbias'],
+};
+
+export function isOutput(name: OperationName, operand: string): boolean {
+  return OUTPUTS[name].includes(operand);
+}

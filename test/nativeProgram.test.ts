@@ -1,0 +1,227 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../src/backend/backends.js';
+import { loadNativeAddon } from '../src/backend/native/addon.js';
+import { operationsMismatch, trainingProgramProblem } from '../src/backend/native/program/trainingProgram.js';
+import { trainingForward } from '../src/backend/trainingForward.js';
+import { batchNormalization } from '../src/models/batchNorm.js';
+import { SteppedDropout, setDropoutStep } from '../src/models/dropout.js';
+import { buildModel } from '../src/models/registry.js';
+import { Rng } from '../src/util/rng.js';
+import { maxRelativeError } from './helpers/kernels.js';
+import { nativeLoad, nativeSkipReason } from './helpers/native.js';
+
+// Every recycled output array, and the program's arena before each forward pass, is filled with NaN: an operation
+// that reads what no operation wrote shows as a NaN in the gradients.
+process.env.SE_NATIVE_POISON_POOL = '1';
+
+const TOLERANCE = 1e-4;
+const worst: Record<string, number> = {};
+
+interface StepResult {
+  logits: Float32Array;
+  loss: number;
+  grads: Float32Array[];
+  /** Every weight after the step: trainable ones unchanged, batch-norm moving statistics updated. */
+  weights: Float32Array[];
+  /** Why the model has no training program (null when it has one, or on cpu). */
+  problem: string | null;
+}
+
+/**
+ * Builds a model on `backend` and runs two training steps' forward and backward passes (no update) on the same batch,
+ * the first at `batch` - `smaller` examples, the second at `batch`; returns the second step's numbers. On native the
+ * forward pass is trainingForward's (the compiled program where the model compiles), on cpu model.apply.
+ */
+async function step(backend: 'native' | 'cpu', build: () => tfl.LayersModel, inputShape: number[], batch: number, smaller: number, seed: number): Promise<StepResult> {
+  await useBackend(backend, { threads: 2 });
+  const model = build();
+  const classes = model.outputs[0]!.shape[1] as number;
+  const forward = backend === 'native' ? trainingForward(model) : (x: tf.Tensor) => model.apply(x, { training: true }) as tf.Tensor;
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let result: StepResult | null = null;
+  for (const n of [batch - smaller, batch]) {
+    setDropoutStep(model, n);
+    const x = tf.randomNormal([n, ...inputShape], 0, 1, 'float32', seed);
+    const y = tf.oneHot(tf.randomUniform([n], 0, classes, 'int32', seed + 1), classes);
+    let logits: Float32Array | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = forward(x);
+      logits = out.dataSync() as Float32Array;
+      return tf.losses.softmaxCrossEntropy(y, out) as tf.Scalar;
+    }, variables);
+    result = {
+      logits: Float32Array.from(logits!),
+      loss: value.dataSync()[0]!,
+      grads: variables.map((v) => Float32Array.from(grads[v.name]!.dataSync() as Float32Array)),
+      weights: model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array)),
+      problem: backend === 'native' ? trainingProgramProblem(model) : null,
+    };
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+  }
+  model.dispose();
+  return result!;
+}
+
+const maxAbs = (values: Float32Array): number => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+/**
+ * The worst error of a model's gradients, each variable's taken relative to its own largest gradient or to a
+ * thousandth of the model's largest, whichever is larger. Some gradients vanish exactly (the offset of a batch norm,
+ * or a convolution's bias, before another batch norm, which removes any shift; the scale before one): both backends
+ * then give rounding noise, which is no error.
+ */
+function gradientError(ours: Float32Array[], reference: Float32Array[]): number {
+  const floor = 1e-3 * Math.max(...reference.map(maxAbs));
+  return Math.max(
+    ...ours.map((g, i) => {
+      let diff = 0;
+      g.forEach((v, k) => (diff = Math.max(diff, Math.abs(v - reference[i]![k]!))));
+      return diff / Math.max(maxAbs(reference[i]!), floor);
+    }),
+  );
+}
+
+/** Compares a native step (run twice: the second over an arena and pool left poisoned) with cpu's. */
+async function compare(label: string, build: () => tfl.LayersModel, inputShape: number[], batch: number, smaller: number, seed: number): Promise<void> {
+  await step('native', build, inputShape, batch, smaller, seed);
+  const ours = await step('native', build, inputShape, batch, smaller, seed);
+  const reference = await step('cpu', build, inputShape, batch, smaller, seed);
+  expect(ours.problem, `${label} compiles into a training program`).toBeNull();
+  const errors = {
+    logits: maxRelativeError(ours.logits, reference.logits),
+    loss: Math.abs(ours.loss - reference.loss) / Math.abs(reference.loss),
+    gradients: gradientError(ours.grads, reference.grads),
+    weights: Math.max(...ours.weights.map((w, i) => maxRelativeError(w, reference.weights[i]!))),
+  };
+  for (const [what, e] of Object.entries(errors)) {
+    worst[what] = Math.max(worst[what] ?? 0, e);
+    expect(e, `${label}: ${what}`).toBeLessThan(TOLERANCE);
+  }
+}
+
+/**
+ * A random functional model over every kind of node a program takes: convolutions (kernel 1 to 3, stride 1 or 2,
+ * 'same' or 'valid', with or without bias, linear or ReLU), batch norms with and without a ReLU after them,
+ * standalone ReLUs, residual sums (with and without a ReLU), pre-activation residual blocks and DenseNet layers
+ * (whose input gets gradients from two paths), concatenations, max and average pooling, then global average
+ * pooling or a flatten, dropout, and one or two dense layers.
+ */
+function randomModel(seed: number): { build: () => tfl.LayersModel; inputShape: number[]; description: string[] } {
+  const rng = new Rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)]!;
+  const inputShape = [3 + rng.int(7), 3 + rng.int(7), 1 + rng.int(4)];
+  const plan: string[] = [];
+  const blocks = 2 + rng.int(4);
+  for (let b = 0; b < blocks; b++) {
+    // Not a batch norm straight after one without a ReLU: the first one's gradients would vanish exactly.
+    const kinds = plan.at(-1) === 'bn' ? ['conv', 'residual', 'concat', 'pool', 'relu'] : ['conv', 'conv', 'bn', 'bnRelu', 'residual', 'preact', 'concat', 'denseLayer', 'pool', 'relu'];
+    plan.push(pick(kinds));
+  }
+  // Nor a batch norm straight before the head: global average pooling of its output is its offset whatever came before.
+  if (plan.at(-1) === 'bn') plan[plan.length - 1] = 'bnRelu';
+  const head = pick(['gap', 'flatten']);
+  const dropout = rng.int(2) === 1;
+  const hidden = rng.int(2) === 1;
+  const seeds = Array.from({ length: 64 }, () => rng.nextUint32());
+  const choices = Array.from({ length: 64 }, () => rng.int(1 << 20));
+  const build = () => {
+    let s = 0;
+    let c = 0;
+    const nextSeed = () => seeds[s++ % seeds.length]!;
+    const choose = (n: number) => choices[c++ % choices.length]! % n;
+    const init = () => tfl.initializers.heNormal({ seed: nextSeed() });
+    const input = tfl.input({ shape: inputShape });
+    let x: tfl.SymbolicTensor = input;
+    const spatial = () => Math.min(x.shape[1] as number, x.shape[2] as number);
+    const channels = () => x.shape[3] as number;
+    const conv = (from: tfl.SymbolicTensor, filters: number, kernel: number, strides: number, padding: 'same' | 'valid', useBias: boolean, relu: boolean) =>
+      tfl.layers.conv2d({ filters, kernelSize: kernel, strides, padding, useBias, activation: relu ? 'relu' : 'linear', kernelInitializer: init(), biasInitializer: tfl.initializers.randomNormal({ seed: nextSeed() }) }).apply(from) as tfl.SymbolicTensor;
+    for (const kind of plan) {
+      switch (kind) {
+        case 'conv': {
+          const kernel = 1 + choose(Math.min(3, spatial()));
+          const padding = choose(2) === 0 ? 'same' : 'valid';
+          x = conv(x, 1 + choose(6), kernel, 1 + choose(2), padding, choose(2) === 0, choose(2) === 0);
+          break;
+        }
+        case 'bn':
+        case 'bnRelu':
+          x = batchNormalization({ momentum: 0.9, epsilon: 1e-3, betaInitializer: tfl.initializers.randomNormal({ seed: nextSeed() }) }).apply(x) as tfl.SymbolicTensor;
+          if (kind === 'bnRelu') x = tfl.layers.reLU().apply(x) as tfl.SymbolicTensor;
+          break;
+        case 'residual': {
+          const branch = conv(x, channels(), 1 + 2 * choose(2), 1, 'same', false, false);
+          x = tfl.layers.add().apply([branch, x]) as tfl.SymbolicTensor;
+          if (choose(2) === 0) x = tfl.layers.reLU().apply(x) as tfl.SymbolicTensor;
+          break;
+        }
+        case 'preact':
+        case 'denseLayer': {
+          // a Wide ResNet block (batch norm, ReLU, convolution, plus the input) or a DenseNet layer (the same, beside it)
+          const normalized = tfl.layers.reLU().apply(batchNormalization({ momentum: 0.9, epsilon: 1e-3 }).apply(x)) as tfl.SymbolicTensor;
+          const branch = conv(normalized, kind === 'preact' ? channels() : 1 + choose(4), 1 + 2 * choose(2), 1, 'same', false, false);
+          x = (kind === 'preact' ? tfl.layers.add() : tfl.layers.concatenate({ axis: -1 })).apply([x, branch]) as tfl.SymbolicTensor;
+          break;
+        }
+        case 'concat': {
+          const branch = conv(x, 1 + choose(4), 1 + 2 * choose(2), 1, 'same', false, true);
+          x = tfl.layers.concatenate({ axis: -1 }).apply([x, branch]) as tfl.SymbolicTensor;
+          break;
+        }
+        case 'pool':
+          if (spatial() < 2) break;
+          x = (choose(2) === 0 ? tfl.layers.maxPooling2d : tfl.layers.averagePooling2d)({ poolSize: 2, strides: 1 + choose(2), padding: choose(2) === 0 ? 'same' : 'valid' }).apply(x) as tfl.SymbolicTensor;
+          break;
+        case 'relu':
+          x = tfl.layers.reLU().apply(x) as tfl.SymbolicTensor;
+          break;
+      }
+    }
+    x = (head === 'gap' ? tfl.layers.globalAveragePooling2d({}) : tfl.layers.flatten()).apply(x) as tfl.SymbolicTensor;
+    if (dropout) x = new SteppedDropout({ rate: 0.3, seed: nextSeed() }).apply(x) as tfl.SymbolicTensor;
+    if (hidden) x = tfl.layers.dense({ units: 3 + choose(5), activation: 'relu', kernelInitializer: init() }).apply(x) as tfl.SymbolicTensor;
+    const logits = tfl.layers.dense({ units: 2 + choose(5), kernelInitializer: init(), biasInitializer: tfl.initializers.randomNormal({ seed: nextSeed() }) }).apply(x) as tfl.SymbolicTensor;
+    return tfl.model({ inputs: input, outputs: logits });
+  };
+  return { build, inputShape, description: [`input ${inputShape.join('x')}`, ...plan, head, ...(dropout ? ['dropout'] : []), ...(hidden ? ['dense relu'] : []), 'dense'] };
+}
+
+describe.skipIf(!nativeLoad.ok)(`compiled training programs on the native backend (${nativeSkipReason ?? 'addon loaded'})`, () => {
+  afterAll(() => {
+    console.log('worst relative errors of training programs against cpu:');
+    for (const [what, e] of Object.entries(worst)) console.log(`  ${what}: ${e.toExponential(2)}`);
+  });
+
+  it("the addon's operations are the ones the compiler writes", () => {
+    const load = loadNativeAddon();
+    expect(load.ok && operationsMismatch(load.addon)).toBeNull();
+  });
+
+  it.each(['cnn', 'resnet20', 'wrn-10-2', 'densenet40'])('%s (with dropout): logits, loss, gradients and batch-norm statistics of a training step match the cpu backend', async (name) => {
+    const build = () => buildModel(name, { inputShape: [28, 28, 1], numClasses: 10, dropout: 0.2 }, 5);
+    await compare(name, build, [28, 28, 1], 2, 1, 9);
+  });
+
+  it.each(Array.from({ length: 24 }, (_, i) => 100 + i))('random model %i matches the cpu backend, at its batch and a smaller one', async (seed) => {
+    const { build, inputShape, description } = randomModel(seed);
+    const rng = new Rng(seed);
+    const batch = 2 + rng.int(4);
+    await compare(`random model ${seed} (${description.join(', ')}), batch ${batch}`, build, inputShape, batch, rng.int(batch), seed);
+  });
+
+  it('a model with a layer the program does not take runs as its own layers, and says why', async () => {
+    await useBackend('native', { threads: 2 });
+    const input = tfl.input({ shape: [4, 4, 2] });
+    const hidden = tfl.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'tanh' }).apply(input) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 2 }).apply(tfl.layers.flatten().apply(hidden)) as tfl.SymbolicTensor });
+    expect(trainingProgramProblem(model)).toMatch(/conv2d.*activation other than linear and relu/);
+    const x = tf.ones([2, 4, 4, 2]);
+    const ours = trainingForward(model)(x);
+    const theirs = model.apply(x, { training: true }) as tf.Tensor;
+    expect(Array.from(ours.dataSync())).toEqual(Array.from(theirs.dataSync()));
+    tf.dispose([x, ours, theirs]);
+    model.dispose();
+  });
+});

@@ -17,7 +17,7 @@ export {
   type RegressionRunEvaluation,
 } from './ensemble/evaluateRun.js';
 export { predictRun, predictRegressionRun, type RunPrediction, type RegressionPrediction } from './ensemble/predictRun.js';
-export { evaluateRegressionEnsemble, type RegressionEvaluation } from './ensemble/evaluateRegression.js';
+export { evaluateRegressionEnsemble, type RegressionEvaluation } from './metrics/evaluateRegression.js';
 export * from './metrics/regression.js';
 export {
   loadDataset,
@@ -80,7 +80,7 @@ export {
   type SwagMoments,
   type SwagDraws,
 } from './training/swag.js';
-export { writeSwagMoments, readSwagMoments, type SwagRecord } from './io/swagState.js';
+export { writeSwagMoments, readSwagMoments, type SwagRecord } from './run/swagState.js';
 export { swagProbabilities, isSwagRun, type SwagDrawOptions } from './ensemble/swagRun.js';
 export { measureLandscape, barrier, type LandscapeResult, type LandscapeSegment, type LandscapePlane, type LandscapeOptions } from './landscape/measure.js';
 export { writeLandscape, readLandscape } from './landscape/landscapeFile.js';
@@ -94,8 +94,8 @@ export {
   type SnapshotRunOptions,
   type SnapshotRunResult,
 } from './training/snapshotRun.js';
-export { writeCheckpoint, readCheckpoint, restoreCheckpoint, hasCheckpoint, type Checkpoint } from './io/checkpoint.js';
-export { acquireRunLock } from './io/runLock.js';
+export { writeCheckpoint, readCheckpoint, restoreCheckpoint, hasCheckpoint, type Checkpoint } from './run/checkpoint.js';
+export { acquireRunLock } from './run/runLock.js';
 export { SteppedDropout, setDropoutStep } from './models/dropout.js';
 export {
   snapshotEnsembleCallback,
@@ -105,11 +105,11 @@ export {
   type SnapshotEnsembleCallbackOptions,
   type ModelOutputs,
 } from './training/callback.js';
-export type { StepProgress, EpochSummary, Reporter } from './training/progress.js';
+export type { StepProgress, EpochSummary, Reporter } from './util/reporter.js';
 
 export { fileSystem, FileSystemHandler } from './io/fileSystemHandler.js';
 export { readRunRecord, writeRunRecord, type RunRecord, type SnapshotRecord, type TrainConfig, type DataRecord } from './io/runRecord.js';
-export { loadSnapshotModel, verifySnapshot, lastSnapshots } from './io/snapshots.js';
+export { loadSnapshotModel, verifySnapshot, lastSnapshots } from './run/snapshots.js';
 export { readImageFiles } from './data/imageFiles.js';
 
 export {
@@ -138,7 +138,7 @@ export { quantizeWeights, affineUint8Range, QUANTIZATIONS, type Quantization } f
 export { ensembleOnnx, onnxInterface, ONNX_OPSET, type OnnxEnsembleSpec, type OnnxEnsemble, type OnnxHead, type OnnxTensorInfo } from './deploy/onnx/ensembleOnnx.js';
 export { exportOnnxRun, defaultOnnxFile, type OnnxExportOptions, type OnnxExportResult, type OnnxExportMetadata, type OnnxCheck, type OnnxQuantization } from './deploy/onnx/exportOnnxRun.js';
 export { ONNX_LAYOUTS, type OnnxLayout, type OnnxInputKind } from './deploy/onnx/heads.js';
-export { distillationLoss, teacherTargets, distillationObjective, DEFAULT_DISTILLATION, type DistillationSettings } from './deploy/distillation.js';
+export { distillationLoss, teacherTargets, distillationObjective, DEFAULT_DISTILLATION, type DistillationSettings } from './training/distillation.js';
 export { distillRun, resumeDistillation, type DistillOptions } from './deploy/distillRun.js';
 export { measureInferenceCost, type InferenceCost, type CostPoint } from './deploy/inferenceCost.js';
 export { paretoFront } from './deploy/pareto.js';

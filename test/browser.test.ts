@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { selectExamples } from '../src/data/dataset.js';
-import { lastM, meanProbabilities } from '../src/ensemble/combine.js';
+import { lastM, meanProbabilities } from '../src/metrics/combine.js';
 import { runTestSet, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
 import { predictRun } from '../src/ensemble/predictRun.js';
 import { readRunRecord } from '../src/io/runRecord.js';

@@ -5,7 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { selectExamples, type Dataset, type ImageSet } from '../src/data/dataset.js';
-import { meanProbabilities } from '../src/ensemble/combine.js';
+import { meanProbabilities } from '../src/metrics/combine.js';
 import { snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
 import { readRunRecord } from '../src/io/runRecord.js';
 import { runTestSet } from '../src/run/runData.js';

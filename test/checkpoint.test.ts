@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import type { ImageSet } from '../src/data/dataset.js';
-import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../src/io/checkpoint.js';
+import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../src/run/checkpoint.js';
 import { SteppedDropout } from '../src/models/dropout.js';
 import { snapshotCosine } from '../src/schedules/snapshotCosine.js';
 import { SgdOptimizer } from '../src/training/sgd.js';

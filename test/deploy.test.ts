@@ -7,7 +7,7 @@ import { useBackend } from '../src/backend/backends.js';
 import { exportSummary, formatBytes } from '../src/cli/commands/export.js';
 import { distillRun, resumeDistillation } from '../src/deploy/distillRun.js';
 import { exportRun } from '../src/deploy/exportRun.js';
-import { combine } from '../src/ensemble/combine.js';
+import { combine } from '../src/metrics/combine.js';
 import { evaluateRun, runTestSet, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
 import { readRunRecord } from '../src/io/runRecord.js';
 import { classificationMetrics } from '../src/metrics/classification.js';

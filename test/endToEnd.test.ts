@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { FASHION_MNIST_NORMALIZATION } from '../src/data/batch.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
-import { predictProbabilities } from '../src/ensemble/predict.js';
+import { predictProbabilities } from '../src/models/predict.js';
 import { fileSystem } from '../src/io/fileSystemHandler.js';
 import type { RunRecord } from '../src/io/runRecord.js';
 import { buildModel } from '../src/models/registry.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { majorityVote, meanProbabilities, lastM, VOTE_TIE_BREAK } from '../src/ensemble/combine.js';
-import { pairwiseCorrelation, pairwiseDisagreement } from '../src/ensemble/diversity.js';
-import { evaluateEnsemble } from '../src/ensemble/evaluate.js';
+import { majorityVote, meanProbabilities, lastM, VOTE_TIE_BREAK } from '../src/metrics/combine.js';
+import { pairwiseCorrelation, pairwiseDisagreement } from '../src/metrics/diversity.js';
+import { evaluateEnsemble } from '../src/metrics/evaluate.js';
 import {
   brierScore,
   errorRate,

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { normalizedBatch } from '../src/data/batch.js';
 import type { ImageSet } from '../src/data/dataset.js';
-import { predictProbabilities } from '../src/ensemble/predict.js';
+import { predictProbabilities } from '../src/models/predict.js';
 import { buildModel, checkModelName } from '../src/models/registry.js';
 import { constant } from '../src/schedules/constant.js';
 import { SgdOptimizer } from '../src/training/sgd.js';

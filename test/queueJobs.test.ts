@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { planCompare } from '../src/compare/plan.js';
 import { DEFAULT_COMPARE_CONFIG } from '../src/compare/runCompare.js';
 import type { CompareConfig } from '../src/compare/result.js';
-import { acquireRunLock, LOCK_FILE, readRunLock } from '../src/io/runLock.js';
+import { acquireRunLock, LOCK_FILE, readRunLock } from '../src/run/runLock.js';
 import { parseQueueAddress } from '../src/queue/address.js';
 import { jobLockOwner } from '../src/queue/messages.js';
 import { runJobOf, snapshotPlanOf, trainConfigOf } from '../src/queue/runJob.js';

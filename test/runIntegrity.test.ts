@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
-import { LOCK_FILE, acquireRunLock } from '../src/io/runLock.js';
+import { LOCK_FILE, acquireRunLock } from '../src/run/runLock.js';
 import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
 import { DivergenceError } from '../src/training/trainLoop.js';
 import { runCli, tempDir } from './helpers/cli.js';

@@ -7,7 +7,7 @@ import { useBackend } from '../src/backend/backends.js';
 import type { RowName } from '../src/compare/result.js';
 import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
-import { readSwagMoments, writeSwagMoments } from '../src/io/swagState.js';
+import { readSwagMoments, writeSwagMoments } from '../src/run/swagState.js';
 import { planCycles } from '../src/training/snapshotPlan.js';
 import { addSwagIterate, emptySwagMoments, readTrainable, swagSample, SwagCollector, writeTrainable } from '../src/training/swag.js';
 import { Rng, standardNormal } from '../src/util/rng.js';

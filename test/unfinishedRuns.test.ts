@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { evaluateRun, unfinishedRunNote } from '../src/ensemble/evaluateRun.js';
-import { acquireRunLock, LOCK_FILE } from '../src/io/runLock.js';
+import { acquireRunLock, LOCK_FILE } from '../src/run/runLock.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';

@@ -1,6 +1,6 @@
 import type { InferenceCost } from '../deploy/inferenceCost.js';
-import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
-import type { RegressionEvaluation } from '../ensemble/evaluateRegression.js';
+import type { EnsembleEvaluation } from '../metrics/evaluate.js';
+import type { RegressionEvaluation } from '../metrics/evaluateRegression.js';
 import { evaluationRows, REGRESSION_HEADER, regressionRows, type MemberKind } from '../metrics/formatMetrics.js';
 import { textTable } from '../util/tables.js';
 

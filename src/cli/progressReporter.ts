@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { EpochSummary, Reporter, StepProgress } from '../training/progress.js';
+import type { EpochSummary, Reporter, StepProgress } from '../util/reporter.js';
 import { formatSeconds } from './format.js';
 import { progressLine, progressLogLine } from './progressLine.js';
 

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Augmentation, Normalization } from '../data/batch.js';
-import { distillationObjective, type DistillationObjective } from '../deploy/distillation.js';
+import { distillationObjective, type DistillationObjective } from '../training/distillation.js';
 import { exampleShape, type ImageSet } from '../data/dataset.js';
-import { predictProbabilities } from '../ensemble/predict.js';
+import { predictProbabilities } from '../models/predict.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { buildModel } from '../models/registry.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
-import type { EpochSummary, Reporter } from '../training/progress.js';
+import type { EpochSummary, Reporter } from '../util/reporter.js';
 import { SgdOptimizer } from '../training/sgd.js';
 import { updateBatchNorm, WeightAverage } from '../training/swa.js';
 import { forEachSwagSample, SwagCollector } from '../training/swag.js';

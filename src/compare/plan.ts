@@ -5,7 +5,7 @@ import type { ScheduleConfig } from '../schedules/fromConfig.js';
 import { sgdConfigProblem } from '../training/sgd.js';
 import { planFge, planSnapshotCosine } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
-import { DEFAULT_DISTILLATION, distillationProblem } from '../deploy/distillation.js';
+import { DEFAULT_DISTILLATION, distillationProblem } from '../training/distillation.js';
 import type { CompareConfig, DistillSpec, RowName } from './result.js';
 
 /*

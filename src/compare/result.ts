@@ -1,9 +1,9 @@
 import type { Augmentation, Normalization } from '../data/batch.js';
-import type { Diversity } from '../ensemble/diversity.js';
-import type { EnsembleMetrics } from '../ensemble/evaluate.js';
+import type { Diversity } from '../metrics/diversity.js';
+import type { EnsembleMetrics } from '../metrics/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
 import type { ScheduleConfig } from '../schedules/fromConfig.js';
-import type { EpochSummary } from '../training/progress.js';
+import type { EpochSummary } from '../util/reporter.js';
 import type { FgeOptions } from '../training/snapshotPlan.js';
 
 /*

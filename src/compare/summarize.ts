@@ -1,6 +1,6 @@
-import { geometricMeanProbabilities, meanProbabilities, weightedMeanProbabilities } from '../ensemble/combine.js';
-import { evaluateEnsemble } from '../ensemble/evaluate.js';
-import { fitMixtureWeights, selectBestK } from '../ensemble/selection.js';
+import { geometricMeanProbabilities, meanProbabilities, weightedMeanProbabilities } from '../metrics/combine.js';
+import { evaluateEnsemble } from '../metrics/evaluate.js';
+import { fitMixtureWeights, selectBestK } from '../metrics/selection.js';
 import { classificationMetrics, type Metrics } from '../metrics/classification.js';
 import type { ExecutedRun, RunMember } from './executeRun.js';
 import type { RowPlan } from './plan.js';

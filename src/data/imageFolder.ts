@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { firstLine, UserError } from '../util/errors.js';
 import { permutation, Rng } from '../util/rng.js';
 import type { ImageSet } from './dataset.js';

@@ -1,4 +1,4 @@
-import { readImageFiles, type NamedImages } from '../data/imageFiles.js';
+import { readImageFiles, type NamedImages } from './imageFiles.js';
 import { UserError } from '../util/errors.js';
 import { featureSet, readCsv } from './csvTable.js';
 import type { ImageSet } from './dataset.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
 import { loadCsvTable, type CsvSource } from './csvTable.js';
 import { selectExamples, takeFirst, type Dataset, type ImageSet, type Task } from './dataset.js';

@@ -1,14 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { forwardFlopsPerImage } from '../bench/flops.js';
+import { forwardFlopsPerImage } from '../models/flops.js';
 import type { ImageSet } from '../data/dataset.js';
-import { evaluateEnsemble, type EnsembleEvaluation } from '../ensemble/evaluate.js';
+import { evaluateEnsemble, type EnsembleEvaluation } from '../metrics/evaluate.js';
 import { runTestSet } from '../ensemble/evaluateRun.js';
-import { predictProbabilities } from '../ensemble/predict.js';
+import { predictProbabilities } from '../models/predict.js';
 import { fileSystem, MODEL_JSON } from '../io/fileSystemHandler.js';
 import { readRunRecord, type RunRecord } from '../io/runRecord.js';
-import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
+import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
 import { classificationMetrics, type Metrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import type { CostChartPoint } from '../report/costChart.js';

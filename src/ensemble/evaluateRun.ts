@@ -2,15 +2,15 @@ import type { Normalization } from '../data/batch.js';
 import type { Dataset, ImageSet } from '../data/dataset.js';
 import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
 import { checkRunExamples, runTestSet } from '../run/runData.js';
-import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
+import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
 import type { GaussianMember } from '../metrics/regression.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
-import type { CombineRule } from './combine.js';
-import { evaluateEnsemble, type EnsembleEvaluation } from './evaluate.js';
-import { evaluateRegressionEnsemble, type RegressionEvaluation } from './evaluateRegression.js';
-import { predictProbabilities, predictValues } from './predict.js';
+import type { CombineRule } from '../metrics/combine.js';
+import { evaluateEnsemble, type EnsembleEvaluation } from '../metrics/evaluate.js';
+import { evaluateRegressionEnsemble, type RegressionEvaluation } from '../metrics/evaluateRegression.js';
+import { predictProbabilities, predictValues } from '../models/predict.js';
 import { isSwagRun, swagProbabilities, type SwagDrawOptions } from './swagRun.js';
 
 export interface EvaluateRunOptions {

@@ -3,7 +3,7 @@ import { readRunRecord, runDataSource, runTask, type RunRecord } from '../io/run
 import { combineGaussians } from '../metrics/regression.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { UserError } from '../util/errors.js';
-import { combine, type CombineRule } from './combine.js';
+import { combine, type CombineRule } from '../metrics/combine.js';
 import { refuseSwagDraws, snapshotGaussians, snapshotProbabilities } from './evaluateRun.js';
 import type { SwagDrawOptions } from './swagRun.js';
 

@@ -1,10 +1,10 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { takeFirst, type ImageSet } from '../data/dataset.js';
-import { predictProbabilities } from '../ensemble/predict.js';
+import { predictProbabilities } from '../models/predict.js';
 import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
-import { loadSnapshotModel } from '../io/snapshots.js';
+import { loadSnapshotModel } from '../run/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { loadRunDataset, runTestSet, type RunDataOptions } from '../run/runData.js';
 import { updateBatchNorm } from '../training/swa.js';
 import { readTrainable, writeTrainable } from '../training/swag.js';

@@ -1,9 +1,9 @@
-import { predictProbabilities } from '../ensemble/predict.js';
+import { predictProbabilities } from '../models/predict.js';
 import type { ExecutedRun, RunData, RunMember } from '../compare/executeRun.js';
 import type { RunSpec } from '../compare/plan.js';
 import type { RunInfo } from '../compare/result.js';
 import { readRunRecord, type RunRecord } from '../io/runRecord.js';
-import { loadSnapshotModel } from '../io/snapshots.js';
+import { loadSnapshotModel } from '../run/snapshots.js';
 import { UserError } from '../util/errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
+import type { EnsembleEvaluation } from '../metrics/evaluate.js';
 import type { SnapshotRecord } from '../io/runRecord.js';
 import type { ReliabilityPanel } from './reportData.js';
 import type { TracePoint } from './trace.js';

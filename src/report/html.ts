@@ -1,5 +1,5 @@
 import type { Augmentation } from '../data/batch.js';
-import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
+import type { EnsembleEvaluation } from '../metrics/evaluate.js';
 import { evaluationRows, type MemberKind } from '../metrics/formatMetrics.js';
 
 /** Building blocks of the self-contained report page: plain strings in, HTML out. */

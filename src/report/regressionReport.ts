@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { snapshotGaussians } from '../ensemble/evaluateRun.js';
-import { evaluateRegressionEnsemble, type RegressionEvaluation } from '../ensemble/evaluateRegression.js';
+import { evaluateRegressionEnsemble, type RegressionEvaluation } from '../metrics/evaluateRegression.js';
 import type { ImageSet } from '../data/dataset.js';
 import type { RunRecord } from '../io/runRecord.js';
 import { REGRESSION_HEADER, regressionRows } from '../metrics/formatMetrics.js';

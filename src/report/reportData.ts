@@ -1,5 +1,5 @@
-import { combine, lastM } from '../ensemble/combine.js';
-import { evaluateEnsemble, type EnsembleEvaluation, type MemberMetrics } from '../ensemble/evaluate.js';
+import { combine, lastM } from '../metrics/combine.js';
+import { evaluateEnsemble, type EnsembleEvaluation, type MemberMetrics } from '../metrics/evaluate.js';
 import type { RunRecord } from '../io/runRecord.js';
 import { UserError } from '../util/errors.js';
 import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from '../metrics/classification.js';

@@ -3,7 +3,7 @@ import { exampleShape, takeFirst, type Dataset, type ImageSet } from '../data/da
 import { loadDataset, loadTestSet, memoryDataProblem, resolveDataSource, type DataSourceSpec } from '../data/source.js';
 import { holdOutValidation } from '../data/validationSplit.js';
 import { runDataSource, type RunRecord } from '../io/runRecord.js';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
 
 /** How a reader of a run gets at its examples. */

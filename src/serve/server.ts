@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import { runTestSet } from '../ensemble/evaluateRun.js';
 import { readRunRecord, runDataSource, type RunRecord } from '../io/runRecord.js';
-import { verifySnapshot } from '../io/snapshots.js';
+import { verifySnapshot } from '../run/snapshots.js';
 import { UserError } from '../util/errors.js';
 import { contentType, resolveInside } from './staticFiles.js';
 import { testImagesResponse } from './testImages.js';

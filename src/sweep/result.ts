@@ -1,4 +1,4 @@
-import type { EnsembleMetrics } from '../ensemble/evaluate.js';
+import type { EnsembleMetrics } from '../metrics/evaluate.js';
 import type { Metrics } from '../metrics/classification.js';
 import type { Spread } from '../compare/result.js';
 import type { SweepConfig, SweepPoint } from './plan.js';

@@ -7,10 +7,10 @@ import { CompareInterrupted, DEFAULT_COMPARE_CONFIG, LOCAL_EXECUTOR, type RunExe
 import { spread } from '../compare/summarize.js';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
-import { evaluateEnsemble } from '../ensemble/evaluate.js';
+import { evaluateEnsemble } from '../metrics/evaluate.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { renderSvg } from '../report/renderSvg.js';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { sweepChart } from './chart.js';

@@ -6,14 +6,14 @@ import { DEFAULT_AUGMENTATION, type Normalization } from '../data/batch.js';
 import { exampleShape, type Dataset } from '../data/dataset.js';
 import { engineThreads } from '../backend/backends.js';
 import { datasetNormalization, datasetSource, loadRunDataset, withoutValidation, type RunDataOptions } from '../run/runData.js';
-import { evaluateEnsemble } from '../ensemble/evaluate.js';
-import { evaluateRegressionEnsemble } from '../ensemble/evaluateRegression.js';
-import { predictProbabilities, predictValues } from '../ensemble/predict.js';
+import { evaluateEnsemble } from '../metrics/evaluate.js';
+import { evaluateRegressionEnsemble } from '../metrics/evaluateRegression.js';
+import { predictProbabilities, predictValues } from '../models/predict.js';
 import { removeTemporaries } from '../io/atomicWrite.js';
-import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
+import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../run/checkpoint.js';
 import { fileSystem } from '../io/fileSystemHandler.js';
 import { makeOutputDir } from '../io/outputDir.js';
-import { acquireRunLock, type RunLockOptions } from '../io/runLock.js';
+import { acquireRunLock, type RunLockOptions } from '../run/runLock.js';
 import {
   RUN_FORMAT,
   RUN_FORMAT_VERSION,
@@ -25,8 +25,8 @@ import {
   type RunRecord,
   type TrainConfig,
 } from '../io/runRecord.js';
-import { loadSnapshotModel } from '../io/snapshots.js';
-import { readSwagMoments, writeSwagMoments } from '../io/swagState.js';
+import { loadSnapshotModel } from '../run/snapshots.js';
+import { readSwagMoments, writeSwagMoments } from '../run/swagState.js';
 import { swaStartEpoch } from '../schedules/swa.js';
 import { forEachSwagSample, SwagCollector, type SwagMoments } from './swag.js';
 import { classificationMetrics } from '../metrics/classification.js';
@@ -37,7 +37,7 @@ import { checkUserModel, isModelFile, loadUserModel, reinitialized, withLogitsOu
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import { firstLine, secondTfjsCopy, UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import type { Reporter } from './progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { SgdOptimizer, sgdConfigProblem } from './sgd.js';
 import { cycleLengthHint } from './budgetHint.js';
 import { planCycles, type SnapshotPlan } from './snapshotPlan.js';

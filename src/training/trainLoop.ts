@@ -5,7 +5,7 @@ import { exampleShape, type ImageSet, type Task } from '../data/dataset.js';
 import { setDropoutStep } from '../models/dropout.js';
 import type { Schedule } from '../schedules/types.js';
 import { permutation, Rng } from '../util/rng.js';
-import type { EpochSummary, Reporter } from './progress.js';
+import type { EpochSummary, Reporter } from '../util/reporter.js';
 
 /** An optimizer whose learning rate the loop sets before every iteration. */
 export interface ScheduledOptimizer {

@@ -9,7 +9,7 @@ import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
 import type { CompareConfig } from '../../compare/result.js';
-import { DEFAULT_DISTILLATION } from '../../deploy/distillation.js';
+import { DEFAULT_DISTILLATION } from '../../training/distillation.js';
 import { loadDataset, resolveDataSource } from '../../data/source.js';
 import { UserError } from '../../util/errors.js';
 import { addDataOptions, dataSourceOptions, DEFAULT_MODEL_HELP, defaultModel, type DataFlags } from '../dataOptions.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_DISTILLATION } from '../../deploy/distillation.js';
+import { DEFAULT_DISTILLATION } from '../../training/distillation.js';
 import { distillRun, resumeDistillation } from '../../deploy/distillRun.js';
 import { UserError } from '../../util/errors.js';
 import { readRunRecord } from '../../io/runRecord.js';

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import type { BackendChoice } from '../../backend/backends.js';
-import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
+import { COMBINE_RULES, type CombineRule } from '../../metrics/combine.js';
 import { evaluateRegressionRun, evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
 import { measureInferenceCost } from '../../deploy/inferenceCost.js';
-import { PREDICT_BATCH_SIZE } from '../../ensemble/predict.js';
+import { PREDICT_BATCH_SIZE } from '../../models/predict.js';
 import { readRunRecord, runTask } from '../../io/runRecord.js';
 import { UserError } from '../../util/errors.js';
 import { costTable, diversityTable, evaluationTable, regressionTable } from '../format.js';

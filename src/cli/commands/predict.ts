@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
+import { COMBINE_RULES, type CombineRule } from '../../metrics/combine.js';
 import { predictRegressionRun, predictRun } from '../../ensemble/predictRun.js';
 import { readRunRecord, runTask } from '../../io/runRecord.js';
 import { argmaxRow } from '../../metrics/probabilities.js';

@@ -1,4 +1,4 @@
-import { argmaxRow, checkSameShape, toProbabilityMatrix, type Probabilities, type ProbabilityMatrix } from '../metrics/probabilities.js';
+import { argmaxRow, checkSameShape, toProbabilityMatrix, type Probabilities, type ProbabilityMatrix } from './probabilities.js';
 
 /**
  * How members' softmax outputs are combined: 'mean' is the paper's rule; 'vote' is majority voting; 'geometric' is

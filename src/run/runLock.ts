@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
-import { temporarySibling } from './atomicWrite.js';
+import { temporarySibling } from '../io/atomicWrite.js';
 
 export const LOCK_FILE = '.lock';
 

@@ -1,4 +1,4 @@
-import { combineGaussians, regressionMetrics, type GaussianMember, type RegressionMetrics } from '../metrics/regression.js';
+import { combineGaussians, regressionMetrics, type GaussianMember, type RegressionMetrics } from './regression.js';
 
 export interface RegressionMemberMetrics extends RegressionMetrics {
   /** 1-based snapshot index. */

@@ -6,8 +6,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SgdOptimizer } from '../training/sgd.js';
 import type { LoopState } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
-import { temporarySibling } from './atomicWrite.js';
-import { writeFileDurable } from './durableWrite.js';
+import { temporarySibling } from '../io/atomicWrite.js';
+import { writeFileDurable } from '../io/durableWrite.js';
 
 export const CHECKPOINT_DIR = 'checkpoint';
 const STATE_JSON = 'state.json';

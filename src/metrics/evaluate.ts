@@ -1,5 +1,5 @@
-import { classificationMetrics, type Metrics } from '../metrics/classification.js';
-import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import { classificationMetrics, type Metrics } from './classification.js';
+import type { ProbabilityMatrix } from './probabilities.js';
 import { combine, lastM, type CombineRule } from './combine.js';
 import { diversity, type Diversity } from './diversity.js';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SwagMoments } from '../training/swag.js';
 import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from './atomicWrite.js';
+import { writeFileAtomic } from '../io/atomicWrite.js';
 
 /** Where a SWAG run keeps its moments, relative to the run directory. */
 export const SWAG_DIR = 'swag';

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { firstLine, UserError } from '../util/errors.js';
-import { fileSystem } from './fileSystemHandler.js';
-import type { RunRecord, SnapshotRecord } from './runRecord.js';
+import { fileSystem } from '../io/fileSystemHandler.js';
+import type { RunRecord, SnapshotRecord } from '../io/runRecord.js';
 
 /** Checks a snapshot's files against the sha256 recorded in run.json; throws naming the damaged or missing file. */
 export function verifySnapshot(runDir: string, snapshot: SnapshotRecord): void {

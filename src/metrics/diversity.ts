@@ -1,4 +1,4 @@
-import { checkSameShape, predictedClasses, toProbabilityMatrix, type Probabilities } from '../metrics/probabilities.js';
+import { checkSameShape, predictedClasses, toProbabilityMatrix, type Probabilities } from './probabilities.js';
 
 /**
  * Pairwise correlation of the members' softmax outputs (the paper's Figure 5): entry [i][j] is the Pearson

@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { normalizedBatch, type Normalization } from '../data/batch.js';
 import { exampleShape, type ImageSet } from '../data/dataset.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../metrics/probabilities.js';
-import { foldedInference } from '../models/foldedInference.js';
+import { foldedInference } from './foldedInference.js';
 
 export const PREDICT_BATCH_SIZE = 500;
 

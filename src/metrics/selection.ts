@@ -1,5 +1,5 @@
-import { NLL_EPSILON, negativeLogLikelihood } from '../metrics/classification.js';
-import { checkLabels, type ProbabilityMatrix } from '../metrics/probabilities.js';
+import { NLL_EPSILON, negativeLogLikelihood } from './classification.js';
+import { checkLabels, type ProbabilityMatrix } from './probabilities.js';
 import { meanProbabilities } from './combine.js';
 
 /*

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { foldedInference, type InferenceForward } from '../models/foldedInference.js';
-import type { TrainingObjective } from '../training/trainLoop.js';
+import type { TrainingObjective } from './trainLoop.js';
 
 /** Hinton, Vinyals and Dean's settings as flags take them: temperature T > 0 and the weight A in [0, 1] of the soft term. */
 export interface DistillationSettings {

@@ -17,19 +17,10 @@ export {
   type RegressionRunEvaluation,
 } from './ensemble/evaluateRun.js';
 export { predictRun, predictRegressionRun, type RunPrediction, type RegressionPrediction } from './ensemble/predictRun.js';
-export { evaluateRegressionEnsemble, type RegressionEvaluation } from './metrics/evaluateRegression.js';
+export { evaluateRegressionEnsemble } from './metrics/evaluateRegression.js';
 export * from './metrics/regression.js';
-export {
-  loadDataset,
-  loadTestSet,
-  resolveDataSource,
-  type DataSourceSpec,
-  type DataSourceOptions,
-  type IdxSource,
-  type ImageFolderSource,
-  type CsvSource,
-} from './data/source.js';
-export { loadUserModel, reinitialized, checkUserModel, type ModelInit } from './models/userModel.js';
+export { loadDataset, loadTestSet, resolveDataSource, type DataSourceOptions, type ImageFolderSource, type CsvSource } from './data/source.js';
+export { loadUserModel, reinitialized, checkUserModel } from './models/userModel.js';
 export * from './report/index.js';
 export * from './serve/index.js';
 
@@ -37,36 +28,13 @@ export { parseIdx, decodeIdx, isGzip, type IdxArray } from './data/idx.js';
 export { loadIdxDataset, loadTestSplit, readIdxFile, EMBEDDED_FASHION_MNIST_DIR, type LoadDatasetOptions } from './data/loadIdxDataset.js';
 export { FASHION_MNIST_CLASSES, takeFirst, selectExamples, type Dataset, type ImageSet } from './data/dataset.js';
 export { holdOutValidation } from './data/validationSplit.js';
-export {
-  normalizedBatch,
-  augmentedBatch,
-  oneHotBatch,
-  FASHION_MNIST_NORMALIZATION,
-  DEFAULT_AUGMENTATION,
-  type Normalization,
-  type Augmentation,
-} from './data/batch.js';
+export { normalizedBatch, augmentedBatch, oneHotBatch, FASHION_MNIST_NORMALIZATION, DEFAULT_AUGMENTATION } from './data/batch.js';
 
 export * from './models/index.js';
 
 export { SgdOptimizer, type SgdConfig } from './training/sgd.js';
-export { trainLoop, iterationsPerEpoch, DivergenceError, TrainingInterrupted, type LoopState, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
-export {
-  planSnapshotCosine,
-  planSgdr,
-  planCyclic,
-  planCycles,
-  planFge,
-  planSwag,
-  defaultFgeOptions,
-  defaultSwagOptions,
-  CYCLE_SCHEDULES,
-  type FgeOptions,
-  type SwagOptions,
-  type SnapshotPlan,
-  type CycleScheduleName,
-  type CyclePlanOptions,
-} from './training/snapshotPlan.js';
+export { trainLoop, iterationsPerEpoch, DivergenceError, TrainingInterrupted, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
+export { planSnapshotCosine, planSgdr, planCyclic, planCycles, planFge, planSwag, defaultFgeOptions, defaultSwagOptions, type SnapshotPlan, type CyclePlanOptions } from './training/snapshotPlan.js';
 export { cycleLengthHint, MIN_CYCLE_ITERATIONS } from './training/budgetHint.js';
 export { WeightAverage, updateBatchNorm } from './training/swa.js';
 export {
@@ -80,7 +48,7 @@ export {
   type SwagMoments,
   type SwagDraws,
 } from './training/swag.js';
-export { writeSwagMoments, readSwagMoments, type SwagRecord } from './run/swagState.js';
+export { writeSwagMoments, readSwagMoments } from './run/swagState.js';
 export { swagProbabilities, isSwagRun, type SwagDrawOptions } from './ensemble/swagRun.js';
 export { measureLandscape, barrier, type LandscapeResult, type LandscapeSegment, type LandscapePlane, type LandscapeOptions } from './landscape/measure.js';
 export { writeLandscape, readLandscape } from './landscape/landscapeFile.js';
@@ -105,10 +73,10 @@ export {
   type SnapshotEnsembleCallbackOptions,
   type ModelOutputs,
 } from './training/callback.js';
-export type { StepProgress, EpochSummary, Reporter } from './util/reporter.js';
+export type { StepProgress, Reporter } from './util/reporter.js';
 
 export { fileSystem, FileSystemHandler } from './io/fileSystemHandler.js';
-export { readRunRecord, writeRunRecord, type RunRecord, type SnapshotRecord, type TrainConfig, type DataRecord } from './io/runRecord.js';
+export { readRunRecord, writeRunRecord } from './run/runRecord.js';
 export { loadSnapshotModel, verifySnapshot, lastSnapshots } from './run/snapshots.js';
 export { readImageFiles } from './data/imageFiles.js';
 
@@ -149,3 +117,13 @@ export { Rng, permutation } from './util/rng.js';
 export { UserError } from './util/errors.js';
 export * from './queue/index.js';
 export * from './sweep/index.js';
+export type { Augmentation, Normalization } from './schema/data.js';
+export type { DataSourceSpec, IdxSource } from './schema/data.js';
+export type { CycleScheduleName, FgeOptions, SwagOptions } from './schema/schedules.js';
+export { CYCLE_SCHEDULES } from './schema/schedules.js';
+export type { RegressionEvaluation } from './schema/metrics.js';
+export type { EpochSummary } from './schema/training.js';
+export type { LoopState } from './schema/training.js';
+export type { SwagRecord } from './schema/run.js';
+export type { ModelInit } from './schema/run.js';
+export type { DataRecord, RunRecord, SnapshotRecord, TrainConfig } from './schema/run.js';

@@ -10,7 +10,7 @@ import { selectExamples } from '../src/data/dataset.js';
 import { lastM, meanProbabilities } from '../src/metrics/combine.js';
 import { runTestSet, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
 import { predictRun } from '../src/ensemble/predictRun.js';
-import { readRunRecord } from '../src/io/runRecord.js';
+import { readRunRecord } from '../src/run/runRecord.js';
 import { argmaxRow, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { collectErrors, expectClose, launchChromium, openReport, SCREENSHOT_DIR, startServe, stop, tableRow } from './helpers/browser.js';

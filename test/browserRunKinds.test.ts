@@ -7,7 +7,7 @@ import { useBackend } from '../src/backend/backends.js';
 import { selectExamples, type Dataset, type ImageSet } from '../src/data/dataset.js';
 import { meanProbabilities } from '../src/metrics/combine.js';
 import { snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
-import { readRunRecord } from '../src/io/runRecord.js';
+import { readRunRecord } from '../src/run/runRecord.js';
 import { runTestSet } from '../src/run/runData.js';
 import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
 import { Rng } from '../src/util/rng.js';

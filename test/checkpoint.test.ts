@@ -7,9 +7,10 @@ import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } 
 import { SteppedDropout } from '../src/models/dropout.js';
 import { snapshotCosine } from '../src/schedules/snapshotCosine.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
-import { TrainingInterrupted, trainLoop, type LoopState } from '../src/training/trainLoop.js';
+import { TrainingInterrupted, trainLoop } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/cli.js';
+import type { LoopState } from '../src/schema/training.js';
 
 /** A small conv net with batch norm and (stepped) dropout on 8x8 images, quick enough for the cpu backend. */
 function smallNet(): tfl.LayersModel {

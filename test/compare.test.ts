@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
-import type { CompareResult, RowResult } from '../src/compare/result.js';
+import type { CompareResult, RowResult } from '../src/schema/compare.js';
 import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js';
 import { compareText } from '../src/compare/table.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';

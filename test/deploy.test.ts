@@ -9,7 +9,7 @@ import { distillRun, resumeDistillation } from '../src/deploy/distillRun.js';
 import { exportRun } from '../src/deploy/exportRun.js';
 import { combine } from '../src/metrics/combine.js';
 import { evaluateRun, runTestSet, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
-import { readRunRecord } from '../src/io/runRecord.js';
+import { readRunRecord } from '../src/run/runRecord.js';
 import { classificationMetrics } from '../src/metrics/classification.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';

@@ -6,9 +6,10 @@ import { buildModel } from '../src/models/registry.js';
 import { constant } from '../src/schedules/constant.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
 import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
-import { TrainingInterrupted, trainLoop, type LoopState } from '../src/training/trainLoop.js';
+import { TrainingInterrupted, trainLoop } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/cli.js';
+import type { LoopState } from '../src/schema/training.js';
 
 const dataset = loadIdxDataset(undefined, { trainSize: 96, testSize: 24 });
 

@@ -10,7 +10,7 @@ import { FASHION_MNIST_NORMALIZATION } from '../src/data/batch.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { predictProbabilities } from '../src/models/predict.js';
 import { fileSystem } from '../src/io/fileSystemHandler.js';
-import type { RunRecord } from '../src/io/runRecord.js';
+
 import { buildModel } from '../src/models/registry.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
 import { saveSnapshot } from '../src/training/snapshotRun.js';
@@ -20,6 +20,7 @@ import { trainLoop } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { idxBytes } from './helpers/idx.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 describe('snapshot ensembles end to end', () => {
   beforeAll(async () => {

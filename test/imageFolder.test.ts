@@ -1,14 +1,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadImageFolder, type ImageFolderSource } from '../src/data/imageFolder.js';
+import { loadImageFolder } from '../src/data/imageFolder.js';
 import { loadDataset, resolveDataSource } from '../src/data/source.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
-import type { RunRecord } from '../src/io/runRecord.js';
+
 import { runCli, tempDir } from './helpers/cli.js';
 import { expectTrainRefused } from './helpers/refused.js';
 import { writeImage, writeImageFolder } from './helpers/imageFolder.js';
-
+import type { ImageFolderSource } from '../src/schema/data.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 describe('an image folder (Keras / torchvision layout) of PNG and JPEG files of two sizes', () => {
   let folder: string;

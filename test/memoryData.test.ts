@@ -6,7 +6,7 @@ import type { Dataset, ImageSet } from '../src/data/dataset.js';
 import { channelStatistics } from '../src/data/statistics.js';
 import { exportRun } from '../src/deploy/exportRun.js';
 import { evaluateRun } from '../src/ensemble/evaluateRun.js';
-import { readRunRecord } from '../src/io/runRecord.js';
+import { readRunRecord } from '../src/run/runRecord.js';
 import { measureLandscape } from '../src/landscape/measure.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';

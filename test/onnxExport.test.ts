@@ -15,7 +15,7 @@ import { decodeModel } from '../src/deploy/onnx/protobuf.js';
 import { combine } from '../src/metrics/combine.js';
 import { evaluateRegressionRun, runTestSet, snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
 import { predictProbabilities } from '../src/models/predict.js';
-import { readRunRecord } from '../src/io/runRecord.js';
+import { readRunRecord } from '../src/run/runRecord.js';
 import { combineGaussians, regressionMetrics } from '../src/metrics/regression.js';
 import { buildModel } from '../src/models/registry.js';
 import { UserError } from '../src/util/errors.js';

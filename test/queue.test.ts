@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
-import type { CompareResult } from '../src/compare/result.js';
+import type { CompareResult } from '../src/schema/compare.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { connectionOptions, parseQueueAddress, QUEUE_NAME } from '../src/queue/address.js';
 import { runJobOf } from '../src/queue/runJob.js';

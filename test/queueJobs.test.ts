@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planCompare } from '../src/compare/plan.js';
 import { DEFAULT_COMPARE_CONFIG } from '../src/compare/runCompare.js';
-import type { CompareConfig } from '../src/compare/result.js';
+import type { CompareConfig } from '../src/schema/compare.js';
 import { acquireRunLock, LOCK_FILE, readRunLock } from '../src/run/runLock.js';
 import { parseQueueAddress } from '../src/queue/address.js';
 import { jobLockOwner } from '../src/queue/messages.js';

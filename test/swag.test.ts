@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
-import type { RowName } from '../src/compare/result.js';
+import type { RowName } from '../src/schema/compare.js';
 import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { readSwagMoments, writeSwagMoments } from '../src/run/swagState.js';
@@ -13,9 +13,10 @@ import { addSwagIterate, emptySwagMoments, readTrainable, swagSample, SwagCollec
 import { Rng, standardNormal } from '../src/util/rng.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
-import type { TrainConfig } from '../src/io/runRecord.js';
+
 import { runCli, tempDir } from './helpers/cli.js';
 import { fileSha, readRecord } from './helpers/runs.js';
+import type { TrainConfig } from '../src/schema/run.js';
 
 describe('SWAG moments (Maddox et al. 2019) on a tiny model, against a direct computation', () => {
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import { sortedClasses } from '../src/data/csvTable.js';
 import { splitIndices } from '../src/data/split.js';
 import { channelStatistics } from '../src/data/statistics.js';
 import { fileSystem } from '../src/io/fileSystemHandler.js';
-import type { RunRecord } from '../src/io/runRecord.js';
+
 import { combineGaussians, gaussianNll, normalCdf, quantileCalibration, regressionMetrics } from '../src/metrics/regression.js';
 import { expectOneLineError, ROOT, runCli, tempDir } from './helpers/cli.js';
 import { loadPlain, predictPlain } from './helpers/plainModel.js';
@@ -21,11 +21,11 @@ function largestDifference(stdout: string): number {
   return Number(/largest difference in an? (?:probability|output) (\S+)/.exec(stdout)![1]);
 }
 import { expectTrainRefused } from './helpers/refused.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 const WINE = path.join(ROOT, 'data', 'tables', 'wine.csv');
 const DIABETES = path.join(ROOT, 'data', 'tables', 'diabetes.csv');
 const FEATURES = readFileSync(WINE, 'utf8').split('\n')[0]!.split(',').slice(0, -1);
-
 
 function csvFile(text: string): string {
   const file = path.join(tempDir(), 'table.csv');

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { TASKS } from '../data/dataset.js';
+
 import type { DataSourceOptions } from '../data/source.js';
 import { integer } from './parsers.js';
+import { TASKS } from '../schema/data.js';
 
 /** The flags that addDataOptions adds: what resolveDataSource takes. */
 export type DataFlags = DataSourceOptions;

@@ -1,6 +1,7 @@
 import { BACKEND_NAMES, type BackendName } from '../backend/backends.js';
-import { readRunRecord, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord } from '../run/runRecord.js';
 import type { SessionFlags } from './trainingSession.js';
+import type { RunRecord } from '../schema/run.js';
 
 /** How a resumed run is continued: its session flags, and what to say before it goes on. */
 export interface ResumedSession<T extends SessionFlags> {

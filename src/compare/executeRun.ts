@@ -1,20 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Augmentation, Normalization } from '../data/batch.js';
+
 import { distillationObjective, type DistillationObjective } from '../training/distillation.js';
 import { exampleShape, type ImageSet } from '../data/dataset.js';
 import { predictProbabilities } from '../models/predict.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { buildModel } from '../models/registry.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
-import type { EpochSummary, Reporter } from '../util/reporter.js';
+import type { Reporter } from '../util/reporter.js';
 import { SgdOptimizer } from '../training/sgd.js';
 import { updateBatchNorm, WeightAverage } from '../training/swa.js';
 import { forEachSwagSample, SwagCollector } from '../training/swag.js';
 import { DivergenceError, trainLoop } from '../training/trainLoop.js';
 import { Rng } from '../util/rng.js';
 import type { RunSpec } from './plan.js';
-import type { RunInfo } from './result.js';
+import type { RunInfo } from '../schema/compare.js';
+import type { Augmentation, Normalization } from '../schema/data.js';
+import type { EpochSummary } from '../schema/training.js';
 
 export interface RunData {
   train: ImageSet;

@@ -5,4 +5,4 @@ export { summarizeRowSeed, summarizeRow, spread } from './summarize.js';
 export { compareText, compareMarkdown, compareHeading, table1Cells, lastMCells, beyondPaperCells, beyondPaperTitle, failureLines, type TableCells } from './table.js';
 export { parseRows } from './rowSpec.js';
 export { readCompareResult, isCompareDirectory } from './readResult.js';
-export * from './result.js';
+export * from '../schema/compare.js';

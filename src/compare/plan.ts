@@ -1,12 +1,13 @@
 import { checkModelName } from '../models/registry.js';
 import { baselineMilestones } from '../schedules/stepDecay.js';
 import { swaStartEpoch } from '../schedules/swa.js';
-import type { ScheduleConfig } from '../schedules/fromConfig.js';
+
 import { sgdConfigProblem } from '../training/sgd.js';
 import { planFge, planSnapshotCosine } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_DISTILLATION, distillationProblem } from '../training/distillation.js';
-import type { CompareConfig, DistillSpec, RowName } from './result.js';
+import type { CompareConfig, DistillSpec, RowName } from '../schema/compare.js';
+import type { ScheduleConfig } from '../schema/schedules.js';
 
 /*
  * Every row of `compare` is a configuration of the one training loop: a schedule, the iterations after which

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readRecordFile } from '../io/readRecordFile.js';
 import { UserError } from '../util/errors.js';
-import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, type CompareResult } from './result.js';
+import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, type CompareResult } from '../schema/compare.js';
 
 /** Whether a directory holds a comparison (a compare.json). */
 export function isCompareDirectory(dir: string): boolean {

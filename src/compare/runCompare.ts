@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
+import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION } from '../data/batch.js';
 import { exampleShape, type Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
 import { forwardFlopsPerImage } from '../models/flops.js';
@@ -15,9 +15,10 @@ import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.j
 import { UserError } from '../util/errors.js';
 import { executeRun, type ExecutedRun, type RunData } from './executeRun.js';
 import { planCompare, type ComparePlan, type RunSpec } from './plan.js';
-import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, COMPARE_MARKDOWN, type CompareConfig, type CompareResult, type RowResult } from './result.js';
+import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, COMPARE_MARKDOWN, type CompareConfig, type CompareResult, type RowResult } from '../schema/compare.js';
 import { addSeedResult, summarizeRowSeed } from './summarize.js';
 import { compareMarkdown } from './table.js';
+import type { Normalization } from '../schema/data.js';
 
 export { COMPARE_JSON, COMPARE_MARKDOWN };
 

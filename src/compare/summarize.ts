@@ -1,10 +1,11 @@
 import { geometricMeanProbabilities, meanProbabilities, weightedMeanProbabilities } from '../metrics/combine.js';
 import { evaluateEnsemble } from '../metrics/evaluate.js';
 import { fitMixtureWeights, selectBestK } from '../metrics/selection.js';
-import { classificationMetrics, type Metrics } from '../metrics/classification.js';
+import { classificationMetrics } from '../metrics/classification.js';
 import type { ExecutedRun, RunMember } from './executeRun.js';
 import type { RowPlan } from './plan.js';
-import type { BeyondPaper, RowResult, RowSeedResult, RowSummary, Spread } from './result.js';
+import type { BeyondPaper, RowResult, RowSeedResult, RowSummary, Spread } from '../schema/compare.js';
+import type { Metrics } from '../schema/metrics.js';
 
 export interface Labels {
   test: ArrayLike<number>;

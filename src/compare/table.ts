@@ -1,6 +1,7 @@
-import type { Metrics } from '../metrics/classification.js';
+
 import { markdownTable, textTable } from '../util/tables.js';
-import type { CompareResult, RowResult, Spread } from './result.js';
+import type { CompareResult, RowResult, Spread } from '../schema/compare.js';
+import type { Metrics } from '../schema/metrics.js';
 
 type Render = (header: readonly string[], rows: readonly (readonly string[])[]) => string;
 

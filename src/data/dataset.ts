@@ -1,9 +1,8 @@
-import type { Normalization } from './batch.js';
-import type { DataSourceSpec } from './source.js';
 
-/** What a run learns: a class per example (softmax cross-entropy) or a number (mean squared error). */
-export type Task = 'classification' | 'regression';
-export const TASKS: readonly Task[] = ['classification', 'regression'];
+
+import type { Normalization } from '../schema/data.js';
+import type { Task } from '../schema/data.js';
+import type { DataSourceSpec } from '../schema/data.js';
 
 /**
  * Examples of one split, N x H x W x C row-major, channels last. Images keep their raw bytes (from IDX files or

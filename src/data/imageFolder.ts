@@ -7,21 +7,7 @@ import type { ImageSet } from './dataset.js';
 import { cacheKey, defaultCacheDir, readCached, writeCached, type DecodedImages } from './decodeCache.js';
 import { decodeImage, imageDimensions, isImageFile } from './decodeImage.js';
 import { splitIndices } from './split.js';
-
-/** An image folder as `--data DIR` names it, and how its images are decoded. */
-export interface ImageFolderSource {
-  kind: 'image-folder';
-  dir: string;
-  /** [height, width]; null = the size all images share. */
-  imageSize: [number, number] | null;
-  channels: 1 | 3;
-  /** With one DIR/<class> tree: the fraction held out for testing (stratified); null with DIR/train and DIR/test. */
-  testSplit: number | null;
-  splitSeed: number;
-  skipBadImages: boolean;
-  /** Where decoded images are cached; null = defaultCacheDir(). */
-  cacheDir: string | null;
-}
+import type { ImageFolderSource } from '../schema/data.js';
 
 /** Labelled files of one split, classes numbered in sorted order. */
 interface FileList {

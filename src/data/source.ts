@@ -2,38 +2,19 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
-import { loadCsvTable, type CsvSource } from './csvTable.js';
-import { selectExamples, takeFirst, type Dataset, type ImageSet, type Task } from './dataset.js';
-import { loadImageFolder, type ImageFolderSource } from './imageFolder.js';
+import { loadCsvTable } from './csvTable.js';
+import { selectExamples, takeFirst, type Dataset, type ImageSet } from './dataset.js';
+import { loadImageFolder } from './imageFolder.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset, loadTestSplit } from './loadIdxDataset.js';
 import { seededOrder, splitIndices } from './split.js';
 import { channelStatistics, targetStatistics } from './statistics.js';
 
-export type { CsvSource } from './csvTable.js';
-export type { ImageFolderSource } from './imageFolder.js';
-
-/** A directory of the four standard IDX files; null = the embedded Fashion-MNIST. */
-export interface IdxSource {
-  kind: 'idx';
-  dir: string | null;
-}
-
-/**
- * Examples a program gave in memory (a Dataset built from its own arrays): nothing to read again, so whoever needs
- * them (evaluation, resumption, the loss landscape) must be given them.
- */
-export interface MemorySource {
-  kind: 'memory';
-  /** The dataset's name. */
-  name: string;
-}
-
-/**
- * Where a run's examples come from, with everything needed to read them again the same way (recorded in run.json):
- * IDX files, an image folder, or a CSV table; or arrays given in memory. Training, evaluation, prediction and
- * serving see only the Dataset and ImageSet that loadDataset and loadTestSet make of it.
- */
-export type DataSourceSpec = IdxSource | ImageFolderSource | CsvSource | MemorySource;
+import type { Task } from '../schema/data.js';
+import type { CsvSource } from '../schema/data.js';
+export type { CsvSource } from '../schema/data.js';
+import type { ImageFolderSource } from '../schema/data.js';
+export type { ImageFolderSource } from '../schema/data.js';
+import type { DataSourceSpec, MemorySource } from '../schema/data.js';
 
 /** The one-line problem of reading again examples that were given in memory. */
 export function memoryDataProblem(spec: MemorySource): string {

@@ -2,9 +2,10 @@ import { channelStats } from '../data/batch.js';
 import { UserError } from '../util/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Normalization } from '../data/batch.js';
-import type { ExampleValues } from '../io/runRecord.js';
+
 import { convBnFolds, isSimpleGraph, producers, type Layer } from '../models/foldedInference.js';
+import type { Normalization } from '../schema/data.js';
+import type { ExampleValues } from '../schema/run.js';
 
 /**
  * How an exported model combines its members: 'mean' averages their softmax outputs (the paper's rule);

@@ -5,19 +5,22 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { forwardFlopsPerImage } from '../models/flops.js';
 import { combine } from '../metrics/combine.js';
 import { snapshotGaussians, snapshotProbabilities } from '../ensemble/evaluateRun.js';
-import { combineGaussians, regressionMetrics, type RegressionMetrics } from '../metrics/regression.js';
+import { combineGaussians, regressionMetrics } from '../metrics/regression.js';
 import { fileSystem, MODEL_JSON, WEIGHTS_BIN } from '../io/fileSystemHandler.js';
 import { checkFreshOutput, removeIfEmpty } from '../io/outputDir.js';
-import { readRunRecord, runExampleValues, runTask, type ExampleValues, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runExampleValues, runTask } from '../run/runRecord.js';
 import { runDataReadable, runTestSet, type RunTestSetOptions } from '../run/runData.js';
 import type { ImageSet } from '../data/dataset.js';
 import { UserError } from '../util/errors.js';
 import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
-import { classificationMetrics, type Metrics } from '../metrics/classification.js';
+import { classificationMetrics } from '../metrics/classification.js';
 import { probabilityMatrix } from '../metrics/probabilities.js';
 import { ensembleModel, EXPORT_PIXEL_RANGE, REGRESSION_OUTPUTS, type ExportCombine } from './ensembleModel.js';
 import { predictRaw } from './predictPixels.js';
 import { quantizeWeights, type Quantization } from './quantize.js';
+import type { Metrics } from '../schema/metrics.js';
+import type { RegressionMetrics } from '../schema/metrics.js';
+import type { ExampleValues, RunRecord } from '../schema/run.js';
 
 /** What an exported model.json says about itself, under userDefinedMetadata.snapshotEnsembles. */
 export interface ExportMetadata {

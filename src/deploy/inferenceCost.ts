@@ -3,13 +3,13 @@ import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { forwardFlopsPerImage } from '../models/flops.js';
 import type { ImageSet } from '../data/dataset.js';
-import { evaluateEnsemble, type EnsembleEvaluation } from '../metrics/evaluate.js';
+import { evaluateEnsemble } from '../metrics/evaluate.js';
 import { runTestSet } from '../ensemble/evaluateRun.js';
 import { predictProbabilities } from '../models/predict.js';
 import { fileSystem, MODEL_JSON } from '../io/fileSystemHandler.js';
-import { readRunRecord, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord } from '../run/runRecord.js';
 import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
-import { classificationMetrics, type Metrics } from '../metrics/classification.js';
+import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import type { CostChartPoint } from '../report/costChart.js';
 import { UserError } from '../util/errors.js';
@@ -17,6 +17,9 @@ import { onnxModelsOfRun } from './onnx/exportOnnxRun.js';
 import { onnxCostPoints } from './onnx/onnxCost.js';
 import { paretoFront } from './pareto.js';
 import { predictPixels } from './predictPixels.js';
+import type { Metrics } from '../schema/metrics.js';
+import type { EnsembleEvaluation } from '../schema/metrics.js';
+import type { RunRecord } from '../schema/run.js';
 
 export { paretoFront };
 

@@ -1,17 +1,22 @@
-import type { Normalization } from '../data/batch.js';
+
 import type { Dataset, ImageSet } from '../data/dataset.js';
-import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runTask } from '../run/runRecord.js';
 import { checkRunExamples, runTestSet } from '../run/runData.js';
 import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
 import type { GaussianMember } from '../metrics/regression.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
-import type { CombineRule } from '../metrics/combine.js';
-import { evaluateEnsemble, type EnsembleEvaluation } from '../metrics/evaluate.js';
-import { evaluateRegressionEnsemble, type RegressionEvaluation } from '../metrics/evaluateRegression.js';
+
+import { evaluateEnsemble } from '../metrics/evaluate.js';
+import { evaluateRegressionEnsemble } from '../metrics/evaluateRegression.js';
 import { predictProbabilities, predictValues } from '../models/predict.js';
 import { isSwagRun, swagProbabilities, type SwagDrawOptions } from './swagRun.js';
+import type { Normalization } from '../schema/data.js';
+import type { CombineRule } from '../schema/metrics.js';
+import type { EnsembleEvaluation } from '../schema/metrics.js';
+import type { RegressionEvaluation } from '../schema/metrics.js';
+import type { RunRecord } from '../schema/run.js';
 
 export interface EvaluateRunOptions {
   /** Use only the last m snapshots (default: all). */

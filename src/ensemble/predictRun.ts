@@ -1,11 +1,13 @@
 import { readPredictionInputs } from '../data/predictionInputs.js';
-import { readRunRecord, runDataSource, runTask, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runDataSource, runTask } from '../run/runRecord.js';
 import { combineGaussians } from '../metrics/regression.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { UserError } from '../util/errors.js';
-import { combine, type CombineRule } from '../metrics/combine.js';
+import { combine } from '../metrics/combine.js';
 import { refuseSwagDraws, snapshotGaussians, snapshotProbabilities } from './evaluateRun.js';
 import type { SwagDrawOptions } from './swagRun.js';
+import type { CombineRule } from '../schema/metrics.js';
+import type { RunRecord } from '../schema/run.js';
 
 export interface RunPrediction {
   names: string[];

@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { takeFirst, type ImageSet } from '../data/dataset.js';
 import { predictProbabilities } from '../models/predict.js';
-import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runTask } from '../run/runRecord.js';
 import { loadSnapshotModel } from '../run/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { Reporter } from '../util/reporter.js';
@@ -10,6 +10,7 @@ import { updateBatchNorm } from '../training/swa.js';
 import { readTrainable, writeTrainable } from '../training/swag.js';
 import { UserError } from '../util/errors.js';
 import { interpolate, planeGrid, planePoint, planeThrough, segmentAlphas } from './geometry.js';
+import type { RunRecord } from '../schema/run.js';
 
 export const LANDSCAPE_FORMAT = 'snapshot-ensembles/landscape';
 export const LANDSCAPE_FORMAT_VERSION = 1;

@@ -1,4 +1,5 @@
 import { argmaxRow, checkLabels, toProbabilityMatrix, type Probabilities, type ProbabilityMatrix } from './probabilities.js';
+import type { Metrics } from '../schema/metrics.js';
 
 /** Probabilities are clamped to this floor inside the logarithm so a confident mistake costs -log(1e-12), not infinity. */
 export const NLL_EPSILON = 1e-12;
@@ -85,13 +86,6 @@ export function expectedCalibrationError(probabilities: Probabilities, labels: A
     total += (bin.count / p.numExamples) * Math.abs(bin.accuracy - bin.confidence);
   }
   return total;
-}
-
-export interface Metrics {
-  error: number;
-  nll: number;
-  ece: number;
-  brier: number;
 }
 
 export function classificationMetrics(probabilities: Probabilities, labels: ArrayLike<number>): Metrics {

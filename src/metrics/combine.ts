@@ -1,11 +1,6 @@
 import { argmaxRow, checkSameShape, toProbabilityMatrix, type Probabilities, type ProbabilityMatrix } from './probabilities.js';
+import type { CombineRule } from '../schema/metrics.js';
 
-/**
- * How members' softmax outputs are combined: 'mean' is the paper's rule; 'vote' is majority voting; 'geometric' is
- * the normalised geometric mean, which equals the softmax of the mean of the members' logits (beyond the paper).
- */
-export type CombineRule = 'mean' | 'vote' | 'geometric';
-export const COMBINE_RULES: readonly CombineRule[] = ['mean', 'vote', 'geometric'];
 
 /** The members as matrices of one shape, and the first of them. */
 function checkEnsemble(given: readonly Probabilities[]): { first: ProbabilityMatrix; members: ProbabilityMatrix[] } {

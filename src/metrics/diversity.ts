@@ -1,4 +1,5 @@
 import { checkSameShape, predictedClasses, toProbabilityMatrix, type Probabilities } from './probabilities.js';
+import type { Diversity } from '../schema/metrics.js';
 
 /**
  * Pairwise correlation of the members' softmax outputs (the paper's Figure 5): entry [i][j] is the Pearson
@@ -64,15 +65,6 @@ export function meanOffDiagonal(matrix: readonly (readonly number[])[]): number 
     }
   }
   return count === 0 ? NaN : sum / count;
-}
-
-export interface Diversity {
-  /** pairwiseCorrelation of the members' softmax outputs. */
-  correlation: number[][];
-  /** pairwiseDisagreement of the members' predicted classes. */
-  disagreement: number[][];
-  meanCorrelation: number;
-  meanDisagreement: number;
 }
 
 export function diversity(given: readonly Probabilities[]): Diversity {

@@ -1,25 +1,11 @@
-import { classificationMetrics, type Metrics } from './classification.js';
+import { classificationMetrics } from './classification.js';
 import type { ProbabilityMatrix } from './probabilities.js';
-import { combine, lastM, type CombineRule } from './combine.js';
-import { diversity, type Diversity } from './diversity.js';
-
-export interface MemberMetrics extends Metrics {
-  /** 1-based snapshot index. */
-  index: number;
-}
-
-export interface EnsembleMetrics extends Metrics {
-  /** Number of members: the last m snapshots. */
-  m: number;
-}
-
-export interface EnsembleEvaluation {
-  combine: CombineRule;
-  members: MemberMetrics[];
-  ensembles: EnsembleMetrics[];
-  /** Pairwise correlation of the members' softmax outputs and pairwise disagreement, on the same examples. */
-  diversity: Diversity;
-}
+import { combine, lastM } from './combine.js';
+import { diversity } from './diversity.js';
+import type { Metrics } from '../schema/metrics.js';
+import type { CombineRule } from '../schema/metrics.js';
+import type { Diversity } from '../schema/metrics.js';
+import type { EnsembleEvaluation } from '../schema/metrics.js';
 
 /**
  * Metrics of every member and of the ensemble of the last m members for m = 1..M (the paper's Table 2 and

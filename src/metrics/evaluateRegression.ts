@@ -1,24 +1,6 @@
-import { combineGaussians, regressionMetrics, type GaussianMember, type RegressionMetrics } from './regression.js';
-
-export interface RegressionMemberMetrics extends RegressionMetrics {
-  /** 1-based snapshot index. */
-  index: number;
-  /** The member's sigma^2: its mean squared error on the training set. */
-  noiseVariance: number;
-}
-
-export interface RegressionEnsembleMetrics extends RegressionMetrics {
-  /** Number of members: the last m snapshots. */
-  m: number;
-  /** Mean over examples of the members' spread (standard deviation of their predictions). */
-  meanSpread: number;
-}
-
-export interface RegressionEvaluation {
-  task: 'regression';
-  members: RegressionMemberMetrics[];
-  ensembles: RegressionEnsembleMetrics[];
-}
+import { combineGaussians, regressionMetrics, type GaussianMember } from './regression.js';
+import type { RegressionMetrics } from '../schema/metrics.js';
+import type { RegressionEvaluation } from '../schema/metrics.js';
 
 /**
  * RMSE, MAE and Gaussian NLL of every member (N(mu_k, sigma_k^2)) and of the ensemble of the last m members for

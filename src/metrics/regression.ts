@@ -1,12 +1,4 @@
-/** Metrics of a regression with a Gaussian predictive distribution N(mean_i, variance_i) per example. */
-export interface RegressionMetrics {
-  /** Root mean squared error of the predicted means. */
-  rmse: number;
-  /** Mean absolute error of the predicted means. */
-  mae: number;
-  /** Mean Gaussian negative log-likelihood of the targets (nats). */
-  nll: number;
-}
+import type { RegressionMetrics } from '../schema/metrics.js';
 
 /** sqrt(mean_i (y_i - mu_i)^2) */
 export function rootMeanSquaredError(mean: ArrayLike<number>, y: ArrayLike<number>): number {

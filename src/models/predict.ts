@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { normalizedBatch, type Normalization } from '../data/batch.js';
+import { normalizedBatch } from '../data/batch.js';
 import { exampleShape, type ImageSet } from '../data/dataset.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../metrics/probabilities.js';
 import { foldedInference } from './foldedInference.js';
+import type { Normalization } from '../schema/data.js';
 
 export const PREDICT_BATCH_SIZE = 500;
 

@@ -1,5 +1,5 @@
 import { isCompareDirectory, readCompareResult } from '../compare/readResult.js';
-import type { CompareResult } from '../compare/result.js';
+import type { CompareResult } from '../schema/compare.js';
 import { runCompare, type CompareOptions } from '../compare/runCompare.js';
 import type { QueueAddress } from './address.js';
 import { queueExecutor, type QueuedRun } from './coordinator.js';

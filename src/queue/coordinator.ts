@@ -3,13 +3,14 @@ import { Queue, type Job } from 'bullmq';
 import type { RunData } from '../compare/executeRun.js';
 import type { ComparePlan, RunSpec } from '../compare/plan.js';
 import { CompareInterrupted, type RunExecutor } from '../compare/runCompare.js';
-import { readRunRecord, runJsonPath, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runJsonPath } from '../run/runRecord.js';
 import { UserError } from '../util/errors.js';
 import { connectionOptions, connectQueue, DEFAULT_CONNECT_TIMEOUT_SECONDS, QUEUE_NAME, type QueueAddress } from './address.js';
 import { readExecutedRun, runInfoOf } from './readExecutedRun.js';
 import { runJobOf, type RunJob } from './runJob.js';
 import type { RunStorage } from './storage.js';
 import type { RunProgress } from './worker.js';
+import type { RunRecord } from '../schema/run.js';
 
 export type RunState = 'done' | 'running' | 'queued' | 'failed';
 

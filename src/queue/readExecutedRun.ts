@@ -1,10 +1,11 @@
 import { predictProbabilities } from '../models/predict.js';
 import type { ExecutedRun, RunData, RunMember } from '../compare/executeRun.js';
 import type { RunSpec } from '../compare/plan.js';
-import type { RunInfo } from '../compare/result.js';
-import { readRunRecord, type RunRecord } from '../io/runRecord.js';
+import type { RunInfo } from '../schema/compare.js';
+import { readRunRecord } from '../run/runRecord.js';
 import { loadSnapshotModel } from '../run/snapshots.js';
 import { UserError } from '../util/errors.js';
+import type { RunRecord } from '../schema/run.js';
 
 /**
  * A finished run of a comparison, read back from the run directory a worker trained it in: its record as

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { RunSpec } from '../compare/plan.js';
-import type { CompareConfig } from '../compare/result.js';
-import type { TrainConfig } from '../io/runRecord.js';
+import type { CompareConfig } from '../schema/compare.js';
+
 import type { SnapshotPlan } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
+import type { TrainConfig } from '../schema/run.js';
 
 export const RUN_JOB_FORMAT = 'snapshot-ensembles/run-job';
 

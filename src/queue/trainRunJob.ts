@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset } from '../data/loadIdxDataset.js';
 import { hasCheckpoint } from '../run/checkpoint.js';
-import { readRunRecord, runJsonPath } from '../io/runRecord.js';
+import { readRunRecord, runJsonPath } from '../run/runRecord.js';
 import { resumeSnapshotEnsemble, trainSnapshotEnsemble, type RunControl } from '../training/snapshotRun.js';
 import { snapshotPlanOf, trainConfigOf, type RunJob } from './runJob.js';
 

@@ -1,4 +1,4 @@
-import type { CompareResult, RowResult, RunInfo } from '../compare/result.js';
+import type { CompareResult, RowResult, RunInfo } from '../schema/compare.js';
 import { beyondPaperCells, failureLines, lastMCells, table1Cells, type TableCells } from '../compare/table.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
 import type { MemberMatrix } from './charts.js';

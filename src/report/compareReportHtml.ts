@@ -1,6 +1,6 @@
 import { beyondPaperTitle, compareHeading, type TableCells } from '../compare/table.js';
 import { swaStartEpochOf } from '../compare/plan.js';
-import type { CompareResult } from '../compare/result.js';
+import type { CompareResult } from '../schema/compare.js';
 import { compareCorrelationChart, compareDisagreementChart, compareErrorChart, compareTrainingChart } from './compareCharts.js';
 import type { CompareReportData } from './compareReportData.js';
 import type { Chart } from './charts.js';

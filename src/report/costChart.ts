@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { CompareResult } from '../compare/result.js';
+import type { CompareResult } from '../schema/compare.js';
 import { paretoFront } from '../deploy/pareto.js';
 import { SCHEMA, WIDE, type Chart } from './charts.js';
 

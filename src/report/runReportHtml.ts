@@ -1,4 +1,4 @@
-import { runExampleValues, type RunRecord } from '../io/runRecord.js';
+import { runExampleValues } from '../run/runRecord.js';
 import { costChart } from './costChart.js';
 import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
 import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml, type ReportSection } from './html.js';
@@ -6,6 +6,7 @@ import { renderSvg } from './renderSvg.js';
 import { bestMember, type RunReportData } from './reportData.js';
 import type { LandscapeResult } from '../landscape/measure.js';
 import { landscapeLinesChart, landscapePlaneChart } from './landscapeCharts.js';
+import type { RunRecord } from '../schema/run.js';
 
 export interface RenderedReport {
   html: string;

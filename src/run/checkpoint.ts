@@ -4,10 +4,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SgdOptimizer } from '../training/sgd.js';
-import type { LoopState } from '../training/trainLoop.js';
+
 import { UserError } from '../util/errors.js';
 import { temporarySibling } from '../io/atomicWrite.js';
 import { writeFileDurable } from '../io/durableWrite.js';
+import type { LoopState } from '../schema/training.js';
 
 export const CHECKPOINT_DIR = 'checkpoint';
 const STATE_JSON = 'state.json';

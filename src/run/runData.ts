@@ -1,10 +1,12 @@
 import { channelStatistics } from '../data/statistics.js';
 import { exampleShape, takeFirst, type Dataset, type ImageSet } from '../data/dataset.js';
-import { loadDataset, loadTestSet, memoryDataProblem, resolveDataSource, type DataSourceSpec } from '../data/source.js';
+import { loadDataset, loadTestSet, memoryDataProblem, resolveDataSource } from '../data/source.js';
 import { holdOutValidation } from '../data/validationSplit.js';
-import { runDataSource, type RunRecord } from '../io/runRecord.js';
+import { runDataSource } from './runRecord.js';
 import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
+import type { DataSourceSpec } from '../schema/data.js';
+import type { RunRecord } from '../schema/run.js';
 
 /** How a reader of a run gets at its examples. */
 export interface RunDataOptions {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { firstLine, UserError } from '../util/errors.js';
 import { fileSystem } from '../io/fileSystemHandler.js';
-import type { RunRecord, SnapshotRecord } from '../io/runRecord.js';
+import type { RunRecord, SnapshotRecord } from '../schema/run.js';
 
 /** Checks a snapshot's files against the sha256 recorded in run.json; throws naming the damaged or missing file. */
 export function verifySnapshot(runDir: string, snapshot: SnapshotRecord): void {

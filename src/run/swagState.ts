@@ -4,30 +4,8 @@ import path from 'node:path';
 import type { SwagMoments } from '../training/swag.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
-
-/** Where a SWAG run keeps its moments, relative to the run directory. */
-export const SWAG_DIR = 'swag';
-export const SWAG_MOMENTS_FILE = 'moments.bin';
-
-/** What run.json records about a run's SWAG moments (the numbers themselves are in swag/moments.bin). */
-export interface SwagRecord {
-  /** Directory of moments.bin, relative to the run directory. */
-  path: string;
-  /** Moments collected at the end of every epoch from this one on. */
-  startEpoch: number;
-  /** K: the most deviations kept. */
-  maxRank: number;
-  /** n: weight sets collected. */
-  count: number;
-  /** Deviations held, min(n, K). */
-  rank: number;
-  /** P: trainable weights of the model. */
-  parameters: number;
-  /** The loop's iteration when the file was written (a checkpoint's, or the run's last). */
-  savedAt: number;
-  /** sha256 of moments.bin. */
-  sha256: Record<string, string>;
-}
+import type { SwagRecord } from '../schema/run.js';
+import { SWAG_DIR, SWAG_MOMENTS_FILE } from '../schema/run.js';
 
 /**
  * Writes the moments as moments.bin: float32 little-endian, the mean (P values), the second moment (P), then the

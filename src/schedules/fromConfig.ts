@@ -1,21 +1,18 @@
 import { constant } from './constant.js';
-import { cyclic, type CyclicConfig } from './cyclic.js';
-import { fgeSchedule, type FgeScheduleConfig } from './fge.js';
-import { sgdr, type SgdrConfig } from './sgdr.js';
-import { snapshotCosine, type SnapshotCosineConfig } from './snapshotCosine.js';
-import { stepDecay, type StepDecayConfig } from './stepDecay.js';
-import { swaSchedule, type SwaScheduleConfig } from './swa.js';
+import { cyclic } from './cyclic.js';
+import { fgeSchedule } from './fge.js';
+import { sgdr } from './sgdr.js';
+import { snapshotCosine } from './snapshotCosine.js';
+import { stepDecay } from './stepDecay.js';
+import { swaSchedule } from './swa.js';
 import type { Schedule } from './types.js';
-
-/** A schedule described as plain JSON (as stored in run.json), from which scheduleFromConfig rebuilds it. */
-export type ScheduleConfig =
-  | ({ name: 'snapshotCosine' } & SnapshotCosineConfig)
-  | ({ name: 'sgdr' } & SgdrConfig)
-  | ({ name: 'cyclic' } & CyclicConfig)
-  | ({ name: 'stepDecay' } & StepDecayConfig)
-  | ({ name: 'swa' } & SwaScheduleConfig)
-  | ({ name: 'fge' } & FgeScheduleConfig)
-  | { name: 'constant'; lr: number };
+import type { SnapshotCosineConfig } from '../schema/schedules.js';
+import type { SgdrConfig } from '../schema/schedules.js';
+import type { CyclicConfig } from '../schema/schedules.js';
+import type { StepDecayConfig } from '../schema/schedules.js';
+import type { SwaScheduleConfig } from '../schema/schedules.js';
+import type { FgeScheduleConfig } from '../schema/schedules.js';
+import type { ScheduleConfig } from '../schema/schedules.js';
 
 export function scheduleFromConfig(config: ScheduleConfig): Schedule {
   switch (config.name) {

@@ -2,12 +2,13 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { runTestSet } from '../ensemble/evaluateRun.js';
-import { readRunRecord, runDataSource, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runDataSource } from '../run/runRecord.js';
 import { verifySnapshot } from '../run/snapshots.js';
 import { UserError } from '../util/errors.js';
 import { contentType, resolveInside } from './staticFiles.js';
 import { testImagesResponse } from './testImages.js';
 import { featureNames, isTableRun, testRowsResponse } from './testRows.js';
+import type { RunRecord } from '../schema/run.js';
 
 /** Loopback only unless the caller asks for more. */
 export const DEFAULT_HOST = '127.0.0.1';

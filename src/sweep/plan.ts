@@ -1,8 +1,9 @@
 import type { ComparePlan, RunSpec } from '../compare/plan.js';
 import { checkModelName } from '../models/registry.js';
 import { sgdConfigProblem } from '../training/sgd.js';
-import { planCycles, type CycleScheduleName } from '../training/snapshotPlan.js';
+import { planCycles } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
+import type { CycleScheduleName } from '../schema/schedules.js';
 
 /** A grid of Snapshot Ensemble runs: every combination of schedule, budget, cycles and lr0, each for every seed. */
 export interface SweepConfig {

@@ -1,7 +1,9 @@
-import type { EnsembleMetrics } from '../metrics/evaluate.js';
-import type { Metrics } from '../metrics/classification.js';
-import type { Spread } from '../compare/result.js';
+
+
+import type { Spread } from '../schema/compare.js';
 import type { SweepConfig, SweepPoint } from './plan.js';
+import type { Metrics } from '../schema/metrics.js';
+import type { EnsembleMetrics } from '../schema/metrics.js';
 
 export const SWEEP_FORMAT = 'snapshot-ensembles/sweep';
 export const SWEEP_JSON = 'sweep.json';

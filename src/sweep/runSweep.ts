@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunData } from '../compare/executeRun.js';
-import type { CompareConfig } from '../compare/result.js';
+import type { CompareConfig } from '../schema/compare.js';
 import { CompareInterrupted, DEFAULT_COMPARE_CONFIG, LOCAL_EXECUTOR, type RunExecutor } from '../compare/runCompare.js';
 import { spread } from '../compare/summarize.js';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION } from '../data/batch.js';

@@ -1,5 +1,5 @@
 import { markdownTable, textTable } from '../util/tables.js';
-import type { Spread } from '../compare/result.js';
+import type { Spread } from '../schema/compare.js';
 import type { SweepResult } from './result.js';
 
 const percent = (s: Spread | null) => (s === null ? '-' : `${(100 * s.mean).toFixed(2)}${s.std === null ? '' : ` ± ${(100 * s.std).toFixed(2)}`}`);

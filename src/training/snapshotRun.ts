@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_AUGMENTATION, type Normalization } from '../data/batch.js';
+import { DEFAULT_AUGMENTATION } from '../data/batch.js';
 import { exampleShape, type Dataset } from '../data/dataset.js';
 import { engineThreads } from '../backend/backends.js';
 import { datasetNormalization, datasetSource, loadRunDataset, withoutValidation, type RunDataOptions } from '../run/runData.js';
@@ -14,17 +14,7 @@ import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } 
 import { fileSystem } from '../io/fileSystemHandler.js';
 import { makeOutputDir } from '../io/outputDir.js';
 import { acquireRunLock, type RunLockOptions } from '../run/runLock.js';
-import {
-  RUN_FORMAT,
-  RUN_FORMAT_VERSION,
-  SNAPSHOTS_DIR,
-  readRunRecord,
-  runJsonPath,
-  snapshotPath,
-  writeRunRecord,
-  type RunRecord,
-  type TrainConfig,
-} from '../io/runRecord.js';
+import { readRunRecord, runJsonPath, snapshotPath, writeRunRecord } from '../run/runRecord.js';
 import { loadSnapshotModel } from '../run/snapshots.js';
 import { readSwagMoments, writeSwagMoments } from '../run/swagState.js';
 import { swaStartEpoch } from '../schedules/swa.js';
@@ -41,7 +31,11 @@ import type { Reporter } from '../util/reporter.js';
 import { SgdOptimizer, sgdConfigProblem } from './sgd.js';
 import { cycleLengthHint } from './budgetHint.js';
 import { planCycles, type SnapshotPlan } from './snapshotPlan.js';
-import { epochOfIteration, iterationsPerEpoch, TrainingInterrupted, trainLoop, type LoopState, type TrainingObjective } from './trainLoop.js';
+import { epochOfIteration, iterationsPerEpoch, TrainingInterrupted, trainLoop, type TrainingObjective } from './trainLoop.js';
+import type { Normalization } from '../schema/data.js';
+import type { LoopState } from '../schema/training.js';
+import type { RunRecord, TrainConfig } from '../schema/run.js';
+import { RUN_FORMAT, RUN_FORMAT_VERSION, SNAPSHOTS_DIR } from '../schema/run.js';
 
 /**
  * The paper's settings, with a budget that trains the embedded Fashion-MNIST in about ten minutes on two cores with
@@ -534,7 +528,6 @@ async function reloaded<T>(runDir: string, snapshot: RunRecord['snapshots'][numb
     model.dispose();
   }
 }
-
 
 /** Saves the model's current weights as a snapshot directory; returns the sha256 of its files. */
 export async function saveSnapshot(model: tfl.LayersModel, dir: string): Promise<Record<string, string>> {

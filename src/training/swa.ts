@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { normalizedBatch, type Normalization } from '../data/batch.js';
+import { normalizedBatch } from '../data/batch.js';
 import { exampleShape, type ImageSet } from '../data/dataset.js';
 import type { BatchNormalizationFields } from '../models/batchNorm.js';
+import type { Normalization } from '../schema/data.js';
 
 /**
  * Stochastic Weight Averaging (Izmailov, Podoprikhin, Garipov, Vetrov, Wilson 2018), kept apart from the training

@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { augmentedBatch, normalizedBatch, oneHotBatch, targetBatch, type Augmentation, type Normalization } from '../data/batch.js';
-import { exampleShape, type ImageSet, type Task } from '../data/dataset.js';
+import { augmentedBatch, normalizedBatch, oneHotBatch, targetBatch } from '../data/batch.js';
+import { exampleShape, type ImageSet } from '../data/dataset.js';
 import { setDropoutStep } from '../models/dropout.js';
 import type { Schedule } from '../schedules/types.js';
 import { permutation, Rng } from '../util/rng.js';
-import type { EpochSummary, Reporter } from '../util/reporter.js';
+import type { Reporter } from '../util/reporter.js';
+import type { Augmentation, Normalization } from '../schema/data.js';
+import type { Task } from '../schema/data.js';
+import type { EpochSummary } from '../schema/training.js';
+import type { LoopState } from '../schema/training.js';
 
 /** An optimizer whose learning rate the loop sets before every iteration. */
 export interface ScheduledOptimizer {
@@ -31,33 +35,6 @@ export class TrainingInterrupted extends Error {
   constructor(readonly state: LoopState) {
     super(`training stopped after iteration ${state.iteration}`);
   }
-}
-
-/**
- * Everything the loop needs to continue exactly where it stopped: the position (iteration, epoch, batch within the
- * epoch), the epoch's data order when stopped inside an epoch, the generator's state, the running sums of the
- * epoch, and the traces so far. The model's weights and the optimizer's buffers are saved beside it by the caller.
- */
-export interface LoopState {
-  /** Iterations completed, t. */
-  iteration: number;
-  /** The epoch in progress (1-based); when batch === iterations per epoch it has just ended. */
-  epoch: number;
-  /** Batches of `epoch` completed. */
-  batch: number;
-  /** The epoch's example order, while inside an epoch (0 < batch < per epoch); null at an epoch boundary. */
-  order: number[] | null;
-  /** Generator state after the last completed iteration. */
-  rngState: number;
-  snapshotsTaken: number;
-  epochLossSum: number;
-  epochCorrect: number;
-  epochSeen: number;
-  epochSeconds: number;
-  learningRates: number[];
-  losses: number[];
-  epochs: EpochSummary[];
-  seconds: number;
 }
 
 export interface LoopHooks {

@@ -1,3 +1,4 @@
+import type { EpochSummary } from '../schema/training.js';
 /** What the training loop reports after every iteration. */
 export interface StepProgress {
   /** 1-based iteration t and the total T. */
@@ -16,15 +17,6 @@ export interface StepProgress {
   imagesPerSecond: number;
   /** Estimated seconds until the last iteration. */
   secondsLeft: number;
-}
-
-export interface EpochSummary {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  seconds: number;
-  /** Iteration that ended the epoch. */
-  iteration: number;
 }
 
 /** Receives progress and messages; the library never prints on its own. */

@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RunRecord } from '../../src/io/runRecord.js';
+
 import { CLI, ROOT } from './cli.js';
+import type { RunRecord } from '../../src/schema/run.js';
 
 export function readRecord(runDir: string): RunRecord {
   return JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as RunRecord;

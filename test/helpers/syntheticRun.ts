@@ -1,8 +1,10 @@
-import { RUN_FORMAT, RUN_FORMAT_VERSION, snapshotPath, type RunRecord } from '../../src/io/runRecord.js';
+import { snapshotPath } from '../../src/run/runRecord.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../../src/metrics/probabilities.js';
 import { scheduleFromConfig } from '../../src/schedules/fromConfig.js';
 import { planSnapshotCosine } from '../../src/training/snapshotPlan.js';
 import { Rng } from '../../src/util/rng.js';
+import type { RunRecord } from '../../src/schema/run.js';
+import { RUN_FORMAT, RUN_FORMAT_VERSION } from '../../src/schema/run.js';
 
 /**
  * A run record as training writes it, for T iterations in M cycles, without training anything: the learning rate

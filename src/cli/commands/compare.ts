@@ -8,7 +8,7 @@ import { queueProgressView } from '../queueProgress.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
-import type { CompareConfig } from '../../compare/result.js';
+import type { CompareConfig } from '../../schema/compare.js';
 import { DEFAULT_DISTILLATION } from '../../training/distillation.js';
 import { loadDataset, resolveDataSource } from '../../data/source.js';
 import { UserError } from '../../util/errors.js';

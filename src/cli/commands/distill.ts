@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { DEFAULT_DISTILLATION } from '../../training/distillation.js';
 import { distillRun, resumeDistillation } from '../../deploy/distillRun.js';
 import { UserError } from '../../util/errors.js';
-import { readRunRecord } from '../../io/runRecord.js';
+import { readRunRecord } from '../../run/runRecord.js';
 import { runDatasetAt } from '../../run/runData.js';
 import { timeStamp } from '../format.js';
 import { integer, modelName, positiveNumber } from '../parsers.js';

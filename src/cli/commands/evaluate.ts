@@ -1,15 +1,17 @@
 import { Command, Option } from 'commander';
 import type { BackendChoice } from '../../backend/backends.js';
-import { COMBINE_RULES, type CombineRule } from '../../metrics/combine.js';
+
 import { evaluateRegressionRun, evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
 import { measureInferenceCost } from '../../deploy/inferenceCost.js';
 import { PREDICT_BATCH_SIZE } from '../../models/predict.js';
-import { readRunRecord, runTask } from '../../io/runRecord.js';
+import { readRunRecord, runTask } from '../../run/runRecord.js';
 import { UserError } from '../../util/errors.js';
 import { costTable, diversityTable, evaluationTable, regressionTable } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
+import type { CombineRule } from '../../schema/metrics.js';
+import { COMBINE_RULES } from '../../schema/metrics.js';
 
 /** ONNX Runtime's threads in --cost: those of the engine it is compared with (native's or wasm's). */
 function engineThreads(choice: BackendChoice): { onnxThreads?: number } {

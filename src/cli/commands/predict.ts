@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
-import { COMBINE_RULES, type CombineRule } from '../../metrics/combine.js';
+
 import { predictRegressionRun, predictRun } from '../../ensemble/predictRun.js';
-import { readRunRecord, runTask } from '../../io/runRecord.js';
+import { readRunRecord, runTask } from '../../run/runRecord.js';
 import { argmaxRow } from '../../metrics/probabilities.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
+import type { CombineRule } from '../../schema/metrics.js';
+import { COMBINE_RULES } from '../../schema/metrics.js';
 
 interface PredictFlags extends BackendFlags, SwagDrawFlags {
   last?: number;

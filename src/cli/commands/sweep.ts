@@ -9,7 +9,7 @@ import { SWEEP_JSON, type SweepResult } from '../../sweep/result.js';
 import { runSweep, writeSweepChart } from '../../sweep/runSweep.js';
 import { sweepMarkdown, sweepText } from '../../sweep/table.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../training/snapshotRun.js';
-import { CYCLE_SCHEDULES, type CycleScheduleName } from '../../training/snapshotPlan.js';
+
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { formatSeconds, timeStamp } from '../format.js';
@@ -18,6 +18,8 @@ import { progressReporter, withPreamble } from '../progressReporter.js';
 import { addQueueOptions, queueSettings, type QueueFlags } from '../queueOption.js';
 import { queueProgressView } from '../queueProgress.js';
 import { stopOnSignals } from '../signals.js';
+import type { CycleScheduleName } from '../../schema/schedules.js';
+import { CYCLE_SCHEDULES } from '../../schema/schedules.js';
 
 interface SweepFlags extends BackendFlags, QueueFlags {
   model: string;

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadDataset, resolveDataSource } from '../../data/source.js';
-import { MODEL_INITS, type ModelInit } from '../../models/userModel.js';
-import { readRunRecord, type TrainConfig } from '../../io/runRecord.js';
+
+import { readRunRecord } from '../../run/runRecord.js';
 import { runDataReadable, runDatasetAt } from '../../run/runData.js';
 import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
-import { CYCLE_SCHEDULES, defaultFgeOptions, defaultSwagOptions, type CycleScheduleName, type FgeOptions, type SwagOptions } from '../../training/snapshotPlan.js';
+import { defaultFgeOptions, defaultSwagOptions } from '../../training/snapshotPlan.js';
 import { UserError } from '../../util/errors.js';
 import { addDataOptions, DATA_FLAG_NAMES, DEFAULT_MODEL_HELP, dataSourceOptions, defaultModel, type DataFlags } from '../dataOptions.js';
 import { timeStamp } from '../format.js';
@@ -13,6 +13,11 @@ import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from 
 import { addBackendOptions } from '../backendOption.js';
 import { sessionFlags } from '../resumeSession.js';
 import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
+import type { CycleScheduleName, FgeOptions, SwagOptions } from '../../schema/schedules.js';
+import { CYCLE_SCHEDULES } from '../../schema/schedules.js';
+import type { ModelInit } from '../../schema/run.js';
+import { MODEL_INITS } from '../../schema/run.js';
+import type { TrainConfig } from '../../schema/run.js';
 
 interface TrainFlags extends SessionFlags, DataFlags {
   model: string;

@@ -7,11 +7,11 @@ import { snapshotGaussians, snapshotProbabilities } from '../../ensemble/evaluat
 import { runDataReadable, runTestSet, type RunTestSetOptions } from '../../run/runData.js';
 import { writeFileAtomic } from '../../io/atomicWrite.js';
 import { makeOutputDir } from '../../io/outputDir.js';
-import { readRunRecord, runExampleValues, runTask, type RunRecord, type SnapshotRecord } from '../../io/runRecord.js';
+import { readRunRecord, runExampleValues, runTask } from '../../run/runRecord.js';
 import { lastSnapshots, loadSnapshotModel } from '../../run/snapshots.js';
-import { classificationMetrics, type Metrics } from '../../metrics/classification.js';
+import { classificationMetrics } from '../../metrics/classification.js';
 import { probabilityMatrix } from '../../metrics/probabilities.js';
-import { combineGaussians, regressionMetrics, type RegressionMetrics } from '../../metrics/regression.js';
+import { combineGaussians, regressionMetrics } from '../../metrics/regression.js';
 import { UserError } from '../../util/errors.js';
 import { EXPORT_PIXEL_RANGE, type ExportCombine } from '../ensembleModel.js';
 import { ensembleOnnx, ONNX_OPSET, onnxInterface, type OnnxEnsemble, type OnnxEnsembleSpec, type OnnxTensorInfo } from './ensembleOnnx.js';
@@ -20,6 +20,9 @@ import type { OnnxToTime } from './onnxCost.js';
 import { decodeModel } from './protobuf.js';
 import { loadOnnxRuntime, ONNX_RUNTIME_MISSING, openOnnx, predictOnnx, runtimeName } from './runtime.js';
 import type { OnnxWeightStorage } from './weightStorage.js';
+import type { Metrics } from '../../schema/metrics.js';
+import type { RegressionMetrics } from '../../schema/metrics.js';
+import type { RunRecord, SnapshotRecord } from '../../schema/run.js';
 
 /**
  * `export --format onnx`: the one place the ONNX exporter reads a run directory. It turns what run.json says

@@ -1,23 +1,44 @@
-import path from 'node:path';
-import type { Augmentation, Normalization } from '../data/batch.js';
-import type { Task } from '../data/dataset.js';
-import type { DataSourceSpec } from '../data/source.js';
-import type { RegressionEvaluation } from '../metrics/evaluateRegression.js';
-import type { RegressionMetrics } from '../metrics/regression.js';
-import type { ModelInit } from '../models/userModel.js';
-import type { EnsembleEvaluation } from '../metrics/evaluate.js';
-import type { Metrics } from '../metrics/classification.js';
-import type { ScheduleConfig } from '../schedules/fromConfig.js';
-import type { CycleScheduleName, FgeOptions, SwagOptions } from '../training/snapshotPlan.js';
-import type { EpochSummary } from '../util/reporter.js';
-import { UserError } from '../util/errors.js';
-import { writeJsonAtomic } from './atomicWrite.js';
-import { readRecordFile } from './readRecordFile.js';
-import type { SwagRecord } from '../run/swagState.js';
+import type { Augmentation, DataSourceSpec, Normalization, Task } from './data.js';
+import type { EnsembleEvaluation, Metrics, RegressionEvaluation, RegressionMetrics } from './metrics.js';
+import type { CycleScheduleName, FgeOptions, ScheduleConfig, SwagOptions } from './schedules.js';
+import type { EpochSummary } from './training.js';
+
+/** What run.json records about a run's SWAG moments (the numbers themselves are in swag/moments.bin). */
+export interface SwagRecord {
+  /** Directory of moments.bin, relative to the run directory. */
+  path: string;
+  /** Moments collected at the end of every epoch from this one on. */
+  startEpoch: number;
+  /** K: the most deviations kept. */
+  maxRank: number;
+  /** n: weight sets collected. */
+  count: number;
+  /** Deviations held, min(n, K). */
+  rank: number;
+  /** P: trainable weights of the model. */
+  parameters: number;
+  /** The loop's iteration when the file was written (a checkpoint's, or the run's last). */
+  savedAt: number;
+  /** sha256 of moments.bin. */
+  sha256: Record<string, string>;
+}
+
+/** Where a SWAG run keeps its moments, relative to the run directory. */
+export const SWAG_DIR = 'swag';
+
+export const SWAG_MOMENTS_FILE = 'moments.bin';
+
+/** How a user's model starts: with the weights of its file, or re-initialised from the run's seed. */
+export type ModelInit = 'from-file' | 'fresh';
+
+export const MODEL_INITS: readonly ModelInit[] = ['from-file', 'fresh'];
 
 export const RUN_JSON = 'run.json';
+
 export const SNAPSHOTS_DIR = 'snapshots';
+
 export const RUN_FORMAT = 'snapshot-ensembles/run';
+
 export const RUN_FORMAT_VERSION = 1;
 
 /** Everything needed to rebuild a run's data pipeline, model and schedule. */
@@ -149,42 +170,3 @@ export interface RunRecord {
 
 /** Bytes (images, scaled by 1 / 255 before normalising) or numbers (a table's features, or arrays of floats). */
 export type ExampleValues = 'bytes' | 'numbers';
-
-/** How a run's examples are stored (see DataRecord.values). */
-export function runExampleValues(record: RunRecord): ExampleValues {
-  return record.data.values ?? (record.data.source?.kind === 'csv' ? 'numbers' : 'bytes');
-}
-
-export function runTask(record: RunRecord): Task {
-  return record.data.task ?? 'classification';
-}
-
-/** The data source of a run (older runs recorded only the IDX directory). */
-export function runDataSource(record: RunRecord): DataSourceSpec {
-  return record.data.source ?? { kind: 'idx', dir: record.config.dataDir };
-}
-
-export function runJsonPath(runDir: string): string {
-  return path.join(runDir, RUN_JSON);
-}
-
-export function snapshotPath(index: number): string {
-  return `${SNAPSHOTS_DIR}/${index}`;
-}
-
-export function writeRunRecord(runDir: string, record: RunRecord): void {
-  writeJsonAtomic(runJsonPath(runDir), record);
-}
-
-/** Reads and checks a run directory's run.json. */
-export function readRunRecord(runDir: string): RunRecord {
-  const { record, file } = readRecordFile<RunRecord>(runDir, {
-    file: RUN_JSON,
-    format: RUN_FORMAT,
-    version: RUN_FORMAT_VERSION,
-    directory: 'run',
-    record: 'run record',
-  });
-  if (!Array.isArray(record.snapshots)) throw new UserError(`${file}: no snapshots list`);
-  return record;
-}

@@ -1,10 +1,7 @@
-import type { Augmentation, Normalization } from '../data/batch.js';
-import type { Diversity } from '../metrics/diversity.js';
-import type { EnsembleMetrics } from '../metrics/evaluate.js';
-import type { Metrics } from '../metrics/classification.js';
-import type { ScheduleConfig } from '../schedules/fromConfig.js';
-import type { EpochSummary } from '../util/reporter.js';
-import type { FgeOptions } from '../training/snapshotPlan.js';
+import type { Augmentation, Normalization } from './data.js';
+import type { Diversity, EnsembleMetrics, Metrics } from './metrics.js';
+import type { FgeOptions, ScheduleConfig } from './schedules.js';
+import type { EpochSummary } from './training.js';
 
 /*
  * The JSON that `compare` writes (compare.json): everything needed to print or plot the paper's Table 1 for a

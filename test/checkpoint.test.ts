@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classificationHead } from '../src/training/taskHead.js';
 import { useBackend } from '../src/backend/backends.js';
 import type { ImageSet } from '../src/data/dataset.js';
 import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../src/run/checkpoint.js';
@@ -40,7 +41,7 @@ function loopConfig(model: tfl.LayersModel, optimizer: SgdOptimizer) {
     model,
     optimizer,
     train,
-    numClasses: 3,
+    head: classificationHead(3),
     normalization: { mean: 0.5, std: 0.25 },
     augmentation: { pad: 1, flip: true },
     batchSize: 16,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Metrics } from '../src/schema/metrics.js';
 import { useBackend } from '../src/backend/backends.js';
 import { exportSummary, formatBytes } from '../src/cli/commands/export.js';
 import { distillRun, resumeDistillation } from '../src/deploy/distillRun.js';
@@ -185,7 +186,7 @@ describe('deploying the ensemble: export and distill', () => {
       });
       const evaluation = await evaluateRun(student);
       expect(evaluation.members).toHaveLength(1);
-      expect(evaluation.members[0]!.error).toBe(record.snapshots[0]!.test!.error);
+      expect(evaluation.members[0]!.error).toBe((record.snapshots[0]!.test as Metrics).error);
       const exported = await exportRun(student, { outDir: path.join(tempDir(), 'student-export') });
       expect(exported.measured!.maxAbsDifference).toBeLessThan(1e-5);
       expectOneLineError(runCli(['train', '--resume', student]), /is a distilled student; resume it with: snapshot-ensembles distill --resume/);

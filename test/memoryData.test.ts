@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classified } from './helpers/runs.js';
 import { useBackend } from '../src/backend/backends.js';
 import type { Dataset, ImageSet } from '../src/data/dataset.js';
 import { channelStatistics } from '../src/data/statistics.js';
@@ -8,7 +9,8 @@ import { exportRun } from '../src/deploy/exportRun.js';
 import { evaluateRun } from '../src/ensemble/evaluateRun.js';
 import { readRunRecord } from '../src/run/runRecord.js';
 import { measureLandscape } from '../src/landscape/measure.js';
-import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
+import { resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/run/train.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { expectOneLineError, runCli, tempDir } from './helpers/cli.js';
@@ -57,7 +59,7 @@ describe('a run trained from arrays in memory', () => {
     expectOneLineError(runCli(['evaluate', runDir]), /were given in memory, so they cannot be read again: give them again \(a --data path/);
     const evaluation = await evaluateRun(runDir, { dataset });
     expect(evaluation.testExamples).toBe(48);
-    expect(evaluation.ensembles.map((e) => e.error)).toEqual(readRunRecord(runDir).evaluation!.ensembles.map((e) => e.error));
+    expect(evaluation.ensembles.map((e) => e.error)).toEqual(classified(readRunRecord(runDir).evaluation).ensembles.map((e) => e.error));
     const other: Dataset = { ...dataset, test: { ...dataset.test, height: 28, width: 28, images: new Uint8Array(48 * 784) } };
     await expect(evaluateRun(runDir, { dataset: other })).rejects.toThrow(/images are 28x28x1 but the run's models take 8x8x1/);
   });

@@ -7,7 +7,7 @@ import type { CompareResult } from '../src/schema/compare.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { connectionOptions, parseQueueAddress, QUEUE_NAME } from '../src/queue/address.js';
 import { runJobOf } from '../src/queue/runJob.js';
-import { trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
 import { DEFAULT_COMPARE_CONFIG } from '../src/compare/runCompare.js';
 import { tempDir } from './helpers/cli.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';

@@ -46,7 +46,7 @@ describe('queue jobs: addresses, deterministic job ids, what a worker trains', (
     expect(trainConfigOf(job)).toEqual({
       model: 'cnn',
       dropout: 0,
-      dataDir: null,
+      source: { kind: 'idx', dir: null },
       trainSize: 96,
       valSize: 32,
       testSize: 60,

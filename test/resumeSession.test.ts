@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resumedSession } from '../src/cli/resumeSession.js';
+import { resumedSession } from '../src/cli/trainingSession.js';
 
 import type { SessionFlags } from '../src/cli/trainingSession.js';
 import type { RunRecord } from '../src/schema/run.js';

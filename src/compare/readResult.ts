@@ -24,5 +24,10 @@ export function readCompareResult(dir: string): CompareResult {
   if (result.config === null || typeof result.config !== 'object' || result.data === null || typeof result.data !== 'object') {
     throw new UserError(`${file}: no configuration or data description`);
   }
+  if (result.version < 2) {
+    // version 1 named only an IDX directory, and had no regression rows
+    const { dataDir, ...config } = result.config as CompareResult['config'] & { dataDir?: string | null };
+    return { ...result, version: COMPARE_FORMAT_VERSION, config: { ...config, source: config.source ?? { kind: 'idx', dir: dataDir ?? null } } };
+  }
   return result;
 }

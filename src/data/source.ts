@@ -31,6 +31,13 @@ export interface LoadDataOptions {
   reporter?: Reporter;
 }
 
+/** Where a source's examples are, for a report: a directory or file, 'embedded' or 'given in memory'. */
+export function sourceLocation(spec: DataSourceSpec): string {
+  if (spec.kind === 'memory') return 'given in memory';
+  if (spec.kind === 'csv') return spec.file;
+  return spec.dir ?? 'embedded';
+}
+
 /** How the source is named in messages. */
 export function sourceName(spec: DataSourceSpec): string {
   if (spec.kind === 'memory') return spec.name;

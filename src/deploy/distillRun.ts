@@ -5,7 +5,7 @@ import { readRunRecord } from '../run/runRecord.js';
 import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
 import { checkModelName } from '../models/registry.js';
 import { loadRunDataset, type RunDataOptions } from '../run/runData.js';
-import { resumeSnapshotEnsemble, trainSnapshotEnsemble, type RunControl, type SnapshotRunResult } from '../training/snapshotRun.js';
+import { resumeSnapshotEnsemble, trainSnapshotEnsemble, type RunControl, type SnapshotRunResult } from '../run/train.js';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_DISTILLATION, distillationObjective, distillationProblem, type DistillationObjective } from '../training/distillation.js';
 import type { DistillConfig, TrainConfig } from '../schema/run.js';

@@ -11,7 +11,7 @@ import { readRunRecord } from '../run/runRecord.js';
 import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
-import type { CostChartPoint } from '../report/costChart.js';
+
 import { UserError } from '../util/errors.js';
 import { onnxModelsOfRun } from './onnx/exportOnnxRun.js';
 import { onnxCostPoints } from './onnx/onnxCost.js';
@@ -91,42 +91,12 @@ export function exportDirs(runDir: string): string[] {
  * RUN_DIR/exports, and the given distilled students (run directories trained on the same images).
  */
 /** An exported model under RUN_DIR/exports, loaded with tf.loadLayersModel; a one-line error when it cannot be. */
-async function loadExport(dir: string): Promise<tfl.LayersModel> {
+export async function loadExport(dir: string): Promise<tfl.LayersModel> {
   try {
     return await tfl.loadLayersModel(fileSystem(dir));
   } catch (e) {
     throw new UserError(`${dir}: cannot load the exported model (${(e as Error).message})`);
   }
-}
-
-/**
- * The points of a run report's cost chart, without timing: every snapshot and last-m ensemble of `evaluation` at
- * m times the FLOPs of one snapshot, and every model exported under RUN_DIR/exports, run on the same test images.
- */
-export async function reportCostPoints(
-  runDir: string,
-  record: RunRecord,
-  test: ImageSet,
-  evaluation: Pick<EnsembleEvaluation, 'members' | 'ensembles'>,
-): Promise<CostChartPoint[]> {
-  const first = await loadSnapshotModel(runDir, record.snapshots[0]!);
-  const flops = forwardFlopsPerImage(first);
-  first.dispose();
-  const points: Omit<CostChartPoint, 'pareto'>[] = [
-    ...evaluation.members.map((m) => ({ label: `snapshot ${m.index}`, kind: 'snapshot', error: m.error, flopsPerImage: flops })),
-    ...evaluation.ensembles.filter((e) => e.m > 1).map((e) => ({ label: `last ${e.m}`, kind: 'ensemble (m passes)', error: e.error, flopsPerImage: e.m * flops })),
-  ];
-  for (const dir of exportDirs(runDir)) {
-    const model = await loadExport(dir);
-    try {
-      const { probabilities } = predictPixels(model, test, record.data.numClasses);
-      points.push({ label: path.basename(dir), kind: 'exported (1 pass)', error: classificationMetrics(probabilities, test.labels).error, flopsPerImage: forwardFlopsPerImage(model) });
-    } finally {
-      model.dispose();
-    }
-  }
-  const front = paretoFront(points);
-  return points.map((p, i) => ({ ...p, pareto: front[i]! }));
 }
 
 export async function measureInferenceCost(

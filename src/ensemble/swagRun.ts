@@ -4,7 +4,7 @@ import type { ImageSet } from '../data/dataset.js';
 import { readSwagMoments } from '../run/swagState.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { loadRunDataset } from '../run/runData.js';
-import { buildRunModel } from '../training/snapshotRun.js';
+import { buildRunModel } from '../run/runModel.js';
 import { forEachSwagSample } from '../training/swag.js';
 import { UserError } from '../util/errors.js';
 import { predictProbabilities } from '../models/predict.js';

@@ -18,6 +18,7 @@ export function evaluateEnsemble(
   indices: readonly number[] = members.map((_, i) => i + 1),
 ): EnsembleEvaluation {
   return {
+    task: 'classification',
     combine: rule,
     members: members.map((p, i) => ({ index: indices[i]!, ...classificationMetrics(p, labels) })),
     ensembles: members.map((_, i) => ({ m: i + 1, ...classificationMetrics(combine(lastM(members, i + 1), rule), labels) })),

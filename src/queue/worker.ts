@@ -78,6 +78,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       type: 'start',
       job: data,
       runDir,
+      teacherDir: data.teacher === undefined ? null : await options.storage.readableDir(data.teacher),
       lockOwner: `${jobLockOwner(QUEUE_NAME, job.id!)} attempt ${token ?? ''}`,
       jobOwner: jobLockOwner(QUEUE_NAME, job.id!),
       backend: options.backend ?? 'auto',

@@ -1,9 +1,9 @@
 import type { TopLevelSpec } from 'vega-lite';
 
-import type { ReliabilityPanel } from './reportData.js';
 import type { TracePoint } from './trace.js';
 import type { EnsembleEvaluation } from '../schema/metrics.js';
 import type { SnapshotRecord } from '../schema/run.js';
+import type { ReliabilityPanel } from './chartTypes.js';
 
 /** Vega-Lite specifications of the report's charts: pure functions of the report's numbers. */
 

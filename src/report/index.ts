@@ -1,5 +1,5 @@
 export { writeRunReport, checkReportPath, REPORT_FILE, type RunReportOptions, type WrittenReport } from './runReport.js';
-export { runReportData, bestMember, MAX_TRACE_POINTS, RELIABILITY_BINS, type RunReportData, type ReliabilityPanel } from './reportData.js';
+export { runReportData, bestMember, MAX_TRACE_POINTS, RELIABILITY_BINS, type RunReportData } from './reportData.js';
 export { runReportHtml, renderCharts, runSettings, type RenderedReport } from './runReportHtml.js';
 export {
   learningRateAndLossChart,
@@ -17,3 +17,4 @@ export { writeCompareReport } from './compareReport.js';
 export { compareReportData, configurationName, meanMatrix, type CompareReportData, type LastMCurve, type ReferenceLevel, type RowDiversity, type TrainingConfiguration } from './compareReportData.js';
 export { compareReportHtml, compareSummary, compareSettings } from './compareReportHtml.js';
 export { compareErrorChart, compareTrainingChart, compareCorrelationChart, compareDisagreementChart } from './compareCharts.js';
+export type { ReliabilityPanel } from './chartTypes.js';

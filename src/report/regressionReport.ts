@@ -76,8 +76,8 @@ function calibrationChart(panels: readonly { label: string; points: QuantilePoin
 
 /** The evaluation training wrote into run.json, for a report without the test rows. */
 function recordedEvaluation(record: RunRecord): RegressionEvaluation {
-  const evaluation = record.regressionEvaluation;
-  if (evaluation == null || evaluation.members.length === 0) {
+  const evaluation = record.evaluation;
+  if (evaluation === null || evaluation.task !== 'regression' || evaluation.members.length === 0) {
     throw new UserError("the run's examples were given in memory and run.json holds no evaluation of them: give the data to write its report");
   }
   return evaluation;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { snapshotProbabilities } from '../ensemble/evaluateRun.js';
 import { runDataReadable, runTestSet, type RunDataOptions } from '../run/runData.js';
 import { isSwagRun, type SwagDrawOptions } from '../ensemble/swagRun.js';
-import { reportCostPoints } from '../deploy/inferenceCost.js';
+import { reportCostPoints } from './costPoints.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { readRunRecord, runTask } from '../run/runRecord.js';
 import { regressionReportHtml } from './regressionReport.js';

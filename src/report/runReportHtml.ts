@@ -1,3 +1,4 @@
+import { sourceLocation } from '../data/source.js';
 import { runExampleValues } from '../run/runRecord.js';
 import { costChart } from './costChart.js';
 import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
@@ -39,15 +40,7 @@ function numbers(v: number | readonly number[]): string {
 /** Where the run's examples came from and what they are. */
 function dataText(record: RunRecord): string {
   const d = record.data;
-  const c = record.config;
-  const where =
-    d.source === undefined || d.source.kind === 'idx'
-      ? (c.dataDir ?? 'embedded')
-      : d.source.kind === 'csv'
-        ? d.source.file
-        : d.source.kind === 'memory'
-          ? 'given in memory'
-          : d.source.dir;
+  const where = sourceLocation(d.source ?? { kind: 'idx', dir: null });
   if (d.exampleShape !== undefined) {
     const what = d.task === 'regression' ? `regression of ${d.classNames[0]}` : `${d.numClasses} classes`;
     return `${d.name} (${where}): ${d.trainExamples} training, ${d.testExamples} test rows of ${d.exampleShape?.[0] ?? d.inputShape[2]} features, ${what}`;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { SgdOptimizer } from '../training/sgd.js';
+import type { WeightAverageState } from '../training/swa.js';
 
 import { UserError } from '../util/errors.js';
 import { temporarySibling } from '../io/atomicWrite.js';
@@ -31,6 +32,8 @@ interface CheckpointFile {
   /** Momentum buffer of each trainable weight, in model.trainableWeights order; null before its first update. */
   momentum: (TensorEntry | null)[];
   optimizerIterations: number;
+  /** SWA's running average (every weight, model.getWeights() order) and its count; absent without SWA. */
+  swa?: { count: number; weights: TensorEntry[] } | null;
   sha256: string;
 }
 
@@ -42,6 +45,8 @@ export interface Checkpoint {
   momentum: (Float32Array | null)[];
   momentumShapes: (number[] | null)[];
   optimizerIterations: number;
+  /** SWA's running average, when the run averages and had begun to. */
+  swa: WeightAverageState | null;
 }
 
 function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
@@ -54,7 +59,7 @@ function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
  * aside, the new one renamed into place, the old one removed. A crash at any point leaves a whole checkpoint
  * (readCheckpoint also picks up one left aside).
  */
-export function writeCheckpoint(runDir: string, loop: LoopState, model: tfl.LayersModel, optimizer: SgdOptimizer): void {
+export function writeCheckpoint(runDir: string, loop: LoopState, model: tfl.LayersModel, optimizer: SgdOptimizer, swa: WeightAverageState | null = null): void {
   const weights = model.getWeights();
   const momentum = optimizer.momentumBuffers(trainableVariables(model));
   const arrays: Float32Array[] = [];
@@ -68,6 +73,13 @@ export function writeCheckpoint(runDir: string, loop: LoopState, model: tfl.Laye
   };
   const weightEntries = weights.map((w, i) => entry(model.weights[i]!.originalName, w));
   const momentumEntries = momentum.map((m, i) => (m === null ? null : entry(`${model.trainableWeights[i]!.originalName}/momentum`, m)));
+  const raw = (name: string, values: Float32Array, shape: number[]): TensorEntry => {
+    arrays.push(values);
+    const e = { name, shape, offset };
+    offset += values.length;
+    return e;
+  };
+  const swaEntries = swa === null ? null : swa.weights.map((w, i) => raw(`${model.weights[i]?.originalName ?? i}/swa`, w, swa.shapes[i]!));
   const bytes = new Uint8Array(offset * 4);
   const all = new Float32Array(bytes.buffer);
   let at = 0;
@@ -82,6 +94,7 @@ export function writeCheckpoint(runDir: string, loop: LoopState, model: tfl.Laye
     weights: weightEntries,
     momentum: momentumEntries,
     optimizerIterations: optimizer.iterations,
+    ...(swa === null ? {} : { swa: { count: swa.count, weights: swaEntries! } }),
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
   const target = path.join(runDir, CHECKPOINT_DIR);
@@ -149,6 +162,7 @@ export function readCheckpoint(runDir: string): Checkpoint {
     momentum: file.momentum.map((e) => (e === null ? null : read(e))),
     momentumShapes: file.momentum.map((e) => (e === null ? null : e.shape)),
     optimizerIterations: file.optimizerIterations,
+    swa: file.swa == null ? null : { count: file.swa.count, weights: file.swa.weights.map(read), shapes: file.swa.weights.map((e) => e.shape) },
   };
 }
 

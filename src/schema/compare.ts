@@ -1,5 +1,6 @@
-import type { Augmentation, Normalization } from './data.js';
-import type { Diversity, EnsembleMetrics, Metrics } from './metrics.js';
+import type { DataSettings, OptimizerSettings } from './settings.js';
+import type { Augmentation, Normalization, Task } from './data.js';
+import type { Diversity, EnsembleMetrics, Metrics, RegressionEnsembleMetrics, RegressionMetrics } from './metrics.js';
 import type { FgeOptions, ScheduleConfig } from './schedules.js';
 import type { EpochSummary } from './training.js';
 
@@ -9,7 +10,8 @@ import type { EpochSummary } from './training.js';
  */
 
 export const COMPARE_FORMAT = 'snapshot-ensembles/compare';
-export const COMPARE_FORMAT_VERSION = 1;
+/** 2: config.source (the data source) replaces config.dataDir. */
+export const COMPARE_FORMAT_VERSION = 2;
 
 /** The files `compare` writes into its output directory. */
 export const COMPARE_JSON = 'compare.json';
@@ -38,19 +40,12 @@ export interface RowRequest {
   seeds: number[];
 }
 
-export interface CompareConfig {
+export interface CompareConfig extends OptimizerSettings, DataSettings {
   model: string;
-  /** Directory of the four IDX files; null for the embedded Fashion-MNIST. */
-  dataDir: string | null;
-  /** First N training examples (null: all), of which the last valSize are held out for validation. */
-  trainSize: number | null;
-  valSize: number;
-  testSize: number | null;
   /** The training budget B in epochs, shared by every row (true-ensemble spends k of them). */
   epochs: number;
   /** M: snapshots of nocycle and snapshot, runs of singlecycle. */
   cycles: number;
-  batchSize: number;
   /** Learning rate of the step schedule (single, nocycle, true-ensemble, dropout) and of singlecycle and SWA's first phase. */
   lr0: number;
   /** lr0 of the Snapshot Ensemble rows, one row each (the paper: 0.1 and 0.2). */
@@ -67,10 +62,6 @@ export interface CompareConfig {
   ensembleSize: number;
   /** Dropout rate of the dropout row. */
   dropout: number;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
-  augment: boolean;
   rows: RowRequest[];
   /** The distilled row's student: its budget in epochs (null: B), temperature and alpha; absent: B, 4, 0.9. */
   distill?: { epochs: number | null; temperature: number; alpha: number };
@@ -115,9 +106,12 @@ export interface MemberResult {
   iteration: number;
   epoch: number;
   learningRate: number;
-  test: Metrics;
+  /** Classification's metrics, or (a regression comparison) those of the member's Gaussian. */
+  test: Metrics | RegressionMetrics;
   /** On the held-out validation split, when there is one. */
-  validation: Metrics | null;
+  validation: Metrics | RegressionMetrics | null;
+  /** Regression: the member's sigma^2 (its mean squared error on the validation split, else on the training one). */
+  noiseVariance?: number;
 }
 
 /** Combinations beyond the paper's last-m mean; the validation-fitted ones only when a validation split exists. */
@@ -138,10 +132,14 @@ export interface RowSeedResult {
   seconds: number;
   runs: string[];
   members: MemberResult[];
-  /** The paper's curve: ensemble of the last m members (mean of softmax outputs) on the test set, m = 1..M. */
-  ensembles: EnsembleMetrics[];
-  /** The row's result: the mean of all its members (the single member for single-model rows). */
-  final: Metrics;
+  /**
+   * The paper's curve: ensemble of the last m members on the test set, m = 1..M (mean of softmax outputs; for
+   * regression, the mixture of the members' Gaussians).
+   */
+  ensembles: EnsembleMetrics[] | RegressionEnsembleMetrics[];
+  /** The row's result: the ensemble of all its members (the single member for single-model rows). */
+  final: Metrics | RegressionMetrics;
+  /** The members' pairwise correlation and disagreement (classification, two members or more). */
   diversity: Diversity | null;
   beyondPaper: BeyondPaper | null;
 }
@@ -155,10 +153,14 @@ export interface Spread {
 export interface RowSummary {
   seeds: number;
   cost: number;
-  error: Spread;
   nll: Spread;
-  ece: Spread;
-  brier: Spread;
+  /** Classification (null for regression). */
+  error: Spread | null;
+  ece: Spread | null;
+  brier: Spread | null;
+  /** Regression (absent for classification), in the target's units. */
+  rmse?: Spread;
+  mae?: Spread;
   meanCorrelation: Spread | null;
 }
 
@@ -194,6 +196,10 @@ export interface CompareResult {
     testExamples: number;
     inputShape: [number, number, number];
     numClasses: number;
+    /** Absent in older files: classification. */
+    task?: Task;
+    /** Regression: the target column. */
+    target?: string;
     normalization: Normalization;
     augmentation: Augmentation | null;
     /** Forward FLOPs of one image through the model (absent in older files). */

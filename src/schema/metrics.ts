@@ -41,6 +41,7 @@ export interface EnsembleMetrics extends Metrics {
 }
 
 export interface EnsembleEvaluation {
+  task: 'classification';
   combine: CombineRule;
   members: MemberMetrics[];
   ensembles: EnsembleMetrics[];

@@ -2,6 +2,7 @@ import type { Augmentation, DataSourceSpec, Normalization, Task } from './data.j
 import type { EnsembleEvaluation, Metrics, RegressionEvaluation, RegressionMetrics } from './metrics.js';
 import type { CycleScheduleName, FgeOptions, ScheduleConfig, SwagOptions } from './schedules.js';
 import type { EpochSummary } from './training.js';
+import type { OptimizerSettings, SplitSettings } from './settings.js';
 
 /** What run.json records about a run's SWAG moments (the numbers themselves are in swag/moments.bin). */
 export interface SwagRecord {
@@ -39,25 +40,20 @@ export const SNAPSHOTS_DIR = 'snapshots';
 
 export const RUN_FORMAT = 'snapshot-ensembles/run';
 
-export const RUN_FORMAT_VERSION = 1;
+/** 2: config holds no data directory (data.source says where the examples are) and always a valSize. */
+export const RUN_FORMAT_VERSION = 2;
 
-/** Everything needed to rebuild a run's data pipeline, model and schedule. */
-export interface TrainConfig {
+/**
+ * Everything needed to rebuild a run's model, schedule and optimiser, and which examples of its data source
+ * (run.json's data.source) it used.
+ */
+export interface TrainConfig extends OptimizerSettings, SplitSettings {
   model: string;
   dropout: number;
-  /** Directory of the four IDX files; null for the embedded Fashion-MNIST. */
-  dataDir: string | null;
-  trainSize: number | null;
-  /** The last N of the trainSize examples held out, not trained on (compare --val-size); absent means 0. */
-  valSize?: number;
-  testSize: number | null;
   epochs: number;
-  batchSize: number;
   cycles: number;
   lr0: number;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
+  /** Random crops and flips of training images. */
   augment: boolean;
   seed: number;
   /** Cyclic schedule (train --schedule); absent in older runs, which used 'snapshot' (Eq. 2). */
@@ -120,6 +116,8 @@ export interface DataRecord {
 export interface SnapshotRecord {
   /** 1-based snapshot number. */
   index: number;
+  /** A snapshot of the weights (absent in older runs), or SWA's average of them, batch norm re-estimated. */
+  kind?: 'snapshot' | 'swa';
   iteration: number;
   epoch: number;
   learningRate: number;
@@ -127,12 +125,23 @@ export interface SnapshotRecord {
   path: string;
   /** sha256 of model.json and weights.bin. */
   sha256: Record<string, string>;
-  /** Metrics on the test set, when it was evaluated during training (classification). */
-  test: Metrics | null;
-  /** Regression: the snapshot's mean squared error on the training set, its noise variance sigma^2 in the Gaussian NLL. */
+  /** Metrics on the test set, when it was evaluated during training: classification's, or a regression's. */
+  test: Metrics | RegressionMetrics | null;
+  /** The same on the validation examples (SplitSettings.valSize), when there are any. */
+  validation?: Metrics | RegressionMetrics | null;
+  /**
+   * Regression: the snapshot's sigma^2 in its Gaussian N(mu, sigma^2), its mean squared error on the validation
+   * examples where there are any, else on the training examples.
+   */
   noiseVariance?: number;
-  /** Regression: metrics on the test set, when it was evaluated during training. */
-  regressionTest?: RegressionMetrics | null;
+}
+
+/** The members a run collects besides its snapshots (RunSpec's swa and swag), as planned. */
+export interface MemberPlan {
+  /** SWA: the weights averaged from the end of this epoch on; the average is one more member. */
+  swa: { startEpoch: number } | null;
+  /** SWAG: moments from the end of this epoch on, K deviations kept, S samples drawn to evaluate. */
+  swag: { startEpoch: number; rank: number; samples: number } | null;
 }
 
 export interface RunRecord {
@@ -160,10 +169,12 @@ export interface RunRecord {
   /** Per-epoch summaries; the learning rate and the batch's training loss of every iteration t, at index t - 1. */
   history: { epochs: EpochSummary[]; learningRate: number[]; loss: number[] };
   seconds: number | null;
-  /** Members and last-m ensembles on the test set, written when training ends (classification). */
-  evaluation: EnsembleEvaluation | null;
-  /** The same for a regression run. */
-  regressionEvaluation?: RegressionEvaluation | null;
+  /** SWA and SWAG as planned (absent in older runs: SWAG from config.swag, no SWA). */
+  members?: MemberPlan;
+  /** SWA's average when it was taken: the epochs averaged and the batch-norm batches of its re-estimate. */
+  swa?: { startEpoch: number; averaged: number; batchNormBatches: number } | null;
+  /** Members and last-m ensembles on the test set, written when training ends (tagged by task). */
+  evaluation: EnsembleEvaluation | RegressionEvaluation | null;
   /** A SWAG run's moments (in swag/moments.bin); its members are samples drawn from them. Absent for other runs. */
   swag?: SwagRecord | null;
 }

@@ -11,6 +11,8 @@ import { evaluateEnsemble } from '../metrics/evaluate.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { renderSvg } from '../report/renderSvg.js';
 import type { Reporter } from '../util/reporter.js';
+import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import { classificationHead } from '../training/taskHead.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { sweepChart } from './chart.js';
@@ -32,8 +34,8 @@ export interface SweepOptions {
 
 /** The settings every run of the sweep shares, as the executors of compare take them. */
 export function sweepRunSettings(config: SweepConfig): CompareConfig {
-  const { model, dataDir, trainSize, testSize, batchSize, momentum, nesterov, weightDecay, augment } = config;
-  return { ...DEFAULT_COMPARE_CONFIG, model, dataDir, trainSize, valSize: 0, testSize, batchSize, momentum, nesterov, weightDecay, augment, rows: [] };
+  const { model, source, trainSize, testSize, batchSize, momentum, nesterov, weightDecay, augment } = config;
+  return { ...DEFAULT_COMPARE_CONFIG, model, source, trainSize, valSize: 0, testSize, batchSize, momentum, nesterov, weightDecay, augment, rows: [] };
 }
 
 function summarize(point: SweepPointResult): void {
@@ -66,6 +68,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     numClasses: dataset.numClasses,
     normalization: FASHION_MNIST_NORMALIZATION,
     augmentation: config.augment ? DEFAULT_AUGMENTATION : null,
+    head: classificationHead(dataset.numClasses),
   };
   const result: SweepResult = {
     format: SWEEP_FORMAT,
@@ -100,7 +103,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         const { info, members } = await executor.run(spec, settings, data, reporter, options.shouldStop);
         const seed: SweepSeedResult = { seed: spec.seed, run: spec.id, error: info.error, ensemble: null, lastSnapshot: null, lastM: [], seconds: info.seconds };
         if (info.error === null) {
-          const tests = spec.snapshotAt.map((t) => members.get(t)!.test);
+          const tests = spec.snapshotAt.map((t) => members.get(t)!.test as ProbabilityMatrix);
           const evaluation = evaluateEnsemble(tests, dataset.test.labels, 'mean');
           const pick = ({ error, nll, ece, brier }: SweepSeedResult['lastM'][number]) => ({ error, nll, ece, brier });
           seed.ensemble = pick(evaluation.ensembles.at(-1)!);

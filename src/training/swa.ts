@@ -13,6 +13,13 @@ import type { Normalization } from '../schema/data.js';
  * Running mean of every weight of the model (trainable or not): w_swa <- w_swa + (w - w_swa) / (n + 1).
  * Batch-norm moving statistics are averaged too but are meant to be replaced by updateBatchNorm.
  */
+/** SWA's running average as a checkpoint holds it. */
+export interface WeightAverageState {
+  count: number;
+  weights: Float32Array[];
+  shapes: number[][];
+}
+
 export class WeightAverage {
   private average: tf.Variable[] | null = null;
   private n = 0;
@@ -36,6 +43,19 @@ export class WeightAverage {
       });
     }
     this.n++;
+  }
+
+  /** The average and its count, to checkpoint (null before the first update). */
+  state(): WeightAverageState | null {
+    if (this.average === null) return null;
+    return { count: this.n, weights: this.average.map((v) => Float32Array.from(v.dataSync() as Float32Array)), shapes: this.average.map((v) => [...v.shape]) };
+  }
+
+  /** Continues from a checkpointed average. */
+  restore(state: WeightAverageState): void {
+    this.dispose();
+    this.average = state.weights.map((w, i) => tf.tidy(() => tf.variable(tf.tensor(w, state.shapes[i]!), false)));
+    this.n = state.count;
   }
 
   /** Writes the averaged weights into a model of the same architecture (by default the averaged one). */

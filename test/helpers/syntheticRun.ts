@@ -37,7 +37,7 @@ export function syntheticRecord(options: {
     config: {
       model: 'cnn',
       dropout: 0,
-      dataDir: null,
+      valSize: 0,
       trainSize: 100,
       testSize: 30,
       epochs,
@@ -59,6 +59,7 @@ export function syntheticRecord(options: {
       classNames: Array.from({ length: numClasses }, (_, k) => `class ${k}`),
       normalization: { mean: 0.286, std: 0.353 },
       augmentation: null,
+      source: { kind: 'idx', dir: null },
     },
     schedule: plan.schedule,
     snapshotAt: plan.snapshotAt,

@@ -8,7 +8,7 @@ import type { SweepConfig } from '../../sweep/plan.js';
 import { SWEEP_JSON, type SweepResult } from '../../sweep/result.js';
 import { runSweep, writeSweepChart } from '../../sweep/runSweep.js';
 import { sweepMarkdown, sweepText } from '../../sweep/table.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../training/snapshotRun.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../schema/defaults.js';
 
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
@@ -80,7 +80,7 @@ export function sweepCommand(): Command {
   ).action(async (flags: SweepFlags) => {
     const config: SweepConfig = {
       model: flags.model,
-      dataDir: flags.data === undefined ? null : path.resolve(flags.data),
+      source: { kind: 'idx', dir: flags.data === undefined ? null : path.resolve(flags.data) },
       trainSize: flags.trainSize ?? null,
       testSize: flags.testSize ?? null,
       batchSize: flags.batchSize,

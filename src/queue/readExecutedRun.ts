@@ -35,7 +35,8 @@ export async function readExecutedRun(runDir: string, spec: RunSpec, data: RunDa
   for (const snapshot of record.snapshots) {
     const model = await loadSnapshotModel(runDir, snapshot);
     try {
-      members.set(snapshot.iteration, outputs(model, snapshot, snapshot.noiseVariance));
+      const { iteration, epoch, learningRate } = snapshot;
+      members.set(iteration, outputs(model, { iteration, epoch, learningRate }, snapshot.noiseVariance));
     } finally {
       model.dispose();
     }

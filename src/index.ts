@@ -8,7 +8,6 @@ export * from './metrics/index.js';
 export * from './ensemble/index.js';
 export {
   evaluateRun,
-  evaluateRegressionRun,
   runTestSet,
   snapshotProbabilities,
   snapshotGaussians,
@@ -16,7 +15,7 @@ export {
   type RunEvaluation,
   type RegressionRunEvaluation,
 } from './ensemble/evaluateRun.js';
-export { predictRun, predictRegressionRun, type RunPrediction, type RegressionPrediction } from './ensemble/predictRun.js';
+export { predictRun, type RunPrediction, type ClassificationPrediction, type RegressionPrediction, type PredictRunOptions } from './ensemble/predictRun.js';
 export { evaluateRegressionEnsemble } from './metrics/evaluateRegression.js';
 export * from './metrics/regression.js';
 export { loadDataset, loadTestSet, resolveDataSource, type DataSourceOptions, type ImageFolderSource, type CsvSource } from './data/source.js';

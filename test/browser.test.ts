@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { writePng } from './helpers/imageFolder.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classified } from './helpers/runs.js';
 import { useBackend } from '../src/backend/backends.js';
 import { selectExamples } from '../src/data/dataset.js';
 import { lastM, meanProbabilities } from '../src/metrics/combine.js';
@@ -131,7 +132,7 @@ describe('in a real browser (Debian chromium, headless)', () => {
     await page.setInputFiles('#upload', pngFile);
     await page.waitForSelector('body[data-state="predicted"][data-predictions="2"]');
     const predicted = await predictRun(runDir, [pngFile], { last: 1 });
-    expectClose((await tableRow(page, '#ensemble-row')).exact, row(predicted.probabilities), 1e-4);
+    expectClose((await tableRow(page, '#ensemble-row')).exact, row(classified(predicted).probabilities), 1e-4);
     expect(await page.textContent('#picked-caption')).toContain('Uploaded upload.png');
     expect(errors).toEqual([]);
     await page.close();

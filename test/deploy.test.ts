@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classified } from './helpers/runs.js';
 import type { Metrics } from '../src/schema/metrics.js';
 import { useBackend } from '../src/backend/backends.js';
 import { exportSummary, formatBytes } from '../src/cli/commands/export.js';
@@ -60,7 +61,7 @@ describe('deploying the ensemble: export and distill', () => {
     expect(maxDifference(exported, expected.data)).toBeLessThan(1e-5);
 
     // and its metrics are those `evaluate` gives the ensemble of the last 3
-    const ensemble = (await evaluateRun(runDir)).ensembles.find((e) => e.m === 3)!;
+    const ensemble = classified(await evaluateRun(runDir)).ensembles.find((e) => e.m === 3)!;
     const metrics = classificationMetrics(probabilityMatrix(exported, 10), test.labels);
     expect(metrics.error).toBe(ensemble.error);
     expect(Math.abs(metrics.nll - ensemble.nll)).toBeLessThan(1e-5);
@@ -184,7 +185,7 @@ describe('deploying the ensemble: export and distill', () => {
         temperature: 2,
         alpha: 0.8,
       });
-      const evaluation = await evaluateRun(student);
+      const evaluation = classified(await evaluateRun(student));
       expect(evaluation.members).toHaveLength(1);
       expect(evaluation.members[0]!.error).toBe((record.snapshots[0]!.test as Metrics).error);
       const exported = await exportRun(student, { outDir: path.join(tempDir(), 'student-export') });

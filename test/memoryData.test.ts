@@ -57,7 +57,7 @@ describe('a run trained from arrays in memory', () => {
   it('evaluate needs the data again: a one-line error without it; the same numbers as training with it', async () => {
     await expect(evaluateRun(runDir)).rejects.toThrow(/the examples \('patterns'\) were given in memory, so they cannot be read again/);
     expectOneLineError(runCli(['evaluate', runDir]), /were given in memory, so they cannot be read again: give them again \(a --data path/);
-    const evaluation = await evaluateRun(runDir, { dataset });
+    const evaluation = classified(await evaluateRun(runDir, { dataset }));
     expect(evaluation.testExamples).toBe(48);
     expect(evaluation.ensembles.map((e) => e.error)).toEqual(classified(readRunRecord(runDir).evaluation).ensembles.map((e) => e.error));
     const other: Dataset = { ...dataset, test: { ...dataset.test, height: 28, width: 28, images: new Uint8Array(48 * 784) } };

@@ -13,7 +13,7 @@ import { exportRun } from '../src/deploy/exportRun.js';
 import type { InferenceCost } from '../src/deploy/inferenceCost.js';
 import { decodeModel } from '../src/deploy/onnx/protobuf.js';
 import { combine } from '../src/metrics/combine.js';
-import { evaluateRegressionRun, runTestSet, snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
+import { evaluateRun, runTestSet, snapshotGaussians, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
 import { predictProbabilities } from '../src/models/predict.js';
 import { readRunRecord } from '../src/run/runRecord.js';
 import { combineGaussians, regressionMetrics } from '../src/metrics/regression.js';
@@ -283,7 +283,8 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
       expect(maxDifference(out['spread']!, reference.spread) / std).toBeLessThan(1e-5);
       expect(maxDifference(out['variance']!, reference.variance) / std ** 2).toBeLessThan(1e-5);
       expect(Math.max(...reference.spread)).toBeGreaterThan(0.1);
-      const evaluation = await evaluateRegressionRun(tableRun);
+      const evaluation = await evaluateRun(tableRun);
+      if (evaluation.task !== 'regression') throw new Error('a regression run');
       const last = evaluation.ensembles.at(-1)!;
       const exported = regressionMetrics(out['mean']!, out['variance']!, test.labels);
       expect(Math.abs(exported.rmse - last.rmse)).toBeLessThan(1e-5);

@@ -47,7 +47,10 @@ export interface RunFacts {
   snapshotsPlanned: number;
 }
 
-export interface RunEvaluation extends EnsembleEvaluation, RunFacts {}
+/** What evaluateRun finds, tagged by the run's task. */
+export type RunEvaluation = ClassificationRunEvaluation | RegressionRunEvaluation;
+
+export interface ClassificationRunEvaluation extends EnsembleEvaluation, RunFacts {}
 
 export { runTestSet };
 
@@ -138,27 +141,23 @@ export async function snapshotGaussians(
   return { indices: snapshots.map((s) => s.index), members };
 }
 
-/** Loads a run's snapshots and evaluates each and every last-m ensemble on the test set. */
+/**
+ * Loads a run's members and evaluates each and every last-m ensemble on the test set, as its task says: for a
+ * classifier, error, NLL, ECE and Brier score and the members' diversity (task 'classification'); for a
+ * regression, RMSE, MAE and the Gaussian NLL of each member and of the mixture of the last m (task 'regression').
+ */
 export async function evaluateRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RunEvaluation> {
   const record = readRunRecord(runDir);
-  if (runTask(record) === 'regression') throw new UserError(`${runDir}: a regression run; evaluate it with evaluateRegressionRun`);
   const test = await runTestSet(record, options);
+  if (runTask(record) === 'regression') {
+    if (options.combine !== undefined && options.combine !== 'mean') throw new UserError(`--combine ${options.combine} combines class probabilities; a regression ensemble is the mixture of its members' Gaussians`);
+    refuseSwagDraws(runDir, options.swag);
+    const { indices, members } = await snapshotGaussians(runDir, record, test, options.last);
+    return { ...runFacts(runDir, record, test), ...evaluateRegressionEnsemble(members, test.labels, indices) };
+  }
   const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last, options.swag, options.dataset);
   return {
     ...runFacts(runDir, record, test),
     ...evaluateEnsemble(probabilities, test.labels, options.combine ?? 'mean', indices),
-  };
-}
-
-/** The same for a regression run: RMSE, MAE and Gaussian NLL of every snapshot and every last-m ensemble. */
-export async function evaluateRegressionRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RegressionRunEvaluation> {
-  const record = readRunRecord(runDir);
-  if (runTask(record) !== 'regression') throw new UserError(`${runDir}: a classification run; evaluate it with evaluateRun`);
-  refuseSwagDraws(runDir, options.swag);
-  const test = await runTestSet(record, options);
-  const { indices, members } = await snapshotGaussians(runDir, record, test, options.last);
-  return {
-    ...runFacts(runDir, record, test),
-    ...evaluateRegressionEnsemble(members, test.labels, indices),
   };
 }

@@ -52,7 +52,8 @@ export { swagProbabilities, isSwagRun, type SwagDrawOptions } from './ensemble/s
 export { measureLandscape, barrier, type LandscapeResult, type LandscapeSegment, type LandscapePlane, type LandscapeOptions } from './landscape/measure.js';
 export { writeLandscape, readLandscape } from './landscape/landscapeFile.js';
 export { interpolate, segmentAlphas, planeThrough, planePoint, planeGrid, type Plane } from './landscape/geometry.js';
-export { trainSnapshotEnsemble, resumeSnapshotEnsemble, type RunControl, type SnapshotRunOptions, type SnapshotRunResult } from './run/train.js';
+export { resumeSnapshotEnsemble } from './run/resume.js';
+export { trainSnapshotEnsemble, type RunControl, type SnapshotRunOptions, type SnapshotRunResult } from './run/train.js';
 export { saveSnapshot } from './run/runDirectory.js';
 export { DEFAULT_TRAIN_CONFIG } from './schema/defaults.js';
 export { writeCheckpoint, readCheckpoint, restoreCheckpoint, hasCheckpoint, type Checkpoint } from './run/checkpoint.js';

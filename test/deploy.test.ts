@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classified } from './helpers/runs.js';
+import { classified, snapshotHashes } from './helpers/runs.js';
 import type { Metrics } from '../src/schema/metrics.js';
 import { useBackend } from '../src/backend/backends.js';
 import { exportSummary, formatBytes } from '../src/cli/commands/export.js';
@@ -17,7 +16,6 @@ import { probabilityMatrix, type ProbabilityMatrix } from '../src/metrics/probab
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { runCli, tempDir, expectOneLineError } from './helpers/cli.js';
 import { collectErrors, launchChromium, SCREENSHOT_DIR, startServe, stop } from './helpers/browser.js';
-import { snapshotHashes } from './helpers/runs.js';
 import { syntheticRecord } from './helpers/syntheticRun.js';
 import { loadPlain, maxDifference, predictPlain } from './helpers/plainModel.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classified } from './helpers/runs.js';
+import { classified, snapshotHashes } from './helpers/runs.js';
 import { useBackend } from '../src/backend/backends.js';
 import type { Dataset, ImageSet } from '../src/data/dataset.js';
 import { channelStatistics } from '../src/data/statistics.js';
@@ -10,11 +10,11 @@ import { evaluateRun } from '../src/ensemble/evaluateRun.js';
 import { readRunRecord } from '../src/run/runRecord.js';
 import { measureLandscape } from '../src/landscape/measure.js';
 import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
-import { resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/run/train.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
+import { resumeSnapshotEnsemble } from '../src/run/resume.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { expectOneLineError, runCli, tempDir } from './helpers/cli.js';
-import { snapshotHashes } from './helpers/runs.js';
 
 /** n 8x8 grey images of 3 classes: a bright row (class 0), column (1) or diagonal (2) over noise, as bytes. */
 function patterns(n: number, seed: number): ImageSet {

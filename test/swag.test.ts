@@ -12,7 +12,8 @@ import { planCycles } from '../src/training/snapshotPlan.js';
 import { addSwagIterate, emptySwagMoments, readTrainable, swagSample, SwagCollector, writeTrainable } from '../src/training/swag.js';
 import { Rng, standardNormal } from '../src/util/rng.js';
 import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
-import { resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/run/train.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
+import { resumeSnapshotEnsemble } from '../src/run/resume.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 
 import { runCli, tempDir } from './helpers/cli.js';

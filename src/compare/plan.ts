@@ -6,7 +6,7 @@ import { sgdConfigProblem } from '../training/sgd.js';
 import { planFge, planSnapshotCosine } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
 import { DEFAULT_DISTILLATION, distillationProblem } from '../training/distillation.js';
-import type { CompareConfig, DistillSpec, RowName } from '../schema/compare.js';
+import type { CompareConfig, RowName } from '../schema/compare.js';
 import type { ScheduleConfig } from '../schema/schedules.js';
 import type { RunSpec } from '../schema/runSpec.js';
 

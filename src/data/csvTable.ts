@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { firstLine, UserError } from '../util/errors.js';
 import type { ImageSet } from './dataset.js';
-import type { Task } from '../schema/data.js';
 import type { CsvSource } from '../schema/data.js';
 
 /** The rows of a CSV file with a header row, each with the line it starts on (1-based). */

@@ -1,8 +1,6 @@
 
 
-import type { Normalization } from '../schema/data.js';
-import type { Task } from '../schema/data.js';
-import type { DataSourceSpec } from '../schema/data.js';
+import type { Normalization, Task, DataSourceSpec } from '../schema/data.js';
 
 /**
  * Examples of one split, N x H x W x C row-major, channels last. Images keep their raw bytes (from IDX files or

@@ -9,12 +9,9 @@ import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset, loadTestSplit } from './loa
 import { seededOrder, splitIndices } from './split.js';
 import { channelStatistics, targetStatistics } from './statistics.js';
 
-import type { Task } from '../schema/data.js';
-import type { CsvSource } from '../schema/data.js';
+import type { Task, CsvSource, DataSourceSpec, MemorySource } from '../schema/data.js';
 export type { CsvSource } from '../schema/data.js';
-import type { ImageFolderSource } from '../schema/data.js';
 export type { ImageFolderSource } from '../schema/data.js';
-import type { DataSourceSpec, MemorySource } from '../schema/data.js';
 
 /** The one-line problem of reading again examples that were given in memory. */
 export function memoryDataProblem(spec: MemorySource): string {

@@ -18,8 +18,7 @@ import { probabilityMatrix } from '../metrics/probabilities.js';
 import { ensembleModel, EXPORT_PIXEL_RANGE, REGRESSION_OUTPUTS, type ExportCombine } from './ensembleModel.js';
 import { predictRaw } from './predictPixels.js';
 import { quantizeWeights, type Quantization } from './quantize.js';
-import type { Metrics } from '../schema/metrics.js';
-import type { RegressionMetrics } from '../schema/metrics.js';
+import type { Metrics, RegressionMetrics } from '../schema/metrics.js';
 import type { ExampleValues, RunRecord } from '../schema/run.js';
 
 /** What an exported model.json says about itself, under userDefinedMetadata.snapshotEnsembles. */

@@ -18,7 +18,6 @@ import { onnxCostPoints } from './onnx/onnxCost.js';
 import { paretoFront } from './pareto.js';
 import { predictPixels } from './predictPixels.js';
 import type { Metrics } from '../schema/metrics.js';
-import type { EnsembleEvaluation } from '../schema/metrics.js';
 import type { RunRecord } from '../schema/run.js';
 
 export { paretoFront };

@@ -13,9 +13,7 @@ import { evaluateRegressionEnsemble } from '../metrics/evaluateRegression.js';
 import { predictProbabilities, predictValues } from '../models/predict.js';
 import { isSwagRun, swagProbabilities, type SwagDrawOptions } from './swagRun.js';
 import type { Normalization } from '../schema/data.js';
-import type { CombineRule } from '../schema/metrics.js';
-import type { EnsembleEvaluation } from '../schema/metrics.js';
-import type { RegressionEvaluation } from '../schema/metrics.js';
+import type { CombineRule, EnsembleEvaluation, RegressionEvaluation } from '../schema/metrics.js';
 import type { RunRecord } from '../schema/run.js';
 
 export interface EvaluateRunOptions {

@@ -1,5 +1,4 @@
-import type { Dataset } from '../data/dataset.js';
-import type { ImageSet } from '../data/dataset.js';
+import type { Dataset, ImageSet } from '../data/dataset.js';
 
 import { readSwagMoments } from '../run/swagState.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';

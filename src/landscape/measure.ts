@@ -4,7 +4,6 @@ import { predictProbabilities } from '../models/predict.js';
 import { readRunRecord, runTask } from '../run/runRecord.js';
 import { loadSnapshotModel } from '../run/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
-import type { Reporter } from '../util/reporter.js';
 import { loadRunDataset, runTestSet, type RunDataOptions } from '../run/runData.js';
 import { updateBatchNorm } from '../training/swa.js';
 import { readTrainable, writeTrainable } from '../training/swag.js';

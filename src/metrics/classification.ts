@@ -1,4 +1,4 @@
-import { argmaxRow, checkLabels, toProbabilityMatrix, type Probabilities, type ProbabilityMatrix } from './probabilities.js';
+import { argmaxRow, checkLabels, toProbabilityMatrix, type Probabilities } from './probabilities.js';
 import type { Metrics } from '../schema/metrics.js';
 
 /** Probabilities are clamped to this floor inside the logarithm so a confident mistake costs -log(1e-12), not infinity. */

@@ -2,10 +2,7 @@ import { classificationMetrics } from './classification.js';
 import type { ProbabilityMatrix } from './probabilities.js';
 import { combine, lastM } from './combine.js';
 import { diversity } from './diversity.js';
-import type { Metrics } from '../schema/metrics.js';
-import type { CombineRule } from '../schema/metrics.js';
-import type { Diversity } from '../schema/metrics.js';
-import type { EnsembleEvaluation } from '../schema/metrics.js';
+import type { CombineRule, EnsembleEvaluation } from '../schema/metrics.js';
 
 /**
  * Metrics of every member and of the ensemble of the last m members for m = 1..M (the paper's Table 2 and

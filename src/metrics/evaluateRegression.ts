@@ -1,5 +1,4 @@
 import { combineGaussians, regressionMetrics, type GaussianMember } from './regression.js';
-import type { RegressionMetrics } from '../schema/metrics.js';
 import type { RegressionEvaluation } from '../schema/metrics.js';
 
 /**

@@ -1,7 +1,6 @@
 
 
-import type { Metrics } from '../schema/metrics.js';
-import type { RegressionMetrics } from '../schema/metrics.js';
+import type { Metrics, RegressionMetrics } from '../schema/metrics.js';
 
 /** A member's or an ensemble's metrics as table cells: error and ECE in percent, NLL and Brier to 4 decimals. */
 export function metricCells(m: Metrics): string[] {

@@ -2,14 +2,13 @@ import { combine, lastM } from '../metrics/combine.js';
 import { evaluateEnsemble } from '../metrics/evaluate.js';
 
 import { UserError } from '../util/errors.js';
-import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from '../metrics/classification.js';
+import { expectedCalibrationError, reliabilityBins } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 
 import { sampleTrace, windowFor, windowMeans, type TracePoint } from './trace.js';
 import type { EnsembleEvaluation, MemberMetrics } from '../schema/metrics.js';
 import type { RunRecord } from '../schema/run.js';
-import type { ReliabilityPanel } from './chartTypes.js';
-import type { CostChartPoint } from './chartTypes.js';
+import type { ReliabilityPanel, CostChartPoint } from './chartTypes.js';
 
 /** Most points drawn for a per-iteration series; longer runs are sampled (learning rate) or window-averaged (loss). */
 export const MAX_TRACE_POINTS = 1500;

@@ -6,44 +6,25 @@ import { DEFAULT_AUGMENTATION } from '../data/batch.js';
 import { exampleShape, type Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
 import { makeOutputDir } from '../io/outputDir.js';
-import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { checkModelInput, checkModelName } from '../models/registry.js';
 import { isModelFile } from '../models/userModel.js';
 import type { Normalization } from '../schema/data.js';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, type MemberPlan, type RunRecord, type TrainConfig } from '../schema/run.js';
 import { swaStartEpoch } from '../schedules/swa.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
-import { SgdOptimizer, sgdConfigProblem } from '../training/sgd.js';
+import { sgdConfigProblem } from '../training/sgd.js';
 import { planCycles, type SnapshotPlan } from '../training/snapshotPlan.js';
-import { taskHead } from '../training/taskHead.js';
-import { epochOfIteration, iterationsPerEpoch, TrainingInterrupted, type TrainingObjective } from '../training/trainLoop.js';
-import { firstLine, UserError } from '../util/errors.js';
-import type { Reporter } from '../util/reporter.js';
-import type { Rng } from '../util/rng.js';
-import { readCheckpoint, removeCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
-import { DirectorySink } from './directorySink.js';
-import { driveRun } from './driver.js';
-import { datasetNormalization, datasetSource, loadRunSplits, type RunDataOptions } from './runData.js';
-import { checkRunDir, clearRunDir, INITIAL_MODEL_DIR, markExitWhileRunning, rewindRunDir, saveSnapshot } from './runDirectory.js';
-import { acquireRunLock, type RunLockOptions } from './runLock.js';
+import { iterationsPerEpoch, type TrainingObjective } from '../training/trainLoop.js';
+import { UserError } from '../util/errors.js';
+import { datasetNormalization, datasetSource } from './runData.js';
+import { checkRunDir, clearRunDir, INITIAL_MODEL_DIR, saveSnapshot } from './runDirectory.js';
+import { acquireRunLock } from './runLock.js';
 import { buildRunModel, initialUserModel } from './runModel.js';
-import { readRunRecord, runMemberPlan, runTask, writeRunRecord } from './runRecord.js';
-import { readSwagMoments } from './swagState.js';
+import { writeRunRecord } from './runRecord.js';
 
-/** How a training process is run, as opposed to what it trains (TrainConfig). */
-export interface RunControl {
-  /** Evaluate every snapshot on the test set as it is taken (default true). */
-  evaluate?: boolean;
-  /** Write a checkpoint every this many epochs (default 1; 0 = only when stopped). */
-  checkpointEvery?: number;
-  /** Asked after every iteration; when it returns true, training stops with a checkpoint (TrainingInterrupted). */
-  shouldStop?: () => boolean;
-  reporter?: Reporter;
-  /** Who takes the run directory's lock, and which holders count as gone (a queue's earlier attempt of the job). */
-  lock?: RunLockOptions;
-  /** Recorded in run.json, for a command that trains or resumes it: whether it writes report.html at the end. */
-  report?: boolean;
-}
+import { runTraining, type RunControl, type SnapshotRunResult } from './runTraining.js';
+
+export type { RunControl, SnapshotRunResult };
 
 export interface SnapshotRunOptions extends RunControl {
   config: TrainConfig;
@@ -70,14 +51,6 @@ export interface SnapshotRunOptions extends RunControl {
   members?: MemberPlan;
   /** The loss, when it is not the task's (a distillation: config.distill says what it is). */
   objective?: TrainingObjective;
-}
-
-export interface SnapshotRunResult {
-  runDir: string;
-  record: RunRecord;
-  evaluation: RunRecord['evaluation'];
-  /** Each member's softmax outputs on the test set, in order (null for regression or when not evaluated). */
-  testProbabilities: ProbabilityMatrix[] | null;
 }
 
 function checkConfig(config: TrainConfig, userModel: boolean): void {
@@ -110,9 +83,6 @@ function planFor(config: TrainConfig, trainExamples: number): SnapshotPlan {
   });
 }
 
-function newOptimizer(config: TrainConfig): SgdOptimizer {
-  return new SgdOptimizer({ learningRate: config.lr0, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay });
-}
 
 /** The training and validation examples of a dataset: its last valSize training examples held out. */
 function splitValidation(dataset: Dataset, valSize: number): { dataset: Dataset; validation: Dataset['train'] | null } {
@@ -223,134 +193,5 @@ export async function trainSnapshotEnsemble(options: SnapshotRunOptions): Promis
   } finally {
     if (initial?.owned === true) initial.model.dispose();
     release();
-  }
-}
-
-/**
- * Continues a run from its checkpoint: the same weights, momentum buffers, data order, generator state, traces and
- * SWA/SWAG state, so the run ends with the same snapshots as one that was never interrupted. Snapshots the
- * interrupted process took after its last checkpoint are taken again (identically).
- */
-export async function resumeSnapshotEnsemble(runDir: string, control: RunControl & RunDataOptions = {}, objective?: TrainingObjective): Promise<SnapshotRunResult> {
-  const before = readRunRecord(runDir); // a one-line error for a directory that is not a run, before a lock is written into it
-  if (before.config.distill !== undefined && objective === undefined) {
-    throw new UserError(`${runDir} is a distilled student; resume it with: snapshot-ensembles distill --resume ${runDir}`);
-  }
-  const release = acquireRunLock(runDir, control.lock);
-  try {
-    // read under the lock: a process that held it may have finished the run in the meantime
-    const record = readRunRecord(runDir);
-    if (record.status === 'completed') throw new UserError(`${runDir}: the run has already completed; nothing to resume`);
-    const checkpoint = readCheckpoint(runDir);
-    const { dataset: loaded, validation } = await loadRunSplits(record, control);
-    const { model, rng } = await buildRunModel(record.config, loaded, runDir);
-    const resumeAt = checkpoint.loop.iteration;
-    rewindRunDir(runDir, record, resumeAt);
-    record.backend = tf.getBackend();
-    record.threads = engineThreads();
-    if (control.report !== undefined) record.report = control.report;
-    writeRunRecord(runDir, record);
-    control.reporter?.info?.(
-      `resuming ${runDir} at iteration ${resumeAt + 1} of ${record.totalSteps} ` +
-        `(epoch ${epochOfIteration(resumeAt + 1, record.iterationsPerEpoch)} of ${record.config.epochs})`,
-    );
-    return await runTraining({ runDir, record, dataset: loaded, validation, model, rng, control, checkpoint, objective });
-  } finally {
-    release();
-  }
-}
-
-interface TrainingJob {
-  runDir: string;
-  record: RunRecord;
-  /** The training split (validation held out) and the test split. */
-  dataset: Dataset;
-  validation: Dataset['train'] | null;
-  model: tfl.LayersModel;
-  rng: Rng;
-  control: RunControl;
-  checkpoint?: Checkpoint;
-  objective?: TrainingObjective | undefined;
-}
-
-/**
- * The SWAG moments a resumed run continues with: none before its start epoch, otherwise those saved with its
- * checkpoint (refused when run.json's moments were saved at another iteration, after a crash between the two writes).
- */
-function resumedSwagMoments(job: TrainingJob) {
-  const { checkpoint, record, runDir } = job;
-  const startEpoch = runMemberPlan(record).swag?.startEpoch;
-  if (checkpoint === undefined || startEpoch === undefined) return null;
-  const loop = checkpoint.loop;
-  const completedEpochs = loop.batch === record.iterationsPerEpoch ? loop.epoch : loop.epoch - 1;
-  if (completedEpochs < startEpoch) return null;
-  const saved = record.swag;
-  if (saved == null || saved.savedAt !== loop.iteration) {
-    throw new UserError(
-      `${runDir}: the SWAG moments were saved at iteration ${saved?.savedAt ?? 'none'} but the checkpoint is at iteration ${loop.iteration}; the run cannot be resumed`,
-    );
-  }
-  return readSwagMoments(runDir, saved);
-}
-
-async function runTraining(job: TrainingJob): Promise<SnapshotRunResult> {
-  const { runDir, record, dataset, model, rng, control } = job;
-  const normalization = record.data.normalization;
-  const optimizer = newOptimizer(record.config);
-  const head = taskHead(runTask(record), dataset.numClasses, record.data.targetNormalization);
-  const unmark = markExitWhileRunning(runDir, record);
-  try {
-    if (job.checkpoint !== undefined) restoreCheckpoint(job.checkpoint, model, optimizer);
-    const plan = runMemberPlan(record);
-    const sink = new DirectorySink({
-      runDir,
-      record,
-      model,
-      optimizer,
-      train: dataset.train,
-      validation: job.validation,
-      test: dataset.test,
-      normalization,
-      head,
-      evaluate: control.evaluate ?? true,
-      ...(control.reporter === undefined ? {} : { reporter: control.reporter }),
-    });
-    const result = await driveRun({
-      spec: { epochs: record.config.epochs, schedule: record.schedule, snapshotAt: record.snapshotAt, swa: plan.swa, swag: plan.swag, seed: record.config.seed },
-      model,
-      optimizer,
-      rng,
-      batchSize: record.config.batchSize,
-      data: { train: dataset.train, normalization, augmentation: record.data.augmentation },
-      head,
-      sink,
-      control: {
-        checkpointEvery: control.checkpointEvery ?? 1,
-        ...(control.shouldStop === undefined ? {} : { shouldStop: control.shouldStop }),
-        ...(control.reporter === undefined ? {} : { reporter: control.reporter }),
-      },
-      ...(job.objective === undefined ? {} : { objective: job.objective }),
-      ...(job.checkpoint === undefined ? {} : { resume: { loop: job.checkpoint.loop, collectors: { swa: job.checkpoint.swa, swag: resumedSwagMoments(job) } } }),
-    });
-    record.history = { epochs: result.loop.epochs, learningRate: result.loop.learningRates, loss: result.loop.losses };
-    record.seconds = result.loop.seconds;
-    if (result.swa !== null) record.swa = result.swa;
-    const testProbabilities = await sink.evaluateMembers();
-    record.status = 'completed';
-    record.finishedAt = new Date().toISOString();
-    writeRunRecord(runDir, record);
-    removeCheckpoint(runDir);
-    return { runDir, record, evaluation: record.evaluation, testProbabilities };
-  } catch (e) {
-    const interrupted = e instanceof TrainingInterrupted;
-    record.status = interrupted ? 'interrupted' : 'failed';
-    record.error = firstLine(e);
-    record.finishedAt = new Date().toISOString();
-    writeRunRecord(runDir, record);
-    throw e;
-  } finally {
-    unmark();
-    optimizer.dispose();
-    model.dispose();
   }
 }

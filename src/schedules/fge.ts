@@ -1,8 +1,7 @@
 import { joinSchedules } from './constant.js';
 import { baselineMilestones, stepDecay } from './stepDecay.js';
 import { assertFiniteNonNegative, assertIteration, assertPositiveInteger, type Schedule } from './types.js';
-import type { FgeScheduleConfig } from '../schema/schedules.js';
-import type { FgeCycleConfig } from '../schema/schedules.js';
+import type { FgeScheduleConfig, FgeCycleConfig } from '../schema/schedules.js';
 
 /**
  * Fast Geometric Ensembling's triangular cycle (Garipov et al. 2018, Eq. 2), t = ((i - 1) mod C) / C for the

@@ -6,12 +6,6 @@ import { snapshotCosine } from './snapshotCosine.js';
 import { stepDecay } from './stepDecay.js';
 import { swaSchedule } from './swa.js';
 import type { Schedule } from './types.js';
-import type { SnapshotCosineConfig } from '../schema/schedules.js';
-import type { SgdrConfig } from '../schema/schedules.js';
-import type { CyclicConfig } from '../schema/schedules.js';
-import type { StepDecayConfig } from '../schema/schedules.js';
-import type { SwaScheduleConfig } from '../schema/schedules.js';
-import type { FgeScheduleConfig } from '../schema/schedules.js';
 import type { ScheduleConfig } from '../schema/schedules.js';
 
 export function scheduleFromConfig(config: ScheduleConfig): Schedule {

@@ -2,8 +2,7 @@
 
 import type { Spread } from '../schema/compare.js';
 import type { SweepConfig, SweepPoint } from './plan.js';
-import type { Metrics } from '../schema/metrics.js';
-import type { EnsembleMetrics } from '../schema/metrics.js';
+import type { Metrics, EnsembleMetrics } from '../schema/metrics.js';
 
 export const SWEEP_FORMAT = 'snapshot-ensembles/sweep';
 export const SWEEP_JSON = 'sweep.json';

@@ -4,8 +4,7 @@ import { swaStartEpoch } from '../schedules/swa.js';
 import { snapshotCycleEnds, snapshotCycleLength } from '../schedules/snapshotCosine.js';
 
 import { UserError } from '../util/errors.js';
-import type { ScheduleConfig } from '../schema/schedules.js';
-import type { CycleScheduleName, FgeOptions, SwagOptions } from '../schema/schedules.js';
+import type { ScheduleConfig, CycleScheduleName, FgeOptions, SwagOptions } from '../schema/schedules.js';
 
 export interface SnapshotPlan {
   schedule: ScheduleConfig;

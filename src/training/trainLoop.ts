@@ -8,8 +8,7 @@ import type { Schedule } from '../schedules/types.js';
 import { permutation, Rng } from '../util/rng.js';
 import type { Reporter } from '../util/reporter.js';
 import type { Augmentation, Normalization } from '../schema/data.js';
-import type { EpochSummary } from '../schema/training.js';
-import type { LoopState } from '../schema/training.js';
+import type { EpochSummary, LoopState } from '../schema/training.js';
 
 /** An optimizer whose learning rate the loop sets before every iteration. */
 export interface ScheduledOptimizer {

@@ -11,7 +11,6 @@ import { writeCompareReport } from '../../report/compareReport.js';
 import type { CompareConfig } from '../../schema/compare.js';
 import { DEFAULT_DISTILLATION } from '../../training/distillation.js';
 import { loadDataset, resolveDataSource } from '../../data/source.js';
-import { UserError } from '../../util/errors.js';
 import { addDataOptions, addValidationOptions, dataSourceOptions, DEFAULT_MODEL_HELP, defaultModel, validationSize, type DataFlags, type ValidationFlags } from '../dataOptions.js';
 import { formatSeconds, timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';

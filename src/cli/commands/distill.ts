@@ -8,8 +8,7 @@ import { runDatasetAt } from '../../run/runData.js';
 import { timeStamp } from '../format.js';
 import { integer, modelName, positiveNumber } from '../parsers.js';
 import { addBackendOptions } from '../backendOption.js';
-import { sessionFlags } from '../trainingSession.js';
-import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
+import { sessionFlags, runTrainingSession, type SessionFlags } from '../trainingSession.js';
 
 interface DistillFlags extends SessionFlags {
   last?: number;

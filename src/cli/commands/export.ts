@@ -11,8 +11,7 @@ import { formatBytes } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { exportOnnx, onnxExportSummary } from './exportOnnx.js';
-import type { Metrics } from '../../schema/metrics.js';
-import type { RegressionMetrics } from '../../schema/metrics.js';
+import type { Metrics, RegressionMetrics } from '../../schema/metrics.js';
 
 /** What `export` writes: a TF.js layers model (model.json + weights.bin), or one ONNX file. */
 export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;

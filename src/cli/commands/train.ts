@@ -5,7 +5,8 @@ import { loadDataset, resolveDataSource } from '../../data/source.js';
 import { readRunRecord } from '../../run/runRecord.js';
 import { runDataReadable, runDatasetAt } from '../../run/runData.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../schema/defaults.js';
-import { resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../../run/train.js';
+import { trainSnapshotEnsemble } from '../../run/train.js';
+import { resumeSnapshotEnsemble } from '../../run/resume.js';
 import { defaultFgeOptions, defaultSwagOptions } from '../../training/snapshotPlan.js';
 import { UserError } from '../../util/errors.js';
 import {
@@ -22,13 +23,11 @@ import {
 import { timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
 import { addBackendOptions } from '../backendOption.js';
-import { sessionFlags } from '../trainingSession.js';
-import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
+import { sessionFlags, runTrainingSession, type SessionFlags } from '../trainingSession.js';
 import type { CycleScheduleName, FgeOptions, SwagOptions } from '../../schema/schedules.js';
 import { CYCLE_SCHEDULES } from '../../schema/schedules.js';
-import type { ModelInit } from '../../schema/run.js';
+import type { ModelInit, TrainConfig } from '../../schema/run.js';
 import { MODEL_INITS } from '../../schema/run.js';
-import type { TrainConfig } from '../../schema/run.js';
 
 interface TrainFlags extends SessionFlags, DataFlags, ValidationFlags {
   model: string;

@@ -20,8 +20,7 @@ import type { OnnxToTime } from './onnxCost.js';
 import { decodeModel } from './protobuf.js';
 import { loadOnnxRuntime, ONNX_RUNTIME_MISSING, openOnnx, predictOnnx, runtimeName } from './runtime.js';
 import type { OnnxWeightStorage } from './weightStorage.js';
-import type { Metrics } from '../../schema/metrics.js';
-import type { RegressionMetrics } from '../../schema/metrics.js';
+import type { Metrics, RegressionMetrics } from '../../schema/metrics.js';
 import type { RunRecord, SnapshotRecord } from '../../schema/run.js';
 
 /**

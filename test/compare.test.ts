@@ -11,7 +11,7 @@ import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { compareReportData, meanMatrix } from '../src/report/compareReportData.js';
 import { compareSummary } from '../src/report/compareReportHtml.js';
 import { compareCorrelationChart, compareErrorChart, compareTrainingChart, configurationLabel } from '../src/report/compareCharts.js';
-import { wrapWords } from '../src/report/charts.js';
+import { wrapWords } from '../src/report/heatmaps.js';
 import { renderSvg } from '../src/report/renderSvg.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 

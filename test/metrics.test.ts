@@ -9,7 +9,7 @@ import {
   negativeLogLikelihood,
   probabilityMatrix,
   reliabilityBins,
-} from '../src/metrics/index.js';
+} from '../src/index.js';
 
 const p = (rows: number[][]) => probabilityMatrix(Float32Array.from(rows.flat()), rows[0]!.length);
 

@@ -40,8 +40,9 @@ describe('a run whose process exits during training (a second Ctrl-C exits at on
     // what the CLI's second signal does, at a known point: process.exit while training, right after snapshot 1
     const script = [
       `import * as se from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href)};`,
+      `import { loadIdxDataset } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'entries', 'data.js')).href)};`,
       `await se.useBackend('wasm', { threads: 1 });`,
-      `const dataset = se.loadIdxDataset(undefined, { trainSize: 128, testSize: 40 });`,
+      `const dataset = loadIdxDataset(undefined, { trainSize: 128, testSize: 40 });`,
       `const config = { ...se.DEFAULT_TRAIN_CONFIG, batchSize: 32, epochs: 4, cycles: 2, trainSize: 128, testSize: 40 };`,
       `await se.trainSnapshotEnsemble({ config, dataset, outDir: ${JSON.stringify(dir)}, reporter: { info: (m) => { if (m.startsWith('snapshot 1 saved')) process.exit(130); } } });`,
     ].join('\n');

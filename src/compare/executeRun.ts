@@ -35,6 +35,7 @@ export interface RunSettings extends OptimizerSettings {
   model: string;
 }
 
+/** A trained run of a comparison: what its record says, and its members' outputs. */
 export interface ExecutedRun {
   info: RunInfo;
   /** The members taken after iterations (snapshots, SWA's average at the last), by iteration. */

@@ -24,6 +24,7 @@ export interface MemberRef {
   sample?: number;
 }
 
+/** One row of a comparison for one seed: its members (which run, which iteration) and the runs it costs. */
 export interface RowPlan {
   key: string;
   row: RowName;
@@ -34,12 +35,14 @@ export interface RowPlan {
   runs: string[];
 }
 
+/** The runs and rows of one seed of a comparison. */
 export interface SeedPlan {
   seed: number;
   runs: RunSpec[];
   rows: RowPlan[];
 }
 
+/** Every run and row of a comparison, planned (pure): which runs train, and which of their members each row averages. */
 export interface ComparePlan {
   /** Rows in table order (key, label, member count and planned cost in budgets). */
   rows: { key: string; row: RowName; label: string; members: number; cost: number }[];

@@ -27,6 +27,7 @@ export { COMPARE_JSON, COMPARE_MARKDOWN };
 
 export { DEFAULT_COMPARE_CONFIG };
 
+/** What runCompare compares, on which data, and where it writes compare.json. */
 export interface CompareOptions {
   config: CompareConfig;
   /** The dataset as loaded (train-size and test-size applied); the validation split is taken from its training set. */
@@ -55,7 +56,9 @@ export class CompareInterrupted extends Error {
  * every run there, so that they train side by side); run returns one run's members, in plan order.
  */
 export interface RunExecutor {
+  /** Sees the whole plan before the first run is asked for (a queue enqueues every run here). */
   prepare?(plan: ComparePlan, config: CompareConfig): Promise<void>;
+  /** Trains (or waits for) one planned run and returns its members; a student gets its teacher's run. */
   run(spec: RunSpec, config: CompareConfig, data: RunData, reporter?: Reporter, shouldStop?: () => boolean, teacher?: ExecutedRun): Promise<ExecutedRun>;
 }
 

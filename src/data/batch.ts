@@ -33,6 +33,7 @@ function normalizer(set: ImageSet, norm: Normalization): (value: number, channel
   return (v, ch) => (v - stats[ch]!.mean) / stats[ch]!.std;
 }
 
+/** The paper's augmentation for images: a random crop after zero-padding by 2 pixels, and random horizontal flips. */
 export const DEFAULT_AUGMENTATION: Augmentation = { pad: 2, flip: true };
 
 /** Normalised images at the given indices, N x H x W x C, ready for a tensor. */

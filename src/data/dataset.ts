@@ -18,6 +18,7 @@ export interface ImageSet {
   readonly shape?: readonly number[];
 }
 
+/** A data source's examples, split into training and test examples, with their classes (or a regression's target) and statistics. */
 export interface Dataset {
   readonly name: string;
   /** Classes; 1 (one output unit) for regression. */
@@ -45,6 +46,7 @@ export function exampleSize(set: Pick<ImageSet, 'height' | 'width' | 'channels'>
   return set.height * set.width * set.channels;
 }
 
+/** Fashion-MNIST's ten classes, in label order. */
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top',
   'Trouser',

@@ -169,6 +169,7 @@ function asImageSet(d: DecodedImages): ImageSet {
   return { images: d.pixels, labels: Uint8Array.from(d.labels), count: d.files.length, height: d.height, width: d.width, channels: d.channels };
 }
 
+/** An image folder's decoded splits, its classes, the images it skipped and the splits read from the cache. */
 export interface LoadedImageFolder {
   classes: string[];
   train: ImageSet | null;

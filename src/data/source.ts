@@ -18,6 +18,7 @@ export function memoryDataProblem(spec: MemorySource): string {
   return `the examples ('${spec.name}') were given in memory, so they cannot be read again: give them again (a --data path, or the dataset option of the library call)`;
 }
 
+/** Which examples of a data source to load, and where to report progress. */
 export interface LoadDataOptions {
   /** Keep the first N training (test) examples; image folders and tables are in a seeded random order. */
   trainSize?: number;

@@ -13,6 +13,7 @@ import type { ExampleValues } from '../schema/run.js';
  * log softmax(z) = z - logsumexp(z) differs from z by a constant per image.
  */
 export type ExportCombine = 'mean' | 'geometric';
+/** The combination rules an exported model can compute. */
 export const EXPORT_COMBINE_RULES: readonly ExportCombine[] = ['mean', 'geometric'];
 
 /** The exported model's input: raw pixel values in [0, 255] (bytes, or tf.browser.fromPixels' output). */
@@ -76,6 +77,7 @@ function memberGraph(model: tfl.LayersModel, input: tfl.SymbolicTensor, prefix: 
   return outputs.get(model.outputLayers[0]!.name)!;
 }
 
+/** How ensembleModel builds the exported model: the run's normalisation, how its examples are stored, the combination, a regression's head. */
 export interface EnsembleModelOptions {
   normalization: Normalization;
   /** How the examples are stored: bytes (the input is raw pixels in [0, 255]) or numbers (the input is raw values). */

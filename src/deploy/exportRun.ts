@@ -41,6 +41,7 @@ export interface ExportMetadata {
   outputs?: readonly string[];
 }
 
+/** Which members to export, how, where, and on which data to measure the export. */
 export interface ExportOptions extends Pick<RunTestSetOptions, 'dataset' | 'dataDir' | 'testSize'> {
   /** The last m snapshots (default all). */
   last?: number;
@@ -50,6 +51,7 @@ export interface ExportOptions extends Pick<RunTestSetOptions, 'dataset' | 'data
   quantize?: Quantization | null;
 }
 
+/** A model's metrics on the test set and the time its forward passes took. */
 export interface ModelCost {
   /** Classification metrics (error, NLL, ECE, Brier), or a regression's (RMSE, MAE, NLL). */
   metrics: Metrics | RegressionMetrics;
@@ -69,6 +71,7 @@ export interface ExportMeasurement {
   maxAbsDifference: number;
 }
 
+/** What exportRun wrote and, where the test set could be read, how the export compares with the ensemble. */
 export interface ExportResult {
   outDir: string;
   metadata: ExportMetadata;
@@ -79,6 +82,7 @@ export interface ExportResult {
   measured: ExportMeasurement | null;
 }
 
+/** Where `export` writes when no --out is given: RUN_DIR/exports/last<m>-<combine>[-<quantization>]. */
 export function defaultExportDir(runDir: string, m: number, rule: ExportCombine, quantization: Quantization | null): string {
   return path.join(runDir, 'exports', `last${m}-${rule}${quantization === null ? '' : `-${quantization}`}`);
 }

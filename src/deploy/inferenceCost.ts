@@ -39,6 +39,7 @@ export interface CostPoint {
   imagesPerSecond: number;
 }
 
+/** Every way to answer the test set with a run, its quality and its inference cost, and which are on the Pareto front. */
 export interface InferenceCost {
   testExamples: number;
   points: CostPoint[];
@@ -84,11 +85,6 @@ export function exportDirs(runDir: string): string[] {
     .filter((dir) => existsSync(path.join(dir, MODEL_JSON)));
 }
 
-/**
- * Inference cost on a run's test set, all on the current backend with the same batch (PREDICT_BATCH_SIZE): every
- * snapshot, every last-m ensemble (m passes: the sum of its members' FLOPs and times), every model exported under
- * RUN_DIR/exports, and the given distilled students (run directories trained on the same images).
- */
 /** An exported model under RUN_DIR/exports, loaded with tf.loadLayersModel; a one-line error when it cannot be. */
 export async function loadExport(dir: string): Promise<tfl.LayersModel> {
   try {
@@ -98,6 +94,11 @@ export async function loadExport(dir: string): Promise<tfl.LayersModel> {
   }
 }
 
+/**
+ * Inference cost on a run's test set, all on the current backend with the same batch (PREDICT_BATCH_SIZE): every
+ * snapshot, every last-m ensemble (m passes: the sum of its members' FLOPs and times), every model exported under
+ * RUN_DIR/exports, and the given distilled students (run directories trained on the same images).
+ */
 export async function measureInferenceCost(
   runDir: string,
   options: { students?: readonly string[]; dataDir?: string; testSize?: number; onnxThreads?: number } = {},

@@ -16,6 +16,7 @@ import type { Normalization } from '../schema/data.js';
 import type { CombineRule, EnsembleEvaluation, RegressionEvaluation } from '../schema/metrics.js';
 import type { RunRecord } from '../schema/run.js';
 
+/** Which members evaluateRun combines, how, and on which test examples. */
 export interface EvaluateRunOptions {
   /** Use only the last m snapshots (default: all). */
   last?: number;

@@ -34,6 +34,7 @@ export interface RegressionPrediction {
 /** What predictRun gives, tagged by the run's task. */
 export type RunPrediction = ClassificationPrediction | RegressionPrediction;
 
+/** Which members predictRun combines, and how. */
 export interface PredictRunOptions {
   /** The last m snapshots (default all). */
   last?: number;

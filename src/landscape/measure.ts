@@ -23,6 +23,7 @@ export interface LandscapeValues {
   testNll: number;
 }
 
+/** The loss and error along the straight line between two consecutive snapshots, and the barriers above the chord. */
 export interface LandscapeSegment {
   /** Snapshot numbers at alpha = 0 and alpha = 1. */
   from: number;
@@ -37,6 +38,7 @@ export interface LandscapeSegment {
   errorBarrier: number;
 }
 
+/** The loss and error over the plane through three snapshots, on a grid. */
 export interface LandscapePlane {
   /** The three snapshots the plane passes through, and their coordinates in it. */
   snapshots: [number, number, number];

@@ -39,6 +39,7 @@ export function brierScore(probabilities: Probabilities, labels: ArrayLike<numbe
   return total / p.numExamples;
 }
 
+/** One confidence bin of a reliability diagram: its bounds, examples, mean confidence and accuracy. */
 export interface ReliabilityBin {
   /** Lower and upper edge of the confidence bin, (lower, upper]. */
   lower: number;
@@ -88,6 +89,7 @@ export function expectedCalibrationError(probabilities: Probabilities, labels: A
   return total;
 }
 
+/** Error, NLL, ECE (15 bins) and Brier score of class probabilities against labels. */
 export function classificationMetrics(probabilities: Probabilities, labels: ArrayLike<number>): Metrics {
   const p = toProbabilityMatrix(probabilities);
   return {

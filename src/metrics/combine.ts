@@ -79,6 +79,7 @@ export function geometricMeanProbabilities(given: readonly Probabilities[]): Pro
   return { data: out, numExamples: first.numExamples, numClasses: k };
 }
 
+/** The members' probabilities combined by a rule: their mean, a majority vote, or their normalised geometric mean. */
 export function combine(members: readonly Probabilities[], rule: CombineRule): ProbabilityMatrix {
   switch (rule) {
     case 'mean':

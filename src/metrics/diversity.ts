@@ -67,6 +67,7 @@ export function meanOffDiagonal(matrix: readonly (readonly number[])[]): number 
   return count === 0 ? NaN : sum / count;
 }
 
+/** The members' pairwise correlation and disagreement, and their means over pairs. */
 export function diversity(given: readonly Probabilities[]): Diversity {
   const members = given.map(toProbabilityMatrix);
   const correlation = pairwiseCorrelation(members);

@@ -24,6 +24,7 @@ export function gaussianNll(mean: ArrayLike<number>, variance: ArrayLike<number>
   return s / y.length;
 }
 
+/** RMSE, MAE and the Gaussian NLL of predictions N(mean, variance) against targets. */
 export function regressionMetrics(mean: ArrayLike<number>, variance: ArrayLike<number>, y: ArrayLike<number>): RegressionMetrics {
   return { rmse: rootMeanSquaredError(mean, y), mae: meanAbsoluteError(mean, y), nll: gaussianNll(mean, variance, y) };
 }

@@ -13,6 +13,7 @@ import type { RunProgress } from './worker.js';
 import type { RunRecord } from '../schema/run.js';
 import type { RunSpec } from '../schema/runSpec.js';
 
+/** Where a queued run stands. */
 export type RunState = 'done' | 'running' | 'queued' | 'failed';
 
 /** Where one run of a queued comparison stands. */
@@ -28,11 +29,13 @@ export interface QueuedRun {
   error: string | null;
 }
 
+/** Where the queue and the runs are, and how the coordinator waits for them. */
 export interface QueueExecutorOptions {
   address: QueueAddress;
   storage: RunStorage;
   /** Called about once a second with every run of the comparison. */
   onProgress?: (runs: readonly QueuedRun[]) => void;
+  /** Receives the coordinator's messages. */
   log?: (line: string) => void;
   /** How often a run is looked for (default 500 ms) and the progress refreshed (default 1 s). */
   pollMs?: number;
@@ -44,6 +47,7 @@ export interface QueueExecutorOptions {
 }
 
 export interface QueueExecutor extends RunExecutor {
+  /** Stops watching the runs and closes the connection to Redis. */
   close(): Promise<void>;
 }
 

@@ -20,6 +20,7 @@ export interface RunProgress {
   loss: number;
 }
 
+/** Where a worker finds its jobs and their run directories, and how it trains them. */
 export interface QueueWorkerOptions {
   address: QueueAddress;
   storage: RunStorage;
@@ -35,9 +36,11 @@ export interface QueueWorkerOptions {
   stalledIntervalMs?: number;
   /** How many times a job may stall (its worker died) before it is failed (default 5). */
   maxStalledCount?: number;
+  /** Receives the worker's messages. */
   log?: (line: string) => void;
 }
 
+/** A running worker: its name, and how to stop it (the run in progress checkpoints and goes back to the queue). */
 export interface QueueWorker {
   readonly name: string;
   /**

@@ -1,5 +1,6 @@
 import type { ReliabilityBin } from '../metrics/classification.js';
 
+/** One reliability diagram of the report: whose, its bins, its ECE and its error. */
 export interface ReliabilityPanel {
   /** 'snapshot k' or 'ensemble of last m'. */
   label: string;

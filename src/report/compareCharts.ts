@@ -1,14 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import {
-  CORRELATION_KIND,
-  DISAGREEMENT_KIND,
-  heatmapPanel,
-  heatmapScale,
-  SCHEMA,
-  WIDE,
-  type Chart,
-  type HeatmapKind,
-} from './charts.js';
+import { SCHEMA, WIDE, type Chart } from './charts.js';
+import { CORRELATION_KIND, DISAGREEMENT_KIND, heatmapPanel, heatmapScale, type HeatmapKind } from './heatmaps.js';
 import type { LastMCurve, ReferenceLevel, RowDiversity, TrainingConfiguration } from './compareReportData.js';
 import { groupColours, rowColours } from './rowColours.js';
 

@@ -2,7 +2,7 @@ import { headline, rowHeadline } from '../compare/headline.js';
 import type { CompareResult, RowResult, RunInfo } from '../schema/compare.js';
 import { beyondPaperCells, failureLines, lastMCells, table1Cells, type TableCells } from '../compare/table.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
-import type { MemberMatrix } from './charts.js';
+import type { MemberMatrix } from './heatmaps.js';
 import { MAX_TRACE_POINTS } from './reportData.js';
 import { rowColours } from './rowColours.js';
 import { sampleTrace, type TracePoint } from './trace.js';
@@ -54,6 +54,7 @@ export interface TrainingConfiguration {
   loss: { run: string; epoch: number; iteration: number; loss: number }[];
 }
 
+/** Everything the report of a comparison shows, from its compare.json. */
 export interface CompareReportData {
   title: string;
   result: CompareResult;

@@ -16,6 +16,7 @@ export const MAX_TRACE_POINTS = 1500;
 /** Bins of the reliability diagrams (the same 15 equal-width bins as the ECE). */
 export const RELIABILITY_BINS = 15;
 
+/** Everything the report of one run shows. */
 export interface RunReportData {
   title: string;
   record: RunRecord;

@@ -33,6 +33,7 @@ export interface RunReportOptions extends RunDataOptions {
   swag?: SwagDrawOptions;
 }
 
+/** Where a report was written, its charts, and what rendering warned of. */
 export interface WrittenReport {
   file: string;
   charts: string[];

@@ -1,7 +1,8 @@
 import { sourceLocation } from '../data/source.js';
 import { runExampleValues } from '../run/runRecord.js';
 import { costChart } from './costChart.js';
-import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
+import { errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
+import { correlationChart, disagreementChart } from './heatmaps.js';
 import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml, type ReportSection } from './html.js';
 import { renderSvg } from './renderSvg.js';
 import { bestMember, type RunReportData } from './reportData.js';

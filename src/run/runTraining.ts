@@ -31,6 +31,7 @@ export interface RunControl {
   report?: boolean;
 }
 
+/** A trained (or resumed) run: its directory, its record and its members' evaluation. */
 export interface SnapshotRunResult {
   runDir: string;
   record: RunRecord;

@@ -8,6 +8,7 @@ import { swaSchedule } from './swa.js';
 import type { Schedule } from './types.js';
 import type { ScheduleConfig } from '../schema/schedules.js';
 
+/** The schedule a ScheduleConfig describes (as run.json stores it). */
 export function scheduleFromConfig(config: ScheduleConfig): Schedule {
   switch (config.name) {
     case 'snapshotCosine':

@@ -9,12 +9,14 @@ import type { EpochSummary } from './training.js';
  * user's model and data. Rates (error, ECE) are fractions in [0, 1]; costs are in training budgets B.
  */
 
+/** The format tag of compare.json. */
 export const COMPARE_FORMAT = 'snapshot-ensembles/compare';
 /** 2: config.source (the data source) replaces config.dataDir. */
 export const COMPARE_FORMAT_VERSION = 2;
 
 /** The files `compare` writes into its output directory. */
 export const COMPARE_JSON = 'compare.json';
+/** The markdown tables `compare` writes beside compare.json. */
 export const COMPARE_MARKDOWN = 'compare.md';
 
 /**
@@ -32,8 +34,10 @@ export const COMPARE_MARKDOWN = 'compare.md';
  *   (Hinton et al. 2015); costs the snapshot run plus the student's iterations.
  */
 export type RowName = 'single' | 'nocycle' | 'singlecycle' | 'snapshot' | 'fge' | 'swa' | 'swag' | 'true-ensemble' | 'dropout' | 'distilled';
+/** Every row `compare` can run, in table order. */
 export const ROW_NAMES: readonly RowName[] = ['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'fge', 'swa', 'swag', 'true-ensemble', 'distilled'];
 
+/** A row asked for, with the seeds it runs with. */
 export interface RowRequest {
   row: RowName;
   /** Seeds this row is run with (each gives one independent repetition). */
@@ -99,6 +103,7 @@ export interface DistillSpec {
   alpha: number;
 }
 
+/** One member of a row for one seed: which run and iteration, its metrics and (regression) its noise variance. */
 export interface MemberResult {
   /** 1-based position among the row's members (the order in which they are averaged: last-m takes the end). */
   index: number;
@@ -124,6 +129,7 @@ export interface BeyondPaper {
   weighted: { weights: number[]; validationNll: number; test: Metrics } | null;
 }
 
+/** One row's result for one seed: cost, members, last-m curve, final metrics, diversity and the combinations beyond the paper. */
 export interface RowSeedResult {
   seed: number;
   /** Training cost in budgets: iterations trained by the row's runs over B's iterations. */
@@ -144,12 +150,14 @@ export interface RowSeedResult {
   beyondPaper: BeyondPaper | null;
 }
 
+/** A mean and the sample standard deviation over seeds. */
 export interface Spread {
   mean: number;
   /** Sample standard deviation over seeds; null with one seed. */
   std: number | null;
 }
 
+/** A row's final metrics over its seeds: mean and sample standard deviation. */
 export interface RowSummary {
   seeds: number;
   cost: number;
@@ -164,6 +172,7 @@ export interface RowSummary {
   meanCorrelation: Spread | null;
 }
 
+/** One row of the table: what it is, its planned cost, its result for each seed and their summary. */
 export interface RowResult {
   /** Unique key, e.g. 'single' or 'snapshot-lr0.2'. */
   key: string;
@@ -179,6 +188,7 @@ export interface RowResult {
   failures: { seed: number; run: string; error: string }[];
 }
 
+/** compare.json: a comparison's configuration, data, runs and rows, written as it goes. */
 export interface CompareResult {
   format: typeof COMPARE_FORMAT;
   version: number;

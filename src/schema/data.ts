@@ -7,6 +7,7 @@ export interface Normalization {
   readonly std: number | readonly number[];
 }
 
+/** How training images are augmented: a random crop after zero-padding, and random flips. */
 export interface Augmentation {
   /** Zero padding (in raw pixels) before a random crop back to the original size; 0 disables cropping. */
   readonly pad: number;
@@ -17,6 +18,7 @@ export interface Augmentation {
 /** What a run learns: a class per example (softmax cross-entropy) or a number (mean squared error). */
 export type Task = 'classification' | 'regression';
 
+/** The tasks a run can learn. */
 export const TASKS: readonly Task[] = ['classification', 'regression'];
 
 /** A CSV table as `--data FILE.csv --label COLUMN [--features a,b,c]` names it. */

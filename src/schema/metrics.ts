@@ -1,3 +1,4 @@
+/** A classifier's metrics on a set of examples: error rate, NLL, ECE (15 bins) and Brier score; rates as fractions. */
 export interface Metrics {
   error: number;
   nll: number;
@@ -21,6 +22,7 @@ export interface RegressionMetrics {
  */
 export type CombineRule = 'mean' | 'vote' | 'geometric';
 
+/** How the members of an ensemble differ: pairwise correlation of their outputs and disagreement of their predicted classes. */
 export interface Diversity {
   /** pairwiseCorrelation of the members' softmax outputs. */
   correlation: number[][];
@@ -30,16 +32,19 @@ export interface Diversity {
   meanDisagreement: number;
 }
 
+/** One member's metrics. */
 export interface MemberMetrics extends Metrics {
   /** 1-based snapshot index. */
   index: number;
 }
 
+/** A classifier ensemble's metrics: the ensemble of the last m members. */
 export interface EnsembleMetrics extends Metrics {
   /** Number of members: the last m snapshots. */
   m: number;
 }
 
+/** A classifier's members and last-m ensembles evaluated on one set of examples, with the members' diversity. */
 export interface EnsembleEvaluation {
   task: 'classification';
   combine: CombineRule;
@@ -63,10 +68,12 @@ export interface RegressionEnsembleMetrics extends RegressionMetrics {
   meanSpread: number;
 }
 
+/** A regression's members and last-m ensembles (the mixture of their Gaussians) evaluated on one set of examples. */
 export interface RegressionEvaluation {
   task: 'regression';
   members: RegressionMemberMetrics[];
   ensembles: RegressionEnsembleMetrics[];
 }
 
+/** The rules that combine members' class probabilities. */
 export const COMBINE_RULES: readonly CombineRule[] = ['mean', 'vote', 'geometric'];

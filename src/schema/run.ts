@@ -85,6 +85,7 @@ export interface DistillConfig {
   alpha: number;
 }
 
+/** What run.json records about a run's examples: where they are, their shape, classes, statistics and task. */
 export interface DataRecord {
   name: string;
   trainExamples: number;
@@ -113,6 +114,7 @@ export interface DataRecord {
   targetNormalization?: { mean: number; std: number };
 }
 
+/** One member of a run saved under snapshots/: when it was taken, its files' sha256 and its metrics. */
 export interface SnapshotRecord {
   /** 1-based snapshot number. */
   index: number;
@@ -144,6 +146,7 @@ export interface MemberPlan {
   swag: { startEpoch: number; rank: number; samples: number } | null;
 }
 
+/** run.json: everything about a run, kept current while it trains. */
 export interface RunRecord {
   format: typeof RUN_FORMAT;
   version: number;

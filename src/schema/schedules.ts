@@ -1,3 +1,4 @@
+/** The paper's Eq. 2: lr0, the iterations T and the cycles M. */
 export interface SnapshotCosineConfig {
   /** Initial (and restart) learning rate alpha_0. */
   lr0: number;
@@ -7,6 +8,7 @@ export interface SnapshotCosineConfig {
   cycles: number;
 }
 
+/** SGDR's warm restarts (Loshchilov and Hutter), as PyTorch's CosineAnnealingWarmRestarts takes them. */
 export interface SgdrConfig {
   /** eta_max: learning rate at the start of every cycle. */
   lrMax: number;
@@ -18,6 +20,7 @@ export interface SgdrConfig {
   tMult?: number;
 }
 
+/** Smith's cyclical learning rates, as PyTorch's CyclicLR takes them. */
 export interface CyclicConfig {
   baseLr: number;
   maxLr: number;
@@ -30,6 +33,7 @@ export interface CyclicConfig {
   gamma?: number;
 }
 
+/** The single model's step schedule: lr0, times gamma at each milestone iteration. */
 export interface StepDecayConfig {
   lr0: number;
   /** Iterations after which the rate is multiplied by gamma (PyTorch MultiStepLR milestones). */
@@ -38,6 +42,7 @@ export interface StepDecayConfig {
   gamma?: number;
 }
 
+/** SWA's schedule: lr0, down to the constant swaLr reached at swaStart. */
 export interface SwaScheduleConfig {
   /** Learning rate of the first half of the pre-averaging phase. */
   lr0: number;
@@ -47,6 +52,7 @@ export interface SwaScheduleConfig {
   swaStart: number;
 }
 
+/** Fast Geometric Ensembling's schedule: the step schedule while pre-training, then triangular cycles. */
 export interface FgeScheduleConfig extends FgeCycleConfig {
   /** Learning rate of the pre-training phase (the project's step schedule: x0.1 at 50% and 75% of it). */
   lr0: number;
@@ -70,6 +76,7 @@ export type ScheduleConfig =
  */
 export type CycleScheduleName = 'snapshot' | 'sgdr' | 'cyclic' | 'fge' | 'swag';
 
+/** The schedules `train --schedule` takes. */
 export const CYCLE_SCHEDULES: readonly CycleScheduleName[] = ['snapshot', 'sgdr', 'cyclic', 'fge', 'swag'];
 
 /** SWAG's settings (train --swag-*): collection from round(start x B) with the SWA schedule, K, and S for evaluation. */
@@ -95,8 +102,10 @@ export interface FgeOptions {
   pretrain: number;
 }
 
+/** The shape of Smith's cycles: triangular, triangular with halving amplitude, or exponentially decaying. */
 export type CyclicMode = 'triangular' | 'triangular2' | 'exp_range';
 
+/** One of FGE's triangular cycles: from lr1 down to lr2 and back, over cycleSteps iterations. */
 export interface FgeCycleConfig {
   /** alpha_1: the rate at the start and end of every cycle. */
   lr1: number;

@@ -1,3 +1,4 @@
+/** One epoch of training: its mean loss and accuracy, its seconds and the iteration that ended it. */
 export interface EpochSummary {
   epoch: number;
   loss: number;

@@ -12,11 +12,13 @@ import type { RunRecord } from '../schema/run.js';
 
 /** Loopback only unless the caller asks for more. */
 export const DEFAULT_HOST = '127.0.0.1';
+/** The port `serve` listens on by default. */
 export const DEFAULT_PORT = 8080;
 /** Most test images (or table rows) one request may ask for. */
 export const MAX_TEST_IMAGES = 1000;
 export const DEFAULT_TEST_IMAGES = 48;
 
+/** Which run and page to serve, and where to listen. */
 export interface ServeRunOptions {
   /** A run directory written by train. */
   runDir: string;
@@ -27,11 +29,13 @@ export interface ServeRunOptions {
   port?: number;
 }
 
+/** A running server: where it listens, and how to close it. */
 export interface RunServer {
   /** http://host:port/ */
   url: string;
   host: string;
   port: number;
+  /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
 

@@ -21,6 +21,7 @@ export interface SweepSeedResult {
   seconds: number;
 }
 
+/** One point of a sweep: its settings, each seed's result and their mean. */
 export interface SweepPointResult extends Omit<SweepPoint, 'runs'> {
   seeds: SweepSeedResult[];
   /** Over the seeds that finished: the ensemble's test error and NLL, and the last snapshot's test error. */
@@ -29,6 +30,7 @@ export interface SweepPointResult extends Omit<SweepPoint, 'runs'> {
   lastSnapshotError: Spread | null;
 }
 
+/** sweep.json: a sweep's configuration, data and points, written as it goes. */
 export interface SweepResult {
   format: typeof SWEEP_FORMAT;
   version: 1;

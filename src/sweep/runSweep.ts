@@ -20,6 +20,7 @@ import { planSweep, sweepAsComparePlan, type SweepConfig } from './plan.js';
 import { SWEEP_CHART, SWEEP_FORMAT, SWEEP_JSON, SWEEP_MARKDOWN, type SweepPointResult, type SweepResult, type SweepSeedResult } from './result.js';
 import { sweepMarkdown } from './table.js';
 
+/** What runSweep trains, on which data, and where it writes sweep.json. */
 export interface SweepOptions {
   config: SweepConfig;
   /** The dataset as loaded (train-size and test-size applied). */
@@ -29,6 +30,7 @@ export interface SweepOptions {
   /** Where the runs train: here one after another (default), or a queue's workers (queueExecutor). */
   executor?: RunExecutor;
   reporter?: Reporter;
+  /** Asked after every iteration; true stops the sweep after the current step. */
   shouldStop?: () => boolean;
 }
 

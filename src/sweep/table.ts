@@ -23,10 +23,12 @@ export function sweepCells(result: SweepResult): string[][] {
   ]);
 }
 
+/** A sweep's table as plain text. */
 export function sweepText(result: SweepResult): string {
   return textTable(HEADER, sweepCells(result));
 }
 
+/** A sweep's table as markdown. */
 export function sweepMarkdown(result: SweepResult): string {
   return `# Sweep: ${result.config.model} on ${result.data.name} (${result.data.trainExamples} training images)\n\n${markdownTable(HEADER, sweepCells(result))}`;
 }

@@ -9,6 +9,7 @@ export interface DistillationSettings {
   alpha: number;
 }
 
+/** Hinton et al.'s usual settings: temperature 4, weight 0.9 of the soft targets. */
 export const DEFAULT_DISTILLATION: DistillationSettings = { temperature: 4, alpha: 0.9 };
 
 /** Why distillation settings cannot be used, naming the flag; null when they can. */

@@ -6,6 +6,7 @@ import { snapshotCycleEnds, snapshotCycleLength } from '../schedules/snapshotCos
 import { UserError } from '../util/errors.js';
 import type { ScheduleConfig, CycleScheduleName, FgeOptions, SwagOptions } from '../schema/schedules.js';
 
+/** A run's schedule and the iterations after which it takes its members, with notes on how the plan was made to fit. */
 export interface SnapshotPlan {
   schedule: ScheduleConfig;
   /** Iterations after which snapshots are taken, ascending; the last is always totalSteps (none for SWAG). */
@@ -61,6 +62,7 @@ export function defaultFgeOptions(lr0: number): FgeOptions {
   return { cycleEpochs: 2, lr1: lr0 / 2, lr2: lr0 / 200, pretrain: 0.8 };
 }
 
+/** What planCycles plans: the schedule, the budget, the cycles and their settings. */
 export interface CyclePlanOptions {
   schedule: CycleScheduleName;
   totalSteps: number;

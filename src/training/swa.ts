@@ -5,6 +5,13 @@ import { exampleShape, type ImageSet } from '../data/dataset.js';
 import type { BatchNormalizationFields } from '../models/batchNorm.js';
 import type { Normalization } from '../schema/data.js';
 
+/** SWA's running average as a checkpoint holds it. */
+export interface WeightAverageState {
+  count: number;
+  weights: Float32Array[];
+  shapes: number[][];
+}
+
 /**
  * Stochastic Weight Averaging (Izmailov, Podoprikhin, Garipov, Vetrov, Wilson 2018), kept apart from the training
  * loop as PyTorch's swa_utils.AveragedModel is: the loop's onEpochEnd hook calls update(), and after training
@@ -13,13 +20,6 @@ import type { Normalization } from '../schema/data.js';
  * Running mean of every weight of the model (trainable or not): w_swa <- w_swa + (w - w_swa) / (n + 1).
  * Batch-norm moving statistics are averaged too but are meant to be replaced by updateBatchNorm.
  */
-/** SWA's running average as a checkpoint holds it. */
-export interface WeightAverageState {
-  count: number;
-  weights: Float32Array[];
-  shapes: number[][];
-}
-
 export class WeightAverage {
   private average: tf.Variable[] | null = null;
   private n = 0;

@@ -21,9 +21,13 @@ export interface StepProgress {
 
 /** Receives progress and messages; the library never prints on its own. */
 export interface Reporter {
+  /** Called after every iteration. */
   step?(progress: StepProgress): void;
+  /** Called at the end of every epoch. */
   epoch?(summary: EpochSummary): void;
+  /** A message worth showing. */
   info?(message: string): void;
+  /** A warning. */
   warn?(message: string): void;
   /** Progress of a long piece of work other than training (decoding an image folder): done of total items. */
   progress?(task: { label: string; done: number; total: number }): void;

@@ -44,12 +44,14 @@ export interface OnnxEnsembleSpec {
   doc?: string;
 }
 
+/** An input or output of the ONNX graph: its name, element type and shape ('N' the batch). */
 export interface OnnxTensorInfo {
   name: string;
   /** With BATCH_DIM for the batch axis. */
   shape: Dim[];
 }
 
+/** An ensemble written as ONNX: the file's bytes, its nodes and the bytes of its weights. */
 export interface OnnxEnsemble {
   bytes: Uint8Array;
   input: OnnxTensorInfo;

@@ -31,6 +31,7 @@ import type { RunRecord, SnapshotRecord } from '../../schema/run.js';
 
 export type OnnxQuantization = Exclude<OnnxWeightStorage, 'float32'>;
 
+/** Which members to export as ONNX, how, where, and on which data to check the file. */
 export interface OnnxExportOptions extends Pick<RunTestSetOptions, 'dataset' | 'dataDir'> {
   last?: number;
   combine?: ExportCombine;
@@ -67,6 +68,7 @@ export type OnnxCheck = { runtime: string; maxAbsDifference: number } & (
   | { task: 'regression'; ensemble: RegressionMetrics; exported: RegressionMetrics }
 );
 
+/** What exportOnnxRun wrote, and the file run in ONNX Runtime against the ensemble. */
 export interface OnnxExportResult {
   file: string;
   bytes: number;
@@ -81,6 +83,7 @@ export interface OnnxExportResult {
   note: string | null;
 }
 
+/** Where `export --format onnx` writes when no --out is given: RUN_DIR/exports/last<m>-<combine>[-<quantization>][-nchw].onnx. */
 export function defaultOnnxFile(runDir: string, m: number, rule: ExportCombine, quantization: OnnxQuantization | null, layout: OnnxLayout): string {
   return path.join(runDir, 'exports', `last${m}-${rule}${quantization === null ? '' : `-${quantization}`}${layout === 'nchw' ? '-nchw' : ''}.onnx`);
 }

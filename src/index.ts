@@ -2,150 +2,76 @@
  * snapshot-ensembles: Snapshot Ensembles (Huang, Li, Pleiss, Liu, Hopcroft, Weinberger, ICLR 2017) on TensorFlow.js.
  * Train one network with a cyclic cosine learning rate, save a snapshot at the end of every cycle, and average the
  * softmax outputs of the last m snapshots.
+ *
+ * The package root holds what a user of the method needs; the rest comes from its subpaths:
+ * `snapshot-ensembles/data` (data sources and batches), `/compare` (the paper's Table 1, sweeps), `/report` (HTML
+ * reports, charts, the loss landscape), `/deploy` (export, ONNX, quantisation, distillation, inference cost),
+ * `/queue` (BullMQ coordinator and worker) and `/serve` (the browser page's server).
+ *
+ * @packageDocumentation
  */
-export * from './schedules/index.js';
-export * from './metrics/index.js';
-export * from './ensemble/index.js';
-export {
-  evaluateRun,
-  evaluateRegressionRun,
-  runTestSet,
-  snapshotProbabilities,
-  snapshotGaussians,
-  type EvaluateRunOptions,
-  type RunEvaluation,
-  type RegressionRunEvaluation,
-} from './ensemble/evaluateRun.js';
-export { predictRun, predictRegressionRun, type RunPrediction, type RegressionPrediction } from './ensemble/predictRun.js';
-export { evaluateRegressionEnsemble, type RegressionEvaluation } from './ensemble/evaluateRegression.js';
-export * from './metrics/regression.js';
-export {
-  loadDataset,
-  loadTestSet,
-  resolveDataSource,
-  type DataSourceSpec,
-  type DataSourceOptions,
-  type IdxSource,
-  type ImageFolderSource,
-  type CsvSource,
-} from './data/source.js';
-export { loadUserModel, reinitialized, checkUserModel, type ModelInit } from './models/userModel.js';
-export * from './report/index.js';
-export * from './serve/index.js';
 
-export { parseIdx, decodeIdx, isGzip, type IdxArray } from './data/idx.js';
-export { loadIdxDataset, loadTestSplit, readIdxFile, EMBEDDED_FASHION_MNIST_DIR, type LoadDatasetOptions } from './data/loadIdxDataset.js';
-export { FASHION_MNIST_CLASSES, takeFirst, selectExamples, type Dataset, type ImageSet } from './data/dataset.js';
-export { holdOutValidation } from './data/validationSplit.js';
-export {
-  normalizedBatch,
-  augmentedBatch,
-  oneHotBatch,
-  FASHION_MNIST_NORMALIZATION,
-  DEFAULT_AUGMENTATION,
-  type Normalization,
-  type Augmentation,
-} from './data/batch.js';
+// Training a run: the method end to end, into a run directory.
+export { trainSnapshotEnsemble, type SnapshotRunOptions, type RunControl, type SnapshotRunResult } from './run/train.js';
+export { resumeSnapshotEnsemble } from './run/resume.js';
+export type { RunDataOptions } from './run/runData.js';
+export { DEFAULT_TRAIN_CONFIG, DEFAULT_OPTIMIZER, DEFAULT_SPLIT, defaultFgeOptions, defaultSwagOptions } from './schema/defaults.js';
 
-export * from './models/index.js';
+// Reading a run back: its members' metrics, predictions, export.
+export { evaluateRun, unfinishedRunNote, type EvaluateRunOptions, type RunEvaluation, type ClassificationRunEvaluation, type RegressionRunEvaluation, type RunFacts } from './ensemble/evaluateRun.js';
+export { predictRun, type PredictRunOptions, type RunPrediction, type ClassificationPrediction, type RegressionPrediction } from './ensemble/predictRun.js';
+export type { SwagDrawOptions } from './ensemble/swagRun.js';
+export { exportRun, type ExportOptions, type ExportResult, type ExportMetadata, type ExportMeasurement, type ModelCost } from './deploy/exportRun.js';
+export { exportOnnxRun, type OnnxExportOptions, type OnnxExportResult, type OnnxExportMetadata, type OnnxCheck, type OnnxQuantization } from './deploy/onnx/exportOnnxRun.js';
+export { readRunRecord } from './run/runRecord.js';
+export { loadSnapshotModel } from './run/snapshots.js';
 
+// Your own model.fit: the callback, the ensemble's prediction, the optimiser.
+export { snapshotEnsembleCallback, predictSnapshotEnsemble, SnapshotEnsembleCallback, type SnapshotEnsembleCallbackOptions } from './training/callback.js';
+export { modelOutputs, loadUserModel, type ModelOutputs } from './models/userModel.js';
 export { SgdOptimizer, type SgdConfig } from './training/sgd.js';
-export { trainLoop, iterationsPerEpoch, DivergenceError, TrainingInterrupted, type LoopState, type LoopConfig, type LoopHooks, type LoopResult, type ScheduledOptimizer } from './training/trainLoop.js';
-export {
-  planSnapshotCosine,
-  planSgdr,
-  planCyclic,
-  planCycles,
-  planFge,
-  planSwag,
-  defaultFgeOptions,
-  defaultSwagOptions,
-  CYCLE_SCHEDULES,
-  type FgeOptions,
-  type SwagOptions,
-  type SnapshotPlan,
-  type CycleScheduleName,
-  type CyclePlanOptions,
-} from './training/snapshotPlan.js';
-export { cycleLengthHint, MIN_CYCLE_ITERATIONS } from './training/budgetHint.js';
-export { WeightAverage, updateBatchNorm } from './training/swa.js';
-export {
-  SwagCollector,
-  emptySwagMoments,
-  addSwagIterate,
-  swagSample,
-  forEachSwagSample,
-  readTrainable,
-  writeTrainable,
-  type SwagMoments,
-  type SwagDraws,
-} from './training/swag.js';
-export { writeSwagMoments, readSwagMoments, type SwagRecord } from './io/swagState.js';
-export { swagProbabilities, isSwagRun, type SwagDrawOptions } from './ensemble/swagRun.js';
-export { measureLandscape, barrier, type LandscapeResult, type LandscapeSegment, type LandscapePlane, type LandscapeOptions } from './landscape/measure.js';
-export { writeLandscape, readLandscape } from './landscape/landscapeFile.js';
-export { interpolate, segmentAlphas, planeThrough, planePoint, planeGrid, type Plane } from './landscape/geometry.js';
-export {
-  trainSnapshotEnsemble,
-  resumeSnapshotEnsemble,
-  saveSnapshot,
-  DEFAULT_TRAIN_CONFIG,
-  type RunControl,
-  type SnapshotRunOptions,
-  type SnapshotRunResult,
-} from './training/snapshotRun.js';
-export { writeCheckpoint, readCheckpoint, restoreCheckpoint, hasCheckpoint, type Checkpoint } from './io/checkpoint.js';
-export { acquireRunLock } from './io/runLock.js';
-export { SteppedDropout, setDropoutStep } from './models/dropout.js';
-export {
-  snapshotEnsembleCallback,
-  predictSnapshotEnsemble,
-  modelOutputs,
-  SnapshotEnsembleCallback,
-  type SnapshotEnsembleCallbackOptions,
-  type ModelOutputs,
-} from './training/callback.js';
-export type { StepProgress, EpochSummary, Reporter } from './training/progress.js';
-
 export { fileSystem, FileSystemHandler } from './io/fileSystemHandler.js';
-export { readRunRecord, writeRunRecord, type RunRecord, type SnapshotRecord, type TrainConfig, type DataRecord } from './io/runRecord.js';
-export { loadSnapshotModel, verifySnapshot, lastSnapshots } from './io/snapshots.js';
-export { readImageFiles } from './data/imageFiles.js';
 
-export {
-  useBackend,
-  releaseBackend,
-  autoChoice,
-  describeChoice,
-  BACKEND_NAMES,
-  AUTO_ORDER,
-  type BackendName,
-  type EngineName,
-  type BackendChoice,
-  type BackendOptions,
-} from './backend/backends.js';
-export { probeTensorflow, probeWebGpu, DEFAULT_PROBES, type BackendProbes, type ProbeResult } from './backend/probes.js';
-export { availableCores, type WasmThreading } from './backend/wasmNode.js';
-export { registerWasmKernels, wasmTrainingKernels, WASM_TRAINING_KERNELS } from './backend/registerWasmKernels.js';
-export { FastBatchNormalization, batchNormalization, batchNormTraining, channelSums } from './models/batchNorm.js';
-export { foldedInference, type InferenceForward } from './models/foldedInference.js';
+// The networks of the paper.
+export { buildModel, modelNames } from './models/registry.js';
+export type { ModelOptions } from './models/types.js';
 
-export * from './compare/index.js';
+// Learning-rate schedules: pure functions of the 1-based iteration.
+export type { Schedule } from './schedules/types.js';
+export { snapshotCosine, snapshotCycleLength, snapshotCycleEnds } from './schedules/snapshotCosine.js';
+export { sgdr, sgdrCycleEnds } from './schedules/sgdr.js';
+export { cyclic } from './schedules/cyclic.js';
+export { stepDecay, baselineMilestones } from './schedules/stepDecay.js';
+export { constant, joinSchedules } from './schedules/constant.js';
+export { swaSchedule, swaStartEpoch } from './schedules/swa.js';
+export { fgeCycle, fgeSchedule, fgeCollectionPoints } from './schedules/fge.js';
+export { scheduleFromConfig } from './schedules/fromConfig.js';
+export { planSnapshotCosine, planSgdr, planCyclic, planFge, planSwag, planCycles, type SnapshotPlan, type CyclePlanOptions } from './training/snapshotPlan.js';
+export { cycleLengthHint, MIN_CYCLE_ITERATIONS } from './training/budgetHint.js';
 
-export { ensembleModel, EXPORT_COMBINE_RULES, EXPORT_PIXEL_RANGE, type ExportCombine, type EnsembleModelOptions } from './deploy/ensembleModel.js';
-export { exportRun, defaultExportDir, type ExportOptions, type ExportResult, type ExportMetadata } from './deploy/exportRun.js';
-export { quantizeWeights, affineUint8Range, QUANTIZATIONS, type Quantization } from './deploy/quantize.js';
-export { ensembleOnnx, onnxInterface, ONNX_OPSET, type OnnxEnsembleSpec, type OnnxEnsemble, type OnnxHead, type OnnxTensorInfo } from './deploy/onnx/ensembleOnnx.js';
-export { exportOnnxRun, defaultOnnxFile, type OnnxExportOptions, type OnnxExportResult, type OnnxExportMetadata, type OnnxCheck, type OnnxQuantization } from './deploy/onnx/exportOnnxRun.js';
-export { ONNX_LAYOUTS, type OnnxLayout, type OnnxInputKind } from './deploy/onnx/heads.js';
-export { distillationLoss, teacherTargets, distillationObjective, DEFAULT_DISTILLATION, type DistillationSettings } from './deploy/distillation.js';
-export { distillRun, resumeDistillation, type DistillOptions } from './deploy/distillRun.js';
-export { measureInferenceCost, type InferenceCost, type CostPoint } from './deploy/inferenceCost.js';
-export { paretoFront } from './deploy/pareto.js';
-export { convBnFolds, type ConvBnFold } from './models/foldedInference.js';
-export type { TrainingObjective } from './training/trainLoop.js';
+// Metrics and combination rules: pure functions of probabilities.
+export { probabilityMatrix, toProbabilityMatrix, argmaxRow, predictedClasses, type ProbabilityMatrix, type Probabilities } from './metrics/probabilities.js';
+export { errorRate, negativeLogLikelihood, brierScore, expectedCalibrationError, reliabilityBins, classificationMetrics, type ReliabilityBin } from './metrics/classification.js';
+export { regressionMetrics, gaussianNll, rootMeanSquaredError, meanAbsoluteError, combineGaussians, quantileCalibration, type GaussianMember, type QuantilePoint } from './metrics/regression.js';
+export { meanProbabilities, majorityVote, weightedMeanProbabilities, geometricMeanProbabilities, combine, lastM } from './metrics/combine.js';
+export { pairwiseCorrelation, pairwiseDisagreement, diversity } from './metrics/diversity.js';
+export { evaluateEnsemble } from './metrics/evaluate.js';
+export { evaluateRegressionEnsemble } from './metrics/evaluateRegression.js';
 
-export { Rng, permutation } from './util/rng.js';
+// Engines.
+export { useBackend, releaseBackend, describeChoice, BACKEND_NAMES, type BackendName, type EngineName, type BackendChoice, type BackendOptions } from './backend/backends.js';
+
+// Errors a caller may meet.
 export { UserError } from './util/errors.js';
-export * from './queue/index.js';
-export * from './sweep/index.js';
+export { DivergenceError, TrainingInterrupted } from './training/trainLoop.js';
+export type { Reporter, StepProgress } from './util/reporter.js';
+
+// The files a run writes, as types.
+export type { RunRecord, TrainConfig, DataRecord, SnapshotRecord, MemberPlan, SwagRecord, ModelInit, ExampleValues } from './schema/run.js';
+export type { OptimizerSettings, SplitSettings, DataSettings } from './schema/settings.js';
+export type { Normalization, Augmentation, Task, DataSourceSpec, IdxSource, ImageFolderSource, CsvSource, MemorySource } from './schema/data.js';
+export type { Metrics, RegressionMetrics, CombineRule, Diversity, EnsembleEvaluation, EnsembleMetrics, MemberMetrics, RegressionEvaluation, RegressionEnsembleMetrics, RegressionMemberMetrics } from './schema/metrics.js';
+export { COMBINE_RULES } from './schema/metrics.js';
+export type { ScheduleConfig, CycleScheduleName, FgeOptions, SwagOptions, SnapshotCosineConfig, SgdrConfig, CyclicConfig, CyclicMode, StepDecayConfig, SwaScheduleConfig, FgeScheduleConfig, FgeCycleConfig } from './schema/schedules.js';
+export { CYCLE_SCHEDULES } from './schema/schedules.js';
+export type { EpochSummary, LoopState } from './schema/training.js';

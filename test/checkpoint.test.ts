@@ -1,15 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classificationHead } from '../src/training/taskHead.js';
 import { useBackend } from '../src/backend/backends.js';
 import type { ImageSet } from '../src/data/dataset.js';
-import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../src/io/checkpoint.js';
+import { readCheckpoint, removeCheckpoint, restoreCheckpoint, writeCheckpoint } from '../src/run/checkpoint.js';
 import { SteppedDropout } from '../src/models/dropout.js';
 import { snapshotCosine } from '../src/schedules/snapshotCosine.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
-import { TrainingInterrupted, trainLoop, type LoopState } from '../src/training/trainLoop.js';
+import { TrainingInterrupted, trainLoop } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/cli.js';
+import type { LoopState } from '../src/schema/training.js';
 
 /** A small conv net with batch norm and (stepped) dropout on 8x8 images, quick enough for the cpu backend. */
 function smallNet(): tfl.LayersModel {
@@ -39,7 +41,7 @@ function loopConfig(model: tfl.LayersModel, optimizer: SgdOptimizer) {
     model,
     optimizer,
     train,
-    numClasses: 3,
+    head: classificationHead(3),
     normalization: { mean: 0.5, std: 0.25 },
     augmentation: { pad: 1, flip: true },
     batchSize: 16,

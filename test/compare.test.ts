@@ -2,15 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Metrics } from '../src/schema/metrics.js';
 import { useBackend } from '../src/backend/backends.js';
-import type { CompareResult, RowResult } from '../src/compare/result.js';
+import type { CompareResult, RowResult } from '../src/schema/compare.js';
 import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js';
 import { compareText } from '../src/compare/table.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { compareReportData, meanMatrix } from '../src/report/compareReportData.js';
 import { compareSummary } from '../src/report/compareReportHtml.js';
 import { compareCorrelationChart, compareErrorChart, compareTrainingChart, configurationLabel } from '../src/report/compareCharts.js';
-import { wrapWords } from '../src/report/charts.js';
+import { wrapWords } from '../src/report/heatmaps.js';
 import { renderSvg } from '../src/report/renderSvg.js';
 import { runCli, tempDir, type CliResult } from './helpers/cli.js';
 
@@ -92,7 +93,7 @@ describe('compare: the paper\'s Table 1 on a small subset', () => {
         const { m: _m, ...last } = s.ensembles.at(-1)!;
         expect(s.final).toEqual(last);
         for (const m of s.members) {
-          expect(m.test.error >= 0 && m.test.error <= 1).toBe(true);
+          expect((m.test as Metrics).error >= 0 && (m.test as Metrics).error <= 1).toBe(true);
           expect(m.validation).not.toBeNull();
         }
         if (r.members === 1) {
@@ -111,10 +112,10 @@ describe('compare: the paper\'s Table 1 on a small subset', () => {
     // several seeds give a mean and a standard deviation
     const s = row('single').summary!;
     expect(s.seeds).toBe(2);
-    const errors = row('single').seeds.map((x) => x.final.error);
-    expect(s.error.mean).toBeCloseTo((errors[0]! + errors[1]!) / 2, 12);
-    expect(s.error.std).toBeCloseTo(Math.abs(errors[0]! - errors[1]!) / Math.SQRT2, 12);
-    expect(row('nocycle').summary!.error.std).toBeNull();
+    const errors = row('single').seeds.map((x) => (x.final as Metrics).error);
+    expect(s.error!.mean).toBeCloseTo((errors[0]! + errors[1]!) / 2, 12);
+    expect(s.error!.std).toBeCloseTo(Math.abs(errors[0]! - errors[1]!) / Math.SQRT2, 12);
+    expect(row('nocycle').summary!.error!.std).toBeNull();
   });
 
   it('prints the table as text, writes it as markdown, and refuses to overwrite a comparison', () => {
@@ -155,10 +156,10 @@ describe('the report of a comparison', () => {
     const curve = data.curves.find((c) => c.key === 'snapshot-lr0.05')!;
     expect(curve.seeds.map((s) => s.seed)).toEqual([1, 2]);
     for (let m = 1; m <= 2; m++) {
-      const errors = snapshot.seeds.map((s) => s.ensembles[m - 1]!.error);
+      const errors = snapshot.seeds.map((s) => (s.ensembles[m - 1] as Metrics).error);
       expect(curve.mean[m - 1]).toBeCloseTo((errors[0]! + errors[1]!) / 2, 12);
     }
-    expect(data.references).toEqual([{ key: 'single', label: result.rows[0]!.label, seeds: 2, error: result.rows[0]!.summary!.error.mean }]);
+    expect(data.references).toEqual([{ key: 'single', label: result.rows[0]!.label, seeds: 2, error: result.rows[0]!.summary!.error!.mean }]);
     const diversity = data.diversity.find((d) => d.key === 'snapshot-lr0.05')!;
     expect(diversity.seeds).toBe(2);
     const r = snapshot.seeds.map((s) => s.diversity!.correlation[0]![1]!);
@@ -170,7 +171,7 @@ describe('the report of a comparison', () => {
     expect(step.rows).toEqual(['single', 'nocycle']);
     expect(step.members.map((m) => m.iteration)).toEqual([2, 4]);
     expect(step.loss).toHaveLength(4);
-    expect(data.best!.error).toBe(Math.min(...result.rows.map((x) => x.summary!.error.mean)));
+    expect(data.best!.error).toBe(Math.min(...result.rows.map((x) => x.summary!.error!.mean)));
   });
 
   it('compare wrote it, and report rewrites it from compare.json alone, with no backend and no test set', () => {
@@ -303,7 +304,7 @@ describe("compare's distilled row", () => {
     expect(distilled.members).toBe(1);
     expect(distilled.seeds[0]!.cost).toBe(1.5);
     expect(distilled.seeds[0]!.runs).toEqual(['snapshot-lr0.05-M2-seed1', 'distilled-T2-a0.5-1ep-from-snapshot-lr0.05-M2-seed1']);
-    expect(distilled.summary!.error.mean).toBeGreaterThan(0);
+    expect(distilled.summary!.error!.mean).toBeGreaterThan(0);
     expect(result.data.flopsPerImage).toBeGreaterThan(1e7);
   });
 });

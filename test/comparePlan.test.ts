@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planCompare, swaStartEpochOf } from '../src/compare/plan.js';
-import { ROW_NAMES, type CompareConfig } from '../src/compare/result.js';
+import { ROW_NAMES, type CompareConfig } from '../src/schema/compare.js';
 import { parseRows } from '../src/compare/rowSpec.js';
 import { DEFAULT_COMPARE_CONFIG } from '../src/compare/runCompare.js';
 import { spread } from '../src/compare/summarize.js';

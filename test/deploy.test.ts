@@ -1,21 +1,21 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classified, snapshotHashes } from './helpers/runs.js';
+import type { Metrics } from '../src/schema/metrics.js';
 import { useBackend } from '../src/backend/backends.js';
 import { exportSummary, formatBytes } from '../src/cli/commands/export.js';
 import { distillRun, resumeDistillation } from '../src/deploy/distillRun.js';
 import { exportRun } from '../src/deploy/exportRun.js';
-import { combine } from '../src/ensemble/combine.js';
+import { combine } from '../src/metrics/combine.js';
 import { evaluateRun, runTestSet, snapshotProbabilities } from '../src/ensemble/evaluateRun.js';
-import { readRunRecord } from '../src/io/runRecord.js';
+import { readRunRecord } from '../src/run/runRecord.js';
 import { classificationMetrics } from '../src/metrics/classification.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { runCli, tempDir, expectOneLineError } from './helpers/cli.js';
 import { collectErrors, launchChromium, SCREENSHOT_DIR, startServe, stop } from './helpers/browser.js';
-import { snapshotHashes } from './helpers/runs.js';
 import { syntheticRecord } from './helpers/syntheticRun.js';
 import { loadPlain, maxDifference, predictPlain } from './helpers/plainModel.js';
 
@@ -59,7 +59,7 @@ describe('deploying the ensemble: export and distill', () => {
     expect(maxDifference(exported, expected.data)).toBeLessThan(1e-5);
 
     // and its metrics are those `evaluate` gives the ensemble of the last 3
-    const ensemble = (await evaluateRun(runDir)).ensembles.find((e) => e.m === 3)!;
+    const ensemble = classified(await evaluateRun(runDir)).ensembles.find((e) => e.m === 3)!;
     const metrics = classificationMetrics(probabilityMatrix(exported, 10), test.labels);
     expect(metrics.error).toBe(ensemble.error);
     expect(Math.abs(metrics.nll - ensemble.nll)).toBeLessThan(1e-5);
@@ -183,9 +183,9 @@ describe('deploying the ensemble: export and distill', () => {
         temperature: 2,
         alpha: 0.8,
       });
-      const evaluation = await evaluateRun(student);
+      const evaluation = classified(await evaluateRun(student));
       expect(evaluation.members).toHaveLength(1);
-      expect(evaluation.members[0]!.error).toBe(record.snapshots[0]!.test!.error);
+      expect(evaluation.members[0]!.error).toBe((record.snapshots[0]!.test as Metrics).error);
       const exported = await exportRun(student, { outDir: path.join(tempDir(), 'student-export') });
       expect(exported.measured!.maxAbsDifference).toBeLessThan(1e-5);
       expectOneLineError(runCli(['train', '--resume', student]), /is a distilled student; resume it with: snapshot-ensembles distill --resume/);

@@ -1,14 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classificationHead } from '../src/training/taskHead.js';
 import { useBackend } from '../src/backend/backends.js';
 import { FASHION_MNIST_NORMALIZATION } from '../src/data/batch.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { buildModel } from '../src/models/registry.js';
 import { constant } from '../src/schedules/constant.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
-import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
-import { TrainingInterrupted, trainLoop, type LoopState } from '../src/training/trainLoop.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
+import { TrainingInterrupted, trainLoop } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/cli.js';
+import type { LoopState } from '../src/schema/training.js';
 
 const dataset = loadIdxDataset(undefined, { trainSize: 96, testSize: 24 });
 
@@ -31,7 +34,7 @@ async function firstEpochOrder(seed: number): Promise<number[]> {
     model,
     optimizer,
     train: dataset.train,
-    numClasses: 10,
+    head: classificationHead(10),
     normalization: FASHION_MNIST_NORMALIZATION,
     augmentation: null,
     batchSize: 32,

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
-import { distillationLoss, distillationProblem, teacherTargets } from '../src/deploy/distillation.js';
+import { distillationLoss, distillationProblem, teacherTargets } from '../src/training/distillation.js';
 import type { InferenceForward } from '../src/models/foldedInference.js';
 
 const softmax = (z: number[], t = 1) => {

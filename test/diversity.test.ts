@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { combine, geometricMeanProbabilities, weightedMeanProbabilities } from '../src/ensemble/combine.js';
-import { diversity, meanOffDiagonal, pairwiseCorrelation, pairwiseDisagreement } from '../src/ensemble/diversity.js';
-import { fitMixtureWeights, selectBestK } from '../src/ensemble/selection.js';
+import { combine, geometricMeanProbabilities, weightedMeanProbabilities } from '../src/metrics/combine.js';
+import { diversity, meanOffDiagonal, pairwiseCorrelation, pairwiseDisagreement } from '../src/metrics/diversity.js';
+import { fitMixtureWeights, selectBestK } from '../src/metrics/selection.js';
 import { negativeLogLikelihood } from '../src/metrics/classification.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../src/metrics/probabilities.js';
 import { Rng } from '../src/util/rng.js';

@@ -5,21 +5,24 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Metrics } from '../src/schema/metrics.js';
+import { classificationHead } from '../src/training/taskHead.js';
 import { useBackend } from '../src/backend/backends.js';
 import { FASHION_MNIST_NORMALIZATION } from '../src/data/batch.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
-import { predictProbabilities } from '../src/ensemble/predict.js';
+import { predictProbabilities } from '../src/models/predict.js';
 import { fileSystem } from '../src/io/fileSystemHandler.js';
-import type { RunRecord } from '../src/io/runRecord.js';
+
 import { buildModel } from '../src/models/registry.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
-import { saveSnapshot } from '../src/training/snapshotRun.js';
+import { saveSnapshot } from '../src/run/runDirectory.js';
 import { planSnapshotCosine } from '../src/training/snapshotPlan.js';
 import { scheduleFromConfig } from '../src/schedules/fromConfig.js';
 import { trainLoop } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { idxBytes } from './helpers/idx.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 describe('snapshot ensembles end to end', () => {
   beforeAll(async () => {
@@ -37,7 +40,7 @@ describe('snapshot ensembles end to end', () => {
       model,
       optimizer,
       train: data.train,
-      numClasses: 10,
+      head: classificationHead(10),
       normalization: FASHION_MNIST_NORMALIZATION,
       augmentation: { pad: 2, flip: true },
       batchSize: 64,
@@ -95,7 +98,7 @@ describe('snapshot ensembles end to end', () => {
     }
     // reloaded snapshots score exactly as they did when they were taken
     result.members.forEach((m, i) => {
-      expect(m.error).toBe(record.snapshots[i]!.test!.error);
+      expect(m.error).toBe((record.snapshots[i]!.test as Metrics).error);
       expect(m.nll).toBeCloseTo(record.snapshots[i]!.test!.nll, 10);
     });
 

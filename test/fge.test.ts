@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../src/io/runRecord.js';
-import { fgeCollectionPoints, fgeCycle, fgeSchedule, scheduleFromConfig } from '../src/schedules/index.js';
+
+import { fgeCollectionPoints, fgeCycle, fgeSchedule, scheduleFromConfig } from '../src/index.js';
 import { planCycles, planFge } from '../src/training/snapshotPlan.js';
 import { runCli, tempDir } from './helpers/cli.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 const a1 = 0.05;
 const a2 = 0.0005;

@@ -1,14 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadImageFolder, type ImageFolderSource } from '../src/data/imageFolder.js';
+import { classified } from './helpers/runs.js';
+import { loadImageFolder } from '../src/data/imageFolder.js';
 import { loadDataset, resolveDataSource } from '../src/data/source.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
-import type { RunRecord } from '../src/io/runRecord.js';
+
 import { runCli, tempDir } from './helpers/cli.js';
 import { expectTrainRefused } from './helpers/refused.js';
 import { writeImage, writeImageFolder } from './helpers/imageFolder.js';
-
+import type { ImageFolderSource } from '../src/schema/data.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 describe('an image folder (Keras / torchvision layout) of PNG and JPEG files of two sizes', () => {
   let folder: string;
@@ -47,7 +49,7 @@ describe('an image folder (Keras / torchvision layout) of PNG and JPEG files of 
     expect(parsed.testExamples).toBe(18);
     expect(parsed.ensembles.map((e) => e.m)).toEqual([1, 2]);
     // The same numbers as training wrote: the same decoded test images, normalised with the recorded statistics.
-    expect(parsed.ensembles[1]!.error).toBeCloseTo(record.evaluation!.ensembles[1]!.error, 10);
+    expect(parsed.ensembles[1]!.error).toBeCloseTo(classified(record.evaluation).ensembles[1]!.error, 10);
   });
 
   it('a second load reads the decoded images from the cache, byte for byte, without decoding', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { paretoFront } from '../src/deploy/pareto.js';
 import { compareCostPoints, costChart } from '../src/report/costChart.js';
 import { renderSvg } from '../src/report/renderSvg.js';
-import type { CompareResult } from '../src/compare/result.js';
+import type { CompareResult } from '../src/schema/compare.js';
 
 describe('error against inference cost', () => {
   it('the Pareto front keeps the points no other beats on both error and FLOPs', () => {

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classificationHead } from '../src/training/taskHead.js';
 import { useBackend } from '../src/backend/backends.js';
 import { FASHION_MNIST_NORMALIZATION } from '../src/data/batch.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { buildModel } from '../src/models/registry.js';
 import { constant } from '../src/schedules/constant.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
-import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
 import { trainLoop } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/cli.js';
@@ -26,7 +28,7 @@ describe('no tensor leaks', () => {
       model,
       optimizer,
       train: data.train,
-      numClasses: 10,
+      head: classificationHead(10),
       normalization: FASHION_MNIST_NORMALIZATION,
       augmentation: { pad: 2, flip: true },
       batchSize: 4,

@@ -1,18 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classified, snapshotHashes } from './helpers/runs.js';
 import { useBackend } from '../src/backend/backends.js';
 import type { Dataset, ImageSet } from '../src/data/dataset.js';
 import { channelStatistics } from '../src/data/statistics.js';
 import { exportRun } from '../src/deploy/exportRun.js';
 import { evaluateRun } from '../src/ensemble/evaluateRun.js';
-import { readRunRecord } from '../src/io/runRecord.js';
+import { readRunRecord } from '../src/run/runRecord.js';
 import { measureLandscape } from '../src/landscape/measure.js';
-import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
+import { resumeSnapshotEnsemble } from '../src/run/resume.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { Rng } from '../src/util/rng.js';
 import { expectOneLineError, runCli, tempDir } from './helpers/cli.js';
-import { snapshotHashes } from './helpers/runs.js';
 
 /** n 8x8 grey images of 3 classes: a bright row (class 0), column (1) or diagonal (2) over noise, as bytes. */
 function patterns(n: number, seed: number): ImageSet {
@@ -55,9 +57,9 @@ describe('a run trained from arrays in memory', () => {
   it('evaluate needs the data again: a one-line error without it; the same numbers as training with it', async () => {
     await expect(evaluateRun(runDir)).rejects.toThrow(/the examples \('patterns'\) were given in memory, so they cannot be read again/);
     expectOneLineError(runCli(['evaluate', runDir]), /were given in memory, so they cannot be read again: give them again \(a --data path/);
-    const evaluation = await evaluateRun(runDir, { dataset });
+    const evaluation = classified(await evaluateRun(runDir, { dataset }));
     expect(evaluation.testExamples).toBe(48);
-    expect(evaluation.ensembles.map((e) => e.error)).toEqual(readRunRecord(runDir).evaluation!.ensembles.map((e) => e.error));
+    expect(evaluation.ensembles.map((e) => e.error)).toEqual(classified(readRunRecord(runDir).evaluation).ensembles.map((e) => e.error));
     const other: Dataset = { ...dataset, test: { ...dataset.test, height: 28, width: 28, images: new Uint8Array(48 * 784) } };
     await expect(evaluateRun(runDir, { dataset: other })).rejects.toThrow(/images are 28x28x1 but the run's models take 8x8x1/);
   });

@@ -4,7 +4,8 @@ import { useBackend } from '../src/backend/backends.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { evaluationRows } from '../src/metrics/formatMetrics.js';
 import { defaultFgeOptions, planSnapshotCosine } from '../src/training/snapshotPlan.js';
-import { DEFAULT_TRAIN_CONFIG, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
 import { expectOneLineError, runCli, tempDir } from './helpers/cli.js';
 
 const metrics = { error: 0.1, nll: 0.3, ece: 0.02, brier: 0.15 };

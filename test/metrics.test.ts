@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { majorityVote, meanProbabilities, lastM, VOTE_TIE_BREAK } from '../src/ensemble/combine.js';
-import { pairwiseCorrelation, pairwiseDisagreement } from '../src/ensemble/diversity.js';
-import { evaluateEnsemble } from '../src/ensemble/evaluate.js';
+import { majorityVote, meanProbabilities, lastM, VOTE_TIE_BREAK } from '../src/metrics/combine.js';
+import { pairwiseCorrelation, pairwiseDisagreement } from '../src/metrics/diversity.js';
+import { evaluateEnsemble } from '../src/metrics/evaluate.js';
 import {
   brierScore,
   errorRate,
@@ -9,7 +9,7 @@ import {
   negativeLogLikelihood,
   probabilityMatrix,
   reliabilityBins,
-} from '../src/metrics/index.js';
+} from '../src/index.js';
 
 const p = (rows: number[][]) => probabilityMatrix(Float32Array.from(rows.flat()), rows[0]!.length);
 

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classificationHead } from '../src/training/taskHead.js';
 import { useBackend } from '../src/backend/backends.js';
 import { normalizedBatch } from '../src/data/batch.js';
 import type { ImageSet } from '../src/data/dataset.js';
-import { predictProbabilities } from '../src/ensemble/predict.js';
+import { predictProbabilities } from '../src/models/predict.js';
 import { buildModel, checkModelName } from '../src/models/registry.js';
 import { constant } from '../src/schedules/constant.js';
 import { SgdOptimizer } from '../src/training/sgd.js';
@@ -134,7 +135,7 @@ describe('model zoo', () => {
       model,
       optimizer,
       train: set,
-      numClasses: 10,
+      head: classificationHead(10),
       normalization: { mean: 0.5, std: 0.25 },
       augmentation: null,
       batchSize: count,

@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classificationHead } from '../src/training/taskHead.js';
 import { useBackend } from '../src/backend/backends.js';
 import type { BufferPool } from '../src/backend/native/bufferPool.js';
 import type { ImageSet } from '../src/data/dataset.js';
@@ -32,7 +33,7 @@ async function train(set: ImageSet, epochs: number, batchSize: number, onEpoch?:
     model,
     optimizer,
     train: set,
-    numClasses: 10,
+    head: classificationHead(10),
     normalization: { mean: 0.5, std: 0.25 },
     augmentation: { pad: 2, flip: true },
     batchSize,

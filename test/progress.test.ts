@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_BAR, progressLine, progressLogLine } from '../src/cli/progressLine.js';
 import { progressReporter } from '../src/cli/progressReporter.js';
-import type { StepProgress } from '../src/training/progress.js';
+import type { StepProgress } from '../src/util/reporter.js';
 
 const step = (iteration: number): StepProgress => ({
   iteration,

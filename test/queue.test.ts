@@ -3,11 +3,12 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
-import type { CompareResult } from '../src/compare/result.js';
-import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
+import type { CompareResult } from '../src/schema/compare.js';
+import { loadDataset } from '../src/data/source.js';
+import { writeImageFolder } from './helpers/imageFolder.js';
 import { connectionOptions, parseQueueAddress, QUEUE_NAME } from '../src/queue/address.js';
 import { runJobOf } from '../src/queue/runJob.js';
-import { trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
 import { DEFAULT_COMPARE_CONFIG } from '../src/compare/runCompare.js';
 import { tempDir } from './helpers/cli.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
@@ -61,14 +62,18 @@ describe('compare --queue: runs on BullMQ workers, surviving dead workers, a dea
     await redis?.stop();
   });
 
-  it('a compare across two workers, one killed mid-run and the coordinator killed and started again, gives the one-machine numbers', async () => {
-    const args = ['--epochs', '6', '--cycles', '2', '--rows', 'snapshot:2', '--snapshot-lr0', '0.05'];
+  it('every row of a compare on an image folder, across two workers, one killed mid-run and the coordinator killed and started again, gives the one-machine compare.json', async () => {
+    const folder = path.join(root, 'clothes');
+    await writeImageFolder(folder, { train: 10, test: 4, formats: ['png'] });
+    const data = ['--data', folder, '--image-size', '28', '--channels', '1', '--val-split', '0.2', '--backend', 'wasm', '--threads', '1', '--batch-size', '6', '--lr0', '0.05', '--no-report'];
+    const args = [...data, '--epochs', '6', '--cycles', '2', '--rows', 'all', '--snapshot-lr0', '0.05', '--ensemble-size', '2', '--swag-rank', '3', '--swag-samples', '2', '--fge-cycle-epochs', '1', '--distill-epochs', '2'];
     const local = path.join(root, 'local');
-    const baseline = start(['compare', ...DATA, ...args, '--out', local]);
+    const baseline = start(['compare', ...args, '--out', local]);
     const out = path.join(root, 'queued');
-    const first = start(queued(out, args));
-    // both runs taken by a worker each: kill the coordinator, which does not train
-    await waitFor(() => runDirs().filter((d) => existsSync(path.join(d, 'run.json'))).length === 2, WAIT_MS);
+    const inQueue = (dir: string) => ['compare', ...args, '--out', dir, '--queue', redis.url, '--runs-dir', runsDir];
+    const first = start(inQueue(out));
+    // runs taken by both workers: kill the coordinator, which does not train
+    await waitFor(() => runDirs().filter((d) => existsSync(path.join(d, 'run.json'))).length >= 2, WAIT_MS);
     await kill(first);
     // a run with a checkpoint, still training: kill its worker (the one that said it started it)
     let victim: string | undefined;
@@ -79,25 +84,34 @@ describe('compare --queue: runs on BullMQ workers, surviving dead workers, a dea
     const killed = workers.find((w) => w.stderr().includes(`${path.basename(victim!)}: started`))!;
     await kill(killed);
     const survivor = workers.find((w) => w !== killed)!;
-    const again = start(queued(out, args));
+    const again = start(inQueue(out));
     expect(await again.exited, again.stderr()).toBe(0);
-    expect(again.stderr()).toContain('0 runs enqueued, 2 already queued or done');
-    expect(again.stderr()).toMatch(/^runs: 2\/2 done, 0 running, 0 queued, 0 failed$/m);
+    expect(again.stderr()).toMatch(/^runs: (\d+)\/\1 done, 0 running, 0 queued, 0 failed$/m);
+    expect(again.stderr()).toMatch(/distilled-.*: enqueued, its teacher snapshot-lr0\.05-M2-seed1-[0-9a-f]{12} being done/);
 
     // the survivor found the run stalled and resumed it from its checkpoint
-    expect(survivor.stderr()).toMatch(new RegExp(`${path.basename(victim!)}: resuming .* at iteration \\d+ of 24`));
-    expect(await baseline.exited).toBe(0);
+    expect(survivor.stderr()).toMatch(new RegExp(`${path.basename(victim!)}: resuming .* at iteration \\d+ of`));
+    expect(await baseline.exited, baseline.stderr()).toBe(0);
     const q = readCompare(out);
     expect(q.status).toBe('completed');
-    expect(q.rows[0]!.seeds.map((s) => s.seed)).toEqual([1, 2]);
+    expect(q.rows.map((r) => r.row)).toEqual(['single', 'dropout', 'nocycle', 'singlecycle', 'snapshot', 'fge', 'swa', 'swag', 'true-ensemble', 'distilled']);
+    expect(q.rows.every((r) => r.seeds.length === 1 && r.failures.length === 0)).toBe(true);
+    expect(q.data.validationExamples).toBe(6);
     expect(numbers(q)).toEqual(numbers(readCompare(local)));
 
     // its final snapshots are bit for bit those of a run that was never interrupted
     const record = readRecord(victim!);
     await useBackend('wasm', { threads: 1 });
-    const dataset = loadIdxDataset(undefined, { trainSize: 80, testSize: 40 });
+    const dataset = await loadDataset(record.data.source!, { trainSize: record.data.trainExamples + record.config.valSize });
     const fresh = path.join(root, 'uninterrupted');
-    await trainSnapshotEnsemble({ config: record.config, dataset, outDir: fresh, evaluate: false, plan: { schedule: record.schedule, snapshotAt: record.snapshotAt, notes: [] } });
+    await trainSnapshotEnsemble({
+      config: record.config,
+      dataset,
+      outDir: fresh,
+      evaluate: false,
+      plan: { schedule: record.schedule, snapshotAt: record.snapshotAt, notes: [] },
+      ...(record.members === undefined ? {} : { members: record.members }),
+    });
     expect(snapshotHashes(victim!)).toEqual(snapshotHashes(fresh));
     workers.splice(workers.indexOf(killed), 1, worker('w3'));
   });

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planCompare } from '../src/compare/plan.js';
 import { DEFAULT_COMPARE_CONFIG } from '../src/compare/runCompare.js';
-import type { CompareConfig } from '../src/compare/result.js';
-import { acquireRunLock, LOCK_FILE, readRunLock } from '../src/io/runLock.js';
+import type { CompareConfig } from '../src/schema/compare.js';
+import { acquireRunLock, LOCK_FILE, readRunLock } from '../src/run/runLock.js';
 import { parseQueueAddress } from '../src/queue/address.js';
 import { jobLockOwner } from '../src/queue/messages.js';
-import { runJobOf, snapshotPlanOf, trainConfigOf } from '../src/queue/runJob.js';
+import { memberPlanOf, runJobOf, snapshotPlanOf, trainConfigOf } from '../src/queue/runJob.js';
 import { sharedDirectoryStorage } from '../src/queue/storage.js';
 import { expectOneLineError, runCli, tempDir } from './helpers/cli.js';
 import { freePort, startRedis } from './helpers/redis.js';
@@ -46,7 +46,6 @@ describe('queue jobs: addresses, deterministic job ids, what a worker trains', (
     expect(trainConfigOf(job)).toEqual({
       model: 'cnn',
       dropout: 0,
-      dataDir: null,
       trainSize: 96,
       valSize: 32,
       testSize: 60,
@@ -61,12 +60,23 @@ describe('queue jobs: addresses, deterministic job ids, what a worker trains', (
       seed: 1,
     });
     expect(snapshotPlanOf(job)).toEqual({ schedule: spec.schedule, snapshotAt: [4], notes: [] });
+    expect(memberPlanOf(job)).toEqual({ swa: null, swag: null });
+    expect(job.settings.source).toEqual({ kind: 'idx', dir: null });
     expect(JSON.parse(JSON.stringify(job))).toEqual(job);
   });
 
-  it('refuses to queue SWA, whose running average a checkpoint does not hold', () => {
-    const swa = planCompare({ ...config, rows: [{ row: 'swa', seeds: [1] }] }, 2).seeds[0]!.runs[0]!;
-    expect(() => runJobOf(swa, config)).toThrow(/^--queue: the swa and swag rows cannot be queued/);
+  it('queues every row: SWA and SWAG with their members planned, a distilled student naming its teacher, any data source', () => {
+    const rows: CompareConfig['rows'] = [{ row: 'swa', seeds: [1] }, { row: 'swag', seeds: [1] }, { row: 'distilled', seeds: [1] }];
+    const table: CompareConfig = { ...config, rows, source: { kind: 'csv', file: '/data/wine.csv', label: 'cultivar', features: null, task: 'classification', testSplit: 0.2, splitSeed: 1 } };
+    const runs = planCompare(table, 2).seeds[0]!.runs;
+    const swa = runs.find((r) => r.swa !== null)!;
+    const job = runJobOf(swa, table);
+    expect(memberPlanOf(job)).toEqual({ swa: { startEpoch: 1 }, swag: { startEpoch: 1, rank: 20, samples: 10 } });
+    expect(job.settings.source).toEqual(table.source);
+    const student = runs.find((r) => r.distill !== undefined)!;
+    const teacher = runJobOf(runs.find((r) => r.id === student.distill!.teacher)!, table);
+    expect(() => runJobOf(student, table)).toThrow(/needs its teacher's job/);
+    expect(runJobOf(student, table, teacher.run).teacher).toBe(teacher.run);
   });
 
   it('keeps run names inside the shared directory', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pairwiseCorrelation } from '../src/ensemble/diversity.js';
-import { evaluateEnsemble } from '../src/ensemble/evaluate.js';
-import { meanProbabilities } from '../src/ensemble/combine.js';
+import { pairwiseCorrelation } from '../src/metrics/diversity.js';
+import { evaluateEnsemble } from '../src/metrics/evaluate.js';
+import { meanProbabilities } from '../src/metrics/combine.js';
 import { reliabilityBins } from '../src/metrics/classification.js';
 import { errorChart, learningRateAndLossChart } from '../src/report/charts.js';
 import { escapeHtml } from '../src/report/html.js';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CompareResult } from '../src/compare/result.js';
+import type { CompareResult } from '../src/schema/compare.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './helpers/cli.js';
 import { nativeLoad } from './helpers/native.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resumedSession } from '../src/cli/resumeSession.js';
-import type { RunRecord } from '../src/io/runRecord.js';
+import { resumedSession } from '../src/cli/trainingSession.js';
+
 import type { SessionFlags } from '../src/cli/trainingSession.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 const FLAGS: SessionFlags = { backend: 'auto', checkpointEvery: 1, json: false, report: true };
 const record = (fields: Partial<RunRecord>) => ({ backend: 'wasm', threads: 2, report: false, ...fields }) as RunRecord;

@@ -10,7 +10,7 @@ import {
   snapshotCosine,
   snapshotCycleEnds,
   stepDecay,
-} from '../src/schedules/index.js';
+} from '../src/index.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cyclic, sgdr, stepDecay } from '../src/schedules/index.js';
+import { cyclic, sgdr, stepDecay } from '../src/index.js';
 
 // Learning rates printed by PyTorch 1.13 (Debian python3-torch) for scheduler steps 0..n-1, the rate used at our t = step + 1.
 const TORCH = {

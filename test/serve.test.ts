@@ -5,12 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTestSplit, EMBEDDED_FASHION_MNIST_DIR } from '../src/data/loadIdxDataset.js';
 import { loadTestSet, resolveDataSource } from '../src/data/source.js';
-import { writeRunRecord, type DataRecord, type RunRecord } from '../src/io/runRecord.js';
+import { writeRunRecord } from '../src/run/runRecord.js';
 import { serveRun, type RunServer } from '../src/serve/server.js';
 import type { TestImagesResponse } from '../src/serve/testImages.js';
 import type { TestRowsResponse } from '../src/serve/testRows.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { syntheticRecord } from './helpers/syntheticRun.js';
+import type { DataRecord, RunRecord } from '../src/schema/run.js';
 
 interface Reply {
   status: number;

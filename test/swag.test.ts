@@ -4,18 +4,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
-import type { RowName } from '../src/compare/result.js';
+import type { RowName } from '../src/schema/compare.js';
 import { DEFAULT_COMPARE_CONFIG, runCompare } from '../src/compare/runCompare.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
-import { readSwagMoments, writeSwagMoments } from '../src/io/swagState.js';
+import { readSwagMoments, writeSwagMoments } from '../src/run/swagState.js';
 import { planCycles } from '../src/training/snapshotPlan.js';
 import { addSwagIterate, emptySwagMoments, readTrainable, swagSample, SwagCollector, writeTrainable } from '../src/training/swag.js';
 import { Rng, standardNormal } from '../src/util/rng.js';
-import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
+import { resumeSnapshotEnsemble } from '../src/run/resume.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
-import type { TrainConfig } from '../src/io/runRecord.js';
+
 import { runCli, tempDir } from './helpers/cli.js';
 import { fileSha, readRecord } from './helpers/runs.js';
+import type { TrainConfig } from '../src/schema/run.js';
 
 describe('SWAG moments (Maddox et al. 2019) on a tiny model, against a direct computation', () => {
   beforeAll(async () => {

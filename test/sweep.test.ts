@@ -11,7 +11,7 @@ import { tempDir } from './helpers/cli.js';
 
 const base: SweepConfig = {
   model: 'cnn',
-  dataDir: null,
+  source: { kind: 'idx', dir: null },
   trainSize: 32,
   testSize: 20,
   batchSize: 16,

@@ -1,14 +1,15 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classified } from './helpers/runs.js';
 import { useBackend } from '../src/backend/backends.js';
 import { modelOutputs } from '../src/models/userModel.js';
 import { sortedClasses } from '../src/data/csvTable.js';
 import { splitIndices } from '../src/data/split.js';
 import { channelStatistics } from '../src/data/statistics.js';
 import { fileSystem } from '../src/io/fileSystemHandler.js';
-import type { RunRecord } from '../src/io/runRecord.js';
+
 import { combineGaussians, gaussianNll, normalCdf, quantileCalibration, regressionMetrics } from '../src/metrics/regression.js';
 import { expectOneLineError, ROOT, runCli, tempDir } from './helpers/cli.js';
 import { loadPlain, predictPlain } from './helpers/plainModel.js';
@@ -21,11 +22,11 @@ function largestDifference(stdout: string): number {
   return Number(/largest difference in an? (?:probability|output) (\S+)/.exec(stdout)![1]);
 }
 import { expectTrainRefused } from './helpers/refused.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 const WINE = path.join(ROOT, 'data', 'tables', 'wine.csv');
 const DIABETES = path.join(ROOT, 'data', 'tables', 'diabetes.csv');
 const FEATURES = readFileSync(WINE, 'utf8').split('\n')[0]!.split(',').slice(0, -1);
-
 
 function csvFile(text: string): string {
   const file = path.join(tempDir(), 'table.csv');
@@ -107,7 +108,7 @@ describe('CSV tables: classification, regression, predict on a CSV', () => {
     const norm = record.data.normalization as { mean: number[]; std: number[] };
     expect(norm.mean).toHaveLength(13);
     expect(norm.mean[12]!).toBeGreaterThan(500); // proline, in its units
-    const last = record.evaluation!.ensembles.at(-1)!;
+    const last = classified(record.evaluation).ensembles.at(-1)!;
     expect(last.error).toBeLessThan(0.15); // wine is easy: a linear model errs on a few percent
 
     const e = runCli(['evaluate', out, '--json']);
@@ -249,7 +250,7 @@ describe("a user's own TF.js model (model.json)", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`the output layer '${layer}' applies a softmax; training the model without it (its logits)`);
       const record = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as RunRecord;
-      expect(record.evaluation!.ensembles.at(-1)!.error).toBeLessThan(0.3);
+      expect(classified(record.evaluation).ensembles.at(-1)!.error).toBeLessThan(0.3);
       const initial = await tfl.loadLayersModel(fileSystem(path.join(out, 'initial-model')));
       expect(modelOutputs(initial)).toBe('logits');
       initial.dispose();
@@ -264,7 +265,7 @@ describe("a user's own TF.js model (model.json)", () => {
       expect(r.code, r.stderr).toBe(0);
       const record = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as RunRecord;
       expect(record.config.init).toBe(init);
-      expect(record.evaluation!.ensembles.at(-1)!.error).toBeLessThan(0.3);
+      expect(classified(record.evaluation).ensembles.at(-1)!.error).toBeLessThan(0.3);
       const initial = await tfl.loadLayersModel(fileSystem(path.join(out, 'initial-model')));
       const original = await tfl.loadLayersModel(fileSystem(path.join(dir, 'fits')));
       const same = Array.from(initial.getWeights()[0]!.dataSync()).every((v, i) => v === original.getWeights()[0]!.dataSync()[i]);

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../src/io/runRecord.js';
+
 import { runCli, tempDir } from './helpers/cli.js';
+import type { RunRecord } from '../src/schema/run.js';
 
 describe('train --schedule sgdr and evaluate with diversity', () => {
   it('snapshots at each SGDR restart, recorded in run.json; evaluate prints the correlation of the snapshots', () => {

@@ -7,8 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
 import { loadIdxDataset } from '../src/data/loadIdxDataset.js';
 import { evaluateRun, unfinishedRunNote } from '../src/ensemble/evaluateRun.js';
-import { acquireRunLock, LOCK_FILE } from '../src/io/runLock.js';
-import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../src/training/snapshotRun.js';
+import { acquireRunLock, LOCK_FILE } from '../src/run/runLock.js';
+import { DEFAULT_TRAIN_CONFIG } from '../src/schema/defaults.js';
+import { trainSnapshotEnsemble } from '../src/run/train.js';
+import { resumeSnapshotEnsemble } from '../src/run/resume.js';
 import { TrainingInterrupted } from '../src/training/trainLoop.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 import { readRecord, waitFor } from './helpers/runs.js';
@@ -38,8 +40,9 @@ describe('a run whose process exits during training (a second Ctrl-C exits at on
     // what the CLI's second signal does, at a known point: process.exit while training, right after snapshot 1
     const script = [
       `import * as se from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href)};`,
+      `import { loadIdxDataset } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'entries', 'data.js')).href)};`,
       `await se.useBackend('wasm', { threads: 1 });`,
-      `const dataset = se.loadIdxDataset(undefined, { trainSize: 128, testSize: 40 });`,
+      `const dataset = loadIdxDataset(undefined, { trainSize: 128, testSize: 40 });`,
       `const config = { ...se.DEFAULT_TRAIN_CONFIG, batchSize: 32, epochs: 4, cycles: 2, trainSize: 128, testSize: 40 };`,
       `await se.trainSnapshotEnsemble({ config, dataset, outDir: ${JSON.stringify(dir)}, reporter: { info: (m) => { if (m.startsWith('snapshot 1 saved')) process.exit(130); } } });`,
     ].join('\n');

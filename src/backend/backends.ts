@@ -13,6 +13,7 @@ import { installNodeWebGpu } from './webgpuNode.js';
 export type EngineName = 'tensorflow' | 'native' | 'webgpu' | 'wasm' | 'cpu';
 /** What a user may ask for: an engine, or 'auto'. */
 export type BackendName = 'auto' | EngineName;
+/** Every name `--backend` and useBackend take: 'auto' and each engine. */
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
 /**
  * The order in which 'auto' tries engines. native comes before webgpu: TF.js's WebGPU training step is slow even on
@@ -20,6 +21,7 @@ export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'native', 'wasm', 
  */
 export const AUTO_ORDER: readonly EngineName[] = ['tensorflow', 'native', 'webgpu', 'wasm', 'cpu'];
 
+/** How useBackend starts an engine. */
 export interface BackendOptions {
   /** native and wasm threads; default one per logical core. 1 runs wasm's single-threaded SIMD build. */
   threads?: number;

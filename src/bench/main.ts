@@ -17,7 +17,7 @@ import { availableCores } from '../backend/wasmNode.js';
 import { probeNative, probeTensorflow, probeWebGpu } from '../backend/probes.js';
 import { timeStamp } from '../cli/format.js';
 import { integer } from '../cli/parsers.js';
-import { fp32PeakGflopsPerCore } from './flops.js';
+import { fp32PeakGflopsPerCore } from '../models/flops.js';
 import { benchTable, medianOurs, medianTorch, type BenchReport, type PeakInfo, type TorchReport } from './report.js';
 import type { EnsembleTiming } from './ensembleJob.js';
 import { ensembleTable, medianEnsembles } from './onnxReport.js';

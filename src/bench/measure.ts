@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { foldedInference } from '../models/foldedInference.js';
 import { SgdOptimizer } from '../training/sgd.js';
-import { trainingForward } from '../backend/trainingForward.js';
+import { trainingForward } from '../models/trainingForward.js';
 
 export interface Throughput {
   /** Images per second over the timed steps (median step time). */

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '../backend/backends.js';
 import { buildModel } from '../models/registry.js';
 import { ensembleMembers, stepsAt, type EnsembleTiming } from './ensembleJob.js';
-import { trainingFlopsPerImage, forwardFlopsPerImage } from './flops.js';
+import { trainingFlopsPerImage, forwardFlopsPerImage } from '../models/flops.js';
 import { measureEnsembleInference, measureInference, measureTraining } from './measure.js';
 import { runAsWorker } from './workerMain.js';
 

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { Option, type Command } from 'commander';
 import { BACKEND_NAMES, describeChoice, useBackend, type BackendChoice, type BackendName } from '../backend/backends.js';
 import { integer } from './parsers.js';
@@ -21,6 +22,8 @@ export function addBackendOptions(command: Command): Command {
 
 /** Starts the backend the flags ask for; returns the choice and the line that says what was picked and why. */
 export async function startBackend(flags: BackendFlags): Promise<{ choice: BackendChoice; line: string }> {
+  // the command line runs TF.js without its debug checks, as a program does
+  tf.enableProdMode();
   const choice = await useBackend(flags.backend, flags.threads === undefined ? {} : { threads: flags.threads });
   return { choice, line: describeChoice(choice) };
 }

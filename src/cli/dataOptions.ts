@@ -1,7 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { TASKS } from '../data/dataset.js';
+
 import type { DataSourceOptions } from '../data/source.js';
 import { integer } from './parsers.js';
+import { TASKS } from '../schema/data.js';
+import { UserError } from '../util/errors.js';
 
 /** The flags that addDataOptions adds: what resolveDataSource takes. */
 export type DataFlags = DataSourceOptions;
@@ -46,6 +48,30 @@ export function addDataOptions(command: Command): Command {
     .option('--channels <n>', 'image folder: 1 (grey) or 3 (RGB, the default)', channels)
     .option('--skip-bad-images', 'image folder: leave out images that do not decode (counted in a warning) instead of stopping')
     .option('--cache-dir <dir>', 'image folder: where decoded images are cached (default ~/.cache/snapshot-ensembles/decoded)');
+}
+
+/** The flags of addValidationOptions. */
+export interface ValidationFlags {
+  valSize?: number;
+  valSplit?: number;
+}
+
+/**
+ * Adds --val-size and --val-split: the last training examples held out for validation (the regression members'
+ * noise variance, the validation metrics, compare's best-k and fitted weights). For IDX files those are the last in
+ * file order; image folders and tables are in a seeded random order already.
+ */
+export function addValidationOptions(command: Command): Command {
+  return command
+    .option('--val-split <fraction>', 'hold out this fraction of the training examples (the last ones) for validation', testSplit)
+    .option('--val-size <n>', 'hold out the last N training examples for validation (or --val-split)', integer(0));
+}
+
+/** The validation examples the flags ask for, out of `trainExamples` (0: none); --val-size and --val-split exclude each other. */
+export function validationSize(flags: ValidationFlags, trainExamples: number): number {
+  if (flags.valSize !== undefined && flags.valSplit !== undefined) throw new UserError('--val-size and --val-split both say how many examples to hold out: give one');
+  if (flags.valSplit !== undefined) return Math.max(1, Math.round(flags.valSplit * trainExamples));
+  return flags.valSize ?? 0;
 }
 
 /** Flags of addDataOptions, by their option names (for --resume, which refuses them). */

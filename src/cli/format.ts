@@ -1,8 +1,8 @@
 import type { InferenceCost } from '../deploy/inferenceCost.js';
-import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
-import type { RegressionEvaluation } from '../ensemble/evaluateRegression.js';
+
 import { evaluationRows, REGRESSION_HEADER, regressionRows, type MemberKind } from '../metrics/formatMetrics.js';
 import { textTable } from '../util/tables.js';
+import type { EnsembleEvaluation, RegressionEvaluation } from '../schema/metrics.js';
 
 /** The table `train` and `evaluate` print: every snapshot alone, then the ensemble of the last m for each m. */
 export function evaluationTable(evaluation: EnsembleEvaluation, kind: MemberKind = 'snapshot'): string {

@@ -1,39 +1,30 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import * as tf from '@tensorflow/tfjs-core';
-import { compareCommand } from './commands/compare.js';
-import { distillCommand } from './commands/distill.js';
-import { evaluateCommand } from './commands/evaluate.js';
-import { landscapeCommand } from './commands/landscape.js';
-import { exportCommand } from './commands/export.js';
-import { predictCommand } from './commands/predict.js';
-import { reportCommand } from './commands/report.js';
-import { serveCommand } from './commands/serve.js';
-import { trainCommand } from './commands/train.js';
-import { sweepCommand } from './commands/sweep.js';
-import { workerCommand } from './commands/worker.js';
 import { firstLine } from '../util/errors.js';
+import { COMMANDS } from './commandList.js';
 import { version } from './version.js';
 
+/**
+ * The program: the command named in argv is loaded alone (with what it needs); without one, the program's own
+ * --version and --help load no command at all.
+ */
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
-  tf.enableProdMode();
   const program = new Command('snapshot-ensembles')
     .description('Snapshot Ensembles (Huang et al., ICLR 2017): train one network, get M for free')
     .version(version())
-    .option('--verbose', 'print stack traces of errors')
-    .addCommand(trainCommand())
-    .addCommand(evaluateCommand())
-    .addCommand(predictCommand())
-    .addCommand(compareCommand())
-    .addCommand(reportCommand())
-    .addCommand(landscapeCommand())
-    .addCommand(serveCommand())
-    .addCommand(sweepCommand())
-    .addCommand(workerCommand())
-    .addCommand(exportCommand())
-    .addCommand(distillCommand());
-  for (const command of program.commands) command.option('--verbose', 'print stack traces of errors');
+    .option('--verbose', 'print stack traces of errors');
+  // `help train` is `train --help`
+  const named = argv[2] === 'help' ? argv[3] : argv[2];
+  const entry = COMMANDS.find((c) => c.name === named);
+  if (entry === undefined) {
+    for (const c of COMMANDS) program.command(c.name).description(c.summary);
+  } else {
+    const command = await entry.load();
+    command.option('--verbose', 'print stack traces of errors');
+    program.addCommand(command);
+    if (argv[2] === 'help') argv = [...argv.slice(0, 2), named!, '--help'];
+  }
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

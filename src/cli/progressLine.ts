@@ -1,4 +1,4 @@
-import type { StepProgress } from '../training/progress.js';
+import type { StepProgress } from '../util/reporter.js';
 import { formatSeconds } from './format.js';
 
 /** The bar's width bounds, in characters between its brackets. */

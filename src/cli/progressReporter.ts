@@ -1,7 +1,8 @@
 import cliProgress from 'cli-progress';
-import type { EpochSummary, Reporter, StepProgress } from '../training/progress.js';
+import type { Reporter, StepProgress } from '../util/reporter.js';
 import { formatSeconds } from './format.js';
 import { progressLine, progressLogLine } from './progressLine.js';
+import type { EpochSummary } from '../schema/training.js';
 
 /** Seconds between progress lines where there is no terminal (within the 10 to 30 s a reader of a log expects). */
 export const LOG_PROGRESS_SECONDS = 15;

@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { QueuedRun } from '../queue/coordinator.js';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 
 function where(r: QueuedRun): string {
   const at = r.totalSteps > 0 ? ` ${r.iteration}/${r.totalSteps}` : '';

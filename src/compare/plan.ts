@@ -1,38 +1,20 @@
 import { checkModelName } from '../models/registry.js';
 import { baselineMilestones } from '../schedules/stepDecay.js';
 import { swaStartEpoch } from '../schedules/swa.js';
-import type { ScheduleConfig } from '../schedules/fromConfig.js';
+
 import { sgdConfigProblem } from '../training/sgd.js';
 import { planFge, planSnapshotCosine } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
-import { DEFAULT_DISTILLATION, distillationProblem } from '../deploy/distillation.js';
-import type { CompareConfig, DistillSpec, RowName } from './result.js';
+import { DEFAULT_DISTILLATION, distillationProblem } from '../training/distillation.js';
+import type { CompareConfig, RowName } from '../schema/compare.js';
+import type { ScheduleConfig } from '../schema/schedules.js';
+import type { RunSpec } from '../schema/runSpec.js';
 
 /*
  * Every row of `compare` is a configuration of the one training loop: a schedule, the iterations after which
  * members are taken, a seed, a dropout rate and, for SWA, when averaging starts. Planning is pure; execution is
  * in runCompare.ts.
  */
-
-/** One training run of the loop. */
-export interface RunSpec {
-  /** Identifies the run by what it trains; rows asking for the same run share it. */
-  id: string;
-  seed: number;
-  dropout: number;
-  epochs: number;
-  schedule: ScheduleConfig;
-  /** Iterations after which the loop's onSnapshot hook takes a member (empty for SWA). */
-  snapshotAt: number[];
-  /** Average weights from the end of this epoch on; the run's one member is the average. */
-  swa: { startEpoch: number } | null;
-  /** SWAG's moments from the end of this epoch on, K deviations kept; its members are S samples (absent: none). */
-  swag?: { startEpoch: number; rank: number; samples: number } | null;
-  /** Keep the weights of the members taken (a distilled student learns from them). */
-  keepWeights?: boolean;
-  /** Train as a student of another run's members (that run comes first in the seed's runs). */
-  distill?: DistillSpec;
-}
 
 /** A member of a row's ensemble: the weights of a run after an iteration (for SWA: the average, at the end). */
 export interface MemberRef {
@@ -42,6 +24,7 @@ export interface MemberRef {
   sample?: number;
 }
 
+/** One row of a comparison for one seed: its members (which run, which iteration) and the runs it costs. */
 export interface RowPlan {
   key: string;
   row: RowName;
@@ -52,12 +35,14 @@ export interface RowPlan {
   runs: string[];
 }
 
+/** The runs and rows of one seed of a comparison. */
 export interface SeedPlan {
   seed: number;
   runs: RunSpec[];
   rows: RowPlan[];
 }
 
+/** Every run and row of a comparison, planned (pure): which runs train, and which of their members each row averages. */
 export interface ComparePlan {
   /** Rows in table order (key, label, member count and planned cost in budgets). */
   rows: { key: string; row: RowName; label: string; members: number; cost: number }[];

@@ -1,5 +1,5 @@
 import { UserError } from '../util/errors.js';
-import { ROW_NAMES, type RowName, type RowRequest } from './result.js';
+import { ROW_NAMES, type RowName, type RowRequest } from '../schema/compare.js';
 
 /**
  * Parses `--rows`: a comma-separated list of row names (or 'all'), each optionally followed by ':n' to run that row

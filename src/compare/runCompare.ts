@@ -1,51 +1,33 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION, type Normalization } from '../data/batch.js';
+import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION } from '../data/batch.js';
 import { exampleShape, type Dataset } from '../data/dataset.js';
 import { holdOutValidation } from '../data/validationSplit.js';
-import { forwardFlopsPerImage } from '../bench/flops.js';
+import { forwardFlopsPerImage } from '../models/flops.js';
 import { buildModel } from '../models/registry.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { makeOutputDir } from '../io/outputDir.js';
 import { cycleLengthHint } from '../training/budgetHint.js';
-import { defaultFgeOptions } from '../training/snapshotPlan.js';
-import type { Reporter } from '../training/progress.js';
+import { DEFAULT_COMPARE_CONFIG } from '../schema/defaults.js';
+import { taskHead } from '../training/taskHead.js';
+import type { Reporter } from '../util/reporter.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { executeRun, type ExecutedRun, type RunData } from './executeRun.js';
-import { planCompare, type ComparePlan, type RunSpec } from './plan.js';
-import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, COMPARE_MARKDOWN, type CompareConfig, type CompareResult, type RowResult } from './result.js';
+import { planCompare, type ComparePlan } from './plan.js';
+import { COMPARE_FORMAT, COMPARE_FORMAT_VERSION, COMPARE_JSON, COMPARE_MARKDOWN, type CompareConfig, type CompareResult, type RowResult } from '../schema/compare.js';
 import { addSeedResult, summarizeRowSeed } from './summarize.js';
+import { headline, headlineFormat } from './headline.js';
 import { compareMarkdown } from './table.js';
+import type { Normalization } from '../schema/data.js';
+import type { RunSpec } from '../schema/runSpec.js';
 
 export { COMPARE_JSON, COMPARE_MARKDOWN };
 
-/** The paper's Table 1 settings at the budget `train` uses by default. */
-export const DEFAULT_COMPARE_CONFIG: CompareConfig = {
-  model: 'cnn',
-  dataDir: null,
-  trainSize: null,
-  valSize: 0,
-  testSize: null,
-  epochs: 9,
-  cycles: 3,
-  batchSize: 64,
-  lr0: 0.1,
-  snapshotLr0: [0.1, 0.2],
-  swaLr: 0.05,
-  swaStart: 0.75,
-  fge: defaultFgeOptions(0.1),
-  swag: { rank: 20, samples: 10 },
-  ensembleSize: 3,
-  dropout: 0.2,
-  momentum: 0.9,
-  nesterov: true,
-  weightDecay: 1e-4,
-  augment: true,
-  rows: [],
-};
+export { DEFAULT_COMPARE_CONFIG };
 
+/** What runCompare compares, on which data, and where it writes compare.json. */
 export interface CompareOptions {
   config: CompareConfig;
   /** The dataset as loaded (train-size and test-size applied); the validation split is taken from its training set. */
@@ -74,12 +56,17 @@ export class CompareInterrupted extends Error {
  * every run there, so that they train side by side); run returns one run's members, in plan order.
  */
 export interface RunExecutor {
+  /** Sees the whole plan before the first run is asked for (a queue enqueues every run here). */
   prepare?(plan: ComparePlan, config: CompareConfig): Promise<void>;
-  run(spec: RunSpec, config: CompareConfig, data: RunData, reporter?: Reporter, shouldStop?: () => boolean): Promise<ExecutedRun>;
+  /** Trains (or waits for) one planned run and returns its members; a student gets its teacher's run. */
+  run(spec: RunSpec, config: CompareConfig, data: RunData, reporter?: Reporter, shouldStop?: () => boolean, teacher?: ExecutedRun): Promise<ExecutedRun>;
 }
 
 /** Trains each run here, one after another. */
-export const LOCAL_EXECUTOR: RunExecutor = { run: (spec, settings, data, reporter, shouldStop) => executeRun(spec, settings, data, reporter, shouldStop) };
+export const LOCAL_EXECUTOR: RunExecutor = {
+  run: (spec, settings, data, reporter, shouldStop, teacher) =>
+    executeRun(spec, settings, data, reporter, shouldStop, spec.distill === undefined || teacher === undefined ? [] : spec.distill.iterations.map((t) => teacher.weights.get(t)!)),
+};
 
 /** Forward FLOPs per image of the compared network (for the report's error against inference cost). */
 function modelFlops(name: string, inputShape: [number, number, number], numClasses: number): number {
@@ -120,7 +107,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
   await executor.prepare?.(plan, config);
   if (outDir !== null) makeOutputDir(outDir);
   const augmentation = config.augment && exampleShape(train).length === 3 ? DEFAULT_AUGMENTATION : null;
-  const data: RunData = { train, validation, test: dataset.test, numClasses: dataset.numClasses, normalization, augmentation };
+  const head = taskHead(dataset.task ?? 'classification', dataset.numClasses, dataset.targetNormalization);
+  const data: RunData = { train, validation, test: dataset.test, numClasses: dataset.numClasses, normalization, augmentation, head };
   const labels = { test: dataset.test.labels, validation: validation?.labels ?? null };
 
   const result: CompareResult = {
@@ -139,6 +127,8 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
       testExamples: dataset.test.count,
       inputShape: [train.height, train.width, train.channels],
       numClasses: dataset.numClasses,
+      task: head.task,
+      ...(head.task === 'regression' ? { target: dataset.classNames[0] ?? 'target' } : {}),
       normalization,
       augmentation,
       flopsPerImage: modelFlops(config.model, [train.height, train.width, train.channels], dataset.numClasses),
@@ -176,13 +166,11 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
         done++;
         reporter?.info?.(`run ${done}/${totalRuns}: ${spec.id} (${spec.epochs} epochs, ${spec.schedule.name} schedule)`);
         const teacher = spec.distill === undefined ? undefined : runs.get(spec.distill.teacher)!;
-        // A student needs its teacher's weights in this process, so it trains here, whatever the executor.
+        // a student learns from its teacher's members: their weights here, or its run directory on a queue
         const executed =
           teacher !== undefined && teacher.info.error !== null
             ? skippedStudent(spec, teacher.info.id)
-            : spec.distill !== undefined
-              ? await executeRun(spec, config, data, reporter, options.shouldStop, spec.distill.iterations.map((t) => teacher!.weights.get(t)!))
-              : await executor.run(spec, config, data, reporter, options.shouldStop);
+            : await executor.run(spec, config, data, reporter, options.shouldStop, teacher);
         runs.set(spec.id, executed);
         result.runs.push(executed.info);
         if (executed.info.error !== null) reporter?.warn?.(`${spec.id}: ${executed.info.error}`);
@@ -199,7 +187,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareResult
         const seedResult = summarizeRowSeed(rowPlan, runs, labels, plan.budgetIterations);
         addSeedResult(row, seedResult);
         reporter?.info?.(
-          `${rowPlan.key} seed ${rowPlan.seed}: test error ${(100 * seedResult.final.error).toFixed(2)}%, NLL ${seedResult.final.nll.toFixed(4)} ` +
+          `${rowPlan.key} seed ${rowPlan.seed}: ${headlineFormat(head.task).name} ${headlineFormat(head.task).format(headline(seedResult.final))}, NLL ${seedResult.final.nll.toFixed(4)} ` +
             `(${rowPlan.members.length} member${rowPlan.members.length === 1 ? '' : 's'}, cost ${seedResult.cost} budgets)`,
         );
       }

@@ -1,6 +1,8 @@
-import type { Metrics } from '../metrics/classification.js';
+
 import { markdownTable, textTable } from '../util/tables.js';
-import type { CompareResult, RowResult, Spread } from './result.js';
+import type { CompareResult, RowResult, Spread } from '../schema/compare.js';
+import type { Metrics, RegressionMetrics } from '../schema/metrics.js';
+import { compareTask, headline, headlineFormat } from './headline.js';
 
 type Render = (header: readonly string[], rows: readonly (readonly string[])[]) => string;
 
@@ -24,20 +26,23 @@ function meanOver<T>(values: readonly T[], f: (v: T) => number): number {
 
 /** The main table, one line per row: the paper's Table 1 with NLL, ECE and the cost in budgets. */
 export function table1Cells(result: CompareResult): TableCells {
-  const header = ['method', 'members', 'cost (budgets)', 'seeds', 'test error (%)', 'NLL', 'ECE (%)', 'mean corr.'];
+  const regression = compareTask(result) === 'regression';
+  const metrics = regression ? ['test RMSE', 'MAE', 'NLL'] : ['test error (%)', 'NLL', 'ECE (%)', 'mean corr.'];
+  const header = ['method', 'members', 'cost (budgets)', 'seeds', ...metrics];
   const rows = result.rows.map((r) => {
     const s = r.summary;
-    if (s === null) return [r.label, String(r.members), budgets(r.cost), '0', r.failures.length > 0 ? 'diverged' : '(not run yet)', '', '', ''];
-    return [
-      r.label,
-      String(r.members),
-      budgets(s.cost),
-      String(s.seeds),
-      spreadCell(s.error, percent),
-      spreadCell(s.nll, decimal),
-      spreadCell(s.ece, percent),
-      s.meanCorrelation === null ? '-' : spreadCell(s.meanCorrelation, (x) => x.toFixed(3)),
-    ];
+    if (s === null) return [r.label, String(r.members), budgets(r.cost), '0', r.failures.length > 0 ? 'diverged' : '(not run yet)', ...metrics.slice(1).map(() => '')];
+    const units = (x: number) => x.toPrecision(4);
+    const cells =
+      regression && s.rmse !== undefined && s.mae !== undefined
+        ? [spreadCell(s.rmse, units), spreadCell(s.mae, units), spreadCell(s.nll, decimal)]
+        : [
+            spreadCell(s.error!, percent),
+            spreadCell(s.nll, decimal),
+            spreadCell(s.ece!, percent),
+            s.meanCorrelation === null ? '-' : spreadCell(s.meanCorrelation, (x) => x.toFixed(3)),
+          ];
+    return [r.label, String(r.members), budgets(s.cost), String(s.seeds), ...cells];
   });
   return { header, rows };
 }
@@ -54,23 +59,25 @@ function mainTable(result: CompareResult, render: Render): string {
   return failures.length === 0 ? table : [table, '', 'failed (not in the means):', ...failures.map((f) => `- ${f}`)].join('\n');
 }
 
-/** Test error of the ensemble of the last m members, m = 1..M (mean over seeds): where adding members helps. */
+/** Test error (RMSE) of the ensemble of the last m members, m = 1..M (mean over seeds): where adding members helps. */
 export function lastMCells(result: CompareResult): TableCells | null {
   const rows = result.rows.filter((r) => r.members > 1 && r.seeds.length > 0);
   if (rows.length === 0) return null;
+  const { format } = headlineFormat(compareTask(result));
   const most = Math.max(...rows.map((r) => r.members));
   const header = ['method', 'best member', ...Array.from({ length: most }, (_, i) => `last ${i + 1}`)];
   return {
     header,
     rows: rows.map((r) => [
       r.label,
-      percent(meanOver(r.seeds, (s) => Math.min(...s.members.map((m) => m.test.error)))),
-      ...Array.from({ length: most }, (_, i) => (i < r.members ? percent(meanOver(r.seeds, (s) => s.ensembles[i]!.error)) : '')),
+      format(meanOver(r.seeds, (s) => Math.min(...s.members.map((m) => headline(m.test))))),
+      ...Array.from({ length: most }, (_, i) => (i < r.members ? format(meanOver(r.seeds, (s) => headline(s.ensembles[i]!))) : '')),
     ]),
   };
 }
 
-function errorNll(metrics: readonly Metrics[]): string {
+function errorNll(given: readonly (Metrics | RegressionMetrics)[]): string {
+  const metrics = given as Metrics[];
   return `${percent(meanOver(metrics, (m) => m.error))}% / ${decimal(meanOver(metrics, (m) => m.nll))}`;
 }
 
@@ -117,9 +124,10 @@ export function beyondPaperTitle(result: CompareResult): string {
 }
 
 function sections(result: CompareResult, render: Render, title: (s: string) => string): string {
-  const parts = [title('Table 1: test error, NLL, ECE of each method at the same budget'), mainTable(result, render)];
+  const regression = compareTask(result) === 'regression';
+  const parts = [title(regression ? 'Table 1: test RMSE, MAE, Gaussian NLL of each method at the same budget' : 'Table 1: test error, NLL, ECE of each method at the same budget'), mainTable(result, render)];
   const curve = lastMCells(result);
-  if (curve !== null) parts.push(title('Test error (%) of the ensemble of the last m members'), render(curve.header, curve.rows));
+  if (curve !== null) parts.push(title(`${regression ? 'Test RMSE' : 'Test error (%)'} of the ensemble of the last m members`), render(curve.header, curve.rows));
   const beyond = beyondPaperCells(result);
   if (beyond !== null) parts.push(title(beyondPaperTitle(result)), render(beyond.header, beyond.rows));
   return [compareHeading(result), ...parts].join('\n\n');

@@ -1,14 +1,6 @@
 import type { Rng } from '../util/rng.js';
 import { exampleSize, type ImageSet } from './dataset.js';
-
-/**
- * Normalisation of every value, per channel c (the last axis; a table's features): x' = (x / 255 - mean[c]) / std[c]
- * for image bytes, x' = (x - mean[c]) / std[c] for a table's numbers. A single number applies to every channel.
- */
-export interface Normalization {
-  readonly mean: number | readonly number[];
-  readonly std: number | readonly number[];
-}
+import type { Augmentation, Normalization } from '../schema/data.js';
 
 /** Fashion-MNIST's training-set mean and standard deviation of pixel values in [0, 1]. */
 export const FASHION_MNIST_NORMALIZATION: Normalization & { readonly mean: number; readonly std: number } = { mean: 0.286, std: 0.353 };
@@ -41,13 +33,7 @@ function normalizer(set: ImageSet, norm: Normalization): (value: number, channel
   return (v, ch) => (v - stats[ch]!.mean) / stats[ch]!.std;
 }
 
-export interface Augmentation {
-  /** Zero padding (in raw pixels) before a random crop back to the original size; 0 disables cropping. */
-  readonly pad: number;
-  /** Flip horizontally with probability 0.5. */
-  readonly flip: boolean;
-}
-
+/** The paper's augmentation for images: a random crop after zero-padding by 2 pixels, and random horizontal flips. */
 export const DEFAULT_AUGMENTATION: Augmentation = { pad: 2, flip: true };
 
 /** Normalised images at the given indices, N x H x W x C, ready for a tensor. */

@@ -1,21 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { firstLine, UserError } from '../util/errors.js';
-import type { ImageSet, Task } from './dataset.js';
-
-/** A CSV table as `--data FILE.csv --label COLUMN [--features a,b,c]` names it. */
-export interface CsvSource {
-  kind: 'csv';
-  file: string;
-  /** The column to predict. */
-  label: string;
-  /** Feature columns; null = every column but the label. */
-  features: string[] | null;
-  task: Task;
-  /** Fraction of the rows held out for testing (stratified by class for classification), seeded. */
-  testSplit: number;
-  splitSeed: number;
-}
+import type { ImageSet } from './dataset.js';
+import type { CsvSource } from '../schema/data.js';
 
 /** The rows of a CSV file with a header row, each with the line it starts on (1-based). */
 export interface CsvRows {

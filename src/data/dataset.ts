@@ -1,9 +1,6 @@
-import type { Normalization } from './batch.js';
-import type { DataSourceSpec } from './source.js';
 
-/** What a run learns: a class per example (softmax cross-entropy) or a number (mean squared error). */
-export type Task = 'classification' | 'regression';
-export const TASKS: readonly Task[] = ['classification', 'regression'];
+
+import type { Normalization, Task, DataSourceSpec } from '../schema/data.js';
 
 /**
  * Examples of one split, N x H x W x C row-major, channels last. Images keep their raw bytes (from IDX files or
@@ -21,6 +18,7 @@ export interface ImageSet {
   readonly shape?: readonly number[];
 }
 
+/** A data source's examples, split into training and test examples, with their classes (or a regression's target) and statistics. */
 export interface Dataset {
   readonly name: string;
   /** Classes; 1 (one output unit) for regression. */
@@ -48,6 +46,7 @@ export function exampleSize(set: Pick<ImageSet, 'height' | 'width' | 'channels'>
   return set.height * set.width * set.channels;
 }
 
+/** Fashion-MNIST's ten classes, in label order. */
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top',
   'Trouser',

@@ -1,10 +1,19 @@
-import sharp from 'sharp';
+import { createRequire } from 'node:module';
+import type Sharp from 'sharp';
 import { firstLine, UserError } from '../util/errors.js';
 import { luma601 } from './luma.js';
+
+/** sharp (libvips), loaded with the first image decoded, not with the package. */
+let loaded: typeof Sharp | undefined;
+function sharp(...args: Parameters<typeof Sharp>): ReturnType<typeof Sharp> {
+  loaded ??= createRequire(import.meta.url)('sharp') as typeof Sharp;
+  return loaded(...args);
+}
 
 /** File name endings read as images: PNG, JPEG, WebP and GIF (the first frame). */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif'] as const;
 
+/** Whether a file name ends like an image the decoder reads (PNG, JPEG, WebP, GIF), and is not hidden. */
 export function isImageFile(name: string): boolean {
   const lower = name.toLowerCase();
   return !name.startsWith('.') && IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
@@ -22,6 +31,7 @@ export async function imageDimensions(file: string): Promise<{ height: number; w
   }
 }
 
+/** An image decoded to bytes, with its size. */
 export interface DecodedImage {
   height: number;
   width: number;
@@ -40,7 +50,7 @@ export async function decodeImageFile(
   channels: 1 | 3,
   name = typeof input === 'string' ? input : 'image',
 ): Promise<DecodedImage> {
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+  let raw: { data: Buffer; info: Sharp.OutputInfo };
   try {
     let pipeline = sharp(input, { failOn: 'error' }).rotate().flatten({ background: '#000000' });
     if (size !== null) pipeline = pipeline.resize({ width: size.width, height: size.height, fit: 'fill', kernel: 'linear' });

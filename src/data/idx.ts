@@ -20,6 +20,7 @@ const IDX_TYPE_NAMES: Record<number, string> = {
 /** Larger decompressed files are refused: Fashion-MNIST's largest is 47 MB. */
 export const MAX_IDX_BYTES = 1 << 30;
 
+/** Whether bytes begin with gzip's magic number. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }

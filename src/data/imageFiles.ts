@@ -5,6 +5,7 @@ import { decodeImageFile } from './decodeImage.js';
 import { imageShape } from './loadIdxDataset.js';
 import { UserError } from '../util/errors.js';
 
+/** Examples read from files, each named by its file (or file#index, file:line). */
 export interface NamedImages {
   /** A label per image: the PNG's file name, or file#index for IDX files. */
   names: string[];

@@ -1,27 +1,13 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { firstLine, UserError } from '../util/errors.js';
 import { permutation, Rng } from '../util/rng.js';
 import type { ImageSet } from './dataset.js';
 import { cacheKey, defaultCacheDir, readCached, writeCached, type DecodedImages } from './decodeCache.js';
 import { decodeImage, imageDimensions, isImageFile } from './decodeImage.js';
 import { splitIndices } from './split.js';
-
-/** An image folder as `--data DIR` names it, and how its images are decoded. */
-export interface ImageFolderSource {
-  kind: 'image-folder';
-  dir: string;
-  /** [height, width]; null = the size all images share. */
-  imageSize: [number, number] | null;
-  channels: 1 | 3;
-  /** With one DIR/<class> tree: the fraction held out for testing (stratified); null with DIR/train and DIR/test. */
-  testSplit: number | null;
-  splitSeed: number;
-  skipBadImages: boolean;
-  /** Where decoded images are cached; null = defaultCacheDir(). */
-  cacheDir: string | null;
-}
+import type { ImageFolderSource } from '../schema/data.js';
 
 /** Labelled files of one split, classes numbered in sorted order. */
 interface FileList {
@@ -183,6 +169,7 @@ function asImageSet(d: DecodedImages): ImageSet {
   return { images: d.pixels, labels: Uint8Array.from(d.labels), count: d.files.length, height: d.height, width: d.width, channels: d.channels };
 }
 
+/** An image folder's decoded splits, its classes, the images it skipped and the splits read from the cache. */
 export interface LoadedImageFolder {
   classes: string[];
   train: ImageSet | null;

@@ -14,6 +14,7 @@ const SPLIT_FILES = {
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
 } as const;
 
+/** Which examples of a directory of IDX files to load. */
 export interface LoadDatasetOptions {
   /** Keep only the first N training examples. */
   trainSize?: number;

@@ -1,8 +1,8 @@
-import { readImageFiles, type NamedImages } from '../data/imageFiles.js';
+import { readImageFiles, type NamedImages } from './imageFiles.js';
 import { UserError } from '../util/errors.js';
 import { featureSet, readCsv } from './csvTable.js';
 import type { ImageSet } from './dataset.js';
-import type { DataSourceSpec } from './source.js';
+import type { DataSourceSpec } from '../schema/data.js';
 
 function concat(sets: readonly NamedImages[], like: Omit<ImageSet, 'images' | 'labels' | 'count'>): NamedImages {
   const names = sets.flatMap((s) => s.names);

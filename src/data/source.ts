@@ -1,45 +1,24 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
-import { loadCsvTable, type CsvSource } from './csvTable.js';
-import { selectExamples, takeFirst, type Dataset, type ImageSet, type Task } from './dataset.js';
-import { loadImageFolder, type ImageFolderSource } from './imageFolder.js';
+import { loadCsvTable } from './csvTable.js';
+import { selectExamples, takeFirst, type Dataset, type ImageSet } from './dataset.js';
+import { loadImageFolder } from './imageFolder.js';
 import { EMBEDDED_FASHION_MNIST_DIR, loadIdxDataset, loadTestSplit } from './loadIdxDataset.js';
 import { seededOrder, splitIndices } from './split.js';
 import { channelStatistics, targetStatistics } from './statistics.js';
 
-export type { CsvSource } from './csvTable.js';
-export type { ImageFolderSource } from './imageFolder.js';
-
-/** A directory of the four standard IDX files; null = the embedded Fashion-MNIST. */
-export interface IdxSource {
-  kind: 'idx';
-  dir: string | null;
-}
-
-/**
- * Examples a program gave in memory (a Dataset built from its own arrays): nothing to read again, so whoever needs
- * them (evaluation, resumption, the loss landscape) must be given them.
- */
-export interface MemorySource {
-  kind: 'memory';
-  /** The dataset's name. */
-  name: string;
-}
-
-/**
- * Where a run's examples come from, with everything needed to read them again the same way (recorded in run.json):
- * IDX files, an image folder, or a CSV table; or arrays given in memory. Training, evaluation, prediction and
- * serving see only the Dataset and ImageSet that loadDataset and loadTestSet make of it.
- */
-export type DataSourceSpec = IdxSource | ImageFolderSource | CsvSource | MemorySource;
+import type { Task, CsvSource, DataSourceSpec, MemorySource } from '../schema/data.js';
+export type { CsvSource } from '../schema/data.js';
+export type { ImageFolderSource } from '../schema/data.js';
 
 /** The one-line problem of reading again examples that were given in memory. */
 export function memoryDataProblem(spec: MemorySource): string {
   return `the examples ('${spec.name}') were given in memory, so they cannot be read again: give them again (a --data path, or the dataset option of the library call)`;
 }
 
+/** Which examples of a data source to load, and where to report progress. */
 export interface LoadDataOptions {
   /** Keep the first N training (test) examples; image folders and tables are in a seeded random order. */
   trainSize?: number;
@@ -48,6 +27,13 @@ export interface LoadDataOptions {
   numClasses?: number;
   /** Decoding progress and warnings (skipped images, cache hits). */
   reporter?: Reporter;
+}
+
+/** Where a source's examples are, for a report: a directory or file, 'embedded' or 'given in memory'. */
+export function sourceLocation(spec: DataSourceSpec): string {
+  if (spec.kind === 'memory') return 'given in memory';
+  if (spec.kind === 'csv') return spec.file;
+  return spec.dir ?? 'embedded';
 }
 
 /** How the source is named in messages. */

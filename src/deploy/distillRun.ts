@@ -1,13 +1,15 @@
 import path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { checkFreshOutput } from '../io/outputDir.js';
-import { readRunRecord, type DistillConfig, type TrainConfig } from '../io/runRecord.js';
-import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
+import { readRunRecord } from '../run/runRecord.js';
+import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
 import { checkModelName } from '../models/registry.js';
 import { loadRunDataset, type RunDataOptions } from '../run/runData.js';
-import { resumeSnapshotEnsemble, trainSnapshotEnsemble, type RunControl, type SnapshotRunResult } from '../training/snapshotRun.js';
+import { trainSnapshotEnsemble, type RunControl, type SnapshotRunResult } from '../run/train.js';
+import { resumeSnapshotEnsemble } from '../run/resume.js';
 import { UserError } from '../util/errors.js';
-import { DEFAULT_DISTILLATION, distillationObjective, distillationProblem, type DistillationObjective } from './distillation.js';
+import { DEFAULT_DISTILLATION, distillationObjective, distillationProblem, type DistillationObjective } from '../training/distillation.js';
+import type { DistillConfig, TrainConfig } from '../schema/run.js';
 
 export interface DistillOptions extends RunControl, RunDataOptions {
   /** The teacher: a run directory with snapshots. */

@@ -2,9 +2,10 @@ import { channelStats } from '../data/batch.js';
 import { UserError } from '../util/errors.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Normalization } from '../data/batch.js';
-import type { ExampleValues } from '../io/runRecord.js';
+
 import { convBnFolds, isSimpleGraph, producers, type Layer } from '../models/foldedInference.js';
+import type { Normalization } from '../schema/data.js';
+import type { ExampleValues } from '../schema/run.js';
 
 /**
  * How an exported model combines its members: 'mean' averages their softmax outputs (the paper's rule);
@@ -12,6 +13,7 @@ import { convBnFolds, isSimpleGraph, producers, type Layer } from '../models/fol
  * log softmax(z) = z - logsumexp(z) differs from z by a constant per image.
  */
 export type ExportCombine = 'mean' | 'geometric';
+/** The combination rules an exported model can compute. */
 export const EXPORT_COMBINE_RULES: readonly ExportCombine[] = ['mean', 'geometric'];
 
 /** The exported model's input: raw pixel values in [0, 255] (bytes, or tf.browser.fromPixels' output). */
@@ -75,6 +77,7 @@ function memberGraph(model: tfl.LayersModel, input: tfl.SymbolicTensor, prefix: 
   return outputs.get(model.outputLayers[0]!.name)!;
 }
 
+/** How ensembleModel builds the exported model: the run's normalisation, how its examples are stored, the combination, a regression's head. */
 export interface EnsembleModelOptions {
   normalization: Normalization;
   /** How the examples are stored: bytes (the input is raw pixels in [0, 255]) or numbers (the input is raw values). */

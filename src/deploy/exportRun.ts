@@ -2,22 +2,24 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { forwardFlopsPerImage } from '../bench/flops.js';
-import { combine } from '../ensemble/combine.js';
+import { forwardFlopsPerImage } from '../models/flops.js';
+import { combine } from '../metrics/combine.js';
 import { snapshotGaussians, snapshotProbabilities } from '../ensemble/evaluateRun.js';
-import { combineGaussians, regressionMetrics, type RegressionMetrics } from '../metrics/regression.js';
+import { combineGaussians, regressionMetrics } from '../metrics/regression.js';
 import { fileSystem, MODEL_JSON, WEIGHTS_BIN } from '../io/fileSystemHandler.js';
 import { checkFreshOutput, removeIfEmpty } from '../io/outputDir.js';
-import { readRunRecord, runExampleValues, runTask, type ExampleValues, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runExampleValues, runTask } from '../run/runRecord.js';
 import { runDataReadable, runTestSet, type RunTestSetOptions } from '../run/runData.js';
 import type { ImageSet } from '../data/dataset.js';
 import { UserError } from '../util/errors.js';
-import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
-import { classificationMetrics, type Metrics } from '../metrics/classification.js';
+import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
+import { classificationMetrics } from '../metrics/classification.js';
 import { probabilityMatrix } from '../metrics/probabilities.js';
 import { ensembleModel, EXPORT_PIXEL_RANGE, REGRESSION_OUTPUTS, type ExportCombine } from './ensembleModel.js';
 import { predictRaw } from './predictPixels.js';
 import { quantizeWeights, type Quantization } from './quantize.js';
+import type { Metrics, RegressionMetrics } from '../schema/metrics.js';
+import type { ExampleValues, RunRecord } from '../schema/run.js';
 
 /** What an exported model.json says about itself, under userDefinedMetadata.snapshotEnsembles. */
 export interface ExportMetadata {
@@ -39,6 +41,7 @@ export interface ExportMetadata {
   outputs?: readonly string[];
 }
 
+/** Which members to export, how, where, and on which data to measure the export. */
 export interface ExportOptions extends Pick<RunTestSetOptions, 'dataset' | 'dataDir' | 'testSize'> {
   /** The last m snapshots (default all). */
   last?: number;
@@ -48,6 +51,7 @@ export interface ExportOptions extends Pick<RunTestSetOptions, 'dataset' | 'data
   quantize?: Quantization | null;
 }
 
+/** A model's metrics on the test set and the time its forward passes took. */
 export interface ModelCost {
   /** Classification metrics (error, NLL, ECE, Brier), or a regression's (RMSE, MAE, NLL). */
   metrics: Metrics | RegressionMetrics;
@@ -67,6 +71,7 @@ export interface ExportMeasurement {
   maxAbsDifference: number;
 }
 
+/** What exportRun wrote and, where the test set could be read, how the export compares with the ensemble. */
 export interface ExportResult {
   outDir: string;
   metadata: ExportMetadata;
@@ -77,6 +82,7 @@ export interface ExportResult {
   measured: ExportMeasurement | null;
 }
 
+/** Where `export` writes when no --out is given: RUN_DIR/exports/last<m>-<combine>[-<quantization>]. */
 export function defaultExportDir(runDir: string, m: number, rule: ExportCombine, quantization: Quantization | null): string {
   return path.join(runDir, 'exports', `last${m}-${rule}${quantization === null ? '' : `-${quantization}`}`);
 }

@@ -1,22 +1,24 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { forwardFlopsPerImage } from '../bench/flops.js';
+import { forwardFlopsPerImage } from '../models/flops.js';
 import type { ImageSet } from '../data/dataset.js';
-import { evaluateEnsemble, type EnsembleEvaluation } from '../ensemble/evaluate.js';
+import { evaluateEnsemble } from '../metrics/evaluate.js';
 import { runTestSet } from '../ensemble/evaluateRun.js';
-import { predictProbabilities } from '../ensemble/predict.js';
+import { predictProbabilities } from '../models/predict.js';
 import { fileSystem, MODEL_JSON } from '../io/fileSystemHandler.js';
-import { readRunRecord, type RunRecord } from '../io/runRecord.js';
-import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
-import { classificationMetrics, type Metrics } from '../metrics/classification.js';
+import { readRunRecord } from '../run/runRecord.js';
+import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
+import { classificationMetrics } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
-import type { CostChartPoint } from '../report/costChart.js';
+
 import { UserError } from '../util/errors.js';
 import { onnxModelsOfRun } from './onnx/exportOnnxRun.js';
 import { onnxCostPoints } from './onnx/onnxCost.js';
 import { paretoFront } from './pareto.js';
 import { predictPixels } from './predictPixels.js';
+import type { Metrics } from '../schema/metrics.js';
+import type { RunRecord } from '../schema/run.js';
 
 export { paretoFront };
 
@@ -37,6 +39,7 @@ export interface CostPoint {
   imagesPerSecond: number;
 }
 
+/** Every way to answer the test set with a run, its quality and its inference cost, and which are on the Pareto front. */
 export interface InferenceCost {
   testExamples: number;
   points: CostPoint[];
@@ -82,13 +85,8 @@ export function exportDirs(runDir: string): string[] {
     .filter((dir) => existsSync(path.join(dir, MODEL_JSON)));
 }
 
-/**
- * Inference cost on a run's test set, all on the current backend with the same batch (PREDICT_BATCH_SIZE): every
- * snapshot, every last-m ensemble (m passes: the sum of its members' FLOPs and times), every model exported under
- * RUN_DIR/exports, and the given distilled students (run directories trained on the same images).
- */
 /** An exported model under RUN_DIR/exports, loaded with tf.loadLayersModel; a one-line error when it cannot be. */
-async function loadExport(dir: string): Promise<tfl.LayersModel> {
+export async function loadExport(dir: string): Promise<tfl.LayersModel> {
   try {
     return await tfl.loadLayersModel(fileSystem(dir));
   } catch (e) {
@@ -97,35 +95,10 @@ async function loadExport(dir: string): Promise<tfl.LayersModel> {
 }
 
 /**
- * The points of a run report's cost chart, without timing: every snapshot and last-m ensemble of `evaluation` at
- * m times the FLOPs of one snapshot, and every model exported under RUN_DIR/exports, run on the same test images.
+ * Inference cost on a run's test set, all on the current backend with the same batch (PREDICT_BATCH_SIZE): every
+ * snapshot, every last-m ensemble (m passes: the sum of its members' FLOPs and times), every model exported under
+ * RUN_DIR/exports, and the given distilled students (run directories trained on the same images).
  */
-export async function reportCostPoints(
-  runDir: string,
-  record: RunRecord,
-  test: ImageSet,
-  evaluation: Pick<EnsembleEvaluation, 'members' | 'ensembles'>,
-): Promise<CostChartPoint[]> {
-  const first = await loadSnapshotModel(runDir, record.snapshots[0]!);
-  const flops = forwardFlopsPerImage(first);
-  first.dispose();
-  const points: Omit<CostChartPoint, 'pareto'>[] = [
-    ...evaluation.members.map((m) => ({ label: `snapshot ${m.index}`, kind: 'snapshot', error: m.error, flopsPerImage: flops })),
-    ...evaluation.ensembles.filter((e) => e.m > 1).map((e) => ({ label: `last ${e.m}`, kind: 'ensemble (m passes)', error: e.error, flopsPerImage: e.m * flops })),
-  ];
-  for (const dir of exportDirs(runDir)) {
-    const model = await loadExport(dir);
-    try {
-      const { probabilities } = predictPixels(model, test, record.data.numClasses);
-      points.push({ label: path.basename(dir), kind: 'exported (1 pass)', error: classificationMetrics(probabilities, test.labels).error, flopsPerImage: forwardFlopsPerImage(model) });
-    } finally {
-      model.dispose();
-    }
-  }
-  const front = paretoFront(points);
-  return points.map((p, i) => ({ ...p, pareto: front[i]! }));
-}
-
 export async function measureInferenceCost(
   runDir: string,
   options: { students?: readonly string[]; dataDir?: string; testSize?: number; onnxThreads?: number } = {},

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { exampleShape, exampleSize, type ImageSet } from '../data/dataset.js';
-import { PREDICT_BATCH_SIZE } from '../ensemble/predict.js';
+import { PREDICT_BATCH_SIZE } from '../models/predict.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../metrics/probabilities.js';
 
 export interface TimedOutputs {

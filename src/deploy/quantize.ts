@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs-core';
  * w = q * scale + min recorded in the weights manifest's `quantization` entry.
  */
 export type Quantization = 'float16' | 'uint8';
+/** The weight quantisations an export can store: float16 or uint8. */
 export const QUANTIZATIONS: readonly Quantization[] = ['float16', 'uint8'];
 
 export interface QuantizedWeights {

@@ -1,18 +1,22 @@
-import type { Normalization } from '../data/batch.js';
+
 import type { Dataset, ImageSet } from '../data/dataset.js';
-import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runTask } from '../run/runRecord.js';
 import { checkRunExamples, runTestSet } from '../run/runData.js';
-import { lastSnapshots, loadSnapshotModel } from '../io/snapshots.js';
+import { lastSnapshots, loadSnapshotModel } from '../run/snapshots.js';
 import type { GaussianMember } from '../metrics/regression.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
-import type { CombineRule } from './combine.js';
-import { evaluateEnsemble, type EnsembleEvaluation } from './evaluate.js';
-import { evaluateRegressionEnsemble, type RegressionEvaluation } from './evaluateRegression.js';
-import { predictProbabilities, predictValues } from './predict.js';
-import { isSwagRun, swagProbabilities, type SwagDrawOptions } from './swagRun.js';
 
+import { evaluateEnsemble } from '../metrics/evaluate.js';
+import { evaluateRegressionEnsemble } from '../metrics/evaluateRegression.js';
+import { predictProbabilities, predictValues } from '../models/predict.js';
+import { isSwagRun, swagProbabilities, type SwagDrawOptions } from './swagRun.js';
+import type { Normalization } from '../schema/data.js';
+import type { CombineRule, EnsembleEvaluation, RegressionEvaluation } from '../schema/metrics.js';
+import type { RunRecord } from '../schema/run.js';
+
+/** Which members evaluateRun combines, how, and on which test examples. */
 export interface EvaluateRunOptions {
   /** Use only the last m snapshots (default: all). */
   last?: number;
@@ -42,7 +46,10 @@ export interface RunFacts {
   snapshotsPlanned: number;
 }
 
-export interface RunEvaluation extends EnsembleEvaluation, RunFacts {}
+/** What evaluateRun finds, tagged by the run's task. */
+export type RunEvaluation = ClassificationRunEvaluation | RegressionRunEvaluation;
+
+export interface ClassificationRunEvaluation extends EnsembleEvaluation, RunFacts {}
 
 export { runTestSet };
 
@@ -133,27 +140,23 @@ export async function snapshotGaussians(
   return { indices: snapshots.map((s) => s.index), members };
 }
 
-/** Loads a run's snapshots and evaluates each and every last-m ensemble on the test set. */
+/**
+ * Loads a run's members and evaluates each and every last-m ensemble on the test set, as its task says: for a
+ * classifier, error, NLL, ECE and Brier score and the members' diversity (task 'classification'); for a
+ * regression, RMSE, MAE and the Gaussian NLL of each member and of the mixture of the last m (task 'regression').
+ */
 export async function evaluateRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RunEvaluation> {
   const record = readRunRecord(runDir);
-  if (runTask(record) === 'regression') throw new UserError(`${runDir}: a regression run; evaluate it with evaluateRegressionRun`);
   const test = await runTestSet(record, options);
+  if (runTask(record) === 'regression') {
+    if (options.combine !== undefined && options.combine !== 'mean') throw new UserError(`--combine ${options.combine} combines class probabilities; a regression ensemble is the mixture of its members' Gaussians`);
+    refuseSwagDraws(runDir, options.swag);
+    const { indices, members } = await snapshotGaussians(runDir, record, test, options.last);
+    return { ...runFacts(runDir, record, test), ...evaluateRegressionEnsemble(members, test.labels, indices) };
+  }
   const { indices, probabilities } = await snapshotProbabilities(runDir, record, test, options.last, options.swag, options.dataset);
   return {
     ...runFacts(runDir, record, test),
     ...evaluateEnsemble(probabilities, test.labels, options.combine ?? 'mean', indices),
-  };
-}
-
-/** The same for a regression run: RMSE, MAE and Gaussian NLL of every snapshot and every last-m ensemble. */
-export async function evaluateRegressionRun(runDir: string, options: EvaluateRunOptions = {}): Promise<RegressionRunEvaluation> {
-  const record = readRunRecord(runDir);
-  if (runTask(record) !== 'regression') throw new UserError(`${runDir}: a classification run; evaluate it with evaluateRun`);
-  refuseSwagDraws(runDir, options.swag);
-  const test = await runTestSet(record, options);
-  const { indices, members } = await snapshotGaussians(runDir, record, test, options.last);
-  return {
-    ...runFacts(runDir, record, test),
-    ...evaluateRegressionEnsemble(members, test.labels, indices),
   };
 }

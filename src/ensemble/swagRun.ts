@@ -1,13 +1,13 @@
-import type { Dataset } from '../data/dataset.js';
-import type { ImageSet } from '../data/dataset.js';
-import type { RunRecord } from '../io/runRecord.js';
-import { readSwagMoments } from '../io/swagState.js';
+import type { Dataset, ImageSet } from '../data/dataset.js';
+
+import { readSwagMoments } from '../run/swagState.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { loadRunDataset } from '../run/runData.js';
-import { buildRunModel } from '../training/snapshotRun.js';
+import { buildRunModel } from '../run/runModel.js';
 import { forEachSwagSample } from '../training/swag.js';
 import { UserError } from '../util/errors.js';
-import { predictProbabilities } from './predict.js';
+import { predictProbabilities } from '../models/predict.js';
+import type { RunRecord } from '../schema/run.js';
 
 /** S and the seed of a SWAG run's draws; by default the run's --swag-samples and its seed (what training evaluated). */
 export interface SwagDrawOptions {

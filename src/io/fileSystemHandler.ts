@@ -34,6 +34,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     readonly jsonName: string = MODEL_JSON,
   ) {}
 
+  /** Writes model.json and weights.bin (each atomically) and records their sha256 in lastSaved. */
   async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
     if (artifacts.modelTopology instanceof ArrayBuffer) {
       throw new Error('FileSystemHandler saves layers models (JSON topology), not binary graph models');
@@ -75,6 +76,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     };
   }
 
+  /** Reads model.json and the weights it lists, verifying nothing (loadSnapshotModel verifies a run's). */
   async load(): Promise<tf.io.ModelArtifacts> {
     const jsonFile = path.join(this.dir, this.jsonName);
     let modelJson: tf.io.ModelJSON;

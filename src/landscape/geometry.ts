@@ -36,6 +36,7 @@ export interface Plane {
   anchors: [number, number][];
 }
 
+/** The plane through three weight vectors: the first as origin, and an orthonormal basis of the other two's offsets (Gram-Schmidt). */
 export function planeThrough(w1: Float32Array, w2: Float32Array, w3: Float32Array): Plane {
   const u = w2.map((x, i) => x - w1[i]!);
   const dx = Math.sqrt(dot(u, u));

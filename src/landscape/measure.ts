@@ -1,15 +1,15 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { takeFirst, type ImageSet } from '../data/dataset.js';
-import { predictProbabilities } from '../ensemble/predict.js';
-import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
-import { loadSnapshotModel } from '../io/snapshots.js';
+import { predictProbabilities } from '../models/predict.js';
+import { readRunRecord, runTask } from '../run/runRecord.js';
+import { loadSnapshotModel } from '../run/snapshots.js';
 import { classificationMetrics } from '../metrics/classification.js';
-import type { Reporter } from '../training/progress.js';
 import { loadRunDataset, runTestSet, type RunDataOptions } from '../run/runData.js';
 import { updateBatchNorm } from '../training/swa.js';
 import { readTrainable, writeTrainable } from '../training/swag.js';
 import { UserError } from '../util/errors.js';
 import { interpolate, planeGrid, planePoint, planeThrough, segmentAlphas } from './geometry.js';
+import type { RunRecord } from '../schema/run.js';
 
 export const LANDSCAPE_FORMAT = 'snapshot-ensembles/landscape';
 export const LANDSCAPE_FORMAT_VERSION = 1;
@@ -23,6 +23,7 @@ export interface LandscapeValues {
   testNll: number;
 }
 
+/** The loss and error along the straight line between two consecutive snapshots, and the barriers above the chord. */
 export interface LandscapeSegment {
   /** Snapshot numbers at alpha = 0 and alpha = 1. */
   from: number;
@@ -37,6 +38,7 @@ export interface LandscapeSegment {
   errorBarrier: number;
 }
 
+/** The loss and error over the plane through three snapshots, on a grid. */
 export interface LandscapePlane {
   /** The three snapshots the plane passes through, and their coordinates in it. */
   snapshots: [number, number, number];

@@ -1,4 +1,5 @@
-import { argmaxRow, checkLabels, toProbabilityMatrix, type Probabilities, type ProbabilityMatrix } from './probabilities.js';
+import { argmaxRow, checkLabels, toProbabilityMatrix, type Probabilities } from './probabilities.js';
+import type { Metrics } from '../schema/metrics.js';
 
 /** Probabilities are clamped to this floor inside the logarithm so a confident mistake costs -log(1e-12), not infinity. */
 export const NLL_EPSILON = 1e-12;
@@ -38,6 +39,7 @@ export function brierScore(probabilities: Probabilities, labels: ArrayLike<numbe
   return total / p.numExamples;
 }
 
+/** One confidence bin of a reliability diagram: its bounds, examples, mean confidence and accuracy. */
 export interface ReliabilityBin {
   /** Lower and upper edge of the confidence bin, (lower, upper]. */
   lower: number;
@@ -87,13 +89,7 @@ export function expectedCalibrationError(probabilities: Probabilities, labels: A
   return total;
 }
 
-export interface Metrics {
-  error: number;
-  nll: number;
-  ece: number;
-  brier: number;
-}
-
+/** Error, NLL, ECE (15 bins) and Brier score of class probabilities against labels. */
 export function classificationMetrics(probabilities: Probabilities, labels: ArrayLike<number>): Metrics {
   const p = toProbabilityMatrix(probabilities);
   return {

@@ -1,5 +1,6 @@
-import type { Metrics } from './classification.js';
-import type { RegressionMetrics } from './regression.js';
+
+
+import type { Metrics, RegressionMetrics } from '../schema/metrics.js';
 
 /** A member's or an ensemble's metrics as table cells: error and ECE in percent, NLL and Brier to 4 decimals. */
 export function metricCells(m: Metrics): string[] {

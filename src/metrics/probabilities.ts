@@ -61,6 +61,7 @@ export function argmaxRow(p: ProbabilityMatrix, i: number): number {
   return best;
 }
 
+/** The predicted class (the most probable) of every example. */
 export function predictedClasses(p: ProbabilityMatrix): Int32Array {
   const out = new Int32Array(p.numExamples);
   for (let i = 0; i < p.numExamples; i++) out[i] = argmaxRow(p, i);

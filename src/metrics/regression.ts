@@ -1,12 +1,4 @@
-/** Metrics of a regression with a Gaussian predictive distribution N(mean_i, variance_i) per example. */
-export interface RegressionMetrics {
-  /** Root mean squared error of the predicted means. */
-  rmse: number;
-  /** Mean absolute error of the predicted means. */
-  mae: number;
-  /** Mean Gaussian negative log-likelihood of the targets (nats). */
-  nll: number;
-}
+import type { RegressionMetrics } from '../schema/metrics.js';
 
 /** sqrt(mean_i (y_i - mu_i)^2) */
 export function rootMeanSquaredError(mean: ArrayLike<number>, y: ArrayLike<number>): number {
@@ -32,6 +24,7 @@ export function gaussianNll(mean: ArrayLike<number>, variance: ArrayLike<number>
   return s / y.length;
 }
 
+/** RMSE, MAE and the Gaussian NLL of predictions N(mean, variance) against targets. */
 export function regressionMetrics(mean: ArrayLike<number>, variance: ArrayLike<number>, y: ArrayLike<number>): RegressionMetrics {
   return { rmse: rootMeanSquaredError(mean, y), mae: meanAbsoluteError(mean, y), nll: gaussianNll(mean, variance, y) };
 }

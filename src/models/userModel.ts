@@ -5,9 +5,6 @@ import { FileSystemHandler } from '../io/fileSystemHandler.js';
 import { firstLine, UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 
-/** How a user's model starts: with the weights of its file, or re-initialised from the run's seed. */
-export type ModelInit = 'from-file' | 'fresh';
-export const MODEL_INITS: readonly ModelInit[] = ['from-file', 'fresh'];
 
 /** Whether --model names a file (a TF.js layers model.json) rather than one of our architectures. */
 export function isModelFile(name: string): boolean {

@@ -25,6 +25,7 @@ export function parseQueueAddress(url: string): QueueAddress {
   return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port === '' ? 6379 : Number(parsed.port), db: dbPart === '' ? 0 : Number(dbPart) };
 }
 
+/** A queue address as redis://HOST:PORT/DB. */
 export function formatQueueAddress(a: QueueAddress): string {
   return `redis://${a.host}:${a.port}/${a.db}`;
 }

@@ -1,14 +1,17 @@
 import { isCompareDirectory, readCompareResult } from '../compare/readResult.js';
-import type { CompareResult } from '../compare/result.js';
+import type { CompareResult } from '../schema/compare.js';
 import { runCompare, type CompareOptions } from '../compare/runCompare.js';
 import type { QueueAddress } from './address.js';
 import { queueExecutor, type QueuedRun } from './coordinator.js';
 import type { RunStorage } from './storage.js';
 
+/** A comparison on a queue: runCompare's options, the queue's address and the run storage every machine shares. */
 export interface QueuedCompareOptions extends Omit<CompareOptions, 'executor'> {
   address: QueueAddress;
   storage: RunStorage;
+  /** Called about once a second with where every run stands. */
   onProgress?: (runs: readonly QueuedRun[]) => void;
+  /** Receives the coordinator's messages (runs enqueued, Redis away and back). */
   log?: (line: string) => void;
   pollMs?: number;
   connectTimeoutSeconds?: number;

@@ -1,16 +1,19 @@
 import { existsSync } from 'node:fs';
 import { Queue, type Job } from 'bullmq';
 import type { RunData } from '../compare/executeRun.js';
-import type { ComparePlan, RunSpec } from '../compare/plan.js';
+import type { ComparePlan } from '../compare/plan.js';
 import { CompareInterrupted, type RunExecutor } from '../compare/runCompare.js';
-import { readRunRecord, runJsonPath, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runJsonPath } from '../run/runRecord.js';
 import { UserError } from '../util/errors.js';
 import { connectionOptions, connectQueue, DEFAULT_CONNECT_TIMEOUT_SECONDS, QUEUE_NAME, type QueueAddress } from './address.js';
 import { readExecutedRun, runInfoOf } from './readExecutedRun.js';
 import { runJobOf, type RunJob } from './runJob.js';
 import type { RunStorage } from './storage.js';
 import type { RunProgress } from './worker.js';
+import type { RunRecord } from '../schema/run.js';
+import type { RunSpec } from '../schema/runSpec.js';
 
+/** Where a queued run stands. */
 export type RunState = 'done' | 'running' | 'queued' | 'failed';
 
 /** Where one run of a queued comparison stands. */
@@ -26,11 +29,13 @@ export interface QueuedRun {
   error: string | null;
 }
 
+/** Where the queue and the runs are, and how the coordinator waits for them. */
 export interface QueueExecutorOptions {
   address: QueueAddress;
   storage: RunStorage;
   /** Called about once a second with every run of the comparison. */
   onProgress?: (runs: readonly QueuedRun[]) => void;
+  /** Receives the coordinator's messages. */
   log?: (line: string) => void;
   /** How often a run is looked for (default 500 ms) and the progress refreshed (default 1 s). */
   pollMs?: number;
@@ -42,6 +47,7 @@ export interface QueueExecutorOptions {
 }
 
 export interface QueueExecutor extends RunExecutor {
+  /** Stops watching the runs and closes the connection to Redis. */
   close(): Promise<void>;
 }
 
@@ -136,15 +142,27 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
     async prepare(plan: ComparePlan, config) {
       await connectQueue(queue, options.address, options.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS);
       connected = true;
-      const specs = plan.seeds.flatMap((s) => s.runs);
-      const all = specs.map((spec) => runJobOf(spec, config));
+      if (config.source.kind === 'memory') throw new UserError(`--queue: the examples ('${config.source.name}') were given in memory, which the workers cannot read; give them as files`);
       let known = 0;
-      for (const [i, job] of all.entries()) {
-        jobs.set(specs[i]!.id, job);
-        if (completedRecord(await storage.readableDir(job.run)) !== null || (await queue.getJob(job.run)) !== undefined) known++;
-        else await enqueue(job);
+      let students = 0;
+      for (const seed of plan.seeds) {
+        const ofSeed = new Map<string, RunJob>();
+        for (const spec of seed.runs) {
+          // a student's job names its teacher's, whose run it learns from; it is enqueued once that run is done
+          const job = runJobOf(spec, config, spec.distill === undefined ? undefined : ofSeed.get(spec.distill.teacher)!.run);
+          ofSeed.set(spec.id, job);
+          jobs.set(spec.id, job);
+          if (completedRecord(await storage.readableDir(job.run)) !== null || (await queue.getJob(job.run)) !== undefined) known++;
+          else if (spec.distill !== undefined) students++;
+          else await enqueue(job);
+        }
       }
-      log(`queue ${QUEUE_NAME}: ${all.length - known} runs enqueued, ${known} already queued or done; runs in ${storage.description}`);
+      const enqueued = jobs.size - known - students;
+      log(
+        `queue ${QUEUE_NAME}: ${enqueued} runs enqueued, ${known} already queued or done` +
+          (students > 0 ? `, ${students} distilled student${students === 1 ? '' : 's'} to enqueue once ${students === 1 ? 'its teacher is' : 'their teachers are'} done` : '') +
+          `; runs in ${storage.description}`,
+      );
       await refresh();
       const tick = async () => {
         await refresh();
@@ -157,6 +175,10 @@ export function queueExecutor(options: QueueExecutorOptions): QueueExecutor {
       const job = jobs.get(spec.id);
       if (job === undefined) throw new Error(`queue: run ${spec.id} was not prepared`);
       const stopped = `stopped while waiting for run ${spec.id}; its job stays queued`;
+      if (spec.distill !== undefined && completedRecord(await storage.readableDir(job.run)) === null && (await unlessStopped(queue.getJob(job.run), shouldStop, stopped)) === undefined) {
+        await unlessStopped(enqueue(job), shouldStop, stopped);
+        log(`${job.run}: enqueued, its teacher ${job.teacher} being done`);
+      }
       for (;;) {
         if (shouldStop?.() === true) throw new CompareInterrupted(stopped);
         const dir = await storage.readableDir(job.run);

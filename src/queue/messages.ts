@@ -11,6 +11,8 @@ export interface StartMessage {
   type: 'start';
   job: RunJob;
   runDir: string;
+  /** A distilled student's teacher's run directory (null for other jobs). */
+  teacherDir: string | null;
   lockOwner: string;
   jobOwner: string;
   backend: BackendName;

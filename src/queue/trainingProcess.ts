@@ -39,7 +39,7 @@ async function train(start: StartMessage): Promise<void> {
         info: (line) => void send({ type: 'log', line }),
         warn: (line) => void send({ type: 'log', line: `warning: ${line}` }),
       },
-    });
+    }, start.teacherDir);
     await send({ type: 'end', outcome, error: null, retryable: false });
   } catch (e) {
     if (e instanceof TrainingInterrupted) await send({ type: 'end', outcome: 'interrupted', error: null, retryable: true });

@@ -20,6 +20,7 @@ export interface RunProgress {
   loss: number;
 }
 
+/** Where a worker finds its jobs and their run directories, and how it trains them. */
 export interface QueueWorkerOptions {
   address: QueueAddress;
   storage: RunStorage;
@@ -35,9 +36,11 @@ export interface QueueWorkerOptions {
   stalledIntervalMs?: number;
   /** How many times a job may stall (its worker died) before it is failed (default 5). */
   maxStalledCount?: number;
+  /** Receives the worker's messages. */
   log?: (line: string) => void;
 }
 
+/** A running worker: its name, and how to stop it (the run in progress checkpoints and goes back to the queue). */
 export interface QueueWorker {
   readonly name: string;
   /**
@@ -78,6 +81,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       type: 'start',
       job: data,
       runDir,
+      teacherDir: data.teacher === undefined ? null : await options.storage.readableDir(data.teacher),
       lockOwner: `${jobLockOwner(QUEUE_NAME, job.id!)} attempt ${token ?? ''}`,
       jobOwner: jobLockOwner(QUEUE_NAME, job.id!),
       backend: options.backend ?? 'auto',

@@ -1,14 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import {
-  CORRELATION_KIND,
-  DISAGREEMENT_KIND,
-  heatmapPanel,
-  heatmapScale,
-  SCHEMA,
-  WIDE,
-  type Chart,
-  type HeatmapKind,
-} from './charts.js';
+import { SCHEMA, WIDE, type Chart } from './charts.js';
+import { CORRELATION_KIND, DISAGREEMENT_KIND, heatmapPanel, heatmapScale, type HeatmapKind } from './heatmaps.js';
 import type { LastMCurve, ReferenceLevel, RowDiversity, TrainingConfiguration } from './compareReportData.js';
 import { groupColours, rowColours } from './rowColours.js';
 
@@ -28,16 +20,18 @@ export function compareErrorChart(
   curves: readonly LastMCurve[],
   references: readonly ReferenceLevel[],
   colours: Readonly<Record<string, string>> = rowColours([...curves, ...references].map((r) => r.key)),
+  metric: { title: string; scale: number } = { title: 'test error (%)', scale: 100 },
 ): Chart {
+  const k = metric.scale;
   const points = curves.flatMap((c) => [
-    ...c.mean.map((e, i) => ({ row: c.label, m: i + 1, error: 100 * e, kind: 'mean', seed: null as number | null })),
-    ...(c.seeds.length > 1 ? c.seeds.flatMap((s) => s.errors.map((e, i) => ({ row: c.label, m: i + 1, error: 100 * e, kind: 'seed', seed: s.seed }))) : []),
+    ...c.mean.map((e, i) => ({ row: c.label, m: i + 1, error: k * e, kind: 'mean', seed: null as number | null })),
+    ...(c.seeds.length > 1 ? c.seeds.flatMap((s) => s.errors.map((e, i) => ({ row: c.label, m: i + 1, error: k * e, kind: 'seed', seed: s.seed }))) : []),
   ]);
-  const levels = references.map((r) => ({ row: r.label, error: 100 * r.error }));
+  const levels = references.map((r) => ({ row: r.label, error: k * r.error }));
   const maxM = Math.max(1, ...curves.map((c) => c.members));
   const color = { field: 'row', type: 'nominal' as const, title: null, scale: categories([...curves, ...references].map((c) => c.label), [...curves, ...references].map((c) => colours[c.key]!)), legend: { labelLimit: 600, orient: 'bottom', columns: 1 } };
   const x = { field: 'm', type: 'quantitative' as const, title: 'm (ensemble of the last m members)', scale: { domain: [0.75, maxM + 0.25], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
-  const y = { field: 'error', type: 'quantitative' as const, title: 'test error (%)', scale: { zero: false } };
+  const y = { field: 'error', type: 'quantitative' as const, title: metric.title, scale: { zero: false } };
   const seeds = Math.max(1, ...curves.map((c) => c.seeds.length));
   return {
     id: 'compare-error-against-m',

@@ -1,7 +1,8 @@
-import type { CompareResult, RowResult, RunInfo } from '../compare/result.js';
+import { headline, rowHeadline } from '../compare/headline.js';
+import type { CompareResult, RowResult, RunInfo } from '../schema/compare.js';
 import { beyondPaperCells, failureLines, lastMCells, table1Cells, type TableCells } from '../compare/table.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
-import type { MemberMatrix } from './charts.js';
+import type { MemberMatrix } from './heatmaps.js';
 import { MAX_TRACE_POINTS } from './reportData.js';
 import { rowColours } from './rowColours.js';
 import { sampleTrace, type TracePoint } from './trace.js';
@@ -53,6 +54,7 @@ export interface TrainingConfiguration {
   loss: { run: string; epoch: number; iteration: number; loss: number }[];
 }
 
+/** Everything the report of a comparison shows, from its compare.json. */
 export interface CompareReportData {
   title: string;
   result: CompareResult;
@@ -93,7 +95,7 @@ export function meanMatrix(matrices: readonly MemberMatrix[]): (number | null)[]
 }
 
 function lastMCurve(row: RowResult): LastMCurve {
-  const seeds = row.seeds.map((s) => ({ seed: s.seed, errors: s.ensembles.map((e) => e.error) }));
+  const seeds = row.seeds.map((s) => ({ seed: s.seed, errors: s.ensembles.map(headline) }));
   return { key: row.key, label: row.label, members: row.members, seeds, mean: Array.from({ length: row.members }, (_, i) => mean(seeds.map((s) => s.errors[i]!))) };
 }
 
@@ -148,7 +150,7 @@ function trainingConfigurations(result: CompareResult): TrainingConfiguration[] 
  */
 export function compareReportData(title: string, result: CompareResult): CompareReportData {
   const done = result.rows.filter((r) => r.seeds.length > 0 && r.summary !== null);
-  const ranked = [...done].sort((a, b) => a.summary!.error.mean - b.summary!.error.mean);
+  const ranked = [...done].sort((a, b) => rowHeadline(a.summary!) - rowHeadline(b.summary!));
   const single = done.find((r) => r.row === 'single');
   return {
     title,
@@ -160,11 +162,11 @@ export function compareReportData(title: string, result: CompareResult): Compare
     curves: done.filter((r) => r.members > 1).map(lastMCurve),
     references: done
       .filter((r) => r.members === 1)
-      .map((r) => ({ key: r.key, label: r.label, seeds: r.seeds.length, error: r.summary!.error.mean })),
+      .map((r) => ({ key: r.key, label: r.label, seeds: r.seeds.length, error: rowHeadline(r.summary!) })),
     diversity: done.filter((r) => r.members > 1 && r.seeds.some((s) => s.diversity !== null)).map(rowDiversity),
     configurations: trainingConfigurations(result),
     colours: rowColours(result.rows.map((r) => r.key)),
-    best: ranked[0] === undefined ? null : { label: ranked[0].label, error: ranked[0].summary!.error.mean },
-    single: single === undefined ? null : { label: single.label, error: single.summary!.error.mean },
+    best: ranked[0] === undefined ? null : { label: ranked[0].label, error: rowHeadline(ranked[0].summary!) },
+    single: single === undefined ? null : { label: single.label, error: rowHeadline(single.summary!) },
   };
 }

@@ -1,6 +1,8 @@
+import { sourceLocation } from '../data/source.js';
 import { beyondPaperTitle, compareHeading, type TableCells } from '../compare/table.js';
 import { swaStartEpochOf } from '../compare/plan.js';
-import type { CompareResult } from '../compare/result.js';
+import type { CompareResult } from '../schema/compare.js';
+import { compareTask, headlineFormat, rowHeadline } from '../compare/headline.js';
 import { compareCorrelationChart, compareDisagreementChart, compareErrorChart, compareTrainingChart } from './compareCharts.js';
 import type { CompareReportData } from './compareReportData.js';
 import type { Chart } from './charts.js';
@@ -8,8 +10,10 @@ import { compareCostPoints, costChart } from './costChart.js';
 import { augmentationText, escapeHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type ReportSection } from './html.js';
 import { renderCharts, type RenderedReport } from './runReportHtml.js';
 
-function percent(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
+/** A row's headline as the report prints it: a test error in percent, or a regression's test RMSE. */
+function formatted(result: CompareResult, x: number): string {
+  const task = compareTask(result);
+  return headlineFormat(task).format(x) + (task === 'regression' ? '' : '%');
 }
 
 function cellsHtml(cells: TableCells, className: string): string {
@@ -26,8 +30,9 @@ export function compareSettings(result: CompareResult): [string, string][] {
     ['model', c.model],
     [
       'data',
-      `${d.name} (${c.dataDir ?? 'embedded'}): ${d.trainExamples} training, ${d.validationExamples} validation, ` +
-        `${d.testExamples} test images of ${d.inputShape.join('x')}, ${d.numClasses} classes`,
+      `${d.name} (${sourceLocation(c.source)}): ${d.trainExamples} training, ${d.validationExamples} validation, ` +
+        `${d.testExamples} test examples of ${d.inputShape.join('x')}, ` +
+        (result.data.task === 'regression' ? `regression of ${result.data.target ?? 'the target'}` : `${d.numClasses} classes`),
     ],
     ['augmentation', augmentationText(d.augmentation)],
     ['budget B', `${c.epochs} epochs x ${result.iterationsPerEpoch} iterations = ${result.budgetIterations} iterations (batch ${c.batchSize})`],
@@ -87,7 +92,8 @@ function runsTable(result: CompareResult): string {
 export function compareSummary(data: CompareReportData): string {
   const { result } = data;
   const parts = [compareHeading(result) + '.'];
-  if (data.best !== null) parts.push(`Lowest mean test error: ${data.best.label}, ${percent(data.best.error)}.`);
+  const percent = (x: number) => formatted(result, x);
+  if (data.best !== null) parts.push(`Lowest mean ${headlineFormat(compareTask(result)).name.replace(' (%)', '')}: ${data.best.label}, ${percent(data.best.error)}.`);
   if (data.single !== null) {
     const single = data.single.error;
     for (const row of result.rows.filter((r) => r.row === 'snapshot' && r.summary !== null)) {
@@ -99,7 +105,7 @@ export function compareSummary(data: CompareReportData): string {
       else if (curve[0] !== undefined && curve[0] < single) {
         verdict = `its last snapshot alone beats it (${percent(curve[0])}), but no ensemble of two or more of its snapshots does at this budget.`;
       } else verdict = 'no ensemble of its snapshots beats it at this budget.';
-      parts.push(`${row.label}: ${percent(row.summary!.error.mean)} against ${percent(single)} for the single model; ${verdict}`);
+      parts.push(`${row.label}: ${percent(rowHeadline(row.summary!))} against ${percent(single)} for the single model; ${verdict}`);
     }
   }
   const state = { running: 'is still running', failed: 'failed', interrupted: 'was interrupted', completed: null }[result.status];
@@ -111,7 +117,7 @@ export function compareSummary(data: CompareReportData): string {
 export async function compareReportHtml(data: CompareReportData, footer: string): Promise<RenderedReport> {
   const { result } = data;
   const charts: { error?: Chart; training?: Chart; correlation?: Chart; disagreement?: Chart; cost?: Chart } = {};
-  if (data.curves.length > 0 || data.references.length > 0) charts.error = compareErrorChart(data.curves, data.references, data.colours);
+  if (data.curves.length > 0 || data.references.length > 0) charts.error = compareErrorChart(data.curves, data.references, data.colours, compareTask(data.result) === 'regression' ? { title: 'test RMSE', scale: 1 } : undefined);
   if (data.configurations.some((c) => c.totalSteps > 0)) charts.training = compareTrainingChart(data.configurations, data.colours);
   if (data.diversity.length > 0) {
     charts.correlation = compareCorrelationChart(data.diversity);

@@ -1,17 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { CompareResult } from '../compare/result.js';
+import type { CompareResult } from '../schema/compare.js';
 import { paretoFront } from '../deploy/pareto.js';
 import { SCHEMA, WIDE, type Chart } from './charts.js';
-
-/** One way to answer the test set in a cost chart: its test error and its FLOPs per image. */
-export interface CostChartPoint {
-  label: string;
-  /** Colours the point: snapshot, ensemble, exported, student, or a comparison's row. */
-  kind: string;
-  error: number;
-  flopsPerImage: number;
-  pareto: boolean;
-}
+import type { CostChartPoint } from './chartTypes.js';
 
 /**
  * Test error against inference cost (FLOPs per image, log scale), every point labelled, with the Pareto front (the
@@ -49,10 +40,10 @@ export function costChart(points: readonly CostChartPoint[], options: { id: stri
  */
 export function compareCostPoints(result: CompareResult): CostChartPoint[] | null {
   const flops = result.data.flopsPerImage;
-  if (flops === undefined) return null;
+  if (flops === undefined || result.data.task === 'regression') return null;
   const rows = result.rows.filter((r) => r.summary !== null);
   if (rows.length === 0) return null;
-  const points = rows.map((r) => ({ label: `${r.key} (${r.members})`, kind: r.members === 1 ? 'one network' : 'ensemble', error: r.summary!.error.mean, flopsPerImage: r.members * flops }));
+  const points = rows.map((r) => ({ label: `${r.key} (${r.members})`, kind: r.members === 1 ? 'one network' : 'ensemble', error: r.summary!.error!.mean, flopsPerImage: r.members * flops }));
   const front = paretoFront(points);
   return points.map((p, i) => ({ ...p, pareto: front[i]! }));
 }

@@ -1,6 +1,8 @@
-import type { Augmentation } from '../data/batch.js';
-import type { EnsembleEvaluation } from '../ensemble/evaluate.js';
+
+
 import { evaluationRows, type MemberKind } from '../metrics/formatMetrics.js';
+import type { Augmentation } from '../schema/data.js';
+import type { EnsembleEvaluation } from '../schema/metrics.js';
 
 /** Building blocks of the self-contained report page: plain strings in, HTML out. */
 

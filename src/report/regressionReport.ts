@@ -1,8 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { snapshotGaussians } from '../ensemble/evaluateRun.js';
-import { evaluateRegressionEnsemble, type RegressionEvaluation } from '../ensemble/evaluateRegression.js';
+import { evaluateRegressionEnsemble } from '../metrics/evaluateRegression.js';
 import type { ImageSet } from '../data/dataset.js';
-import type { RunRecord } from '../io/runRecord.js';
+
 import { REGRESSION_HEADER, regressionRows } from '../metrics/formatMetrics.js';
 import { combineGaussians, quantileCalibration, type GaussianMember, type QuantilePoint } from '../metrics/regression.js';
 import { UserError } from '../util/errors.js';
@@ -11,6 +11,8 @@ import { reportDocument, settingsTableHtml, tableHtml } from './html.js';
 import { MAX_TRACE_POINTS } from './reportData.js';
 import { renderCharts, runSettings, type RenderedReport } from './runReportHtml.js';
 import { sampleTrace, windowFor, windowMeans } from './trace.js';
+import type { RegressionEvaluation } from '../schema/metrics.js';
+import type { RunRecord } from '../schema/run.js';
 
 /** RMSE of every snapshot alone and of the ensemble of the last m, against k and m. */
 function rmseChart(evaluation: RegressionEvaluation): Chart {
@@ -74,8 +76,8 @@ function calibrationChart(panels: readonly { label: string; points: QuantilePoin
 
 /** The evaluation training wrote into run.json, for a report without the test rows. */
 function recordedEvaluation(record: RunRecord): RegressionEvaluation {
-  const evaluation = record.regressionEvaluation;
-  if (evaluation == null || evaluation.members.length === 0) {
+  const evaluation = record.evaluation;
+  if (evaluation === null || evaluation.task !== 'regression' || evaluation.members.length === 0) {
     throw new UserError("the run's examples were given in memory and run.json holds no evaluation of them: give the data to write its report");
   }
   return evaluation;

@@ -31,6 +31,7 @@ function collectingLogger(messages: string[]): vega.LoggerInterface {
   return logger;
 }
 
+/** A chart rendered to SVG, and what Vega warned of while rendering it. */
 export interface RenderedChart {
   svg: string;
   /** Warnings Vega-Lite or Vega raised while compiling or rendering (empty for a clean chart). */

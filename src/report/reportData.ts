@@ -1,11 +1,14 @@
-import { combine, lastM } from '../ensemble/combine.js';
-import { evaluateEnsemble, type EnsembleEvaluation, type MemberMetrics } from '../ensemble/evaluate.js';
-import type { RunRecord } from '../io/runRecord.js';
+import { combine, lastM } from '../metrics/combine.js';
+import { evaluateEnsemble } from '../metrics/evaluate.js';
+
 import { UserError } from '../util/errors.js';
-import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from '../metrics/classification.js';
+import { expectedCalibrationError, reliabilityBins } from '../metrics/classification.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
-import type { CostChartPoint } from './costChart.js';
+
 import { sampleTrace, windowFor, windowMeans, type TracePoint } from './trace.js';
+import type { EnsembleEvaluation, MemberMetrics } from '../schema/metrics.js';
+import type { RunRecord } from '../schema/run.js';
+import type { ReliabilityPanel, CostChartPoint } from './chartTypes.js';
 
 /** Most points drawn for a per-iteration series; longer runs are sampled (learning rate) or window-averaged (loss). */
 export const MAX_TRACE_POINTS = 1500;
@@ -13,14 +16,7 @@ export const MAX_TRACE_POINTS = 1500;
 /** Bins of the reliability diagrams (the same 15 equal-width bins as the ECE). */
 export const RELIABILITY_BINS = 15;
 
-export interface ReliabilityPanel {
-  /** 'snapshot k' or 'ensemble of last m'. */
-  label: string;
-  bins: ReliabilityBin[];
-  ece: number;
-  error: number;
-}
-
+/** Everything the report of one run shows. */
 export interface RunReportData {
   title: string;
   record: RunRecord;
@@ -78,7 +74,7 @@ function fromRecord(
  */
 export function recordedRunReportData(title: string, record: RunRecord): RunReportData {
   const evaluation = record.evaluation;
-  if (evaluation === null || evaluation.members.length === 0) {
+  if (evaluation === null || evaluation.task !== 'classification' || evaluation.members.length === 0) {
     throw new UserError("the run's examples were given in memory and run.json holds no evaluation of them: give the data to write its report");
   }
   return { ...fromRecord(title, record, evaluation, evaluation.members.map((m) => m.index)), testExamples: record.data.testExamples, reliability: null };

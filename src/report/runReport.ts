@@ -3,9 +3,9 @@ import path from 'node:path';
 import { snapshotProbabilities } from '../ensemble/evaluateRun.js';
 import { runDataReadable, runTestSet, type RunDataOptions } from '../run/runData.js';
 import { isSwagRun, type SwagDrawOptions } from '../ensemble/swagRun.js';
-import { reportCostPoints } from '../deploy/inferenceCost.js';
+import { reportCostPoints } from './costPoints.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
-import { readRunRecord, runTask, type RunRecord } from '../io/runRecord.js';
+import { readRunRecord, runTask } from '../run/runRecord.js';
 import { regressionReportHtml } from './regressionReport.js';
 import type { ProbabilityMatrix } from '../metrics/probabilities.js';
 import { scheduleFromConfig } from '../schedules/fromConfig.js';
@@ -13,6 +13,7 @@ import { UserError } from '../util/errors.js';
 import { readLandscape } from '../landscape/landscapeFile.js';
 import { recordedRunReportData, runReportData } from './reportData.js';
 import { runReportHtml } from './runReportHtml.js';
+import type { RunRecord } from '../schema/run.js';
 
 /** The report `train` writes into the run directory, and `report` writes by default. */
 export const REPORT_FILE = 'report.html';
@@ -32,6 +33,7 @@ export interface RunReportOptions extends RunDataOptions {
   swag?: SwagDrawOptions;
 }
 
+/** Where a report was written, its charts, and what rendering warned of. */
 export interface WrittenReport {
   file: string;
   charts: string[];

@@ -1,11 +1,14 @@
-import { runExampleValues, type RunRecord } from '../io/runRecord.js';
+import { sourceLocation } from '../data/source.js';
+import { runExampleValues } from '../run/runRecord.js';
 import { costChart } from './costChart.js';
-import { correlationChart, disagreementChart, errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
+import { errorChart, learningRateAndLossChart, reliabilityChart, type Chart } from './charts.js';
+import { correlationChart, disagreementChart } from './heatmaps.js';
 import { augmentationText, metricsTableHtml, reportDocument, settingsTableHtml, statusSettings, tableHtml, type FigureHtml, type ReportSection } from './html.js';
 import { renderSvg } from './renderSvg.js';
 import { bestMember, type RunReportData } from './reportData.js';
 import type { LandscapeResult } from '../landscape/measure.js';
 import { landscapeLinesChart, landscapePlaneChart } from './landscapeCharts.js';
+import type { RunRecord } from '../schema/run.js';
 
 export interface RenderedReport {
   html: string;
@@ -38,15 +41,7 @@ function numbers(v: number | readonly number[]): string {
 /** Where the run's examples came from and what they are. */
 function dataText(record: RunRecord): string {
   const d = record.data;
-  const c = record.config;
-  const where =
-    d.source === undefined || d.source.kind === 'idx'
-      ? (c.dataDir ?? 'embedded')
-      : d.source.kind === 'csv'
-        ? d.source.file
-        : d.source.kind === 'memory'
-          ? 'given in memory'
-          : d.source.dir;
+  const where = sourceLocation(d.source ?? { kind: 'idx', dir: null });
   if (d.exampleShape !== undefined) {
     const what = d.task === 'regression' ? `regression of ${d.classNames[0]}` : `${d.numClasses} classes`;
     return `${d.name} (${where}): ${d.trainExamples} training, ${d.testExamples} test rows of ${d.exampleShape?.[0] ?? d.inputShape[2]} features, ${what}`;

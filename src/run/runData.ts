@@ -1,10 +1,12 @@
 import { channelStatistics } from '../data/statistics.js';
 import { exampleShape, takeFirst, type Dataset, type ImageSet } from '../data/dataset.js';
-import { loadDataset, loadTestSet, memoryDataProblem, resolveDataSource, type DataSourceSpec } from '../data/source.js';
+import { loadDataset, loadTestSet, memoryDataProblem, resolveDataSource } from '../data/source.js';
 import { holdOutValidation } from '../data/validationSplit.js';
-import { runDataSource, type RunRecord } from '../io/runRecord.js';
-import type { Reporter } from '../training/progress.js';
+import { runDataSource } from './runRecord.js';
+import type { Reporter } from '../util/reporter.js';
 import { UserError } from '../util/errors.js';
+import type { DataSourceSpec } from '../schema/data.js';
+import type { RunRecord } from '../schema/run.js';
 
 /** How a reader of a run gets at its examples. */
 export interface RunDataOptions {
@@ -43,11 +45,6 @@ export function checkRunExamples(record: RunRecord, set: ImageSet, what: string)
   }
 }
 
-/** The dataset with the last valSize training examples held out (as compare --val-size does), or as it is. */
-export function withoutValidation(dataset: Dataset, valSize: number | undefined): Dataset {
-  return valSize === undefined || valSize === 0 ? dataset : { ...dataset, train: holdOutValidation(dataset.train, valSize).train };
-}
-
 /**
  * The first `recorded` examples of a split read again, as many as the run used: a run records its counts, so a
  * source truncated by the caller (loadIdxDataset with a train size) is read back the same; a source that now holds
@@ -58,8 +55,11 @@ function sameCount(set: ImageSet, recorded: number, split: string, where: string
   return takeFirst(set, recorded);
 }
 
-/** The dataset a run was trained on: given again, or loaded from its data source; normalised with the run's statistics. */
-export async function loadRunDataset(record: RunRecord, options: RunDataOptions = {}): Promise<Dataset> {
+/**
+ * The examples a run was trained on: given again, or loaded from its data source; normalised with the run's
+ * statistics, the training split without its last config.valSize examples, which are the validation split.
+ */
+export async function loadRunSplits(record: RunRecord, options: RunDataOptions = {}): Promise<{ dataset: Dataset; validation: ImageSet | null }> {
   const { trainSize, testSize, valSize } = record.config;
   const spec = runDataSource(record);
   const where = spec.kind === 'memory' ? spec.name : spec.kind === 'csv' ? spec.file : (spec.dir ?? 'fashion-mnist');
@@ -79,12 +79,18 @@ export async function loadRunDataset(record: RunRecord, options: RunDataOptions 
     });
     dataset = {
       ...loaded,
-      train: sameCount(loaded.train, record.data.trainExamples + (valSize ?? 0), 'training', where),
+      train: sameCount(loaded.train, record.data.trainExamples + valSize, 'training', where),
       test: sameCount(loaded.test, record.data.testExamples, 'test', where),
     };
   }
   checkRunExamples(record, dataset.train, dataset.name);
-  return withoutValidation({ ...dataset, normalization: record.data.normalization }, valSize);
+  const { train, validation } = holdOutValidation(dataset.train, valSize);
+  return { dataset: { ...dataset, train, normalization: record.data.normalization }, validation };
+}
+
+/** The dataset a run was trained on (loadRunSplits), its validation examples held out. */
+export async function loadRunDataset(record: RunRecord, options: RunDataOptions = {}): Promise<Dataset> {
+  return (await loadRunSplits(record, options)).dataset;
 }
 
 /** The run's data source read from another place: another IDX or image directory, or another CSV file. */

@@ -1,18 +1,6 @@
 import { assertFiniteNonNegative, assertIteration, assertPositiveInteger, type Schedule } from './types.js';
+import type { CyclicConfig } from '../schema/schedules.js';
 
-export type CyclicMode = 'triangular' | 'triangular2' | 'exp_range';
-
-export interface CyclicConfig {
-  baseLr: number;
-  maxLr: number;
-  /** Iterations in the increasing half of a cycle. */
-  stepSize: number;
-  /** Iterations in the decreasing half (default: stepSize). */
-  stepSizeDown?: number;
-  mode?: CyclicMode;
-  /** Decay per iteration for 'exp_range' (default 1). */
-  gamma?: number;
-}
 
 /**
  * Cyclical learning rates (Smith 2017, "Cyclical Learning Rates for Training Neural Networks"):

@@ -1,15 +1,7 @@
 import { joinSchedules } from './constant.js';
 import { baselineMilestones, stepDecay } from './stepDecay.js';
 import { assertFiniteNonNegative, assertIteration, assertPositiveInteger, type Schedule } from './types.js';
-
-export interface FgeCycleConfig {
-  /** alpha_1: the rate at the start and end of every cycle. */
-  lr1: number;
-  /** alpha_2: the rate at the middle of every cycle, where a member is collected. */
-  lr2: number;
-  /** Iterations per cycle: c epochs x iterations per epoch. */
-  cycleSteps: number;
-}
+import type { FgeScheduleConfig, FgeCycleConfig } from '../schema/schedules.js';
 
 /**
  * Fast Geometric Ensembling's triangular cycle (Garipov et al. 2018, Eq. 2), t = ((i - 1) mod C) / C for the
@@ -26,13 +18,6 @@ export function fgeCycle({ lr1, lr2, cycleSteps }: FgeCycleConfig): Schedule {
     const t = ((i - 1) % cycleSteps) / cycleSteps;
     return t < 0.5 ? (1 - 2 * t) * lr1 + 2 * t * lr2 : (2 * t - 1) * lr1 + (2 - 2 * t) * lr2;
   };
-}
-
-export interface FgeScheduleConfig extends FgeCycleConfig {
-  /** Learning rate of the pre-training phase (the project's step schedule: x0.1 at 50% and 75% of it). */
-  lr0: number;
-  /** Iterations of pre-training before the first FGE cycle. */
-  pretrainSteps: number;
 }
 
 /**

@@ -1,22 +1,14 @@
 import { constant } from './constant.js';
-import { cyclic, type CyclicConfig } from './cyclic.js';
-import { fgeSchedule, type FgeScheduleConfig } from './fge.js';
-import { sgdr, type SgdrConfig } from './sgdr.js';
-import { snapshotCosine, type SnapshotCosineConfig } from './snapshotCosine.js';
-import { stepDecay, type StepDecayConfig } from './stepDecay.js';
-import { swaSchedule, type SwaScheduleConfig } from './swa.js';
+import { cyclic } from './cyclic.js';
+import { fgeSchedule } from './fge.js';
+import { sgdr } from './sgdr.js';
+import { snapshotCosine } from './snapshotCosine.js';
+import { stepDecay } from './stepDecay.js';
+import { swaSchedule } from './swa.js';
 import type { Schedule } from './types.js';
+import type { ScheduleConfig } from '../schema/schedules.js';
 
-/** A schedule described as plain JSON (as stored in run.json), from which scheduleFromConfig rebuilds it. */
-export type ScheduleConfig =
-  | ({ name: 'snapshotCosine' } & SnapshotCosineConfig)
-  | ({ name: 'sgdr' } & SgdrConfig)
-  | ({ name: 'cyclic' } & CyclicConfig)
-  | ({ name: 'stepDecay' } & StepDecayConfig)
-  | ({ name: 'swa' } & SwaScheduleConfig)
-  | ({ name: 'fge' } & FgeScheduleConfig)
-  | { name: 'constant'; lr: number };
-
+/** The schedule a ScheduleConfig describes (as run.json stores it). */
 export function scheduleFromConfig(config: ScheduleConfig): Schedule {
   switch (config.name) {
     case 'snapshotCosine':

@@ -1,15 +1,5 @@
 import { assertFiniteNonNegative, assertIteration, assertPositiveInteger, type Schedule } from './types.js';
-
-export interface SgdrConfig {
-  /** eta_max: learning rate at the start of every cycle. */
-  lrMax: number;
-  /** eta_min: learning rate the cosine anneals to (default 0). */
-  lrMin?: number;
-  /** T_0: length of the first cycle, in iterations. */
-  t0: number;
-  /** T_mult: each cycle is T_mult times longer than the one before (integer >= 1, default 1). */
-  tMult?: number;
-}
+import type { SgdrConfig } from '../schema/schedules.js';
 
 /** The restart cycle containing 0-based step e: its start and length T_i. */
 function sgdrCycle(e: number, t0: number, tMult: number): { start: number; length: number } {

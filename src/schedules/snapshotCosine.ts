@@ -1,13 +1,5 @@
 import { assertFiniteNonNegative, assertIteration, assertPositiveInteger, type Schedule } from './types.js';
-
-export interface SnapshotCosineConfig {
-  /** Initial (and restart) learning rate alpha_0. */
-  lr0: number;
-  /** Total number of training iterations T. */
-  totalSteps: number;
-  /** Number of cycles M; each cycle lasts ceil(T / M) iterations. */
-  cycles: number;
-}
+import type { SnapshotCosineConfig } from '../schema/schedules.js';
 
 /** Length of one cycle of the snapshot schedule: ceil(T / M). */
 export function snapshotCycleLength(totalSteps: number, cycles: number): number {

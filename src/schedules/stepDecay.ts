@@ -1,12 +1,5 @@
 import { assertFiniteNonNegative, assertIteration, type Schedule } from './types.js';
-
-export interface StepDecayConfig {
-  lr0: number;
-  /** Iterations after which the rate is multiplied by gamma (PyTorch MultiStepLR milestones). */
-  milestones: readonly number[];
-  /** Factor applied at each milestone (default 0.1). */
-  gamma?: number;
-}
+import type { StepDecayConfig } from '../schema/schedules.js';
 
 /**
  * Step decay: lr(t) = lr0 * gamma^(number of milestones m with m <= t - 1), equal to PyTorch's MultiStepLR

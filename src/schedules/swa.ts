@@ -1,13 +1,5 @@
 import { assertFiniteNonNegative, assertIteration, assertPositiveInteger, type Schedule } from './types.js';
-
-export interface SwaScheduleConfig {
-  /** Learning rate of the first half of the pre-averaging phase. */
-  lr0: number;
-  /** The constant learning rate of the averaging phase, reached at 90% of swaStart. */
-  swaLr: number;
-  /** Iterations before averaging starts (S); the averaging phase runs from S + 1 on. */
-  swaStart: number;
-}
+import type { SwaScheduleConfig } from '../schema/schedules.js';
 
 /**
  * The learning rate of Stochastic Weight Averaging (Izmailov et al. 2018, as in the authors' train.py), with

@@ -2,20 +2,23 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { runTestSet } from '../ensemble/evaluateRun.js';
-import { readRunRecord, runDataSource, type RunRecord } from '../io/runRecord.js';
-import { verifySnapshot } from '../io/snapshots.js';
+import { readRunRecord, runDataSource } from '../run/runRecord.js';
+import { verifySnapshot } from '../run/snapshots.js';
 import { UserError } from '../util/errors.js';
 import { contentType, resolveInside } from './staticFiles.js';
 import { testImagesResponse } from './testImages.js';
 import { featureNames, isTableRun, testRowsResponse } from './testRows.js';
+import type { RunRecord } from '../schema/run.js';
 
 /** Loopback only unless the caller asks for more. */
 export const DEFAULT_HOST = '127.0.0.1';
+/** The port `serve` listens on by default. */
 export const DEFAULT_PORT = 8080;
 /** Most test images (or table rows) one request may ask for. */
 export const MAX_TEST_IMAGES = 1000;
 export const DEFAULT_TEST_IMAGES = 48;
 
+/** Which run and page to serve, and where to listen. */
 export interface ServeRunOptions {
   /** A run directory written by train. */
   runDir: string;
@@ -26,11 +29,13 @@ export interface ServeRunOptions {
   port?: number;
 }
 
+/** A running server: where it listens, and how to close it. */
 export interface RunServer {
   /** http://host:port/ */
   url: string;
   host: string;
   port: number;
+  /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
 

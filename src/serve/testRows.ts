@@ -1,5 +1,5 @@
 import type { ImageSet } from '../data/dataset.js';
-import type { DataRecord } from '../io/runRecord.js';
+import type { DataRecord } from '../schema/run.js';
 
 /**
  * A table run's rows as the page shows them (no Node here: the page imports this module too). A run takes rows of

@@ -1,13 +1,17 @@
-import type { ComparePlan, RunSpec } from '../compare/plan.js';
+import type { ComparePlan } from '../compare/plan.js';
 import { checkModelName } from '../models/registry.js';
 import { sgdConfigProblem } from '../training/sgd.js';
-import { planCycles, type CycleScheduleName } from '../training/snapshotPlan.js';
+import { planCycles } from '../training/snapshotPlan.js';
 import { UserError } from '../util/errors.js';
+import type { CycleScheduleName } from '../schema/schedules.js';
+import type { RunSpec } from '../schema/runSpec.js';
+import type { IdxSource } from '../schema/data.js';
 
 /** A grid of Snapshot Ensemble runs: every combination of schedule, budget, cycles and lr0, each for every seed. */
 export interface SweepConfig {
   model: string;
-  dataDir: string | null;
+  /** The examples: IDX files (the embedded Fashion-MNIST when its dir is null). */
+  source: IdxSource;
   trainSize: number | null;
   testSize: number | null;
   batchSize: number;

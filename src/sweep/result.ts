@@ -1,7 +1,8 @@
-import type { EnsembleMetrics } from '../ensemble/evaluate.js';
-import type { Metrics } from '../metrics/classification.js';
-import type { Spread } from '../compare/result.js';
+
+
+import type { Spread } from '../schema/compare.js';
 import type { SweepConfig, SweepPoint } from './plan.js';
+import type { Metrics, EnsembleMetrics } from '../schema/metrics.js';
 
 export const SWEEP_FORMAT = 'snapshot-ensembles/sweep';
 export const SWEEP_JSON = 'sweep.json';
@@ -20,6 +21,7 @@ export interface SweepSeedResult {
   seconds: number;
 }
 
+/** One point of a sweep: its settings, each seed's result and their mean. */
 export interface SweepPointResult extends Omit<SweepPoint, 'runs'> {
   seeds: SweepSeedResult[];
   /** Over the seeds that finished: the ensemble's test error and NLL, and the last snapshot's test error. */
@@ -28,6 +30,7 @@ export interface SweepPointResult extends Omit<SweepPoint, 'runs'> {
   lastSnapshotError: Spread | null;
 }
 
+/** sweep.json: a sweep's configuration, data and points, written as it goes. */
 export interface SweepResult {
   format: typeof SWEEP_FORMAT;
   version: 1;

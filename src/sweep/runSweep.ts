@@ -2,15 +2,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunData } from '../compare/executeRun.js';
-import type { CompareConfig } from '../compare/result.js';
+import type { CompareConfig } from '../schema/compare.js';
 import { CompareInterrupted, DEFAULT_COMPARE_CONFIG, LOCAL_EXECUTOR, type RunExecutor } from '../compare/runCompare.js';
 import { spread } from '../compare/summarize.js';
 import { DEFAULT_AUGMENTATION, FASHION_MNIST_NORMALIZATION } from '../data/batch.js';
 import type { Dataset } from '../data/dataset.js';
-import { evaluateEnsemble } from '../ensemble/evaluate.js';
+import { evaluateEnsemble } from '../metrics/evaluate.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomicWrite.js';
 import { renderSvg } from '../report/renderSvg.js';
-import type { Reporter } from '../training/progress.js';
+import type { Reporter } from '../util/reporter.js';
+import type { ProbabilityMatrix } from '../metrics/probabilities.js';
+import { classificationHead } from '../training/taskHead.js';
 import { iterationsPerEpoch, TrainingInterrupted } from '../training/trainLoop.js';
 import { UserError } from '../util/errors.js';
 import { sweepChart } from './chart.js';
@@ -18,6 +20,7 @@ import { planSweep, sweepAsComparePlan, type SweepConfig } from './plan.js';
 import { SWEEP_CHART, SWEEP_FORMAT, SWEEP_JSON, SWEEP_MARKDOWN, type SweepPointResult, type SweepResult, type SweepSeedResult } from './result.js';
 import { sweepMarkdown } from './table.js';
 
+/** What runSweep trains, on which data, and where it writes sweep.json. */
 export interface SweepOptions {
   config: SweepConfig;
   /** The dataset as loaded (train-size and test-size applied). */
@@ -27,13 +30,14 @@ export interface SweepOptions {
   /** Where the runs train: here one after another (default), or a queue's workers (queueExecutor). */
   executor?: RunExecutor;
   reporter?: Reporter;
+  /** Asked after every iteration; true stops the sweep after the current step. */
   shouldStop?: () => boolean;
 }
 
 /** The settings every run of the sweep shares, as the executors of compare take them. */
 export function sweepRunSettings(config: SweepConfig): CompareConfig {
-  const { model, dataDir, trainSize, testSize, batchSize, momentum, nesterov, weightDecay, augment } = config;
-  return { ...DEFAULT_COMPARE_CONFIG, model, dataDir, trainSize, valSize: 0, testSize, batchSize, momentum, nesterov, weightDecay, augment, rows: [] };
+  const { model, source, trainSize, testSize, batchSize, momentum, nesterov, weightDecay, augment } = config;
+  return { ...DEFAULT_COMPARE_CONFIG, model, source, trainSize, valSize: 0, testSize, batchSize, momentum, nesterov, weightDecay, augment, rows: [] };
 }
 
 function summarize(point: SweepPointResult): void {
@@ -66,6 +70,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     numClasses: dataset.numClasses,
     normalization: FASHION_MNIST_NORMALIZATION,
     augmentation: config.augment ? DEFAULT_AUGMENTATION : null,
+    head: classificationHead(dataset.numClasses),
   };
   const result: SweepResult = {
     format: SWEEP_FORMAT,
@@ -100,7 +105,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         const { info, members } = await executor.run(spec, settings, data, reporter, options.shouldStop);
         const seed: SweepSeedResult = { seed: spec.seed, run: spec.id, error: info.error, ensemble: null, lastSnapshot: null, lastM: [], seconds: info.seconds };
         if (info.error === null) {
-          const tests = spec.snapshotAt.map((t) => members.get(t)!.test);
+          const tests = spec.snapshotAt.map((t) => members.get(t)!.test as ProbabilityMatrix);
           const evaluation = evaluateEnsemble(tests, dataset.test.labels, 'mean');
           const pick = ({ error, nll, ece, brier }: SweepSeedResult['lastM'][number]) => ({ error, nll, ece, brier });
           seed.ensemble = pick(evaluation.ensembles.at(-1)!);

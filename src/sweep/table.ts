@@ -1,5 +1,5 @@
 import { markdownTable, textTable } from '../util/tables.js';
-import type { Spread } from '../compare/result.js';
+import type { Spread } from '../schema/compare.js';
 import type { SweepResult } from './result.js';
 
 const percent = (s: Spread | null) => (s === null ? '-' : `${(100 * s.mean).toFixed(2)}${s.std === null ? '' : ` ± ${(100 * s.std).toFixed(2)}`}`);
@@ -23,10 +23,12 @@ export function sweepCells(result: SweepResult): string[][] {
   ]);
 }
 
+/** A sweep's table as plain text. */
 export function sweepText(result: SweepResult): string {
   return textTable(HEADER, sweepCells(result));
 }
 
+/** A sweep's table as markdown. */
 export function sweepMarkdown(result: SweepResult): string {
   return `# Sweep: ${result.config.model} on ${result.data.name} (${result.data.trainExamples} training images)\n\n${markdownTable(HEADER, sweepCells(result))}`;
 }

@@ -5,6 +5,7 @@ import type { Schedule } from '../schedules/types.js';
 import { planSnapshotCosine } from './snapshotPlan.js';
 import { secondTfjsCopy, UserError } from '../util/errors.js';
 
+/** The schedule and snapshots of snapshotEnsembleCallback. */
 export interface SnapshotEnsembleCallbackOptions {
   /** Initial learning rate alpha_0 of every cycle (the paper uses 0.1 or 0.2). */
   lr0: number;
@@ -45,6 +46,7 @@ export class SnapshotEnsembleCallback extends tfl.Callback {
     super();
   }
 
+  /** Plans the schedule and the snapshots from fit()'s epochs, examples and batch size (or totalSteps). */
   override async onTrainBegin(): Promise<void> {
     // another copy of tfjs-layers does not know this class and wraps its methods in a callback of its own
     if (!(this instanceof SnapshotEnsembleCallback)) throw new UserError(secondTfjsCopy('the model.fit that was given snapshotEnsembleCallback'));
@@ -58,6 +60,7 @@ export class SnapshotEnsembleCallback extends tfl.Callback {
     this.learningRates.length = 0;
   }
 
+  /** Sets the optimizer's learning rate from the schedule for the next iteration. */
   override async onBatchBegin(): Promise<void> {
     const lr = this.schedule!(this.iteration + 1);
     const optimizer = this.model.optimizer as unknown as LearningRateSettable;
@@ -67,6 +70,7 @@ export class SnapshotEnsembleCallback extends tfl.Callback {
     this.learningRates.push(lr);
   }
 
+  /** Takes a snapshot when the iteration ends a cycle. */
   override async onBatchEnd(): Promise<void> {
     this.iteration++;
     if (!this.snapshotAt.has(this.iteration)) return;
@@ -99,6 +103,7 @@ export class SnapshotEnsembleCallback extends tfl.Callback {
   }
 }
 
+/** A callback for a model's own fit(): the paper's Eq. 2 every batch and a snapshot at the end of every cycle. */
 export function snapshotEnsembleCallback(options: SnapshotEnsembleCallbackOptions): SnapshotEnsembleCallback {
   return new SnapshotEnsembleCallback(options);
 }

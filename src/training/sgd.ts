@@ -3,6 +3,7 @@ import { FUSED_KERNELS, hasFusedKernel } from '../backend/fusedKernelNames.js';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
+/** SGD's settings: learning rate, momentum (Nesterov's or plain) and L2 weight decay. */
 export interface SgdConfig {
   learningRate: number;
   momentum?: number;
@@ -48,6 +49,7 @@ export class SgdOptimizer extends tf.Optimizer {
     this.weightDecay = weightDecay;
   }
 
+  /** Sets the learning rate of the next step (the schedule's, every iteration). */
   setLearningRate(learningRate: number): void {
     this.learningRate = learningRate;
   }
@@ -143,6 +145,7 @@ export class SgdOptimizer extends tf.Optimizer {
     ];
   }
 
+  /** Restores the step count and momentum buffers saved by getWeights (TF.js's optimizer interface). */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     this.dispose();

@@ -2,9 +2,11 @@ import { fgeCollectionOffset, fgeCollectionPoints } from '../schedules/fge.js';
 import { sgdrCycleEnds } from '../schedules/sgdr.js';
 import { swaStartEpoch } from '../schedules/swa.js';
 import { snapshotCycleEnds, snapshotCycleLength } from '../schedules/snapshotCosine.js';
-import type { ScheduleConfig } from '../schedules/fromConfig.js';
-import { UserError } from '../util/errors.js';
 
+import { UserError } from '../util/errors.js';
+import type { ScheduleConfig, CycleScheduleName, FgeOptions, SwagOptions } from '../schema/schedules.js';
+
+/** A run's schedule and the iterations after which it takes its members, with notes on how the plan was made to fit. */
 export interface SnapshotPlan {
   schedule: ScheduleConfig;
   /** Iterations after which snapshots are taken, ascending; the last is always totalSteps (none for SWAG). */
@@ -35,25 +37,6 @@ export function planSnapshotCosine(totalSteps: number, cycles: number, lr0: numb
   return { schedule: { name: 'snapshotCosine', lr0, totalSteps, cycles }, snapshotAt, notes };
 }
 
-/**
- * The cyclic schedules `train --schedule` offers: the first three take a snapshot at the end of every cycle, FGE at
- * the middle of every cycle.
- */
-export type CycleScheduleName = 'snapshot' | 'sgdr' | 'cyclic' | 'fge' | 'swag';
-export const CYCLE_SCHEDULES: readonly CycleScheduleName[] = ['snapshot', 'sgdr', 'cyclic', 'fge', 'swag'];
-
-/** SWAG's settings (train --swag-*): collection from round(start x B) with the SWA schedule, K, and S for evaluation. */
-export interface SwagOptions {
-  /** Fraction of the budget after which the moments are collected, once per epoch (default 0.75, as SWA). */
-  start: number;
-  /** The constant learning rate of the collection phase (default lr0 / 2). */
-  lr: number;
-  /** K: deviations of the last K epochs kept (default 20). */
-  rank: number;
-  /** S: weight samples drawn when the run is evaluated (default 10). */
-  samples: number;
-}
-
 export function defaultSwagOptions(lr0: number): SwagOptions {
   return { start: 0.75, lr: lr0 / 2, rank: 20, samples: 10 };
 }
@@ -74,22 +57,12 @@ export function planSwag(epochs: number, iterationsPerEpoch: number, lr0: number
   return { schedule: { name: 'swa', lr0, swaLr: swag.lr, swaStart: startEpoch * iterationsPerEpoch }, snapshotAt: [], notes, startEpoch };
 }
 
-/** Fast Geometric Ensembling's settings (train --fge-*). */
-export interface FgeOptions {
-  /** c: epochs per cycle (the paper: 2 to 4; any c with c x iterations per epoch >= 2 here). */
-  cycleEpochs: number;
-  /** alpha_1 and alpha_2. */
-  lr1: number;
-  lr2: number;
-  /** Fraction of the budget pre-trained with the ordinary step schedule (default 0.8). */
-  pretrain: number;
-}
-
 /** The paper's ResNet settings relative to lr0 = 0.1 (alpha_1 = 0.05, alpha_2 = 0.0005), 2-epoch cycles, 80% pre-training. */
 export function defaultFgeOptions(lr0: number): FgeOptions {
   return { cycleEpochs: 2, lr1: lr0 / 2, lr2: lr0 / 200, pretrain: 0.8 };
 }
 
+/** What planCycles plans: the schedule, the budget, the cycles and their settings. */
 export interface CyclePlanOptions {
   schedule: CycleScheduleName;
   totalSteps: number;

@@ -1,8 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { normalizedBatch, type Normalization } from '../data/batch.js';
+import { normalizedBatch } from '../data/batch.js';
 import { exampleShape, type ImageSet } from '../data/dataset.js';
 import type { BatchNormalizationFields } from '../models/batchNorm.js';
+import type { Normalization } from '../schema/data.js';
+
+/** SWA's running average as a checkpoint holds it. */
+export interface WeightAverageState {
+  count: number;
+  weights: Float32Array[];
+  shapes: number[][];
+}
 
 /**
  * Stochastic Weight Averaging (Izmailov, Podoprikhin, Garipov, Vetrov, Wilson 2018), kept apart from the training
@@ -35,6 +43,19 @@ export class WeightAverage {
       });
     }
     this.n++;
+  }
+
+  /** The average and its count, to checkpoint (null before the first update). */
+  state(): WeightAverageState | null {
+    if (this.average === null) return null;
+    return { count: this.n, weights: this.average.map((v) => Float32Array.from(v.dataSync() as Float32Array)), shapes: this.average.map((v) => [...v.shape]) };
+  }
+
+  /** Continues from a checkpointed average. */
+  restore(state: WeightAverageState): void {
+    this.dispose();
+    this.average = state.weights.map((w, i) => tf.tidy(() => tf.variable(tf.tensor(w, state.shapes[i]!), false)));
+    this.n = state.count;
   }
 
   /** Writes the averaged weights into a model of the same architecture (by default the averaged one). */

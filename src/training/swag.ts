@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Normalization } from '../data/batch.js';
+
 import type { ImageSet } from '../data/dataset.js';
 import { Rng, standardNormal } from '../util/rng.js';
 import { updateBatchNorm } from './swa.js';
+import type { Normalization } from '../schema/data.js';
 
 /**
  * SWA-Gaussian (Maddox, Izmailov, Garipov, Vetrov, Wilson 2019), kept apart from the training loop as SWA is

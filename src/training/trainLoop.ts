@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { augmentedBatch, normalizedBatch, oneHotBatch, targetBatch, type Augmentation, type Normalization } from '../data/batch.js';
-import { exampleShape, type ImageSet, type Task } from '../data/dataset.js';
-import { trainingForward } from '../backend/trainingForward.js';
+import { augmentedBatch, normalizedBatch } from '../data/batch.js';
+import type { TaskHead } from './taskHead.js';
+import { exampleShape, type ImageSet } from '../data/dataset.js';
+import { trainingForward } from '../models/trainingForward.js';
 import { setDropoutStep } from '../models/dropout.js';
 import type { Schedule } from '../schedules/types.js';
 import { permutation, Rng } from '../util/rng.js';
-import type { EpochSummary, Reporter } from './progress.js';
+import type { Reporter } from '../util/reporter.js';
+import type { Augmentation, Normalization } from '../schema/data.js';
+import type { EpochSummary, LoopState } from '../schema/training.js';
 
 /** An optimizer whose learning rate the loop sets before every iteration. */
 export interface ScheduledOptimizer {
@@ -32,33 +35,6 @@ export class TrainingInterrupted extends Error {
   constructor(readonly state: LoopState) {
     super(`training stopped after iteration ${state.iteration}`);
   }
-}
-
-/**
- * Everything the loop needs to continue exactly where it stopped: the position (iteration, epoch, batch within the
- * epoch), the epoch's data order when stopped inside an epoch, the generator's state, the running sums of the
- * epoch, and the traces so far. The model's weights and the optimizer's buffers are saved beside it by the caller.
- */
-export interface LoopState {
-  /** Iterations completed, t. */
-  iteration: number;
-  /** The epoch in progress (1-based); when batch === iterations per epoch it has just ended. */
-  epoch: number;
-  /** Batches of `epoch` completed. */
-  batch: number;
-  /** The epoch's example order, while inside an epoch (0 < batch < per epoch); null at an epoch boundary. */
-  order: number[] | null;
-  /** Generator state after the last completed iteration. */
-  rngState: number;
-  snapshotsTaken: number;
-  epochLossSum: number;
-  epochCorrect: number;
-  epochSeen: number;
-  epochSeconds: number;
-  learningRates: number[];
-  losses: number[];
-  epochs: EpochSummary[];
-  seconds: number;
 }
 
 export interface LoopHooks {
@@ -89,12 +65,9 @@ export interface LoopConfig {
   objective?: TrainingObjective;
   optimizer: ScheduledOptimizer;
   train: ImageSet;
-  numClasses: number;
+  /** What the network learns: targets, loss and hits (classificationHead, regressionHead). */
+  head: TaskHead;
   normalization: Normalization;
-  /** Classification (softmax cross-entropy on logits, the default) or regression (mean squared error on one output). */
-  task?: Task;
-  /** Regression: the targets are standardised with these before the loss. */
-  targetNormalization?: { mean: number; std: number };
   /** Training augmentation, or null for none. */
   augmentation: Augmentation | null;
   batchSize: number;
@@ -158,7 +131,7 @@ function freshState(rng: Rng): LoopState {
  * of its own state from which it resumes bit for bit.
  */
 export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
-  const { model, optimizer, train, numClasses, batchSize, epochs, schedule, reporter, hooks } = config;
+  const { model, optimizer, train, head, batchSize, epochs, schedule, reporter, hooks } = config;
   const rng = config.resume === undefined ? config.rng : Rng.fromState(config.resume.rngState);
   const perEpoch = iterationsPerEpoch(train.count, batchSize);
   const totalSteps = epochs * perEpoch;
@@ -166,8 +139,6 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
   const snapshotAt = new Set(config.snapshotAt);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const shape = exampleShape(train);
-  const regression = config.task === 'regression';
-  const target = config.targetNormalization ?? { mean: 0, std: 1 };
   const s: LoopState = config.resume === undefined ? freshState(rng) : structuredClone(config.resume);
   // A state saved at the end of an epoch continues with the next one.
   if (s.batch === perEpoch) {
@@ -192,8 +163,8 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
         config.augmentation === null
           ? normalizedBatch(train, indices, config.normalization)
           : augmentedBatch(train, indices, config.normalization, config.augmentation, rng);
-      const labels = regression ? targetBatch(train, indices, target) : oneHotBatch(train, indices, numClasses);
-      const { loss, hits } = trainStep(model, optimizer, variables, pixels, labels, [indices.length, ...shape], numClasses, regression, t, lr, config.objective);
+      const targets = head.targets(train, indices);
+      const { loss, hits } = trainStep({ model, optimizer, variables, head, objective: config.objective }, pixels, targets, [indices.length, ...shape], t, lr);
       s.iteration = t;
       s.batch++;
       s.learningRates.push(lr);
@@ -255,41 +226,37 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
   return { epochs: s.epochs, learningRates: s.learningRates, losses: s.losses, seconds: (performance.now() - start) / 1000 };
 }
 
+/** What every step of a run uses. */
+interface StepContext {
+  model: tfl.LayersModel;
+  optimizer: ScheduledOptimizer;
+  variables: tf.Variable[];
+  head: TaskHead;
+  objective: TrainingObjective | undefined;
+}
+
 /**
- * One SGD step; returns the batch's mean loss and the number of correct predictions (NaN for regression). Disposes
- * every tensor it makes.
+ * One SGD step at iteration t with learning rate lr; returns the batch's mean loss and the number of correct
+ * predictions (NaN for regression). Disposes every tensor it makes.
  */
-function trainStep(
-  model: tfl.LayersModel,
-  optimizer: ScheduledOptimizer,
-  variables: tf.Variable[],
-  pixels: Float32Array,
-  labels: Float32Array,
-  shape: readonly number[],
-  numClasses: number,
-  regression: boolean,
-  iteration: number,
-  lr: number,
-  objective: TrainingObjective | undefined,
-): { loss: number; hits: number } {
+function trainStep(step: StepContext, pixels: Float32Array, targetValues: Float32Array, shape: readonly number[], t: number, lr: number): { loss: number; hits: number } {
+  const { model, optimizer, variables, head, objective } = step;
   return tf.tidy(() => {
     const xs = tf.tensor(pixels, [...shape]);
-    const ys = tf.tensor2d(labels, [shape[0]!, regression ? 1 : numClasses]);
+    const ys = tf.tensor2d(targetValues, [shape[0]!, head.outputs]);
     const targets = objective?.targets?.(xs as tf.Tensor4D);
-    let logits: tf.Tensor | undefined;
+    let outputs: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      logits = tf.keep(trainingForward(model)(xs));
-      if (objective !== undefined) return objective.loss(logits as tf.Tensor2D, ys, targets);
-      return (regression ? tf.losses.meanSquaredError(ys, logits) : tf.losses.softmaxCrossEntropy(ys, logits)) as tf.Scalar;
+      outputs = tf.keep(trainingForward(model)(xs));
+      if (objective !== undefined) return objective.loss(outputs as tf.Tensor2D, ys, targets);
+      return head.loss(ys, outputs);
     }, variables);
-    const kept = logits!;
+    const kept = outputs!;
     try {
       const loss = value.dataSync()[0]!;
-      if (!Number.isFinite(loss)) throw new DivergenceError(iteration, lr, loss);
+      if (!Number.isFinite(loss)) throw new DivergenceError(t, lr, loss);
       optimizer.applyGradients(grads);
-      if (regression) return { loss, hits: NaN };
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(kept, 1), tf.argMax(ys, 1)), 'int32')).dataSync()[0]!;
-      return { loss, hits };
+      return { loss, hits: head.hits(ys, kept) };
     } finally {
       kept.dispose();
     }

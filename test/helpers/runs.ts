@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RunRecord } from '../../src/io/runRecord.js';
+
 import { CLI, ROOT } from './cli.js';
+import type { RunRecord } from '../../src/schema/run.js';
 
 export function readRecord(runDir: string): RunRecord {
   return JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8')) as RunRecord;
@@ -44,3 +45,9 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 120_000): Pr
 }
 
 export const checkpointWritten = (runDir: string) => () => existsSync(path.join(runDir, 'checkpoint', 'state.json'));
+
+/** A classification run's (or comparison row's) evaluation, refusing a regression's: tests read its error. */
+export function classified<T extends { task?: string } | null | undefined>(evaluation: T): Extract<NonNullable<T>, { task: 'classification' }> {
+  if (evaluation == null || evaluation.task !== 'classification') throw new Error(`not a classification evaluation: ${JSON.stringify(evaluation)?.slice(0, 80)}`);
+  return evaluation as Extract<NonNullable<T>, { task: 'classification' }>;
+}

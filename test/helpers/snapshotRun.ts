@@ -3,9 +3,10 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { fileSystem } from '../../src/io/fileSystemHandler.js';
-import { snapshotPath, type RunRecord } from '../../src/io/runRecord.js';
+import { snapshotPath } from '../../src/run/runRecord.js';
 import { Rng } from '../../src/util/rng.js';
 import { syntheticRecord } from './syntheticRun.js';
+import type { RunRecord } from '../../src/schema/run.js';
 
 /**
  * Gives every batch-norm layer statistics and an affine map far from a fresh layer's (gamma and the variance in

@@ -1,8 +1,10 @@
-import { RUN_FORMAT, RUN_FORMAT_VERSION, snapshotPath, type RunRecord } from '../../src/io/runRecord.js';
+import { snapshotPath } from '../../src/run/runRecord.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../../src/metrics/probabilities.js';
 import { scheduleFromConfig } from '../../src/schedules/fromConfig.js';
 import { planSnapshotCosine } from '../../src/training/snapshotPlan.js';
 import { Rng } from '../../src/util/rng.js';
+import type { RunRecord } from '../../src/schema/run.js';
+import { RUN_FORMAT, RUN_FORMAT_VERSION } from '../../src/schema/run.js';
 
 /**
  * A run record as training writes it, for T iterations in M cycles, without training anything: the learning rate
@@ -35,7 +37,7 @@ export function syntheticRecord(options: {
     config: {
       model: 'cnn',
       dropout: 0,
-      dataDir: null,
+      valSize: 0,
       trainSize: 100,
       testSize: 30,
       epochs,
@@ -57,6 +59,7 @@ export function syntheticRecord(options: {
       classNames: Array.from({ length: numClasses }, (_, k) => `class ${k}`),
       normalization: { mean: 0.286, std: 0.353 },
       augmentation: null,
+      source: { kind: 'idx', dir: null },
     },
     schedule: plan.schedule,
     snapshotAt: plan.snapshotAt,

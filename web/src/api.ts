@@ -1,6 +1,7 @@
-import type { RunRecord } from '../../src/io/runRecord.js';
+
 import type { TestImagesResponse } from '../../src/serve/testImages.js';
 import type { TestRowsResponse } from '../../src/serve/testRows.js';
+import type { RunRecord } from '../../src/schema/run.js';
 
 /** What the page fetches from `snapshot-ensembles serve`: the run's record and a few of its test images (or table rows). */
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { normalizedBatch } from '../../src/data/batch.js';
-import { lastM, meanProbabilities } from '../../src/ensemble/combine.js';
+import { lastM, meanProbabilities } from '../../src/metrics/combine.js';
 import { probabilityMatrix, type ProbabilityMatrix } from '../../src/metrics/probabilities.js';
 import type { RunRecord } from './api.js';
 

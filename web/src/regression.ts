@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { lastM } from '../../src/ensemble/combine.js';
+import { lastM } from '../../src/metrics/combine.js';
 import { combineGaussians } from '../../src/metrics/regression.js';
 import type { RunRecord } from './api.js';
 import { forwardEach, type ExampleValues, type LoadedSnapshot } from './ensemble.js';

@@ -91,5 +91,5 @@ export function registerNativeBackend(addon: NativeAddon): void {
     if (getKernel(config.kernelName, NATIVE) === undefined) registerKernel({ ...config, backendName: NATIVE });
   }
   registerBackend(NATIVE, () => new NativeBackend(), 1);
-  registerTrainingCompiler(NATIVE, (model) => nativeTrainingForward(addon, model));
+  registerTrainingCompiler(NATIVE, (model, describe) => nativeTrainingForward(addon, model, describe));
 }

@@ -8,11 +8,10 @@ import { queueProgressView } from '../queueProgress.js';
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { compareMarkdown, compareText } from '../../compare/table.js';
 import { writeCompareReport } from '../../report/compareReport.js';
-import type { CompareConfig } from '../../compare/result.js';
-import { DEFAULT_DISTILLATION } from '../../deploy/distillation.js';
+import type { CompareConfig } from '../../schema/compare.js';
+import { DEFAULT_DISTILLATION } from '../../training/distillation.js';
 import { loadDataset, resolveDataSource } from '../../data/source.js';
-import { UserError } from '../../util/errors.js';
-import { addDataOptions, dataSourceOptions, DEFAULT_MODEL_HELP, defaultModel, type DataFlags } from '../dataOptions.js';
+import { addDataOptions, addValidationOptions, dataSourceOptions, DEFAULT_MODEL_HELP, defaultModel, validationSize, type DataFlags, type ValidationFlags } from '../dataOptions.js';
 import { formatSeconds, timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber, positiveNumberList } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
@@ -20,7 +19,7 @@ import { progressReporter, withPreamble } from '../progressReporter.js';
 import { stopOnSignals } from '../signals.js';
 import { defaultFgeOptions } from '../../training/snapshotPlan.js';
 
-interface CompareFlags extends BackendFlags, QueueFlags, DataFlags {
+interface CompareFlags extends BackendFlags, QueueFlags, DataFlags, ValidationFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -41,7 +40,6 @@ interface CompareFlags extends BackendFlags, QueueFlags, DataFlags {
   swagSamples: number;
   ensembleSize: number;
   dropout: number;
-  valSize: number;
   batchSize: number;
   momentum: number;
   nesterov: boolean;
@@ -62,7 +60,7 @@ function defaultOutDir(model: string): string {
 
 export function compareCommand(): Command {
   const d = DEFAULT_COMPARE_CONFIG;
-  return addDataOptions(addQueueOptions(addBackendOptions(new Command('compare')
+  return addValidationOptions(addDataOptions(addQueueOptions(addBackendOptions(new Command('compare')
     .description(
       "the paper's Table 1 on your model and data: single model, NoCycle, SingleCycle, Snapshot Ensembles, FGE, SWA, SWAG, " +
         'a true ensemble and dropout, at the same training budget',
@@ -91,7 +89,6 @@ export function compareCommand(): Command {
     .option('--distill-epochs <n>', "the distilled row's student budget in epochs (default: B)", integer(1))
     .option('--temperature <T>', "the distilled row's softmax temperature", positiveNumber, DEFAULT_DISTILLATION.temperature)
     .option('--alpha <A>', "the distilled row's weight of the soft targets, in [0, 1]", (v: string) => Number(v), DEFAULT_DISTILLATION.alpha)
-    .option('--val-size <n>', 'hold out the last N training images for best-k and fitted weights (beyond the paper)', integer(0), d.valSize)
     .option('--batch-size <n>', 'mini-batch size', integer(1), d.batchSize)
     .option('--momentum <mu>', 'SGD momentum', nonNegativeNumber, d.momentum)
     .option('--no-nesterov', 'plain momentum instead of Nesterov')
@@ -102,15 +99,17 @@ export function compareCommand(): Command {
     .option('--out <dir>', 'directory for compare.json and compare.md (default: runs/compare-<model>-<time>)')
     .option('--overwrite', 'replace a comparison already in --out', false)
     .option('--markdown', 'print the tables as markdown instead of text', false)
-    .option('--json', 'print the whole result as JSON instead of tables', false))))
+    .option('--json', 'print the whole result as JSON instead of tables', false)))))
     .option('--no-report', 'do not write OUT/report.html when the comparison ends')
     .action(async (cliFlags: CompareFlags) => {
       const flags = { ...cliFlags, model: cliFlags.model ?? defaultModel(cliFlags) } as CompareFlags;
+      // the source is resolved before the backend starts, so bad input stays one line
+      const source = resolveDataSource(dataSourceOptions(flags));
       const config: CompareConfig = {
         model: flags.model,
-        dataDir: flags.data === undefined ? null : path.resolve(flags.data),
+        source,
         trainSize: flags.trainSize ?? null,
-        valSize: flags.valSize,
+        valSize: 0, // from --val-size or --val-split once the examples are counted
         testSize: flags.testSize ?? null,
         epochs: flags.epochs,
         cycles: flags.cycles,
@@ -137,13 +136,12 @@ export function compareCommand(): Command {
       };
       const queue = queueSettings(flags);
       const backend = await startBackend(flags);
-      const source = resolveDataSource(dataSourceOptions(flags));
-      if (source.kind === 'csv' && source.task === 'regression') throw new UserError('compare measures classifiers; --task regression is for train and evaluate');
-      if (queue !== null && source.kind !== 'idx') throw new UserError('--queue: workers read IDX data only for now; give --data an IDX directory or leave out --queue');
       const dataset = await loadDataset(source, {
         ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
+      config.valSize = validationSize(flags, dataset.train.count);
+      config.source = dataset.source ?? source;
       const outDir = flags.out ?? defaultOutDir(flags.model);
       const view = queue === null ? null : queueProgressView();
       const reporter = withPreamble(view ?? progressReporter(), backend.line);

@@ -1,15 +1,14 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_DISTILLATION } from '../../deploy/distillation.js';
+import { DEFAULT_DISTILLATION } from '../../training/distillation.js';
 import { distillRun, resumeDistillation } from '../../deploy/distillRun.js';
 import { UserError } from '../../util/errors.js';
-import { readRunRecord } from '../../io/runRecord.js';
+import { readRunRecord } from '../../run/runRecord.js';
 import { runDatasetAt } from '../../run/runData.js';
 import { timeStamp } from '../format.js';
 import { integer, modelName, positiveNumber } from '../parsers.js';
 import { addBackendOptions } from '../backendOption.js';
-import { sessionFlags } from '../resumeSession.js';
-import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
+import { sessionFlags, runTrainingSession, type SessionFlags } from '../trainingSession.js';
 
 interface DistillFlags extends SessionFlags {
   last?: number;

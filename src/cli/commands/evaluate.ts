@@ -1,15 +1,17 @@
 import { Command, Option } from 'commander';
 import type { BackendChoice } from '../../backend/backends.js';
-import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
-import { evaluateRegressionRun, evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
+
+import { evaluateRun, unfinishedRunNote } from '../../ensemble/evaluateRun.js';
 import { measureInferenceCost } from '../../deploy/inferenceCost.js';
-import { PREDICT_BATCH_SIZE } from '../../ensemble/predict.js';
-import { readRunRecord, runTask } from '../../io/runRecord.js';
+import { PREDICT_BATCH_SIZE } from '../../models/predict.js';
+import { readRunRecord, runTask } from '../../run/runRecord.js';
 import { UserError } from '../../util/errors.js';
 import { costTable, diversityTable, evaluationTable, regressionTable } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
+import type { CombineRule } from '../../schema/metrics.js';
+import { COMBINE_RULES } from '../../schema/metrics.js';
 
 /** ONNX Runtime's threads in --cost: those of the engine it is compared with (native's or wasm's). */
 function engineThreads(choice: BackendChoice): { onnxThreads?: number } {
@@ -41,41 +43,34 @@ export function evaluateCommand(): Command {
     .action(async (runDir: string, flags: EvaluateFlags) => {
       if (!flags.cost && flags.student.length > 0) throw new UserError('--student is measured with --cost; add --cost');
       const backend = await startBackend(flags);
-      const regression = runTask(readRunRecord(runDir)) === 'regression';
-      if (regression && flags.cost) throw new UserError('--cost measures classifiers; this is a regression run');
+      const record = readRunRecord(runDir);
+      if (runTask(record) === 'regression' && flags.cost) throw new UserError('--cost measures classifiers; this is a regression run');
       const options = {
-        combine: flags.combine,
+        ...(runTask(record) === 'regression' && flags.combine === 'mean' ? {} : { combine: flags.combine }),
         ...(flags.last === undefined ? {} : { last: flags.last }),
         ...(flags.data === undefined ? {} : { dataDir: flags.data }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
         ...swagDraws(flags),
       };
-      if (regression) {
-        const evaluation = await evaluateRegressionRun(runDir, options);
-        process.stderr.write(backend.line + '\n');
-        const unfinished = unfinishedRunNote(runDir, evaluation);
-        if (unfinished !== null) process.stderr.write(`warning: ${unfinished}\n`);
-        if (flags.json) process.stdout.write(JSON.stringify(evaluation, null, 2) + '\n');
-        else process.stdout.write(`${runDir}: ${evaluation.testExamples} test rows\n${regressionTable(evaluation)}\n`);
-        return;
-      }
       const evaluation = await evaluateRun(runDir, options);
-      const cost = flags.cost
-        ? await measureInferenceCost(runDir, {
-            students: flags.student,
-            ...(flags.data === undefined ? {} : { dataDir: flags.data }),
-            ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
-            ...engineThreads(backend.choice),
-          })
-        : null;
+      const cost =
+        flags.cost && evaluation.task === 'classification'
+          ? await measureInferenceCost(runDir, {
+              students: flags.student,
+              ...(flags.data === undefined ? {} : { dataDir: flags.data }),
+              ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
+              ...engineThreads(backend.choice),
+            })
+          : null;
       process.stderr.write(backend.line + '\n');
       const unfinished = unfinishedRunNote(runDir, evaluation);
       if (unfinished !== null) process.stderr.write(`warning: ${unfinished}\n`);
       if (flags.json) process.stdout.write(JSON.stringify(cost === null ? evaluation : { ...evaluation, cost }, null, 2) + '\n');
+      else if (evaluation.task === 'regression') process.stdout.write(`${runDir}: ${evaluation.testExamples} test rows\n${regressionTable(evaluation)}\n`);
       else {
         const diversity = diversityTable(evaluation);
         const heading = `${runDir}: ${evaluation.testExamples} test images` + (unfinished === null ? '' : `; unfinished run (${evaluation.status})`);
-        const kind = readRunRecord(runDir).swag == null ? 'snapshot' : 'sample';
+        const kind = record.swag == null ? 'snapshot' : 'sample';
         process.stdout.write(`${heading}\n${evaluationTable(evaluation, kind)}\n${diversity === '' ? '' : diversity + '\n'}`);
         if (cost !== null) process.stdout.write(`inference cost on ${cost.testExamples} test images (${backend.choice.backend}, batches of ${PREDICT_BATCH_SIZE}; * on the Pareto front of error against FLOPs)\n${costTable(cost)}\n${cost.notes.map((n) => `${n}\n`).join('')}`);
       }

@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
 import { EXPORT_COMBINE_RULES, type ExportCombine } from '../../deploy/ensembleModel.js';
 import { exportRun, type ExportMeasurement, type ExportResult, type ModelCost } from '../../deploy/exportRun.js';
-import type { Metrics } from '../../metrics/classification.js';
-import type { RegressionMetrics } from '../../metrics/regression.js';
+
 import { QUANTIZATIONS, type Quantization } from '../../deploy/quantize.js';
 import { ONNX_LAYOUTS, type OnnxLayout } from '../../deploy/onnx/heads.js';
 import { metricCells } from '../../metrics/formatMetrics.js';
@@ -12,6 +11,7 @@ import { formatBytes } from '../format.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { exportOnnx, onnxExportSummary } from './exportOnnx.js';
+import type { Metrics, RegressionMetrics } from '../../schema/metrics.js';
 
 /** What `export` writes: a TF.js layers model (model.json + weights.bin), or one ONNX file. */
 export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { writeLandscape } from '../../landscape/landscapeFile.js';
 import { measureLandscape } from '../../landscape/measure.js';
-import { readRunRecord } from '../../io/runRecord.js';
+import { readRunRecord } from '../../run/runRecord.js';
 import { runDatasetAt } from '../../run/runData.js';
 import { UserError } from '../../util/errors.js';
 import { formatSeconds } from '../format.js';

@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
-import { COMBINE_RULES, type CombineRule } from '../../ensemble/combine.js';
-import { predictRegressionRun, predictRun } from '../../ensemble/predictRun.js';
-import { readRunRecord, runTask } from '../../io/runRecord.js';
+
+import { predictRun } from '../../ensemble/predictRun.js';
+import { readRunRecord, runTask } from '../../run/runRecord.js';
 import { argmaxRow } from '../../metrics/probabilities.js';
 import { integer } from '../parsers.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { addSwagDrawOptions, swagDraws, type SwagDrawFlags } from '../swagDrawOption.js';
+import type { CombineRule } from '../../schema/metrics.js';
+import { COMBINE_RULES } from '../../schema/metrics.js';
 
 interface PredictFlags extends BackendFlags, SwagDrawFlags {
   last?: number;
@@ -22,11 +24,16 @@ export function predictCommand(): Command {
     .addOption(new Option('--combine <rule>', 'how members are combined').choices(COMBINE_RULES).default('mean'))
     .option('--json', 'one JSON object per line', false)))
     .action(async (runDir: string, files: string[], flags: PredictFlags) => {
-      const regression = runTask(readRunRecord(runDir)) === 'regression';
       const csv = files.every((f) => /\.csv$/i.test(f));
       const backend = await startBackend(flags);
-      if (regression) {
-        const r = await predictRegressionRun(runDir, files, { ...(flags.last === undefined ? {} : { last: flags.last }), ...swagDraws(flags) });
+      const regression = runTask(readRunRecord(runDir)) === 'regression';
+      const prediction = await predictRun(runDir, files, {
+        ...(regression && flags.combine === 'mean' ? {} : { combine: flags.combine }),
+        ...(flags.last === undefined ? {} : { last: flags.last }),
+        ...swagDraws(flags),
+      });
+      if (prediction.task === 'regression') {
+        const r = prediction;
         process.stderr.write(backend.line + '\n');
         const rows = r.names.map((name, i) =>
           flags.json
@@ -36,11 +43,6 @@ export function predictCommand(): Command {
         process.stdout.write((flags.json ? '' : ['input', csvCell(r.target), 'std', 'spread'].join(',') + '\n') + rows.join('\n') + '\n');
         return;
       }
-      const prediction = await predictRun(runDir, files, {
-        combine: flags.combine,
-        ...(flags.last === undefined ? {} : { last: flags.last }),
-        ...swagDraws(flags),
-      });
       process.stderr.write(backend.line + '\n');
       const { probabilities: p, names, classNames } = prediction;
       // A table's rows come out as CSV (one row per input row); images as tab-separated lines.

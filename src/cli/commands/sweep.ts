@@ -8,8 +8,8 @@ import type { SweepConfig } from '../../sweep/plan.js';
 import { SWEEP_JSON, type SweepResult } from '../../sweep/result.js';
 import { runSweep, writeSweepChart } from '../../sweep/runSweep.js';
 import { sweepMarkdown, sweepText } from '../../sweep/table.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../training/snapshotRun.js';
-import { CYCLE_SCHEDULES, type CycleScheduleName } from '../../training/snapshotPlan.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../schema/defaults.js';
+
 import { TrainingInterrupted } from '../../training/trainLoop.js';
 import { addBackendOptions, startBackend, type BackendFlags } from '../backendOption.js';
 import { formatSeconds, timeStamp } from '../format.js';
@@ -18,6 +18,8 @@ import { progressReporter, withPreamble } from '../progressReporter.js';
 import { addQueueOptions, queueSettings, type QueueFlags } from '../queueOption.js';
 import { queueProgressView } from '../queueProgress.js';
 import { stopOnSignals } from '../signals.js';
+import type { CycleScheduleName } from '../../schema/schedules.js';
+import { CYCLE_SCHEDULES } from '../../schema/schedules.js';
 
 interface SweepFlags extends BackendFlags, QueueFlags {
   model: string;
@@ -78,7 +80,7 @@ export function sweepCommand(): Command {
   ).action(async (flags: SweepFlags) => {
     const config: SweepConfig = {
       model: flags.model,
-      dataDir: flags.data === undefined ? null : path.resolve(flags.data),
+      source: { kind: 'idx', dir: flags.data === undefined ? null : path.resolve(flags.data) },
       trainSize: flags.trainSize ?? null,
       testSize: flags.testSize ?? null,
       batchSize: flags.batchSize,

@@ -1,20 +1,35 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadDataset, resolveDataSource } from '../../data/source.js';
-import { MODEL_INITS, type ModelInit } from '../../models/userModel.js';
-import { readRunRecord, type TrainConfig } from '../../io/runRecord.js';
+
+import { readRunRecord } from '../../run/runRecord.js';
 import { runDataReadable, runDatasetAt } from '../../run/runData.js';
-import { DEFAULT_TRAIN_CONFIG, resumeSnapshotEnsemble, trainSnapshotEnsemble } from '../../training/snapshotRun.js';
-import { CYCLE_SCHEDULES, defaultFgeOptions, defaultSwagOptions, type CycleScheduleName, type FgeOptions, type SwagOptions } from '../../training/snapshotPlan.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../schema/defaults.js';
+import { trainSnapshotEnsemble } from '../../run/train.js';
+import { resumeSnapshotEnsemble } from '../../run/resume.js';
+import { defaultFgeOptions, defaultSwagOptions } from '../../training/snapshotPlan.js';
 import { UserError } from '../../util/errors.js';
-import { addDataOptions, DATA_FLAG_NAMES, DEFAULT_MODEL_HELP, dataSourceOptions, defaultModel, type DataFlags } from '../dataOptions.js';
+import {
+  addDataOptions,
+  addValidationOptions,
+  DATA_FLAG_NAMES,
+  DEFAULT_MODEL_HELP,
+  dataSourceOptions,
+  defaultModel,
+  validationSize,
+  type DataFlags,
+  type ValidationFlags,
+} from '../dataOptions.js';
 import { timeStamp } from '../format.js';
 import { fraction, integer, modelName, nonNegativeNumber, positiveNumber } from '../parsers.js';
 import { addBackendOptions } from '../backendOption.js';
-import { sessionFlags } from '../resumeSession.js';
-import { runTrainingSession, type SessionFlags } from '../trainingSession.js';
+import { sessionFlags, runTrainingSession, type SessionFlags } from '../trainingSession.js';
+import type { CycleScheduleName, FgeOptions, SwagOptions } from '../../schema/schedules.js';
+import { CYCLE_SCHEDULES } from '../../schema/schedules.js';
+import type { ModelInit, TrainConfig } from '../../schema/run.js';
+import { MODEL_INITS } from '../../schema/run.js';
 
-interface TrainFlags extends SessionFlags, DataFlags {
+interface TrainFlags extends SessionFlags, DataFlags, ValidationFlags {
   model: string;
   epochs: number;
   cycles: number;
@@ -46,7 +61,7 @@ interface TrainFlags extends SessionFlags, DataFlags {
 }
 
 /** Flags that describe what a run trains: fixed once it started, so --resume refuses them. */
-const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain', 'swagStart', 'swagLr', 'swagRank', 'swagSamples', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'init', 'trainSize', 'testSize', 'augment', 'out', 'overwrite', ...DATA_FLAG_NAMES];
+const RUN_FLAGS = ['model', 'epochs', 'cycles', 'schedule', 'tMult', 'lrMin', 'fgeCycleEpochs', 'fgeLr1', 'fgeLr2', 'fgePretrain', 'swagStart', 'swagLr', 'swagRank', 'swagSamples', 'lr0', 'batchSize', 'momentum', 'nesterov', 'weightDecay', 'dropout', 'seed', 'init', 'trainSize', 'testSize', 'valSize', 'valSplit', 'augment', 'out', 'overwrite', ...DATA_FLAG_NAMES];
 
 function defaultOutDir(model: string): string {
   return path.join('runs', `${path.basename(model).replace(/\.json$/i, '')}-${timeStamp()}`);
@@ -92,8 +107,8 @@ function configFromFlags(flags: TrainFlags, given: (key: string) => boolean): Tr
   return {
     model: flags.model,
     dropout: flags.dropout,
-    dataDir: flags.data === undefined ? null : path.resolve(flags.data),
     trainSize: flags.trainSize ?? null,
+    valSize: 0, // set from --val-size or --val-split once the examples are counted
     testSize: flags.testSize ?? null,
     epochs: flags.epochs,
     batchSize: flags.batchSize,
@@ -153,6 +168,7 @@ export function trainCommand(): Command {
     .option('--json', 'print the final evaluation as JSON on stdout', false)
     .option('--no-report', 'do not write RUN_DIR/report.html when training ends'));
   addDataOptions(command);
+  addValidationOptions(command);
   return command.action(async (cliFlags: TrainFlags) => {
     const flags = { ...cliFlags, model: cliFlags.model ?? defaultModel(cliFlags) } as TrainFlags;
     // a run trained on examples given in memory takes them again from --data when it resumes
@@ -180,7 +196,8 @@ export function trainCommand(): Command {
         ...(flags.trainSize === undefined ? {} : { trainSize: flags.trainSize }),
         ...(flags.testSize === undefined ? {} : { testSize: flags.testSize }),
       });
-      return trainSnapshotEnsemble({ ...control, config: config!, dataset, outDir: runDir, overwrite: flags.overwrite });
+      const valSize = validationSize(flags, dataset.train.count);
+      return trainSnapshotEnsemble({ ...control, config: { ...config!, valSize }, dataset, outDir: runDir, overwrite: flags.overwrite });
     }, session.resumed);
   });
 }

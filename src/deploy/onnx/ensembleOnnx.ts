@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Normalization } from '../../data/batch.js';
+
 import type { ExportCombine } from '../ensembleModel.js';
 import { GraphBuilder } from './graph.js';
 import { classificationHead, normalizedInput, regressionHead, type OnnxInputKind, type OnnxLayout } from './heads.js';
 import { memberGraph } from './member.js';
 import { DataType, encodeModel, valueInfo, type Dim, type ModelObject } from './protobuf.js';
 import { storeWeights, type OnnxWeightStorage } from './weightStorage.js';
+import type { Normalization } from '../../schema/data.js';
 
 /** The ONNX operator set the exporter writes (ai.onnx), and the IR version that goes with it (ONNX 1.12). */
 export const ONNX_OPSET = 17;
@@ -43,12 +44,14 @@ export interface OnnxEnsembleSpec {
   doc?: string;
 }
 
+/** An input or output of the ONNX graph: its name, element type and shape ('N' the batch). */
 export interface OnnxTensorInfo {
   name: string;
   /** With BATCH_DIM for the batch axis. */
   shape: Dim[];
 }
 
+/** An ensemble written as ONNX: the file's bytes, its nodes and the bytes of its weights. */
 export interface OnnxEnsemble {
   bytes: Uint8Array;
   input: OnnxTensorInfo;

@@ -2,16 +2,16 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ImageSet } from '../../data/dataset.js';
-import { combine } from '../../ensemble/combine.js';
+import { combine } from '../../metrics/combine.js';
 import { snapshotGaussians, snapshotProbabilities } from '../../ensemble/evaluateRun.js';
 import { runDataReadable, runTestSet, type RunTestSetOptions } from '../../run/runData.js';
 import { writeFileAtomic } from '../../io/atomicWrite.js';
 import { makeOutputDir } from '../../io/outputDir.js';
-import { readRunRecord, runExampleValues, runTask, type RunRecord, type SnapshotRecord } from '../../io/runRecord.js';
-import { lastSnapshots, loadSnapshotModel } from '../../io/snapshots.js';
-import { classificationMetrics, type Metrics } from '../../metrics/classification.js';
+import { readRunRecord, runExampleValues, runTask } from '../../run/runRecord.js';
+import { lastSnapshots, loadSnapshotModel } from '../../run/snapshots.js';
+import { classificationMetrics } from '../../metrics/classification.js';
 import { probabilityMatrix } from '../../metrics/probabilities.js';
-import { combineGaussians, regressionMetrics, type RegressionMetrics } from '../../metrics/regression.js';
+import { combineGaussians, regressionMetrics } from '../../metrics/regression.js';
 import { UserError } from '../../util/errors.js';
 import { EXPORT_PIXEL_RANGE, type ExportCombine } from '../ensembleModel.js';
 import { ensembleOnnx, ONNX_OPSET, onnxInterface, type OnnxEnsemble, type OnnxEnsembleSpec, type OnnxTensorInfo } from './ensembleOnnx.js';
@@ -20,6 +20,8 @@ import type { OnnxToTime } from './onnxCost.js';
 import { decodeModel } from './protobuf.js';
 import { loadOnnxRuntime, ONNX_RUNTIME_MISSING, openOnnx, predictOnnx, runtimeName } from './runtime.js';
 import type { OnnxWeightStorage } from './weightStorage.js';
+import type { Metrics, RegressionMetrics } from '../../schema/metrics.js';
+import type { RunRecord, SnapshotRecord } from '../../schema/run.js';
 
 /**
  * `export --format onnx`: the one place the ONNX exporter reads a run directory. It turns what run.json says
@@ -29,6 +31,7 @@ import type { OnnxWeightStorage } from './weightStorage.js';
 
 export type OnnxQuantization = Exclude<OnnxWeightStorage, 'float32'>;
 
+/** Which members to export as ONNX, how, where, and on which data to check the file. */
 export interface OnnxExportOptions extends Pick<RunTestSetOptions, 'dataset' | 'dataDir'> {
   last?: number;
   combine?: ExportCombine;
@@ -65,6 +68,7 @@ export type OnnxCheck = { runtime: string; maxAbsDifference: number } & (
   | { task: 'regression'; ensemble: RegressionMetrics; exported: RegressionMetrics }
 );
 
+/** What exportOnnxRun wrote, and the file run in ONNX Runtime against the ensemble. */
 export interface OnnxExportResult {
   file: string;
   bytes: number;
@@ -79,6 +83,7 @@ export interface OnnxExportResult {
   note: string | null;
 }
 
+/** Where `export --format onnx` writes when no --out is given: RUN_DIR/exports/last<m>-<combine>[-<quantization>][-nchw].onnx. */
 export function defaultOnnxFile(runDir: string, m: number, rule: ExportCombine, quantization: OnnxQuantization | null, layout: OnnxLayout): string {
   return path.join(runDir, 'exports', `last${m}-${rule}${quantization === null ? '' : `-${quantization}`}${layout === 'nchw' ? '-nchw' : ''}.onnx`);
 }

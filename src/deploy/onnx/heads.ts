@@ -1,10 +1,12 @@
-import { channelStats, type Normalization } from '../../data/batch.js';
+import { channelStats } from '../../data/batch.js';
 import type { ExportCombine } from '../ensembleModel.js';
 import { attr, type GraphBuilder, type Value } from './graph.js';
 import type { AttributeObject } from './protobuf.js';
+import type { Normalization } from '../../schema/data.js';
 
 /** How the graph's input is laid out: as TF.js holds images (N x H x W x C), or as most ONNX consumers (N x C x H x W). */
 export type OnnxLayout = 'nhwc' | 'nchw';
+/** The input layouts an ONNX export can take: N x H x W x C (as TF.js) or N x C x H x W. */
 export const ONNX_LAYOUTS: readonly OnnxLayout[] = ['nhwc', 'nchw'];
 
 /** What the graph's input holds: raw pixel values in `range` (bytes), or a table's raw feature values. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 
 /**
  * Writing and reading .onnx files: ONNX's own schema (onnx.proto, vendored beside this file) read by protobufjs,
@@ -79,7 +80,9 @@ let modelType: protobuf.Type | undefined;
 
 /** onnx.ModelProto from the vendored schema, parsed once. */
 function modelProto(): protobuf.Type {
-  modelType ??= protobuf.parse(readFileSync(SCHEMA, 'utf8'), { keepCase: true }).root.lookupType('onnx.ModelProto');
+  // protobufjs is loaded with the first ONNX file written or read, not with the package
+  const { parse } = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+  modelType ??= parse(readFileSync(SCHEMA, 'utf8'), { keepCase: true }).root.lookupType('onnx.ModelProto');
   return modelType;
 }
 

@@ -1,7 +1,7 @@
 import type * as OrtNode from 'onnxruntime-node';
 import type { ImageSet } from '../../data/dataset.js';
 import { exampleShape, exampleSize } from '../../data/dataset.js';
-import { PREDICT_BATCH_SIZE } from '../../ensemble/predict.js';
+import { PREDICT_BATCH_SIZE } from '../../models/predict.js';
 import type { OnnxLayout } from './heads.js';
 
 /**

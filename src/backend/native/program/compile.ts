@@ -1,4 +1,4 @@
-import type { TrainingGraph, TrainingNode } from '../../../models/trainingGraph.js';
+import type { TrainingGraph, TrainingNode } from '../../programGraph.js';
 import { convInfo } from '../convKernels.js';
 import { poolGeometry } from '../poolKernels.js';
 import type { OperationName, PlanOp } from './operations.js';

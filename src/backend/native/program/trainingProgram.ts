@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { trainingGraph, type TrainingGraph, type TrainingNode } from '../../../models/trainingGraph.js';
+import type { TrainingGraph, TrainingNode } from '../../programGraph.js';
 import type { TrainingForward } from '../../trainingForward.js';
 import type { NativeAddon, ProgramHandle } from '../addon.js';
 import { floatValues, outputArray } from '../tensors.js';
@@ -164,7 +164,7 @@ const programs = new WeakMap<tfl.LayersModel, TrainingProgram | string>();
  * larger batch), or null when the model does not compile (trainingGraph or compileTraining say why) or
  * SE_NATIVE_PROGRAM=0.
  */
-export function nativeTrainingForward(addon: NativeAddon, model: tfl.LayersModel): TrainingForward | null {
+export function nativeTrainingForward(addon: NativeAddon, model: tfl.LayersModel, describe: () => TrainingGraph | string): TrainingForward | null {
   if (process.env.SE_NATIVE_PROGRAM === '0') return null;
   const known = programs.get(model);
   if (typeof known === 'string') return null;
@@ -172,7 +172,7 @@ export function nativeTrainingForward(addon: NativeAddon, model: tfl.LayersModel
   return (x: tf.Tensor) => {
     let program = programs.get(model);
     if (program === undefined || (typeof program !== 'string' && program.maxBatch < x.shape[0]!)) {
-      const graph = trainingGraph(model);
+      const graph = describe();
       program = typeof graph === 'string' ? graph : TrainingProgram.make(addon, graph, x.shape[0]!);
       programs.set(model, program);
     }
@@ -180,9 +180,8 @@ export function nativeTrainingForward(addon: NativeAddon, model: tfl.LayersModel
   };
 }
 
-/** Why a model has no training program on the native backend, or null when it has one (for messages and tests). */
-export function trainingProgramProblem(model: tfl.LayersModel, maxBatch = 1): string | null {
-  const graph = trainingGraph(model);
+/** Why a model (described by trainingGraph) has no training program on the native backend, or null when it has one. */
+export function trainingProgramProblem(graph: TrainingGraph | string, maxBatch = 1): string | null {
   if (typeof graph === 'string') return graph;
   const plan = compileTraining(graph, maxBatch);
   return typeof plan === 'string' ? plan : null;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: training and inference images/s of cnn and resnet20 on every available backend, peak memory,
- * and the same networks and steps in PyTorch (bench/torch_bench.py) under each Python that imports torch (Debian's
- * /usr/bin/python3, and the virtual environment `npm run bench:torch2` makes), with the ratio ours / PyTorch and
- * the share of the cores' fp32 peak. Prints a table and writes the whole result as JSON.
+ * `npm run bench`: training and inference images/s of cnn, resnet20, wrn-16-4 and densenet40 on every available
+ * backend, peak memory, and the same networks and steps in PyTorch (bench/torch_bench.py) under each Python that
+ * imports torch (Debian's /usr/bin/python3, and the virtual environment `npm run bench:torch2` makes), with the
+ * ratio ours / PyTorch and the share of the cores' fp32 peak. Prints a table and writes the whole result as JSON.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command('bench')
     .description('training and inference images/s on each available backend, against PyTorch')
     .option('--backends <list>', `comma-separated, from ${ENGINES.join(', ')} (default: those available, but cpu)`)
-    .option('--models <list>', 'models to time', 'cnn,resnet20')
+    .option('--models <list>', 'models to time', 'cnn,resnet20,wrn-16-4,densenet40')
     .option('--train-batches <list>', 'training batch sizes', '64,128')
     .option('--infer-batch <n>', 'inference batch size', integer(1), 1000)
     .option('--steps <n>', 'timed training steps per batch size (after 2 untimed)', integer(1), 5)

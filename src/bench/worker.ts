@@ -30,7 +30,7 @@ export interface BenchWorkerResult {
   forwardFlopsPerImage: number;
   train: { batch: number; imagesPerSecond: number; stepMs: number[]; tensors: number[] }[];
   infer: { batch: number; imagesPerSecond: number; stepMs: number[] };
-  /** Peak resident memory of the process, in MiB. */
+  /** Peak resident memory of the process over training and inference (before the ensemble's timing), in MiB. */
   peakRssMiB: number;
   /** Bytes held by tensors at the end (weights, optimizer state). */
   tensorBytes: number;
@@ -47,6 +47,8 @@ async function run(job: BenchJob): Promise<BenchWorkerResult> {
   for (const batch of job.trainBatches) train.push({ batch, ...(await measureTraining(model, batch, job.steps)) });
   const infer = { batch: job.inferBatch, ...(await measureInference(model, job.inferBatch, Math.max(2, Math.ceil(job.steps / 2)))) };
   const threads = choice.wasm?.threads ?? choice.native?.threads ?? null;
+  // Peak of training and inference alone, as PyTorch's row measures it: the ensemble's members come after.
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   let ensemble: EnsembleTiming | null = null;
   if (job.ensemble !== undefined) {
     const members = ensembleMembers({ model: job.model, ...job.ensemble, steps: job.steps });
@@ -67,7 +69,7 @@ async function run(job: BenchJob): Promise<BenchWorkerResult> {
     forwardFlopsPerImage: forwardFlopsPerImage(model),
     train,
     infer,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssMiB,
     tensorBytes: tf.memory().numBytes,
     ensemble,
   };

@@ -162,6 +162,7 @@ def bench_model(name, train_batches, infer_batch, steps):
 
         ms = timed(step, steps, 2)
         train.append({"batch": batch, "imagesPerSecond": 1000 * batch / statistics.median(ms), "stepMs": ms})
+    train_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     x = torch.randn(infer_batch, 1, 28, 28)
     model.eval()
 
@@ -174,6 +175,7 @@ def bench_model(name, train_batches, infer_batch, steps):
         "model": name,
         "train": train,
         "infer": {"batch": infer_batch, "imagesPerSecond": 1000 * infer_batch / statistics.median(ms), "stepMs": ms},
+        "trainPeakRssMiB": train_peak,
         "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

@@ -5,6 +5,8 @@ export interface TorchRun {
   model: string;
   train: { batch: number; imagesPerSecond: number; stepMs: number[] }[];
   infer: { batch: number; imagesPerSecond: number; stepMs: number[] };
+  /** Peak resident memory after training (before inference), and at the end. */
+  trainPeakRssMiB: number;
   peakRssMiB: number;
 }
 
@@ -55,6 +57,7 @@ export function medianOurs(rounds: BenchWorkerResult[][]): BenchWorkerResult[] {
       ...r,
       train: r.train.map((t) => ({ ...t, imagesPerSecond: median(same.map((o) => o.train.find((x) => x.batch === t.batch)!.imagesPerSecond)) })),
       infer: { ...r.infer, imagesPerSecond: median(same.map((o) => o.infer.imagesPerSecond)) },
+      trainPeakRssMiB: Math.max(...same.map((o) => o.trainPeakRssMiB)),
       peakRssMiB: Math.max(...same.map((o) => o.peakRssMiB)),
     };
   });
@@ -80,6 +83,7 @@ function medianOneTorch(runs: TorchReport[]): TorchReport {
         ...first,
         train: first.train.map((t) => ({ ...t, imagesPerSecond: median(same.map((o) => o.train.find((x) => x.batch === t.batch)!.imagesPerSecond)) })),
         infer: { ...first.infer, imagesPerSecond: median(same.map((o) => o.infer.imagesPerSecond)) },
+        trainPeakRssMiB: Math.max(...same.map((o) => o.trainPeakRssMiB)),
         peakRssMiB: Math.max(...same.map((o) => o.peakRssMiB)),
       };
     }),
@@ -111,21 +115,21 @@ function flopsLine(label: string, train: { batch: number; imagesPerSecond: numbe
 export function benchTable(report: BenchReport): string {
   const batches = [...new Set([...report.ours.flatMap((r) => r.train.map((t) => t.batch)), ...report.torch.flatMap((t) => t.results.flatMap((r) => r.train.map((x) => x.batch)))])].sort((a, b) => a - b);
   const inferBatch = report.ours[0]?.infer.batch ?? report.torch[0]?.results[0]?.infer.batch ?? 0;
-  const ratioHeads = report.torch.flatMap((t) => [...batches.map((b) => `/${shortVersion(t.torch)} ${b}`), `/${shortVersion(t.torch)} infer`]);
-  const header = ['engine', 'model', ...batches.map((b) => `train ${b}`), `infer ${inferBatch}`, 'peak MiB', ...ratioHeads];
+  const ratioHeads = report.torch.flatMap((t) => [...batches.map((b) => `/${shortVersion(t.torch)} ${b}`), `/${shortVersion(t.torch)} infer`, `/${shortVersion(t.torch)} train MiB`]);
+  const header = ['engine', 'model', ...batches.map((b) => `train ${b}`), `infer ${inferBatch}`, 'train MiB', 'peak MiB', ...ratioHeads];
   const rows: string[][] = [header];
   const flops = new Map(report.ours.map((r) => [r.model, r.trainingFlopsPerImage]));
   for (const r of report.ours) {
     const train = (b: number) => r.train.find((x) => x.batch === b)?.imagesPerSecond;
     const ratios = report.torch.flatMap((t) => {
       const run = t.results.find((x) => x.model === r.model);
-      return [...batches.map((b) => ratio(train(b), run?.train.find((x) => x.batch === b)?.imagesPerSecond)), ratio(r.infer.imagesPerSecond, run?.infer.imagesPerSecond)];
+      return [...batches.map((b) => ratio(train(b), run?.train.find((x) => x.batch === b)?.imagesPerSecond)), ratio(r.infer.imagesPerSecond, run?.infer.imagesPerSecond), ratio(r.trainPeakRssMiB, run?.trainPeakRssMiB)];
     });
-    rows.push([r.threads === null ? r.backend : `${r.backend} x${r.threads}`, r.model, ...batches.map((b) => fmt(train(b))), fmt(r.infer.imagesPerSecond), fmt(r.peakRssMiB), ...ratios]);
+    rows.push([r.threads === null ? r.backend : `${r.backend} x${r.threads}`, r.model, ...batches.map((b) => fmt(train(b))), fmt(r.infer.imagesPerSecond), fmt(r.trainPeakRssMiB), fmt(r.peakRssMiB), ...ratios]);
   }
   for (const t of report.torch) {
     for (const run of t.results) {
-      rows.push([`torch ${t.torch} x${t.threads}`, run.model, ...batches.map((b) => fmt(run.train.find((x) => x.batch === b)?.imagesPerSecond)), fmt(run.infer.imagesPerSecond), fmt(run.peakRssMiB), ...ratioHeads.map(() => '')]);
+      rows.push([`torch ${t.torch} x${t.threads}`, run.model, ...batches.map((b) => fmt(run.train.find((x) => x.batch === b)?.imagesPerSecond)), fmt(run.infer.imagesPerSecond), fmt(run.trainPeakRssMiB), fmt(run.peakRssMiB), ...ratioHeads.map(() => '')]);
     }
   }
   const rounds = report.rounds.length > 1 ? `, median of ${report.rounds.length} rounds` : '';

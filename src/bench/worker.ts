@@ -31,6 +31,8 @@ export interface BenchWorkerResult {
   train: { batch: number; imagesPerSecond: number; stepMs: number[]; tensors: number[] }[];
   infer: { batch: number; imagesPerSecond: number; stepMs: number[] };
   /** Peak resident memory of the process over training and inference (before the ensemble's timing), in MiB. */
+  /** Peak resident memory after training (before inference), and after inference (before the ensemble's timing). */
+  trainPeakRssMiB: number;
   peakRssMiB: number;
   /** Bytes held by tensors at the end (weights, optimizer state). */
   tensorBytes: number;
@@ -45,6 +47,7 @@ async function run(job: BenchJob): Promise<BenchWorkerResult> {
   const model = buildModel(job.model, { inputShape: [28, 28, 1], numClasses: 10 }, 1);
   const train = [];
   for (const batch of job.trainBatches) train.push({ batch, ...(await measureTraining(model, batch, job.steps)) });
+  const trainPeakRssMiB = process.resourceUsage().maxRSS / 1024;
   const infer = { batch: job.inferBatch, ...(await measureInference(model, job.inferBatch, Math.max(2, Math.ceil(job.steps / 2)))) };
   const threads = choice.wasm?.threads ?? choice.native?.threads ?? null;
   // Peak of training and inference alone, as PyTorch's row measures it: the ensemble's members come after.
@@ -69,6 +72,7 @@ async function run(job: BenchJob): Promise<BenchWorkerResult> {
     forwardFlopsPerImage: forwardFlopsPerImage(model),
     train,
     infer,
+    trainPeakRssMiB,
     peakRssMiB,
     tensorBytes: tf.memory().numBytes,
     ensemble,

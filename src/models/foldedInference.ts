@@ -106,22 +106,44 @@ export function foldedInference(model: tfl.LayersModel): InferenceForward {
   const prepared = convBnFolds(model);
   const convs = new Set([...prepared.values()].map((f) => f.conv.name));
   const passThrough = new Set([...prepared.values()].flatMap((f) => (f.relu === null ? [] : [f.relu.name])));
+  const inputName = model.inputLayers[0]!.name;
+  const outputName = model.outputLayers[0]!.name;
+  /** What each computed layer reads: a folded batch norm reads its convolution's input. */
+  const reads = new Map<string, string[]>();
+  for (const layer of model.layers) {
+    if (layer.name === inputName || convs.has(layer.name)) continue;
+    const fold = prepared.get(layer.name);
+    reads.set(layer.name, fold !== undefined ? [producers(producers(layer)[0]!)[0]!.name] : producers(layer).map((p) => p.name));
+  }
+  /** The last layer that reads each output: after it, the output is freed (DenseNet's concatenations would else all live until the end). */
+  const lastRead = new Map<string, string>();
+  for (const [name, names] of reads) for (const n of names) lastRead.set(n, name);
   const forward = ((x: tf.Tensor) =>
     tf.tidy(() => {
       const outputs = new Map<string, tf.Tensor>();
-      const inputName = model.inputLayers[0]!.name;
-      outputs.set(inputName, x);
+      /** How many names refer to each live tensor (a folded ReLU, or a layer that returns its input, adds a name). */
+      const refs = new Map<tf.Tensor, number>();
+      const set = (name: string, t: tf.Tensor) => {
+        outputs.set(name, t);
+        refs.set(t, (refs.get(t) ?? 0) + 1);
+      };
+      const release = (name: string) => {
+        const t = outputs.get(name)!;
+        outputs.delete(name);
+        const left = refs.get(t)! - 1;
+        refs.set(t, left);
+        if (left === 0 && t !== x) t.dispose();
+      };
+      set(inputName, x);
       for (const layer of model.layers) {
-        if (layer.name === inputName || convs.has(layer.name)) continue;
-        const inputs = producers(layer).map((p) => outputs.get(p.name)!);
+        const names = reads.get(layer.name);
+        if (names === undefined) continue;
         const fold = prepared.get(layer.name);
         let y: tf.Tensor;
         if (fold !== undefined) {
-          const conv = producers(layer)[0]!;
-          const source = outputs.get(producers(conv)[0]!.name)!;
           const { strides, padding, dilationRate } = fold.config;
           y = tf.fused.conv2d({
-            x: source as tf.Tensor4D,
+            x: outputs.get(names[0]!)! as tf.Tensor4D,
             filter: fold.filter,
             strides: strides as [number, number],
             pad: padding,
@@ -129,14 +151,14 @@ export function foldedInference(model: tfl.LayersModel): InferenceForward {
             bias: fold.bias,
             activation: fold.relu === null ? 'linear' : 'relu',
           });
-        } else if (passThrough.has(layer.name)) {
-          y = inputs[0]!;
         } else {
-          y = layer.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: false }) as tf.Tensor;
+          const inputs = names.map((n) => outputs.get(n)!);
+          y = passThrough.has(layer.name) ? inputs[0]! : (layer.apply(inputs.length === 1 ? inputs[0]! : inputs, { training: false }) as tf.Tensor);
         }
-        outputs.set(layer.name, y);
+        set(layer.name, y);
+        for (const n of new Set(names)) if (lastRead.get(n) === layer.name && n !== outputName) release(n);
       }
-      return outputs.get(model.outputLayers[0]!.name)!;
+      return outputs.get(outputName)!;
     })) as InferenceForward;
   Object.defineProperty(forward, 'folded', { value: prepared.size });
   forward.dispose = () => {

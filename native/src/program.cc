@@ -1,3 +1,7 @@
+// (Over 300 lines, on purpose: the operation table, the checks made when a program is made and the interpreter that
+// runs it must agree operand by operand, and are kept side by side. The kernels themselves live in their families'
+// files; this file only calls them.)
+//
 // The training program: a model's forward and backward passes as two straight-line lists of operations over
 // buffers, compiled once by the TS side (src/backend/native/program/) and run in one call each per training step, so
 // that no JavaScript runs between kernels. A buffer is a [rows, cols] block with a row stride, either in the

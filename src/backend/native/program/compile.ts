@@ -1,3 +1,6 @@
+// Over 300 lines, on purpose: the forward lowering (lowerForward) and the backward lowering share one compiler's state
+// (buffers, slots, which ReLU each batch norm or sum absorbed, what each node saved for its gradient, who holds a
+// buffer), and split across files they would pass a dozen maps to each other.
 import type { TrainingGraph, TrainingNode } from '../../programGraph.js';
 import { convInfo } from '../convKernels.js';
 import { poolGeometry } from '../poolKernels.js';

@@ -5,8 +5,9 @@ export interface TorchRun {
   model: string;
   train: { batch: number; imagesPerSecond: number; stepMs: number[] }[];
   infer: { batch: number; imagesPerSecond: number; stepMs: number[] };
-  /** Peak resident memory after training (before inference), and at the end. */
+  /** Peak resident memory of the process after training, before inference, in MiB. */
   trainPeakRssMiB: number;
+  /** Peak resident memory of the process at the end (training and inference), in MiB. */
   peakRssMiB: number;
 }
 

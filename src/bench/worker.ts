@@ -30,9 +30,9 @@ export interface BenchWorkerResult {
   forwardFlopsPerImage: number;
   train: { batch: number; imagesPerSecond: number; stepMs: number[]; tensors: number[] }[];
   infer: { batch: number; imagesPerSecond: number; stepMs: number[] };
-  /** Peak resident memory of the process over training and inference (before the ensemble's timing), in MiB. */
-  /** Peak resident memory after training (before inference), and after inference (before the ensemble's timing). */
+  /** Peak resident memory of the process after training, before inference, in MiB. */
   trainPeakRssMiB: number;
+  /** Peak resident memory of the process over training and inference (before the ensemble's timing), in MiB. */
   peakRssMiB: number;
   /** Bytes held by tensors at the end (weights, optimizer state). */
   tensorBytes: number;

@@ -4,6 +4,7 @@ import { augmentedBatch, normalizedBatch } from '../data/batch.js';
 import type { TaskHead } from './taskHead.js';
 import { exampleShape, type ImageSet } from '../data/dataset.js';
 import { trainingForward } from '../models/trainingForward.js';
+import type { TrainingForward } from '../backend/trainingForward.js';
 import { setDropoutStep } from '../models/dropout.js';
 import type { Schedule } from '../schedules/types.js';
 import { permutation, Rng } from '../util/rng.js';
@@ -138,6 +139,8 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
   const checkpointEvery = config.checkpointEvery ?? 1;
   const snapshotAt = new Set(config.snapshotAt);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // The backend's compiled step where it has one (chosen once per loop: the model's layers do not change within it).
+  const forward = trainingForward(model);
   const shape = exampleShape(train);
   const s: LoopState = config.resume === undefined ? freshState(rng) : structuredClone(config.resume);
   // A state saved at the end of an epoch continues with the next one.
@@ -164,7 +167,7 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
           ? normalizedBatch(train, indices, config.normalization)
           : augmentedBatch(train, indices, config.normalization, config.augmentation, rng);
       const targets = head.targets(train, indices);
-      const { loss, hits } = trainStep({ model, optimizer, variables, head, objective: config.objective }, pixels, targets, [indices.length, ...shape], t, lr);
+      const { loss, hits } = trainStep({ forward, optimizer, variables, head, objective: config.objective }, pixels, targets, [indices.length, ...shape], t, lr);
       s.iteration = t;
       s.batch++;
       s.learningRates.push(lr);
@@ -228,7 +231,8 @@ export async function trainLoop(config: LoopConfig): Promise<LoopResult> {
 
 /** What every step of a run uses. */
 interface StepContext {
-  model: tfl.LayersModel;
+  /** The model's training forward pass (trainingForward). */
+  forward: TrainingForward;
   optimizer: ScheduledOptimizer;
   variables: tf.Variable[];
   head: TaskHead;
@@ -240,14 +244,14 @@ interface StepContext {
  * predictions (NaN for regression). Disposes every tensor it makes.
  */
 function trainStep(step: StepContext, pixels: Float32Array, targetValues: Float32Array, shape: readonly number[], t: number, lr: number): { loss: number; hits: number } {
-  const { model, optimizer, variables, head, objective } = step;
+  const { forward, optimizer, variables, head, objective } = step;
   return tf.tidy(() => {
     const xs = tf.tensor(pixels, [...shape]);
     const ys = tf.tensor2d(targetValues, [shape[0]!, head.outputs]);
     const targets = objective?.targets?.(xs as tf.Tensor4D);
     let outputs: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      outputs = tf.keep(trainingForward(model)(xs));
+      outputs = tf.keep(forward(xs));
       if (objective !== undefined) return objective.loss(outputs as tf.Tensor2D, ys, targets);
       return head.loss(ys, outputs);
     }, variables);

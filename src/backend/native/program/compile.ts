@@ -212,7 +212,7 @@ class Compiler {
         if (g === null) return 'a convolution geometry the native kernels do not take';
         const y = this.fresh(node.shape);
         const bias = node.bias === null ? null : this.variable(node.bias);
-        this.emit(this.forward, 'conv', { x: this.dense(x), w: this.variable(node.kernel), bias, y }, { relu: node.relu ? 1 : 0, ...g });
+        this.emit(this.forward, 'conv', { x: this.contiguous(x, this.forward), w: this.variable(node.kernel), bias, y }, { relu: node.relu ? 1 : 0, ...g });
         this.setValue(i, y);
         return null;
       }
@@ -289,19 +289,19 @@ class Compiler {
         const [, h, w, , fh, fw, oh, ow, sh, sw, pt, pl] = g.shape as number[];
         const y = this.fresh(node.shape);
         const params = { max: node.max ? 1 : 0, h: h!, w: w!, fh: fh!, fw: fw!, oh: oh!, ow: ow!, sh: sh!, sw: sw!, pt: pt!, pl: pl! };
-        this.emit(this.forward, 'pool', { x: this.dense(x), y }, params);
+        this.emit(this.forward, 'pool', { x: this.contiguous(x, this.forward), y }, params);
         this.saved.set(i, params);
         this.setValue(i, y);
         return null;
       }
       case 'globalAveragePool': {
         const y = this.fresh(node.shape);
-        this.emit(this.forward, 'meanPositions', { x: this.dense(x), y }, {});
+        this.emit(this.forward, 'meanPositions', { x: this.contiguous(x, this.forward), y }, {});
         this.setValue(i, y);
         return null;
       }
       case 'flatten': {
-        const y = this.reshaped(this.dense(x), matrixOf(node.shape));
+        const y = this.reshaped(this.contiguous(x, this.forward), matrixOf(node.shape));
         if (y === null) return 'a flatten of an unexpected size';
         this.setValue(i, y);
         return null;
@@ -309,7 +309,7 @@ class Compiler {
       case 'dense': {
         const y = this.fresh(node.shape);
         const bias = node.bias === null ? null : this.variable(node.bias);
-        this.emit(this.forward, 'dense', { x: this.dense(x), w: this.variable(node.kernel), bias, y }, { relu: node.relu ? 1 : 0 });
+        this.emit(this.forward, 'dense', { x: this.contiguous(x, this.forward), w: this.variable(node.kernel), bias, y }, { relu: node.relu ? 1 : 0 });
         this.setValue(i, y);
         return null;
       }
@@ -330,12 +330,12 @@ class Compiler {
     }
   }
 
-  /** Buffer x as a contiguous buffer (copied into one when it is a view). */
-  private dense(x: number): number {
+  /** Buffer x as a contiguous buffer: itself, or when it is a view a copy made by an operation of `list`. */
+  private contiguous(x: number, list: PlanOp[]): number {
     const b = this.buffers[x]!;
     if (b.stride === b.cols) return x;
     const y = this.fresh([b.rows, b.cols]);
-    this.emit(this.forward, 'copy', { src: x, dst: y }, { accumulate: 0 });
+    this.emit(list, 'copy', { src: x, dst: y }, { accumulate: 0 });
     return y;
   }
 
@@ -444,7 +444,7 @@ class Compiler {
         const g = masked(node.relu);
         const inShape = this.graph.nodes[node.inputs[0]!]!.shape;
         const geometry = this.convGeometry(inShape, node)!;
-        const xd = this.denseOf(x);
+        const xd = this.contiguous(x, this.backward);
         const grad = (v: unknown) => this.gradSlot.get(v)!;
         this.emit(this.backward, 'convFilter', { x: xd, dy: g, dw: grad(node.kernel), dbias: node.bias === null ? null : grad(node.bias) }, geometry);
         if (inputNeeds[0]) this.contributeOp(node.inputs[0]!, false, (dst) => this.emit(this.backward, 'convData', { dy: g, w: this.variable(node.kernel), dx: dst }, geometry));
@@ -490,7 +490,7 @@ class Compiler {
           return;
         }
         const params = saved as Record<string, number>;
-        const xd = this.denseOf(x);
+        const xd = this.contiguous(x, this.backward);
         this.contributeOp(node.inputs[0]!, false, (dst) => this.emit(this.backward, 'poolGrad', { dy, x: params['max'] === 1 ? xd : null, dx: dst }, params as never));
         return;
       }
@@ -498,12 +498,12 @@ class Compiler {
         if (inputNeeds[0]) this.contributeOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'meanPositionsGrad', { dy, dx: dst }, { accumulate }));
         return;
       case 'flatten':
-        if (inputNeeds[0]) this.contributeBuffer(node.inputs[0]!, this.reshaped(this.denseOf(dy), matrixOf(this.graph.nodes[node.inputs[0]!]!.shape))!);
+        if (inputNeeds[0]) this.contributeBuffer(node.inputs[0]!, this.reshaped(this.contiguous(dy, this.backward), matrixOf(this.graph.nodes[node.inputs[0]!]!.shape))!);
         return;
       case 'dense': {
         const g = masked(node.relu);
         const grad = (v: unknown) => this.gradSlot.get(v)!;
-        const xd = this.denseOf(x);
+        const xd = this.contiguous(x, this.backward);
         this.emit(this.backward, 'denseFilter', { x: xd, dy: g, dw: grad(node.kernel), dbias: node.bias === null ? null : grad(node.bias) }, {});
         if (inputNeeds[0]) this.contributeOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'denseData', { dy: g, w: this.variable(node.kernel), dx: dst }, { accumulate }));
         return;
@@ -514,15 +514,6 @@ class Compiler {
         this.contributeOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'mul', { a: dy, b: saved['mask']!, y: dst }, { accumulate }));
         return;
     }
-  }
-
-  /** Buffer b as a contiguous buffer in the backward list (copied when it is a view). */
-  private denseOf(b: number): number {
-    const buffer = this.buffers[b]!;
-    if (buffer.stride === buffer.cols) return b;
-    const y = this.fresh([buffer.rows, buffer.cols]);
-    this.emit(this.backward, 'copy', { src: b, dst: y }, { accumulate: 0 });
-    return y;
   }
 }
 

@@ -509,6 +509,16 @@ void CheckOp(const OpChecker& c, const Op& op) {
 
 // ---- The addon's functions ----
 
+// The elements of a JavaScript array as numbers, NaN for any that is not one (the callers' checks then name it).
+std::vector<double> Numbers(const Napi::Array& r) {
+  std::vector<double> v(r.Length());
+  for (uint32_t k = 0; k < r.Length(); k++) {
+    const Napi::Value e = r.Get(k);
+    v[k] = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
+  }
+  return v;
+}
+
 // A list of buffers, each [external, at, batched, rows, cols, stride].
 std::vector<Buffer> ParseBuffers(const Args& args, const Napi::Value& list, const char* name) {
   if (!list.IsArray()) throw Napi::TypeError::New(args.Env(), std::string(args.Function()) + ": " + name + " must be an Array");
@@ -518,13 +528,11 @@ std::vector<Buffer> ParseBuffers(const Args& args, const Napi::Value& list, cons
     const Napi::Value row = a.Get(i);
     const std::string what = std::string(name) + "[" + std::to_string(i) + "]";
     if (!row.IsArray() || row.As<Napi::Array>().Length() != 6) throw Napi::TypeError::New(args.Env(), std::string(args.Function()) + ": " + what + " must be an Array of 6 numbers");
-    Napi::Array r = row.As<Napi::Array>();
+    const std::vector<double> d = Numbers(row.As<Napi::Array>());
     int64_t v[6];
     for (uint32_t k = 0; k < 6; k++) {
-      const Napi::Value e = r.Get(k);
-      const double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
-      args.Check(d == std::floor(d) && d >= 0 && d < static_cast<double>(int64_t{1} << 40), what + "[" + std::to_string(k) + "] must be an integer >= 0");
-      v[k] = static_cast<int64_t>(d);
+      args.Check(d[k] == std::floor(d[k]) && d[k] >= 0 && d[k] < static_cast<double>(int64_t{1} << 40), what + "[" + std::to_string(k) + "] must be an integer >= 0");
+      v[k] = static_cast<int64_t>(d[k]);
     }
     Buffer b{v[0] != 0, v[1], v[2] != 0, v[3], v[4], v[5]};
     args.Check(v[0] <= 1 && v[2] <= 1, what + ": external and batched must be 0 or 1");
@@ -551,12 +559,7 @@ std::vector<Op> ParseOps(const Args& args, const Napi::Value& list, const char* 
     const Napi::Value row = a.Get(i);
     const std::string what = std::string(name) + "[" + std::to_string(i) + "]";
     args.Check(row.IsArray() && row.As<Napi::Array>().Length() >= 1, what + " must be an Array [code, ...buffers, ...params]");
-    Napi::Array r = row.As<Napi::Array>();
-    std::vector<double> v(r.Length());
-    for (uint32_t k = 0; k < r.Length(); k++) {
-      const Napi::Value e = r.Get(k);
-      v[k] = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
-    }
+    const std::vector<double> v = Numbers(row.As<Napi::Array>());
     args.Check(v[0] == std::floor(v[0]) && v[0] >= 0 && v[0] < kOpCount, what + ": unknown operation " + Describe(v[0]));
     Op op;
     op.code = static_cast<int>(v[0]);

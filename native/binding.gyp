@@ -7,6 +7,7 @@
         "src/args.cc",
         "src/engine.cc",
         "src/conv.cc",
+        "src/convInference.cc",
         "src/matmul.cc",
         "src/pool.cc",
         "src/batchnorm.cc",

@@ -142,8 +142,36 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
       "RangeError: runProgram: batch 3 is larger than the program's 2",
       'RangeError: runProgram: arrays[0] holds 4 floats where the batch needs 8',
       'TypeError: runProgram: arrays[0] must be a Float32Array',
-      'RangeError: runProgram: argument 0 (program) is not a training program',
+      'RangeError: runProgram: argument 0 (program) is not a program',
       [0, 2, 0, 4],
+    ]);
+  });
+
+  it("an inference program's convolutions take only the layouts oneDNN's fast kernels take, and a released program does not run", () => {
+    const r = withAddon(`
+      const ops = addon.programOperations();
+      const conv = ops.convInference[0], relu = ops.relu[0];
+      // [relu, blockedIn, blockedOut, ci, co] then h w kh kw oh ow sh sw pt pl pb pr: a 1x1 convolution over 2 x 2
+      const params = (bi, bo, ci, co) => [0, bi, bo, ci, co, 2, 2, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0];
+      const buffers = (x, y, w) => [[1, 0, 1, ...x], [1, 1, 0, 1, w, w], [0, 0, 1, ...y]];
+      const good = addon.createProgram(16, 1, [[1, 0, 1, 4, 1, 1], [0, 0, 1, 4, 1, 1]], [[relu, 0, 1]], []);
+      addon.releaseProgram(good);
+      return [
+        attempt(() => addon.createProgram(1024, 1, buffers([2, 8, 8], [4, 16, 16], 128), [[conv, 0, 1, -1, 2, ...params(1, 1, 8, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(0, 1, 16, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 0, 16, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [8, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [])),
+        attempt(() => addon.runProgram(good, 0, 1, [new Float32Array(4)])),
+        addon.programBytes(good),
+      ];`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toEqual([
+      'RangeError: createProgram: forward op 0 (convInference): blocked activations need a multiple of 16 channels',
+      'RangeError: createProgram: forward op 0 (convInference): only a one-channel source may be unblocked when the destination is blocked',
+      'RangeError: createProgram: forward op 0 (convInference): only a one-channel source may be unblocked when the destination is blocked',
+      'RangeError: createProgram: forward op 0 (convInference): y must be [batch, 4, 16]',
+      'RangeError: runProgram: the program was released',
+      0,
     ]);
   });
 

@@ -3,7 +3,10 @@
 // (program.cc) share. Primitives are cached by geometry in the environment's State.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
+#include <unordered_map>
+#include <utility>
 
 #include "engine.h"
 
@@ -27,5 +30,24 @@ void ConvForward(State& st, const ConvShape& s, const float* x, const float* w, 
 void ConvBackwardData(State& st, const ConvShape& s, const float* dy, const float* w, float* dx);
 /** dw = the gradient of the filter (HWIO), from the input and dy. */
 void ConvBackwardWeights(State& st, const ConvShape& s, const float* x, const float* dy, float* dw);
+
+/**
+ * An inference program's convolution at one batch, made on its first run: the primitive, the filter in its layout,
+ * and the arguments, whose activation and bias pointers each run sets.
+ */
+struct PreparedConv {
+  dnnl::primitive conv;
+  dnnl::memory src, weights, bias, dst;
+  std::unordered_map<int, dnnl::memory> args;
+};
+/** An inference program's prepared convolutions, by (operation index, batch). */
+using PreparedFilters = std::map<std::pair<size_t, int64_t>, PreparedConv>;
+
+/**
+ * y = conv(x, w) (+ bias) (then ReLU) in inference mode (convInference.cc), x and y NHWC or blocked by 16 channels
+ * (nChw16c); w (HWIO) is the program's constant filter of operation `op`, prepared once per batch into `prepared`.
+ */
+void ConvInference(State& st, const ConvShape& s, bool blockedIn, bool blockedOut, const float* x, const float* w, const float* bias, float* y, bool relu,
+                   PreparedFilters& prepared, size_t op);
 
 }  // namespace se

@@ -253,6 +253,23 @@ SE_CLONES void ReluLoop(Strided x, Strided y, int64_t rows, int64_t c) {
   }
 }
 
+// y = x scale + shift per column, then max(y, 0) when relu (NaN stays NaN): a batch norm in inference mode.
+SE_CLONES void ScaleShiftLoop(Strided x, Strided y, int64_t rows, int64_t c, const float* scale, const float* shift, bool relu) {
+#pragma omp parallel for if (rows * c > kParallelGrain)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* px = x.p + r * x.stride;
+    float* py = y.p + r * y.stride;
+    if (relu) {
+      for (int64_t j = 0; j < c; j++) {
+        const float v = px[j] * scale[j] + shift[j];
+        py[j] = v < 0.f ? 0.f : v;
+      }
+    } else {
+      for (int64_t j = 0; j < c; j++) py[j] = px[j] * scale[j] + shift[j];
+    }
+  }
+}
+
 }  // namespace
 
 void AddStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool relu) {
@@ -268,9 +285,21 @@ void CopyStrided(Strided src, Strided dst, int64_t rows, int64_t c, bool accumul
 
 void MulStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool accumulate) { Loop2<kSMul>(a, b, y, rows, c, accumulate); }
 
-namespace {
+void ScaleShiftStrided(Strided x, Strided y, int64_t rows, int64_t c, const float* scale, const float* shift, bool relu) {
+  ScaleShiftLoop(x, y, rows, c, scale, shift, relu);
+}
 
-}  // namespace
+void Unblock16(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions) {
+#pragma omp parallel for collapse(2) if (n * blocks * positions * 16 > kParallelGrain)
+  for (int64_t i = 0; i < n; i++)
+    for (int64_t p = 0; p < positions; p++) {
+      float* row = y + (i * positions + p) * blocks * 16;
+      for (int64_t b = 0; b < blocks; b++) {
+        const float* lanes = x + ((i * blocks + b) * positions + p) * 16;
+        for (int64_t l = 0; l < 16; l++) row[b * 16 + l] = lanes[l];
+      }
+    }
+}
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "unary", UnaryOp);

@@ -1,5 +1,6 @@
-// Elementwise maps over [rows, c] blocks with row strides (elementwise.cc), for the training program: sums (with the
-// ReLU after them), the ReLU's gradient mask, copies and products, each writing its output or adding to it.
+// Elementwise maps over [rows, c] blocks with row strides (elementwise.cc), for the programs: sums (with the ReLU
+// after them), the ReLU's gradient mask, copies and products, each writing its output or adding to it, and the
+// per-channel affine map of a batch norm in inference mode.
 #pragma once
 #include <cstdint>
 
@@ -17,5 +18,11 @@ void MaskStrided(Strided dy, Strided y, Strided dx, int64_t rows, int64_t c, boo
 void CopyStrided(Strided src, Strided dst, int64_t rows, int64_t c, bool accumulate);
 /** y = a * b, or y += a * b when accumulate. */
 void MulStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool accumulate);
+/**
+ * Activations blocked by 16 channels (x: [n][blocks][positions][16], oneDNN's nChw16c) as NHWC (y: [n][positions][blocks 16]).
+ */
+void Unblock16(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions);
+/** y = x scale + shift per column (c of each), then max(y, 0) when relu: a batch norm in inference mode. */
+void ScaleShiftStrided(Strided x, Strided y, int64_t rows, int64_t c, const float* scale, const float* shift, bool relu);
 
 }  // namespace se

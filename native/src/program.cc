@@ -2,13 +2,14 @@
 // runs it must agree operand by operand, and are kept side by side. The kernels themselves live in their families'
 // files; this file only calls them.)
 //
-// The training program: a model's forward and backward passes as two straight-line lists of operations over
-// buffers, compiled once by the TS side (src/backend/native/program/) and run in one call each per training step, so
-// that no JavaScript runs between kernels. A buffer is a [rows, cols] block with a row stride, either in the
-// program's arena (activations, their gradients, saved statistics: laid out once by the compiler, reused every step)
-// or one of the arrays the caller passes to each run (the input, weights, gradients, moving statistics, dropout
-// masks, the logits and their gradient). Batched buffers have `rows` rows per example; a run takes any batch up to
-// the one the program was laid out for.
+// A program: a model's training step (its forward and backward passes) or its inference pass (a forward list only)
+// as straight-line lists of operations over buffers, compiled once by the TS side (src/backend/native/program/) and
+// run in one call each, so that no JavaScript runs between kernels. A buffer is a [rows, cols] block with a row
+// stride, either in the program's arena (activations, their gradients, saved statistics: laid out once by the
+// compiler, reused every run) or one of the arrays the caller passes to each run (the input, weights, gradients,
+// moving statistics, dropout masks, the logits and their gradient; an inference pass's folded filters and
+// batch-norm scales). Batched buffers have `rows` rows per example; a run takes any batch up to the one the program
+// was laid out for.
 //
 // Everything is checked when the program is made (every operand of every operation: kind, size, channels, stride,
 // the geometry of convolutions and poolings, outputs that overlap inputs) and when it runs (the batch, and each array
@@ -56,6 +57,9 @@ enum OpCode {
   kDense,
   kDenseData,
   kDenseFilter,
+  kScaleShift,
+  kConvInference,
+  kUnblock,
   kOpCount
 };
 
@@ -85,6 +89,9 @@ const OpSpec& Spec(int code) {
       {"dense", {"x", "w", "bias", "y"}, {"relu"}},
       {"denseData", {"dy", "w", "dx"}, {"accumulate"}},
       {"denseFilter", {"x", "dy", "dw", "dbias"}, {}},
+      {"scaleShift", {"x", "scale", "shift", "y"}, {"relu"}},
+      {"convInference", {"x", "w", "bias", "y"}, {"relu", "blockedIn", "blockedOut", "ci", "co", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
+      {"unblock", {"x", "y"}, {}},
   };
   return specs[code];
 }
@@ -130,14 +137,20 @@ class Program {
     arena_.reset(static_cast<float*>(p));
   }
 
-  int64_t Bytes() const { return arenaFloats_ * static_cast<int64_t>(sizeof(float)); }
+  /** The arena's size in bytes while the program holds it (0 once released). */
+  int64_t Bytes() const { return arena_ ? arenaFloats_ * static_cast<int64_t>(sizeof(float)) : 0; }
+  /** Frees the arena now rather than when the handle is collected; the program cannot run after. */
+  void Release() { arena_.reset(); released_ = true; }
+  bool Released() const { return released_; }
   int64_t MaxBatch() const { return maxBatch_; }
   size_t Arrays() const { return arrays_; }
   const Buffer& BufferAt(int64_t id) const { return buffers_[id]; }
   /** The external buffers that list `which` reads or writes. */
   const std::vector<int64_t>& ExternalsUsedBy(int which) const { return used_[which]; }
 
-  void Fill(float v) { std::fill(arena_.get(), arena_.get() + arenaFloats_, v); }
+  void Fill(float v) {
+    if (arena_) std::fill(arena_.get(), arena_.get() + arenaFloats_, v);
+  }
 
   /** Runs list `which` (0 forward, 1 backward) at batch n over the caller's arrays (checked by the caller). */
   void Run(int which, int64_t n, const std::vector<float*>& arrays) {
@@ -146,7 +159,7 @@ class Program {
       const Buffer& b = buffers_[i];
       ptr[i] = b.external ? arrays[b.at] : arena_.get() + b.at;
     }
-    for (const Op& op : lists_[which]) Execute(op, n, ptr);
+    for (size_t k = 0; k < lists_[which].size(); k++) Execute(lists_[which][k], k, n, ptr);
     if (which == 0) lastForwardBatch_ = n;
   }
 
@@ -167,7 +180,7 @@ class Program {
     return {n, I(op, 1), I(op, 2), c, I(op, 3), I(op, 4), I(op, 5), I(op, 6), I(op, 7), I(op, 8), I(op, 9), I(op, 10)};
   }
 
-  void Execute(const Op& op, int64_t n, const std::vector<float*>& ptr) {
+  void Execute(const Op& op, size_t index, int64_t n, const std::vector<float*>& ptr) {
     const auto& b = op.b;
     switch (op.code) {
       case kConv: {
@@ -214,8 +227,8 @@ class Program {
       case kRelu:
         ReluStrided(S(ptr, b[0]), S(ptr, b[1]), B(b[1]).Rows(n), B(b[1]).cols);
         break;
-      case kPool:
-        PoolForward(Pool(op, n, B(b[0]).cols), P(ptr, b[0]), P(ptr, b[1]), op.p[0] != 0);
+      case kPool:  // x may be blocked by channels: each example's blocks pooled as examples of their own
+        PoolForward(Pool(op, n * (B(b[0]).rows / (I(op, 1) * I(op, 2))), B(b[0]).cols), P(ptr, b[0]), P(ptr, b[1]), op.p[0] != 0);
         break;
       case kPoolGrad: {
         const PoolShape s = Pool(op, n, B(b[2]).cols);
@@ -223,9 +236,11 @@ class Program {
         else AvgPoolBackward(s, P(ptr, b[0]), P(ptr, b[2]));
         break;
       }
-      case kMeanPositions:
-        GlobalAverageForward(P(ptr, b[0]), P(ptr, b[1]), n, B(b[0]).rows, B(b[0]).cols);
+      case kMeanPositions: {  // x may be blocked by channels (y then has blocks x.cols columns)
+        const int64_t blocks = B(b[1]).cols / B(b[0]).cols;
+        GlobalAverageForward(P(ptr, b[0]), P(ptr, b[1]), n * blocks, B(b[0]).rows / blocks, B(b[0]).cols);
         break;
+      }
       case kMeanPositionsGrad:
         GlobalAverageBackward(P(ptr, b[0]), P(ptr, b[1]), n, B(b[1]).rows, B(b[1]).cols, op.p[0] != 0);
         break;
@@ -238,6 +253,19 @@ class Program {
       case kDenseFilter:
         DenseBackwardWeights(P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]), n, B(b[0]).cols, B(b[1]).cols);
         if (b[3] >= 0) SumColumns(P(ptr, b[1]), n, B(b[1]).cols, P(ptr, b[3]));
+        break;
+      case kConvInference: {
+        const ConvShape s = Conv(op, n, 5, I(op, 3), I(op, 4));
+        ConvInference(st_, s, op.p[1] != 0, op.p[2] != 0, P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]), P(ptr, b[3]), op.p[0] != 0, prepared_, index);
+        break;
+      }
+      case kUnblock: {
+        const int64_t blocks = B(b[1]).cols / 16;
+        Unblock16(P(ptr, b[0]), P(ptr, b[1]), n, blocks, B(b[1]).rows);
+        break;
+      }
+      case kScaleShift:
+        ScaleShiftStrided(S(ptr, b[0]), S(ptr, b[3]), B(b[3]).Rows(n), B(b[3]).cols, P(ptr, b[1]), P(ptr, b[2]), op.p[0] != 0);
         break;
     }
   }
@@ -253,6 +281,8 @@ class Program {
   };
   std::unique_ptr<float, Free> arena_;
   int64_t lastForwardBatch_ = 0;
+  bool released_ = false;
+  PreparedFilters prepared_;
 };
 
 // ---- Checking a program as it is made ----
@@ -451,9 +481,11 @@ void CheckOp(const OpChecker& c, const Op& op) {
       CheckPoolGeometry(c);
       const int64_t h = c.Int(1, 1), w = c.Int(2, 1), oh = c.Int(5, 1), ow = c.Int(6, 1);
       if (op.code == kPool) {
-        const int64_t ch = c.Operand(0).cols;
-        c.Batched(0, h * w, ch, true);
-        c.Batched(1, oh * ow, ch, true);
+        // blocks > 1: activations blocked by channels, each block pooled as an example of its own
+        const int64_t ch = c.Operand(0).cols, blocks = c.Operand(0).rows / (h * w);
+        c.Need(blocks >= 1, "x must hold h w rows per example (or per block of channels)");
+        c.Batched(0, blocks * h * w, ch, true);
+        c.Batched(1, blocks * oh * ow, ch, true);
         c.Apart(1, 0, false);
       } else {
         const int64_t ch = c.Operand(2).cols;
@@ -466,9 +498,37 @@ void CheckOp(const OpChecker& c, const Op& op) {
       break;
     }
     case kMeanPositions: {
-      const Buffer& x = c.Operand(0);
+      // y of blocks x.cols columns: x blocked by channels, its rows per example the blocks' positions one after another
+      const Buffer &x = c.Operand(0), &y = c.Operand(1);
+      const int64_t blocks = y.cols / x.cols;
+      c.Need(blocks >= 1 && y.cols == blocks * x.cols && x.rows % blocks == 0, "y's columns must be a multiple of x's, which divides x's rows");
       c.Batched(0, x.rows, x.cols, true);
-      c.Batched(1, 1, x.cols, true);
+      c.Batched(1, 1, y.cols, true);
+      c.Apart(1, 0, false);
+      break;
+    }
+    case kConvInference: {
+      c.Flag(0);
+      const bool blockedIn = c.Flag(1), blockedOut = c.Flag(2);
+      CheckConvGeometry(c, 5);
+      const int64_t ci = c.Int(3, 1), co = c.Int(4, 1), h = c.Int(5, 1), w = c.Int(6, 1), kh = c.Int(7, 1), kw = c.Int(8, 1), oh = c.Int(9, 1),
+                    ow = c.Int(10, 1);
+      c.Need((!blockedIn || ci % 16 == 0) && (!blockedOut || co % 16 == 0), "blocked activations need a multiple of 16 channels");
+      c.Need(blockedIn == blockedOut || (blockedOut && ci == 1), "only a one-channel source may be unblocked when the destination is blocked");
+      if (blockedIn) c.Batched(0, ci / 16 * h * w, 16, true);
+      else c.Batched(0, h * w, ci, true);
+      if (blockedOut) c.Batched(3, co / 16 * oh * ow, 16, true);
+      else c.Batched(3, oh * ow, co, true);
+      c.Fixed(1, kh * kw * ci * co);
+      c.Fixed(2, co, false);
+      for (size_t in : {0, 1, 2}) c.Apart(3, in, false);
+      break;
+    }
+    case kUnblock: {
+      const Buffer& y = c.Operand(1);
+      c.Need(y.cols % 16 == 0, "y must have a multiple of 16 columns");
+      c.Batched(0, y.cols / 16 * y.rows, 16, true);
+      c.Batched(1, y.rows, y.cols, true);
       c.Apart(1, 0, false);
       break;
     }
@@ -478,6 +538,17 @@ void CheckOp(const OpChecker& c, const Op& op) {
       c.Batched(1, dx.rows, dx.cols, true);
       c.Batched(0, 1, dx.cols, true);
       c.Apart(1, 0, false);
+      break;
+    }
+    case kScaleShift: {
+      c.Flag(0);
+      c.SameShape(0, 3);
+      c.Need(c.Operand(3).batched, "y must be batched");
+      c.Fixed(1, c.Operand(3).cols);
+      c.Fixed(2, c.Operand(3).cols);
+      c.Apart(3, 0, true);
+      c.Apart(3, 1, false);
+      c.Apart(3, 2, false);
       break;
     }
     case kDense:
@@ -586,7 +657,7 @@ constexpr napi_type_tag kProgramTag = {0x5e7a1c0de2f04b11ULL, 0x9a6b3d58c1e27f40
 // Argument i: a program this environment made.
 Program& ProgramOf(const Args& args, const Napi::CallbackInfo& info, size_t i) {
   const Napi::Value v = info[i];
-  args.Check(v.IsExternal() && v.As<Napi::External<Program>>().CheckTypeTag(&kProgramTag), "argument " + std::to_string(i) + " (program) is not a training program");
+  args.Check(v.IsExternal() && v.As<Napi::External<Program>>().CheckTypeTag(&kProgramTag), "argument " + std::to_string(i) + " (program) is not a program");
   return *v.As<Napi::External<Program>>().Data();
 }
 
@@ -634,6 +705,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 Napi::Value Run(const Napi::CallbackInfo& info) {
   Args args(info, "runProgram");
   Program& program = ProgramOf(args, info, 0);
+  args.Check(!program.Released(), "the program was released");
   const int64_t which = args.Integer(1, "which");
   args.Check(which <= 1, "which must be 0 (forward) or 1 (backward)");
   const int64_t n = args.Integer(2, "batch", 1);
@@ -664,6 +736,15 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
 Napi::Value Fill(const Napi::CallbackInfo& info) {
   Args args(info, "fillProgram");
   ProgramOf(args, info, 0).Fill(static_cast<float>(args.Number(1, "value")));
+  return info.Env().Undefined();
+}
+
+// releaseProgram(program): frees its arena now (a large one need not wait for the collector); it cannot run after.
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  Args args(info, "releaseProgram");
+  Program& program = ProgramOf(args, info, 0);
+  Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -program.Bytes());
+  program.Release();
   return info.Env().Undefined();
 }
 
@@ -699,6 +780,7 @@ void InitProgram(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "runProgram", Run);
   Export(env, exports, "fillProgram", Fill);
   Export(env, exports, "programBytes", Bytes);
+  Export(env, exports, "releaseProgram", Release);
   Export(env, exports, "programOperations", Operations);
 }
 

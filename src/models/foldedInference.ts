@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { compiledInference } from '../backend/inferenceForward.js';
 import type { BatchNormalizationFields } from './batchNorm.js';
+import { isSimpleGraph, producers, type ConvConfig, type Layer } from './layerGraph.js';
+import { trainingGraph } from './trainingGraph.js';
+
+export { isSimpleGraph, producers, type ConvConfig, type Layer } from './layerGraph.js';
 
 /** A model's inference forward pass, with the tensors it prepared; call dispose() when done. */
 export interface InferenceForward {
@@ -8,20 +13,11 @@ export interface InferenceForward {
   dispose(): void;
   /** Convolution + batch-norm pairs folded into one fused convolution. */
   readonly folded: number;
-}
-
-export interface ConvConfig {
-  strides: number[] | number;
-  padding: 'same' | 'valid';
-  dilationRate: number[] | number;
-  activation: string;
-  useBias: boolean;
-  dataFormat: string;
+  /** How it runs: the backend's compiled program, or TF.js's ops layer by layer. */
+  readonly engine: 'program' | 'ops';
 }
 
 type BnFields = Omit<BatchNormalizationFields, 'momentum'>;
-
-export type Layer = tfl.layers.Layer;
 
 const consumers = (layer: Layer): Layer[] => layer.outboundNodes.map((n) => n.outboundLayer);
 function isRelu(layer: Layer): boolean {
@@ -81,25 +77,21 @@ export function convBnFolds(model: tfl.LayersModel): Map<string, ConvBnFold> {
   return folds;
 }
 
-/** A model with one input, one output and every layer applied once: the graphs convBnFolds and its users walk. */
-export function isSimpleGraph(model: tfl.LayersModel): boolean {
-  return model.inputLayers.length === 1 && model.outputLayers.length === 1 && model.layers.every((l) => l.inboundNodes.length === 1);
-}
-
-/** The layers whose outputs feed a layer (its first call's inputs). */
-export const producers = (layer: Layer): Layer[] => layer.inboundNodes[0]?.inboundLayers ?? [];
-
 /**
- * The forward pass in inference mode with every convolution that feeds a batch-norm layer folded into it, and the
+ * The forward pass in inference mode: the active backend's compiled pass of the model when it has one (the native
+ * backend's is one program, folded as below, with every other batch norm a per-channel scale and shift), else TF.js's
+ * ops with every convolution that feeds a batch-norm layer folded into it, and the
  * ReLU after it fused in: relu(conv(x, W s) + beta - mean s), s = gamma / sqrt(var + eps), one FusedConv2D kernel
  * instead of a convolution, a batch norm and a ReLU. Other layers run as they are. For models applied once each
  * (as ours are), with the layers in model.layers' topological order.
  */
 export function foldedInference(model: tfl.LayersModel): InferenceForward {
+  const compiled = compiledInference(model, () => trainingGraph(model, 'inference'));
+  if (compiled !== null) return Object.defineProperty(compiled, 'engine', { value: 'program' }) as InferenceForward;
   if (!isSimpleGraph(model)) {
     // Shared layers or several inputs or outputs: no folding, the model's own predict.
     const plain = ((x: tf.Tensor) => model.predict(x, { batchSize: x.shape[0] }) as tf.Tensor) as InferenceForward;
-    Object.defineProperty(plain, 'folded', { value: 0 });
+    Object.defineProperties(plain, { folded: { value: 0 }, engine: { value: 'ops' } });
     plain.dispose = () => {};
     return plain;
   }
@@ -160,7 +152,7 @@ export function foldedInference(model: tfl.LayersModel): InferenceForward {
       }
       return outputs.get(outputName)!;
     })) as InferenceForward;
-  Object.defineProperty(forward, 'folded', { value: prepared.size });
+  Object.defineProperties(forward, { folded: { value: prepared.size }, engine: { value: 'ops' } });
   forward.dispose = () => {
     for (const p of prepared.values()) tf.dispose([p.filter, p.bias]);
     prepared.clear();

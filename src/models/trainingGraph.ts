@@ -2,7 +2,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BatchNormalizationFields } from './batchNorm.js';
 import { SteppedDropout } from './dropout.js';
 import type { TrainingGraph, TrainingNode } from '../backend/programGraph.js';
-import { isSimpleGraph, producers, type ConvConfig, type Layer } from './foldedInference.js';
+import { isSimpleGraph, producers, type ConvConfig, type Layer } from './layerGraph.js';
 
 const pair = (v: number | number[] | undefined, fallback: number): [number, number] =>
   v === undefined ? [fallback, fallback] : typeof v === 'number' ? [v, v] : [v[0] ?? fallback, v[1] ?? v[0] ?? fallback];
@@ -86,15 +86,15 @@ function describe(layer: Layer, inputs: number): Described {
 
 /**
  * The training graph of a model, or why it has none (a one-line reason): one input, one output, every layer applied
- * once, trainable, of a kind listed in TrainingNode.
+ * once, trainable (for `inference`, frozen layers too), of a kind listed in TrainingNode.
  */
-export function trainingGraph(model: tfl.LayersModel): TrainingGraph | string {
+export function trainingGraph(model: tfl.LayersModel, purpose: 'training' | 'inference' = 'training'): TrainingGraph | string {
   if (!isSimpleGraph(model)) return 'a model with several inputs or outputs, or a layer applied more than once';
   const index = new Map<string, number>();
   const nodes: TrainingNode[] = [];
   const input = model.inputLayers[0]!;
   for (const layer of model.layers) {
-    if (!layer.trainable && layer.weights.length > 0) return `${layer.name}: a frozen layer`;
+    if (purpose === 'training' && !layer.trainable && layer.weights.length > 0) return `${layer.name}: a frozen layer`;
     const shape = (layer.outputShape as (number | null)[]).slice(1);
     if (shape.some((d) => d === null || d < 1)) return `${layer.name}: an output of unknown size`;
     if (layer === input) {

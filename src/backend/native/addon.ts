@@ -7,7 +7,7 @@ import { firstLine } from '../../util/errors.js';
 type F32 = Float32Array;
 type Nullable<T> = T | null;
 
-/** A training program made by createProgram (an opaque handle, freed with its last reference). */
+/** A program made by createProgram (an opaque handle, freed with its last reference or by releaseProgram). */
 export type ProgramHandle = { readonly __trainingProgram: unique symbol };
 
 /** The functions of the C++ addon (native/src), one group per kernel family. Every output array is preallocated. */
@@ -41,7 +41,7 @@ export interface NativeAddon {
   window(x: F32, xShape: number[], xBegin: number[], out: F32, outShape: number[], outBegin: number[], size: number[], fill: number): void;
   sgdStep(w: F32, grad: F32, buffer: Nullable<F32>, out: F32, outBuffer: Nullable<F32>, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   /**
-   * A training program (native/src/program.cc): buffers as [external, at, batched, rows, cols, stride] (at: the arena
+   * A training or inference program (native/src/program.cc): buffers as [external, at, batched, rows, cols, stride] (at: the arena
    * offset in floats, or the index of the caller's array), operations as [code, ...buffer ids, ...parameters].
    */
   createProgram(arenaFloats: number, maxBatch: number, buffers: number[][], forward: number[][], backward: number[][]): ProgramHandle;
@@ -49,6 +49,8 @@ export interface NativeAddon {
   runProgram(program: ProgramHandle, which: 0 | 1, batch: number, arrays: Nullable<F32>[]): void;
   fillProgram(program: ProgramHandle, value: number): void;
   programBytes(program: ProgramHandle): number;
+  /** Frees a program's arena now; it cannot run after. */
+  releaseProgram(program: ProgramHandle): void;
   /** Every operation as name -> [code, buffer operand names, parameter names]. */
   programOperations(): Record<string, [number, string[], string[]]>;
 }

@@ -11,7 +11,9 @@ import { matMulKernels } from './matMulKernels.js';
 import { poolKernels } from './poolKernels.js';
 import { reduceKernels } from './reduceKernels.js';
 import { shapeKernels } from './shapeKernels.js';
+import { registerInferenceCompiler } from '../inferenceForward.js';
 import { registerTrainingCompiler } from '../trainingForward.js';
+import { nativeInference } from './program/inferenceProgram.js';
 import { nativeTrainingForward } from './program/trainingProgram.js';
 
 /**
@@ -82,7 +84,7 @@ export function nativeKernelConfigs(addon: NativeAddon) {
 
 /**
  * Registers the `native` backend once: our kernels first, then every cpu kernel we do not replace (the fallback for
- * all other ops), and its compiler of whole training steps (program/). Needs the cpu backend's kernels registered (importing @tensorflow/tfjs-backend-cpu does that).
+ * all other ops), and its compilers of whole training steps and inference passes (program/). Needs the cpu backend's kernels registered (importing @tensorflow/tfjs-backend-cpu does that).
  */
 export function registerNativeBackend(addon: NativeAddon): void {
   if (findBackendFactory(NATIVE) !== null) return;
@@ -92,4 +94,5 @@ export function registerNativeBackend(addon: NativeAddon): void {
   }
   registerBackend(NATIVE, () => new NativeBackend(), 1);
   registerTrainingCompiler(NATIVE, (model, describe) => nativeTrainingForward(addon, model, describe));
+  registerInferenceCompiler(NATIVE, (_model, describe) => nativeInference(addon, describe));
 }

@@ -1,60 +1,9 @@
 // Over 300 lines, on purpose: the forward lowering (lowerForward) and the backward lowering share one compiler's state
 // (buffers, slots, which ReLU each batch norm or sum absorbed, what each node saved for its gradient, who holds a
 // buffer), and split across files they would pass a dozen maps to each other.
-import type { TrainingGraph, TrainingNode } from '../../programGraph.js';
-import { convInfo } from '../convKernels.js';
-import { poolGeometry } from '../poolKernels.js';
-import type { OperationName, PlanOp } from './operations.js';
-
-/**
- * A block of the arena that the layout places: `floats` per example when batched (times the batch the program is
- * laid out for), else `floats` in all.
- */
-export interface Storage {
-  batched: boolean;
-  floats: number;
-}
-
-/**
- * An operand: a [rows, cols] block with a row stride, `rows` per example when batched, either at `offset` floats into
- * a storage of the arena or one of the caller's arrays (`slot`, contiguous, offset 0).
- */
-export interface PlanBuffer {
-  storage: number | null;
-  slot: number | null;
-  offset: number;
-  batched: boolean;
-  rows: number;
-  cols: number;
-  stride: number;
-}
-
-/** What each of the caller's arrays holds. `variable` indexes TrainingGraph.trainable; `node` TrainingGraph.nodes. */
-export type SlotRole =
-  | { role: 'input' }
-  | { role: 'logits' }
-  | { role: 'dlogits' }
-  | { role: 'weight'; variable: number }
-  | { role: 'grad'; variable: number }
-  | { role: 'moving'; node: number; statistic: 'mean' | 'variance'; output: boolean }
-  | { role: 'mask'; node: number };
-
-/** A compiled training step before layout: buffers over storages and slots, and the forward and backward lists. */
-export interface Plan {
-  storages: Storage[];
-  buffers: PlanBuffer[];
-  slots: SlotRole[];
-  forward: PlanOp[];
-  backward: PlanOp[];
-}
-
-type Shape2 = { rows: number; cols: number };
-
-/** A node's output as [positions, channels] per example: [h, w, c] -> [h w, c]; [f] -> [1, f]. */
-function matrixOf(shape: readonly number[]): Shape2 {
-  const cols = shape[shape.length - 1] ?? 1;
-  return { rows: shape.slice(0, -1).reduce((a, b) => a * b, 1), cols };
-}
+import type { TrainingGraph } from '../../programGraph.js';
+import type { PlanOp } from './operations.js';
+import { matrixOf, PlanBuilder, type Plan } from './planBuilder.js';
 
 /** Where a gradient lives while the backward list is written (other gradients may share its storage). */
 interface Gradient {
@@ -72,17 +21,11 @@ export function compileTraining(graph: TrainingGraph, maxBatch: number): Plan | 
   return new Compiler(graph, maxBatch).compile();
 }
 
-class Compiler {
-  private readonly storages: Storage[] = [];
-  private readonly buffers: PlanBuffer[] = [];
-  private readonly slots: SlotRole[] = [];
-  private readonly forward: PlanOp[] = [];
-  private readonly backward: PlanOp[] = [];
+class Compiler extends PlanBuilder {
   /** Each node's output buffer. */
   private readonly value: number[] = [];
   /** Nodes whose output is another node's (a ReLU fused into the batch norm or sum before it). */
   private readonly fusedInto = new Map<number, number>();
-  private readonly consumers: number[][];
   private readonly weightSlot = new Map<unknown, number>();
   private readonly gradSlot = new Map<unknown, number>();
   /** Per node: saved statistics and masks the backward list reads. */
@@ -91,12 +34,8 @@ class Compiler {
   /** How many gradients (of nodes not yet back-propagated) refer to each storage. */
   private readonly holders = new Map<number, number>();
 
-  constructor(
-    private readonly graph: TrainingGraph,
-    private readonly maxBatch: number,
-  ) {
-    this.consumers = graph.nodes.map(() => []);
-    graph.nodes.forEach((node, i) => node.inputs.forEach((input) => this.consumers[input]!.push(i)));
+  private variable(v: unknown): number {
+    return this.weightSlot.get(v)!;
   }
 
   compile(): Plan | string {
@@ -130,60 +69,7 @@ class Compiler {
     return { storages: this.storages, buffers: this.buffers, slots: this.slots, forward: this.forward, backward: this.backward };
   }
 
-  // ---- buffers ----
-
-  private slot(role: SlotRole, batched: boolean, shape: readonly number[]): number {
-    const { rows, cols } = batched ? matrixOf(shape) : { rows: 1, cols: shape.reduce((a, b) => a * b, 1) };
-    this.slots.push(role);
-    return this.add({ storage: null, slot: this.slots.length - 1, offset: 0, batched, rows, cols, stride: cols });
-  }
-
-  private add(buffer: PlanBuffer): number {
-    this.buffers.push(buffer);
-    return this.buffers.length - 1;
-  }
-
-  /** A new storage holding one contiguous buffer of this per-example shape (or of `floats` in all when unbatched). */
-  private fresh(shape: readonly number[], batched = true): number {
-    const { rows, cols } = batched ? matrixOf(shape) : { rows: 1, cols: shape.reduce((a, b) => a * b, 1) };
-    this.storages.push({ batched, floats: rows * cols });
-    return this.add({ storage: this.storages.length - 1, slot: null, offset: 0, batched, rows, cols, stride: cols });
-  }
-
-  /** The same memory as buffer `of`, seen as another shape (contiguous buffers only), or null. */
-  private reshaped(of: number, shape: Shape2): number | null {
-    const b = this.buffers[of]!;
-    if (b.stride !== b.cols || b.rows * b.cols !== shape.rows * shape.cols) return null;
-    return this.add({ ...b, rows: shape.rows, cols: shape.cols, stride: shape.cols });
-  }
-
-  /** Columns [from, from + cols) of buffer `of`. */
-  private columns(of: number, from: number, cols: number): number {
-    const b = this.buffers[of]!;
-    return this.add({ ...b, offset: b.offset + from, cols });
-  }
-
-  private emit<N extends OperationName>(list: PlanOp[], name: N, buffers: PlanOp<N>['buffers'], params: PlanOp<N>['params']): void {
-    list.push({ name, buffers, params } as unknown as PlanOp);
-    for (const [key, id] of Object.entries(buffers as Record<string, number | null>)) if (id !== null && isOutput(name, key)) this.written.add(id);
-  }
-
-  /** Buffers some operation writes (to check that every gradient is computed). */
-  private readonly written = new Set<number>();
-
-  private variable(v: unknown): number {
-    return this.weightSlot.get(v)!;
-  }
-
   // ---- forward ----
-
-  /** The one node that reads node i, when it is a ReLU that reads nothing else. */
-  private soleRelu(i: number): number | null {
-    const readers = this.consumers[i]!;
-    if (readers.length !== 1) return null;
-    const r = this.graph.nodes[readers[0]!]!;
-    return r.kind === 'relu' && r.inputs.length === 1 ? readers[0]! : null;
-  }
 
   /** Node i's output through a fused ReLU: the node the ReLU fused into. */
   private setValue(i: number, buffer: number): void {
@@ -276,19 +162,13 @@ class Compiler {
         return null;
       }
       case 'pool': {
-        const inShape = this.graph.nodes[node.inputs[0]!]!.shape;
-        const g = poolGeometry([this.maxBatch, ...inShape], { filterSize: node.poolSize, strides: node.strides, pad: node.padding });
-        if (g === null) {
-          // A 1x1 window that keeps the shape: the input, unchanged (as the cpu kernels pass it on).
-          if (inShape.every((d, k) => d === node.shape[k])) {
-            this.setValue(i, x);
-            return null;
-          }
-          return 'a pooling geometry the native kernels do not take';
+        const params = this.poolParams(node);
+        if (params === 'identity') {
+          this.setValue(i, x);
+          return null;
         }
-        const [, h, w, , fh, fw, oh, ow, sh, sw, pt, pl] = g.shape as number[];
+        if (params === null) return 'a pooling geometry the native kernels do not take';
         const y = this.fresh(node.shape);
-        const params = { max: node.max ? 1 : 0, h: h!, w: w!, fh: fh!, fw: fw!, oh: oh!, ow: ow!, sh: sh!, sw: sw!, pt: pt!, pl: pl! };
         this.emit(this.forward, 'pool', { x: this.contiguous(x, this.forward), y }, params);
         this.saved.set(i, params);
         this.setValue(i, y);
@@ -337,14 +217,6 @@ class Compiler {
     const y = this.fresh([b.rows, b.cols]);
     this.emit(list, 'copy', { src: x, dst: y }, { accumulate: 0 });
     return y;
-  }
-
-  private convGeometry(inShape: number[], node: Extract<TrainingNode, { kind: 'conv' }>) {
-    const filterShape = node.kernel.shape as number[];
-    const g = convInfo([this.maxBatch, ...inShape], filterShape, { strides: node.strides, pad: node.padding });
-    if (g === null) return null;
-    const [, h, w, , kh, kw, , oh, ow, sh, sw, , , pt, pl, pb, pr] = g.shape as number[];
-    return { h: h!, w: w!, kh: kh!, kw: kw!, oh: oh!, ow: ow!, sh: sh!, sw: sw!, pt: pt!, pl: pl!, pb: pb!, pr: pr! };
   }
 
   // ---- backward ----
@@ -515,29 +387,4 @@ class Compiler {
         return;
     }
   }
-}
-
-/** The operands each operation writes (the rest it reads). */
-const OUTPUTS: Record<OperationName, readonly string[]> = {
-  conv: ['y'],
-  convData: ['dx'],
-  convFilter: ['dw', 'dbias'],
-  batchNorm: ['y', 'mean', 'variance', 'newMovingMean', 'newMovingVariance'],
-  batchNormGrad: ['dx', 'dgamma', 'dbeta'],
-  add: ['y'],
-  mask: ['dx'],
-  copy: ['dst'],
-  mul: ['y'],
-  relu: ['y'],
-  pool: ['y'],
-  poolGrad: ['dx'],
-  meanPositions: ['y'],
-  meanPositionsGrad: ['dx'],
-  dense: ['y'],
-  denseData: ['dx'],
-  denseFilter: ['dw', 'dbias'],
-};
-
-export function isOutput(name: OperationName, operand: string): boolean {
-  return OUTPUTS[name].includes(operand);
 }

@@ -1,5 +1,5 @@
 import { OPERATIONS } from './operations.js';
-import type { Plan } from './compile.js';
+import type { Plan } from './planBuilder.js';
 
 /** Storages start at multiples of 16 floats (64 bytes, a cache line and an AVX-512 register). */
 const ALIGN = 16;

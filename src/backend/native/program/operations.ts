@@ -1,5 +1,5 @@
 /**
- * The training program's operations (native/src/program.cc): each one's buffer operands and numeric parameters, by
+ * The programs' operations (native/src/program.cc): each one's buffer operands and numeric parameters, by
  * name and in the addon's order. The addon lists the same table with its op codes (`programOperations()`); a test
  * checks that the two agree, and the codes are taken from the addon when a program is made.
  */
@@ -24,6 +24,12 @@ export const OPERATIONS = {
   dense: { buffers: ['x', 'w', 'bias', 'y'], params: ['relu'] },
   denseData: { buffers: ['dy', 'w', 'dx'], params: ['accumulate'] },
   denseFilter: { buffers: ['x', 'dy', 'dw', 'dbias'], params: [] },
+  scaleShift: { buffers: ['x', 'scale', 'shift', 'y'], params: ['relu'] },
+  convInference: {
+    buffers: ['x', 'w', 'bias', 'y'],
+    params: ['relu', 'blockedIn', 'blockedOut', 'ci', 'co', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'],
+  },
+  unblock: { buffers: ['x', 'y'], params: [] },
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;

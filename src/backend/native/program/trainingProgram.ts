@@ -5,30 +5,13 @@ import type { TrainingGraph, TrainingNode } from '../../programGraph.js';
 import type { TrainingForward } from '../../trainingForward.js';
 import type { NativeAddon, ProgramHandle } from '../addon.js';
 import { floatValues, outputArray } from '../tensors.js';
-import { compileTraining, type Plan } from './compile.js';
-import { layOut } from './layout.js';
-import { encodeOp, OPERATIONS, type OperationName } from './operations.js';
+import { compileTraining } from './compile.js';
+import type { Plan } from './planBuilder.js';
+import { encode } from './encode.js';
+import { OPERATIONS } from './operations.js';
 
 type BatchNormNode = Extract<TrainingNode, { kind: 'batchNorm' }>;
 type DropoutNode = Extract<TrainingNode, { kind: 'dropout' }>;
-
-/** The addon's rows for a plan laid out for `maxBatch`; op codes from the addon's own table. */
-function encode(addon: NativeAddon, plan: Plan, maxBatch: number) {
-  const codes = addon.programOperations();
-  const code = (name: OperationName) => codes[name]![0];
-  const layout = layOut(plan, maxBatch);
-  const buffers = plan.buffers.map((b) =>
-    b.slot !== null
-      ? [1, b.slot, b.batched ? 1 : 0, b.rows, b.cols, b.stride]
-      : [0, layout.offsets[b.storage!]! + b.offset, b.batched ? 1 : 0, b.rows, b.cols, b.stride],
-  );
-  return {
-    arenaFloats: layout.arenaFloats,
-    buffers,
-    forward: plan.forward.map((op) => encodeOp(op, code(op.name))),
-    backward: plan.backward.map((op) => encodeOp(op, code(op.name))),
-  };
-}
 
 /** Checks that the addon's operations are those of OPERATIONS (names, operands, parameters, in order). */
 export function operationsMismatch(addon: NativeAddon): string | null {

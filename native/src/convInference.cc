@@ -1,0 +1,117 @@
+// The inference program's convolution: forward_inference over oneDNN with its activations either NHWC (as TF.js
+// holds them) or blocked by 16 channels (nChw16c: [n][c/16][h][w][16], the layout oneDNN's fastest kernels read and
+// write, kept between the program's layers); the one mixed case is a one-channel source (an image) with a blocked
+// destination, where a chain of blocked layers starts (oneDNN 2.6 has only reference kernels for other mixes). A 3x3 stride-1 convolution between blocked activations runs as
+// Winograd where this oneDNN has it for the shape (F(2x2,3x3) or F(4x4,3x3) on AVX-512: about 2.2x fewer
+// multiplications; float32 results within about 2e-6 of the direct convolution's, relative to the largest output),
+// any other as oneDNN's direct convolution. The filter is a constant of the program: reordered (for Winograd,
+// transformed) into the primitive's layout on its first run and kept by the program.
+#include <string>
+#include <unordered_map>
+
+#include "conv.h"
+
+namespace se {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+memory::desc Activation(int64_t n, int64_t c, int64_t h, int64_t w, bool blocked) {
+  return memory::desc({n, c, h, w}, dt::f32, blocked ? tag::nChw16c : tag::nhwc);
+}
+
+// The source: blocked, or NHWC; a one-channel source read by a convolution with a blocked output is described as
+// NCHW (the same bytes), the one unblocked source oneDNN's fast kernels take with a blocked destination.
+memory::desc Source(const ConvShape& s, bool blockedIn, bool blockedOut) {
+  if (!blockedIn && blockedOut) return memory::desc({s.n, s.ci, s.h, s.w}, dt::f32, tag::nchw);
+  return Activation(s.n, s.ci, s.h, s.w, blockedIn);
+}
+
+dnnl::convolution_forward::primitive_desc InferenceDesc(const dnnl::engine& engine, const ConvShape& s, bool blockedIn, bool blockedOut, bool bias,
+                                                        bool relu, dnnl::algorithm algorithm) {
+  dnnl::primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+#if DNNL_VERSION_MAJOR >= 3
+    ops.append_eltwise(dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+#else
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+#endif
+    attr.set_post_ops(ops);
+  }
+  const memory::desc src = Source(s, blockedIn, blockedOut), dst = Activation(s.n, s.co, s.oh, s.ow, blockedOut);
+  const memory::desc weights({s.co, s.ci, s.kh, s.kw}, dt::f32, tag::any), b({s.co}, dt::f32, tag::x);
+  const memory::dims strides = {s.sh, s.sw}, dilates = {s.dh - 1, s.dw - 1}, padL = {s.pt, s.pl}, padR = {s.pb, s.pr};
+  const auto prop = dnnl::prop_kind::forward_inference;
+#if DNNL_VERSION_MAJOR >= 3
+  return bias ? dnnl::convolution_forward::primitive_desc(engine, prop, algorithm, src, weights, b, dst, strides, dilates, padL, padR, attr)
+              : dnnl::convolution_forward::primitive_desc(engine, prop, algorithm, src, weights, dst, strides, dilates, padL, padR, attr);
+#else
+  auto d = bias ? dnnl::convolution_forward::desc(prop, algorithm, src, weights, b, dst, strides, dilates, padL, padR)
+                : dnnl::convolution_forward::desc(prop, algorithm, src, weights, dst, strides, dilates, padL, padR);
+  return dnnl::convolution_forward::primitive_desc(d, attr, engine);
+#endif
+}
+
+// Winograd for a 3x3 stride-1 undilated convolution between blocked activations when oneDNN has it for the shape,
+// else the direct convolution.
+dnnl::convolution_forward::primitive_desc ChooseDesc(const dnnl::engine& engine, const ConvShape& s, bool blockedIn, bool blockedOut, bool bias,
+                                                     bool relu) {
+  const bool winograd = blockedIn && blockedOut && s.kh == 3 && s.kw == 3 && s.sh == 1 && s.sw == 1 && s.dh == 1 && s.dw == 1;
+  if (winograd) {
+    try {
+      return InferenceDesc(engine, s, blockedIn, blockedOut, bias, relu, dnnl::algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+      // no Winograd kernel for this shape or CPU: the direct convolution below
+    }
+  }
+  return InferenceDesc(engine, s, blockedIn, blockedOut, bias, relu, dnnl::algorithm::convolution_direct);
+}
+
+struct InferencePrimitive {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::primitive conv;
+};
+
+std::string Key(const ConvShape& s, bool blockedIn, bool blockedOut, bool bias, bool relu) {
+  return s.Key("i", bias, relu) + (blockedIn ? "<" : "") + (blockedOut ? ">" : "");
+}
+
+}  // namespace
+
+void ConvInference(State& st, const ConvShape& s, bool blockedIn, bool blockedOut, const float* x, const float* w, const float* bias, float* y, bool relu,
+                   PreparedFilters& prepared, size_t op) {
+  auto key = std::make_pair(op, s.n);
+  auto it = prepared.find(key);
+  if (it == prepared.end()) {
+    InferencePrimitive& c = st.Cached<InferencePrimitive>(Key(s, blockedIn, blockedOut, bias != nullptr, relu), [&] {
+      auto pd = ChooseDesc(st.engine, s, blockedIn, blockedOut, bias != nullptr, relu);
+      return InferencePrimitive{pd, dnnl::convolution_forward(pd)};
+    });
+    PreparedConv p;
+    p.conv = c.conv;
+    memory user(memory::desc({s.co, s.ci, s.kh, s.kw}, dt::f32, tag::hwio), st.engine, const_cast<float*>(w));
+    p.weights = memory(c.pd.weights_desc(), st.engine);
+    dnnl::reorder(user, p.weights).execute(st.stream, user, p.weights);
+    st.stream.wait();
+    p.src = memory(Source(s, blockedIn, blockedOut), st.engine, DNNL_MEMORY_NONE);
+    p.dst = memory(Activation(s.n, s.co, s.oh, s.ow, blockedOut), st.engine, DNNL_MEMORY_NONE);
+    p.args = {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_WEIGHTS, p.weights}, {DNNL_ARG_DST, p.dst}};
+    if (bias != nullptr) {
+      p.bias = memory(memory::desc({s.co}, dt::f32, tag::x), st.engine, DNNL_MEMORY_NONE);
+      p.args[DNNL_ARG_BIAS] = p.bias;
+    }
+    it = prepared.emplace(key, std::move(p)).first;
+  }
+  PreparedConv& p = it->second;
+  p.src.set_data_handle(const_cast<float*>(x));
+  p.dst.set_data_handle(y);
+  if (bias != nullptr) p.bias.set_data_handle(const_cast<float*>(bias));
+  p.conv.execute(st.stream, p.args);
+  st.stream.wait();
+}
+
+}  // namespace se

@@ -147,7 +147,7 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
     ]);
   });
 
-  it("an inference program's convolutions take only the layouts oneDNN's fast kernels take, and a released program does not run", () => {
+  it("an inference program's convolutions take only the layouts oneDNN's fast kernels take, its constants are checked and kept, and a released program does not run", () => {
     const r = withAddon(`
       const ops = addon.programOperations();
       const conv = ops.convInference[0], relu = ops.relu[0];
@@ -163,6 +163,16 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
         attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [8, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [])),
         attempt(() => addon.runProgram(good, 0, 1, [new Float32Array(4)])),
         addon.programBytes(good),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [], [null, new Float32Array(255)])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [], [new Float32Array(64), null])),
+        (() => { // the filter given once as a constant: a run passes only the input; an identity filter copies it
+          const w = new Float32Array(256); for (let i = 0; i < 16; i++) w[i * 16 + i] = 1;
+          const p = addon.createProgram(1024, 1, [[1, 0, 1, 4, 16, 16], [1, 1, 0, 1, 256, 256], [1, 2, 1, 4, 16, 16]], [[ops.convInference[0], 0, 1, -1, 2, ...params(0, 0, 16, 16)]], [], [null, w, null]);
+          w.fill(0);
+          const x = Float32Array.from({ length: 64 }, (_, i) => i), y = new Float32Array(64);
+          addon.runProgram(p, 0, 1, [x, null, y]);
+          return Array.from(y).every((v, i) => v === i);
+        })(),
       ];`);
     expect(r.status, r.stderr).toBe(0);
     expect(r.result).toEqual([
@@ -172,6 +182,9 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
       'RangeError: createProgram: forward op 0 (convInference): y must be [batch, 4, 16]',
       'RangeError: runProgram: the program was released',
       0,
+      'RangeError: createProgram: constants[1] holds 255 floats where its buffer holds 256',
+      'RangeError: createProgram: constants[0]: only an unbatched array can be a constant',
+      true,
     ]);
   });
 

@@ -118,16 +118,18 @@ int64_t I(const Op& op, size_t k) { return static_cast<int64_t>(op.p[k]); }
 
 class Program {
  public:
+  // constants[k], when not empty, is the program's own copy of the caller's array k (an inference program's folded
+  // filters and scales), which runs then read instead of an array passed to them.
   Program(State& st, int64_t arenaFloats, int64_t maxBatch, std::vector<Buffer> buffers, std::vector<Op> forward, std::vector<Op> backward,
-          size_t arrays)
-      : st_(st), arenaFloats_(arenaFloats), maxBatch_(maxBatch), arrays_(arrays), buffers_(std::move(buffers)) {
+          size_t arrays, std::vector<std::vector<float>> constants)
+      : st_(st), arenaFloats_(arenaFloats), maxBatch_(maxBatch), arrays_(arrays), buffers_(std::move(buffers)), constants_(std::move(constants)) {
     lists_[0] = std::move(forward);
     lists_[1] = std::move(backward);
     for (int which = 0; which < 2; which++) {
       std::vector<bool> seen(buffers_.size(), false);
       for (const Op& op : lists_[which])
         for (int64_t id : op.b)
-          if (id >= 0 && buffers_[id].external && !seen[id]) {
+          if (id >= 0 && buffers_[id].external && !seen[id] && !Constant(buffers_[id].at)) {
             seen[id] = true;
             used_[which].push_back(id);
           }
@@ -145,6 +147,8 @@ class Program {
   int64_t MaxBatch() const { return maxBatch_; }
   size_t Arrays() const { return arrays_; }
   const Buffer& BufferAt(int64_t id) const { return buffers_[id]; }
+  /** Whether the caller's array k is a constant the program holds. */
+  bool Constant(int64_t k) const { return static_cast<size_t>(k) < constants_.size() && !constants_[k].empty(); }
   /** The external buffers that list `which` reads or writes. */
   const std::vector<int64_t>& ExternalsUsedBy(int which) const { return used_[which]; }
 
@@ -157,7 +161,7 @@ class Program {
     std::vector<float*> ptr(buffers_.size(), nullptr);
     for (size_t i = 0; i < buffers_.size(); i++) {
       const Buffer& b = buffers_[i];
-      ptr[i] = b.external ? arrays[b.at] : arena_.get() + b.at;
+      ptr[i] = !b.external ? arena_.get() + b.at : Constant(b.at) ? constants_[b.at].data() : arrays[b.at];
     }
     for (size_t k = 0; k < lists_[which].size(); k++) Execute(lists_[which][k], k, n, ptr);
     if (which == 0) lastForwardBatch_ = n;
@@ -274,6 +278,7 @@ class Program {
   int64_t arenaFloats_, maxBatch_;
   size_t arrays_;
   std::vector<Buffer> buffers_;
+  std::vector<std::vector<float>> constants_;
   std::vector<Op> lists_[2];
   std::vector<int64_t> used_[2];
   struct Free {
@@ -652,6 +657,29 @@ std::vector<Op> ParseOps(const Args& args, const Napi::Value& list, const char* 
   return ops;
 }
 
+// Argument 5 of createProgram, when given: for each caller's array k, null or the values of a constant the program
+// copies and keeps (an unbatched array, exactly as long as its buffer).
+std::vector<std::vector<float>> ParseConstants(const Args& args, const Napi::CallbackInfo& info, const std::vector<Buffer>& buffers, size_t arrays) {
+  std::vector<std::vector<float>> out(arrays);
+  if (info.Length() < 6 || info[5].IsUndefined()) return out;
+  if (!info[5].IsArray() || info[5].As<Napi::Array>().Length() != arrays)
+    throw Napi::TypeError::New(args.Env(), "createProgram: constants must be an Array with one entry per array");
+  Napi::Array given = info[5].As<Napi::Array>();
+  for (const Buffer& b : buffers) {
+    if (!b.external) continue;
+    const Napi::Value v = given.Get(static_cast<uint32_t>(b.at));
+    if (v.IsNull() || v.IsUndefined()) continue;
+    const std::string what = "constants[" + std::to_string(b.at) + "]";
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw Napi::TypeError::New(args.Env(), "createProgram: " + what + " must be a Float32Array or null");
+    Napi::Float32Array a = v.As<Napi::Float32Array>();
+    args.Check(!b.batched, what + ": only an unbatched array can be a constant");
+    args.Check(static_cast<int64_t>(a.ElementLength()) == b.rows * b.cols, what + " holds " + std::to_string(a.ElementLength()) + " floats where its buffer holds " + std::to_string(b.rows * b.cols));
+    out[b.at].assign(a.Data(), a.Data() + a.ElementLength());
+  }
+  return out;
+}
+
 constexpr napi_type_tag kProgramTag = {0x5e7a1c0de2f04b11ULL, 0x9a6b3d58c1e27f40ULL};
 
 // Argument i: a program this environment made.
@@ -661,8 +689,9 @@ Program& ProgramOf(const Args& args, const Napi::CallbackInfo& info, size_t i) {
   return *v.As<Napi::External<Program>>().Data();
 }
 
-// createProgram(arenaFloats, maxBatch, buffers, forward, backward): a program, checked (see the top of this file).
-// Each external buffer names a caller's array by its index `at`; every index from 0 up is named exactly once.
+// createProgram(arenaFloats, maxBatch, buffers, forward, backward[, constants]): a program, checked (see the top of
+// this file). Each external buffer names a caller's array by its index `at`; every index from 0 up is named exactly
+// once. The arrays given in `constants` are copied and kept: runs read those copies, whatever they pass.
 Napi::Value Create(const Napi::CallbackInfo& info) {
   Args args(info, "createProgram");
   const int64_t arenaFloats = args.Integer(0, "arenaFloats");
@@ -687,8 +716,9 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   for (int which = 0; which < 2; which++)
     for (size_t i = 0; i < lists[which].size(); i++)
       CheckOp(OpChecker(args, buffers, maxBatch, lists[which][i], i, which == 0 ? "forward" : "backward"), lists[which][i]);
+  std::vector<std::vector<float>> constants = ParseConstants(args, info, buffers, named.size());
   State& st = State::Of(info.Env());
-  auto* program = new Program(st, arenaFloats, maxBatch, std::move(buffers), std::move(lists[0]), std::move(lists[1]), named.size());
+  auto* program = new Program(st, arenaFloats, maxBatch, std::move(buffers), std::move(lists[0]), std::move(lists[1]), named.size(), std::move(constants));
   const int64_t bytes = program->Bytes();
   Napi::External<Program> handle = Napi::External<Program>::New(info.Env(), program, [](Napi::Env env, Program* p) {
     Napi::MemoryManagement::AdjustExternalMemory(env, -p->Bytes());

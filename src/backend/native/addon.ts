@@ -42,9 +42,10 @@ export interface NativeAddon {
   sgdStep(w: F32, grad: F32, buffer: Nullable<F32>, out: F32, outBuffer: Nullable<F32>, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   /**
    * A training or inference program (native/src/program.cc): buffers as [external, at, batched, rows, cols, stride] (at: the arena
-   * offset in floats, or the index of the caller's array), operations as [code, ...buffer ids, ...parameters].
+   * offset in floats, or the index of the caller's array), operations as [code, ...buffer ids, ...parameters];
+   * constants[k], where given, is copied and kept as the caller's array k (runs need not pass it).
    */
-  createProgram(arenaFloats: number, maxBatch: number, buffers: number[][], forward: number[][], backward: number[][]): ProgramHandle;
+  createProgram(arenaFloats: number, maxBatch: number, buffers: number[][], forward: number[][], backward: number[][], constants?: Nullable<F32>[]): ProgramHandle;
   /** Runs the forward (0) or backward (1) list at a batch; arrays[k] is the caller's array k (null where unused). */
   runProgram(program: ProgramHandle, which: 0 | 1, batch: number, arrays: Nullable<F32>[]): void;
   fillProgram(program: ProgramHandle, value: number): void;

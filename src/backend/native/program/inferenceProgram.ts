@@ -15,7 +15,7 @@ function readVariable(v: tfl.LayerVariable): Float32Array {
 
 /**
  * A model's inference pass as one native program (native/src/program.cc): one addon call per batch, from the input
- * to the logits, over the weights as they were when it was made. The program's arena is laid out for the largest
+ * to the logits, over the weights as they were when it was made (copied into the program as its constants). The program's arena is laid out for the largest
  * batch seen so far (made again for a larger one) and freed by dispose().
  */
 class InferenceProgram {
@@ -35,7 +35,8 @@ class InferenceProgram {
     if (this.handle !== null && n <= this.maxBatch) return this.handle;
     this.release();
     const e = encode(this.addon, this.plan, n);
-    this.handle = this.addon.createProgram(e.arenaFloats, n, e.buffers, e.forward, e.backward);
+    const constants = this.plan.slots.map((_, k) => this.plan.constants.get(k) ?? null);
+    this.handle = this.addon.createProgram(e.arenaFloats, n, e.buffers, e.forward, e.backward, constants);
     this.maxBatch = n;
     return this.handle;
   }
@@ -47,7 +48,8 @@ class InferenceProgram {
     if (input === null) throw new TypeError('inference program: the input is not a float32 tensor of the native backend');
     const handle = this.programFor(n);
     const logits = outputArray(backend, [n, ...this.outputShape]);
-    const arrays = this.plan.slots.map((slot, k) => (slot.role === 'input' ? input : slot.role === 'logits' ? logits : (this.plan.constants.get(k) ?? null)));
+    // The constants (folded filters, scales) were copied into the program when it was made.
+    const arrays = this.plan.slots.map((slot) => (slot.role === 'input' ? input : slot.role === 'logits' ? logits : null));
     if (process.env.SE_NATIVE_POISON_POOL === '1') this.addon.fillProgram(handle, Number.NaN);
     this.addon.runProgram(handle, 0, n, arrays);
     return tf.tensor(logits, [n, ...this.outputShape], 'float32');

@@ -16,6 +16,20 @@ using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
+dnnl::primitive_attr ReluAttr(bool relu) {
+  dnnl::primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+#if DNNL_VERSION_MAJOR >= 3
+    ops.append_eltwise(dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+#else
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+#endif
+    attr.set_post_ops(ops);
+  }
+  return attr;
+}
+
 std::string ConvShape::Key(const char* kind, bool bias, bool relu) const {
   std::string k = std::string("conv:") + kind;
   for (int64_t d : {n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr}) k += "," + std::to_string(d);
@@ -37,16 +51,7 @@ memory::dims PadR(const ConvShape& s) { return {s.pb, s.pr}; }
 constexpr auto kDirect = dnnl::algorithm::convolution_direct;
 
 dnnl::convolution_forward::primitive_desc ForwardDesc(const dnnl::engine& engine, const ConvShape& s, bool bias, bool relu) {
-  dnnl::primitive_attr attr;
-  if (relu) {
-    dnnl::post_ops ops;
-#if DNNL_VERSION_MAJOR >= 3
-    ops.append_eltwise(dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-#else
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-#endif
-    attr.set_post_ops(ops);
-  }
+  const dnnl::primitive_attr attr = ReluAttr(relu);
   const auto prop = dnnl::prop_kind::forward_training;
 #if DNNL_VERSION_MAJOR >= 3
   return bias ? dnnl::convolution_forward::primitive_desc(engine, prop, kDirect, Src(s), WeightsAny(s), Bias(s), Dst(s), Strides(s), Dilates(s),

@@ -24,6 +24,9 @@ struct ConvShape {
   std::string Key(const char* kind, bool bias, bool relu) const;
 };
 
+/** The attributes of a convolution with a ReLU fused after it (a post-op), or none. */
+dnnl::primitive_attr ReluAttr(bool relu);
+
 /** y = conv(x, w) (+ bias) (then ReLU); bias may be null. */
 void ConvForward(State& st, const ConvShape& s, const float* x, const float* w, const float* bias, float* y, bool relu);
 /** dx = the gradient of the input, from dy and the filter. */

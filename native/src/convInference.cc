@@ -32,16 +32,7 @@ memory::desc Source(const ConvShape& s, bool blockedIn, bool blockedOut) {
 
 dnnl::convolution_forward::primitive_desc InferenceDesc(const dnnl::engine& engine, const ConvShape& s, bool blockedIn, bool blockedOut, bool bias,
                                                         bool relu, dnnl::algorithm algorithm) {
-  dnnl::primitive_attr attr;
-  if (relu) {
-    dnnl::post_ops ops;
-#if DNNL_VERSION_MAJOR >= 3
-    ops.append_eltwise(dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-#else
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-#endif
-    attr.set_post_ops(ops);
-  }
+  const dnnl::primitive_attr attr = ReluAttr(relu);
   const memory::desc src = Source(s, blockedIn, blockedOut), dst = Activation(s.n, s.co, s.oh, s.ow, blockedOut);
   const memory::desc weights({s.co, s.ci, s.kh, s.kw}, dt::f32, tag::any), b({s.co}, dt::f32, tag::x);
   const memory::dims strides = {s.sh, s.sw}, dilates = {s.dh - 1, s.dw - 1}, padL = {s.pt, s.pl}, padR = {s.pb, s.pr};

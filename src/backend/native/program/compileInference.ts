@@ -50,8 +50,8 @@ export function foldConvBatchNorm(kernel: Float32Array, bias: Float32Array | nul
  * ReLU that alone reads a convolution, batch norm or sum fused into it, dropout the identity, concatenations
  * copied into column blocks of one buffer. A convolution's output stays blocked by 16 channels (oneDNN's nChw16c,
  * where its fastest kernels and Winograd run) when every reader takes it so (convolutions, poolings, ReLUs, sums of
- * blocked outputs); it is unblocked once for any other reader. The weights are read (by `read`) when it compiles: the plan computes
- * the model as it is now. Returns a one-line reason for a graph it cannot compile.
+ * blocked outputs); it is unblocked once for any other reader. The weights are read (by `read`) when it compiles:
+ * the plan computes the model as it is now. Returns a one-line reason for a graph it cannot compile.
  */
 export function compileInference(graph: TrainingGraph, read: ReadVariable): InferencePlan | string {
   return new InferenceCompiler(graph, read).compile();

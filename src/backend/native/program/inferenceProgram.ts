@@ -15,8 +15,8 @@ function readVariable(v: tfl.LayerVariable): Float32Array {
 
 /**
  * A model's inference pass as one native program (native/src/program.cc): one addon call per batch, from the input
- * to the logits, over the weights as they were when it was made (copied into the program as its constants). The program's arena is laid out for the largest
- * batch seen so far (made again for a larger one) and freed by dispose().
+ * to the logits, over the weights as they were when it was made (copied into the program as its constants). The
+ * program's arena is laid out for the largest batch seen so far (made again for a larger one) and freed by dispose().
  */
 class InferenceProgram {
   private handle: ProgramHandle | null = null;

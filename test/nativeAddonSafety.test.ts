@@ -165,6 +165,7 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
         addon.programBytes(good),
         attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [], [null, new Float32Array(255)])),
         attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [], [new Float32Array(64), null])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [])),
         (() => { // the filter given once as a constant: a run passes only the input; an identity filter copies it
           const w = new Float32Array(256); for (let i = 0; i < 16; i++) w[i * 16 + i] = 1;
           const p = addon.createProgram(1024, 1, [[1, 0, 1, 4, 16, 16], [1, 1, 0, 1, 256, 256], [1, 2, 1, 4, 16, 16]], [[ops.convInference[0], 0, 1, -1, 2, ...params(0, 0, 16, 16)]], [], [null, w, null]);
@@ -184,6 +185,7 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
       0,
       'RangeError: createProgram: constants[1] holds 255 floats where its buffer holds 256',
       'RangeError: createProgram: constants[0]: only an unbatched array can be a constant',
+      "RangeError: createProgram: forward op 0 (convInference): w must be one of the program's constants",
       true,
     ]);
   });

@@ -717,6 +717,15 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
     for (size_t i = 0; i < lists[which].size(); i++)
       CheckOp(OpChecker(args, buffers, maxBatch, lists[which][i], i, which == 0 ? "forward" : "backward"), lists[which][i]);
   std::vector<std::vector<float>> constants = ParseConstants(args, info, buffers, named.size());
+  // An inference convolution prepares its filter once and keeps it: the filter must be a constant the program holds.
+  for (int which = 0; which < 2; which++)
+    for (size_t i = 0; i < lists[which].size(); i++) {
+      const Op& op = lists[which][i];
+      if (op.code != kConvInference) continue;
+      const Buffer& w = buffers[op.b[1]];
+      args.Check(w.external && !constants[w.at].empty(),
+                 std::string(which == 0 ? "forward" : "backward") + " op " + std::to_string(i) + " (convInference): w must be one of the program's constants");
+    }
   State& st = State::Of(info.Env());
   auto* program = new Program(st, arenaFloats, maxBatch, std::move(buffers), std::move(lists[0]), std::move(lists[1]), named.size(), std::move(constants));
   const int64_t bytes = program->Bytes();

@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { useBackend } from '../src/backend/backends.js';
+import { addonPath } from '../src/backend/native/addon.js';
 import { batchNormScaleShift, foldConvBatchNorm } from '../src/backend/native/program/compileInference.js';
 import { foldedInference } from '../src/models/foldedInference.js';
 import { buildModel } from '../src/models/registry.js';
@@ -36,7 +39,9 @@ function trainedLooking(model: tfl.LayersModel, seed: number): tfl.LayersModel {
  * The model's logits on the cpu backend (model.predict) and on native through foldedInference, at batches `sizes`
  * in turn (one program, laid out again for a larger batch); checks the compiled program ran and nothing leaked.
  */
-async function compare(label: string, build: () => tfl.LayersModel, inputShape: number[], sizes: number[], seed: number): Promise<void> {
+async function compare(label: string, build: () => tfl.LayersModel, inputShape: number[], sizes: number[], seed: number, block: 0 | 8 | 16): Promise<void> {
+  process.env.SE_NATIVE_BLOCK = String(block);
+  label = `${label}, channel block ${block}`;
   await useBackend('cpu');
   const inputs = sizes.map((n, k) => Float32Array.from(tf.tidy(() => tf.randomNormal([n, ...inputShape], 0, 1, 'float32', seed + k).dataSync())));
   let model = trainedLooking(build(), seed);
@@ -76,30 +81,55 @@ describe('the folding of a batch norm into the convolution before it', () => {
 describe.skipIf(!nativeLoad.ok)(`compiled inference programs on the native backend (${nativeSkipReason ?? 'addon loaded'})`, () => {
   afterAll(() => console.log(`worst relative error of inference programs against cpu: ${worst.toExponential(2)}`));
 
-  it.each([
-    ['cnn', 28],
-    ['resnet8', 16],
-    ['wrn-10-2', 12],
-    ['densenet40', 12],
-    ['mlp-32x2-bn', 0],
-    ['mlp-16x1', 6],
-  ] as const)('%s (with dropout): the logits of model.predict on cpu, at batches 3, 2 and 5', async (name, side) => {
+  afterEach(() => {
+    delete process.env.SE_NATIVE_BLOCK;
+  });
+
+  it("channelBlock() is the CPU's: 16 with AVX-512, 8 with AVX2, and follows ONEDNN_MAX_CPU_ISA", () => {
+    if (!existsSync('/proc/cpuinfo')) return;
+    const flags = new Set((/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/));
+    // oneDNN's avx512_core: AVX-512 F, BW, VL and DQ
+    const expected = ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq'].every((f) => flags.has(f)) ? 16 : flags.has('avx2') ? 8 : 0;
+    const block = (env: Record<string, string>) => {
+      const source = `console.log(require(${JSON.stringify(addonPath())}).channelBlock())`;
+      return Number(spawnSync(process.execPath, ['-e', source], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim());
+    };
+    expect(block({})).toBe(expected);
+    if (expected !== 0) expect(block({ ONEDNN_MAX_CPU_ISA: 'AVX2', DNNL_MAX_CPU_ISA: 'AVX2' })).toBe(8);
+  });
+
+  // Every block on every machine: the CPU's own runs oneDNN's fast kernels, the others its reference ones (as slow
+  // as they are, the numbers must be the same).
+  it.each(
+    (
+      [
+        ['cnn', 28],
+        ['resnet8', 16],
+        ['wrn-10-2', 12],
+        ['densenet40', 12],
+        ['mlp-32x2-bn', 0],
+        ['mlp-16x1', 6],
+      ] as const
+    ).flatMap(([name, side]) => ([16, 8, 0] as const).map((block) => [name, side, block] as const)),
+  )('%s (with dropout, input side %i), channel block %i: the logits of model.predict on cpu, at batches 3, 2 and 5', async (name, side, block) => {
     // An mlp on images flattens the input itself.
     const inputShape = side === 0 ? [12] : [side, side, 1];
-    await compare(name, () => buildModel(name, { inputShape, numClasses: 10, dropout: 0.2 }, 5), inputShape, [3, 2, 5], 11);
+    await compare(name, () => buildModel(name, { inputShape, numClasses: 10, dropout: 0.2 }, 5), inputShape, [3, 2, 5], 11, block);
   });
 
   it('an RGB cnn (a three-channel first convolution, which stays NHWC)', async () => {
-    await compare('rgb cnn', () => buildModel('cnn', { inputShape: [16, 16, 3], numClasses: 4 }, 2), [16, 16, 3], [2], 3);
+    await compare('rgb cnn', () => buildModel('cnn', { inputShape: [16, 16, 3], numClasses: 4 }, 2), [16, 16, 3], [2], 3, 16);
   });
 
-  it.each(Array.from({ length: 12 }, (_, i) => 200 + i))('random model %i, with channels in multiples of 1 and of 16, matches cpu', async (seed) => {
-    for (const unit of [1, 16]) {
-      const { build, inputShape, description } = randomModel(seed, unit);
-      const rng = new Rng(seed);
-      const batch = 1 + rng.int(4);
-      await compare(`random model ${seed} x${unit} (${description.join(', ')})`, build, inputShape, [batch, batch + 2], seed);
-    }
+  it.each(Array.from({ length: 12 }, (_, i) => 200 + i))('random model %i, with channels in multiples of 1, 8 and 16, matches cpu with blocks of 8 and 16', async (seed) => {
+    for (const unit of [1, 8, 16])
+      for (const block of [16, 8] as const) {
+        if (unit === 8 && block === 16) continue;
+        const { build, inputShape, description } = randomModel(seed, unit);
+        const rng = new Rng(seed);
+        const batch = 1 + rng.int(4);
+        await compare(`random model ${seed} x${unit} (${description.join(', ')})`, build, inputShape, [batch, batch + 2], seed, block);
+      }
   });
 
   it('SE_NATIVE_PROGRAM=0 runs the layers as TF.js ops instead', async () => {

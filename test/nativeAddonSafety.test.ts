@@ -151,21 +151,23 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
     const r = withAddon(`
       const ops = addon.programOperations();
       const conv = ops.convInference[0], relu = ops.relu[0];
-      // [relu, blockedIn, blockedOut, ci, co] then h w kh kw oh ow sh sw pt pl pb pr: a 1x1 convolution over 2 x 2
+      // [relu, blockIn, blockOut (0, 8 or 16 channels), ci, co] then h w kh kw oh ow sh sw pt pl pb pr: a 1x1 convolution over 2 x 2
       const params = (bi, bo, ci, co) => [0, bi, bo, ci, co, 2, 2, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0];
       const buffers = (x, y, w) => [[1, 0, 1, ...x], [1, 1, 0, 1, w, w], [0, 0, 1, ...y]];
       const good = addon.createProgram(16, 1, [[1, 0, 1, 4, 1, 1], [0, 0, 1, 4, 1, 1]], [[relu, 0, 1]], []);
       addon.releaseProgram(good);
       return [
-        attempt(() => addon.createProgram(1024, 1, buffers([2, 8, 8], [4, 16, 16], 128), [[conv, 0, 1, -1, 2, ...params(1, 1, 8, 16)]], [])),
-        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(0, 1, 16, 16)]], [])),
-        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 0, 16, 16)]], [])),
-        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [8, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([2, 8, 8], [4, 16, 16], 128), [[conv, 0, 1, -1, 2, ...params(16, 16, 8, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(0, 16, 16, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(16, 0, 16, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [8, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(16, 16, 16, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 8, 8], [4, 8, 8], 64), [[conv, 0, 1, -1, 2, ...params(4, 4, 8, 8)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 8, 8], [4, 16, 16], 128), [[conv, 0, 1, -1, 2, ...params(8, 16, 8, 16)]], [])),
         attempt(() => addon.runProgram(good, 0, 1, [new Float32Array(4)])),
         addon.programBytes(good),
-        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [], [null, new Float32Array(255)])),
-        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [], [new Float32Array(64), null])),
-        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(1, 1, 16, 16)]], [])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(16, 16, 16, 16)]], [], [null, new Float32Array(255)])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(16, 16, 16, 16)]], [], [new Float32Array(64), null])),
+        attempt(() => addon.createProgram(1024, 1, buffers([4, 16, 16], [4, 16, 16], 256), [[conv, 0, 1, -1, 2, ...params(16, 16, 16, 16)]], [])),
         (() => { // the filter given once as a constant: a run passes only the input; an identity filter copies it
           const w = new Float32Array(256); for (let i = 0; i < 16; i++) w[i * 16 + i] = 1;
           const p = addon.createProgram(1024, 1, [[1, 0, 1, 4, 16, 16], [1, 1, 0, 1, 256, 256], [1, 2, 1, 4, 16, 16]], [[ops.convInference[0], 0, 1, -1, 2, ...params(0, 0, 16, 16)]], [], [null, w, null]);
@@ -177,10 +179,12 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
       ];`);
     expect(r.status, r.stderr).toBe(0);
     expect(r.result).toEqual([
-      'RangeError: createProgram: forward op 0 (convInference): blocked activations need a multiple of 16 channels',
-      'RangeError: createProgram: forward op 0 (convInference): only a one-channel source may be unblocked when the destination is blocked',
-      'RangeError: createProgram: forward op 0 (convInference): only a one-channel source may be unblocked when the destination is blocked',
+      "RangeError: createProgram: forward op 0 (convInference): blocked activations need a multiple of their block's channels",
+      'RangeError: createProgram: forward op 0 (convInference): blockIn must equal blockOut, or be 0 for a one-channel source',
+      'RangeError: createProgram: forward op 0 (convInference): blockIn must equal blockOut, or be 0 for a one-channel source',
       'RangeError: createProgram: forward op 0 (convInference): y must be [batch, 4, 16]',
+      'RangeError: createProgram: forward op 0 (convInference): blockIn and blockOut must be 0, 8 or 16',
+      'RangeError: createProgram: forward op 0 (convInference): blockIn must equal blockOut, or be 0 for a one-channel source',
       'RangeError: runProgram: the program was released',
       0,
       'RangeError: createProgram: constants[1] holds 255 floats where its buffer holds 256',

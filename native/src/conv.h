@@ -47,10 +47,10 @@ struct PreparedConv {
 using PreparedFilters = std::map<std::pair<size_t, int64_t>, PreparedConv>;
 
 /**
- * y = conv(x, w) (+ bias) (then ReLU) in inference mode (convInference.cc), x and y NHWC or blocked by 16 channels
- * (nChw16c); w (HWIO) is the program's constant filter of operation `op`, prepared once per batch into `prepared`.
+ * y = conv(x, w) (+ bias) (then ReLU) in inference mode (convInference.cc), x and y NHWC (block 0) or blocked by
+ * 16 or 8 channels (nChw16c, nChw8c); w (HWIO) is the program's constant filter of operation `op`, prepared once per batch into `prepared`.
  */
-void ConvInference(State& st, const ConvShape& s, bool blockedIn, bool blockedOut, const float* x, const float* w, const float* bias, float* y, bool relu,
+void ConvInference(State& st, const ConvShape& s, int blockIn, int blockOut, const float* x, const float* w, const float* bias, float* y, bool relu,
                    PreparedFilters& prepared, size_t op);
 
 }  // namespace se

@@ -289,16 +289,26 @@ void ScaleShiftStrided(Strided x, Strided y, int64_t rows, int64_t c, const floa
   ScaleShiftLoop(x, y, rows, c, scale, shift, relu);
 }
 
-void Unblock16(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions) {
-#pragma omp parallel for collapse(2) if (n * blocks * positions * 16 > kParallelGrain)
+namespace {
+
+template <int64_t L>
+void UnblockLanes(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions) {
+#pragma omp parallel for collapse(2) if (n * blocks * positions * L > kParallelGrain)
   for (int64_t i = 0; i < n; i++)
     for (int64_t p = 0; p < positions; p++) {
-      float* row = y + (i * positions + p) * blocks * 16;
+      float* row = y + (i * positions + p) * blocks * L;
       for (int64_t b = 0; b < blocks; b++) {
-        const float* lanes = x + ((i * blocks + b) * positions + p) * 16;
-        for (int64_t l = 0; l < 16; l++) row[b * 16 + l] = lanes[l];
+        const float* lanes = x + ((i * blocks + b) * positions + p) * L;
+        for (int64_t l = 0; l < L; l++) row[b * L + l] = lanes[l];
       }
     }
+}
+
+}  // namespace
+
+void Unblock(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions, int64_t lanes) {
+  if (lanes == 16) UnblockLanes<16>(x, y, n, blocks, positions);
+  else UnblockLanes<8>(x, y, n, blocks, positions);
 }
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {

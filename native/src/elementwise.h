@@ -19,9 +19,10 @@ void CopyStrided(Strided src, Strided dst, int64_t rows, int64_t c, bool accumul
 /** y = a * b, or y += a * b when accumulate. */
 void MulStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool accumulate);
 /**
- * Activations blocked by 16 channels (x: [n][blocks][positions][16], oneDNN's nChw16c) as NHWC (y: [n][positions][blocks 16]).
+ * Activations blocked by `lanes` channels, 16 or 8 (x: [n][blocks][positions][lanes], oneDNN's nChw16c or nChw8c),
+ * as NHWC (y: [n][positions][blocks lanes]).
  */
-void Unblock16(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions);
+void Unblock(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions, int64_t lanes);
 /** y = x scale + shift per column (c of each), then max(y, 0) when relu: a batch norm in inference mode. */
 void ScaleShiftStrided(Strided x, Strided y, int64_t rows, int64_t c, const float* scale, const float* shift, bool relu);
 

@@ -90,7 +90,7 @@ const OpSpec& Spec(int code) {
       {"denseData", {"dy", "w", "dx"}, {"accumulate"}},
       {"denseFilter", {"x", "dy", "dw", "dbias"}, {}},
       {"scaleShift", {"x", "scale", "shift", "y"}, {"relu"}},
-      {"convInference", {"x", "w", "bias", "y"}, {"relu", "blockedIn", "blockedOut", "ci", "co", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
+      {"convInference", {"x", "w", "bias", "y"}, {"relu", "blockIn", "blockOut", "ci", "co", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
       {"unblock", {"x", "y"}, {}},
   };
   return specs[code];
@@ -260,12 +260,12 @@ class Program {
         break;
       case kConvInference: {
         const ConvShape s = Conv(op, n, 5, I(op, 3), I(op, 4));
-        ConvInference(st_, s, op.p[1] != 0, op.p[2] != 0, P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]), P(ptr, b[3]), op.p[0] != 0, prepared_, index);
+        ConvInference(st_, s, static_cast<int>(op.p[1]), static_cast<int>(op.p[2]), P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]), P(ptr, b[3]), op.p[0] != 0, prepared_, index);
         break;
       }
       case kUnblock: {
-        const int64_t blocks = B(b[1]).cols / 16;
-        Unblock16(P(ptr, b[0]), P(ptr, b[1]), n, blocks, B(b[1]).rows);
+        const int64_t lanes = B(b[0]).cols, blocks = B(b[1]).cols / lanes;
+        Unblock(P(ptr, b[0]), P(ptr, b[1]), n, blocks, B(b[1]).rows, lanes);
         break;
       }
       case kScaleShift:
@@ -514,15 +514,17 @@ void CheckOp(const OpChecker& c, const Op& op) {
     }
     case kConvInference: {
       c.Flag(0);
-      const bool blockedIn = c.Flag(1), blockedOut = c.Flag(2);
+      // blockIn, blockOut: 0 (NHWC), or 8 or 16 channels (nChw8c, nChw16c)
+      const int64_t blockIn = c.Int(1, 0), blockOut = c.Int(2, 0);
+      for (int64_t block : {blockIn, blockOut}) c.Need(block == 0 || block == 8 || block == 16, "blockIn and blockOut must be 0, 8 or 16");
       CheckConvGeometry(c, 5);
       const int64_t ci = c.Int(3, 1), co = c.Int(4, 1), h = c.Int(5, 1), w = c.Int(6, 1), kh = c.Int(7, 1), kw = c.Int(8, 1), oh = c.Int(9, 1),
                     ow = c.Int(10, 1);
-      c.Need((!blockedIn || ci % 16 == 0) && (!blockedOut || co % 16 == 0), "blocked activations need a multiple of 16 channels");
-      c.Need(blockedIn == blockedOut || (blockedOut && ci == 1), "only a one-channel source may be unblocked when the destination is blocked");
-      if (blockedIn) c.Batched(0, ci / 16 * h * w, 16, true);
+      c.Need((blockIn == 0 || ci % blockIn == 0) && (blockOut == 0 || co % blockOut == 0), "blocked activations need a multiple of their block's channels");
+      c.Need(blockIn == blockOut || (blockIn == 0 && ci == 1), "blockIn must equal blockOut, or be 0 for a one-channel source");
+      if (blockIn != 0) c.Batched(0, ci / blockIn * h * w, blockIn, true);
       else c.Batched(0, h * w, ci, true);
-      if (blockedOut) c.Batched(3, co / 16 * oh * ow, 16, true);
+      if (blockOut != 0) c.Batched(3, co / blockOut * oh * ow, blockOut, true);
       else c.Batched(3, oh * ow, co, true);
       c.Fixed(1, kh * kw * ci * co);
       c.Fixed(2, co, false);
@@ -530,9 +532,11 @@ void CheckOp(const OpChecker& c, const Op& op) {
       break;
     }
     case kUnblock: {
+      const Buffer& x = c.Operand(0);
       const Buffer& y = c.Operand(1);
-      c.Need(y.cols % 16 == 0, "y must have a multiple of 16 columns");
-      c.Batched(0, y.cols / 16 * y.rows, 16, true);
+      c.Need(x.cols == 8 || x.cols == 16, "x must be blocked by 8 or 16 channels");
+      c.Need(y.cols % x.cols == 0, "y must have a multiple of x's columns");
+      c.Batched(0, y.cols / x.cols * y.rows, x.cols, true);
       c.Batched(1, y.rows, y.cols, true);
       c.Apart(1, 0, false);
       break;

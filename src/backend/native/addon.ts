@@ -15,6 +15,8 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   getThreads(): number;
   version(): { major: number; minor: number; patch: number; cpuIsa: number };
+  /** Channels per block of this CPU's fastest oneDNN convolutions: 16 (AVX-512), 8 (AVX2) or 0. */
+  channelBlock(): number;
   /** How many oneDNN primitives the calling thread's environment has built and keeps (each worker has its own). */
   cachedPrimitives(): number;
   /** shape: [n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight] */

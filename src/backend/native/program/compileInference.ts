@@ -48,14 +48,18 @@ export function foldConvBatchNorm(kernel: Float32Array, bias: Float32Array | nul
  * Compiles a model's graph into an inference plan: model.apply(x, { training: false }) as one forward list, each
  * convolution read only by a batch norm folded with it, every other batch norm a per-channel scale and shift, each
  * ReLU that alone reads a convolution, batch norm or sum fused into it, dropout the identity, concatenations
- * copied into column blocks of one buffer. A convolution's output stays blocked by 16 channels (oneDNN's nChw16c,
- * where its fastest kernels and Winograd run) when every reader takes it so (convolutions, poolings, ReLUs, sums of
- * blocked outputs); it is unblocked once for any other reader. The weights are read (by `read`) when it compiles:
+ * copied into column blocks of one buffer. A convolution's output stays blocked by `block` channels (16: oneDNN's
+ * nChw16c, where its AVX-512 kernels and Winograd run; 8: nChw8c, its AVX2 kernels' layout; 0: never) when every
+ * reader takes it so (convolutions, poolings, ReLUs, sums of blocked outputs); it is unblocked once for any other
+ * reader. The block must be the CPU's (the addon's channelBlock()): oneDNN runs any other as a reference kernel. The weights are read (by `read`) when it compiles:
  * the plan computes the model as it is now. Returns a one-line reason for a graph it cannot compile.
  */
-export function compileInference(graph: TrainingGraph, read: ReadVariable): InferencePlan | string {
-  return new InferenceCompiler(graph, read).compile();
+export function compileInference(graph: TrainingGraph, read: ReadVariable, block: ChannelBlock): InferencePlan | string {
+  return new InferenceCompiler(graph, read, block).compile();
 }
+
+/** Channels per block of blocked activations; 0: activations stay NHWC. */
+export type ChannelBlock = 0 | 8 | 16;
 
 class InferenceCompiler extends PlanBuilder {
   /** Each node's output buffer. */
@@ -64,7 +68,7 @@ class InferenceCompiler extends PlanBuilder {
   private readonly fusedInto = new Map<number, number>();
   private readonly constants = new Map<number, Float32Array>();
   private folded = 0;
-  /** Nodes whose output is blocked by 16 channels (oneDNN's nChw16c) rather than NHWC. */
+  /** Nodes whose output is blocked by `block` channels (oneDNN's nChw16c or nChw8c) rather than NHWC. */
   private readonly blocked = new Set<number>();
   /** NHWC copies of blocked outputs, by node. */
   private readonly unblocked = new Map<number, number>();
@@ -72,6 +76,7 @@ class InferenceCompiler extends PlanBuilder {
   constructor(
     graph: TrainingGraph,
     private readonly read: ReadVariable,
+    private readonly block: ChannelBlock,
   ) {
     super(graph, 1);
   }
@@ -124,22 +129,27 @@ class InferenceCompiler extends PlanBuilder {
     return y;
   }
 
-  /** A new buffer for an output of this per-example shape, blocked by 16 channels ([c/16 h w, 16]) or NHWC. */
+  /** A new buffer for an output of this per-example shape, blocked ([c/block h w, block]) or NHWC. */
   private output(shape: readonly number[], blocked: boolean): number {
     if (!blocked) return this.fresh(shape);
     const c = shape[shape.length - 1]!;
-    return this.fresh([(c / 16) * shape.slice(0, -1).reduce((a, b) => a * b, 1), 16]);
+    return this.fresh([(c / this.block) * shape.slice(0, -1).reduce((a, b) => a * b, 1), this.block]);
   }
 
   /**
    * Whether node `end`'s output is worth keeping blocked: every reader takes blocked activations as they are (a
-   * convolution, a pooling, a ReLU, a sum) and the channels are a multiple of 16.
+   * convolution, a pooling, a ReLU, a sum) and the channels are a multiple of the block.
    */
   private keepsBlocked(end: number): boolean {
     const shape = this.graph.nodes[end]!.shape;
     const readers = this.consumers[end]!;
     const takes = new Set(['conv', 'pool', 'globalAveragePool', 'relu', 'add']);
-    return shape.length === 3 && shape[2]! % 16 === 0 && readers.length > 0 && readers.every((r) => takes.has(this.graph.nodes[r]!.kind));
+    return this.fills(shape[shape.length - 1]!) && shape.length === 3 && readers.length > 0 && readers.every((r) => takes.has(this.graph.nodes[r]!.kind));
+  }
+
+  /** Whether c channels fill whole blocks (never, without blocking). */
+  private fills(c: number): boolean {
+    return this.block !== 0 && c % this.block === 0;
   }
 
   private setValue(i: number, buffer: number, blocked: boolean): null {
@@ -188,10 +198,10 @@ class InferenceCompiler extends PlanBuilder {
         const co = node.shape[node.shape.length - 1]!;
         // Blocked in, blocked out (a chain goes on), or from a one-channel image into a chain (the layouts oneDNN's
         // fast kernels take); a blocked input whose convolution cannot give a blocked output is unblocked first.
-        const blockedIn = xBlocked && co % 16 === 0;
-        const blockedOut = blockedIn || (ci === 1 && co % 16 === 0 && this.keepsBlocked(end));
+        const blockedIn = xBlocked && this.fills(co);
+        const blockedOut = blockedIn || (ci === 1 && this.fills(co) && this.keepsBlocked(end));
         const y = this.output(node.shape, blockedOut);
-        const params = { relu: relu ? 1 : 0, blockedIn: blockedIn ? 1 : 0, blockedOut: blockedOut ? 1 : 0, ci, co, ...g };
+        const params = { relu: relu ? 1 : 0, blockIn: blockedIn ? this.block : 0, blockOut: blockedOut ? this.block : 0, ci, co, ...g };
         const src = blockedIn ? x : this.nhwc(k0);
         this.emit(this.forward, 'convInference', { x: src, w: this.constant(w), bias: bias === null ? null : this.constant(bias), y }, params);
         return this.setValue(i, y, blockedOut);

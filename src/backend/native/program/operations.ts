@@ -27,7 +27,7 @@ export const OPERATIONS = {
   scaleShift: { buffers: ['x', 'scale', 'shift', 'y'], params: ['relu'] },
   convInference: {
     buffers: ['x', 'w', 'bias', 'y'],
-    params: ['relu', 'blockedIn', 'blockedOut', 'ci', 'co', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'],
+    params: ['relu', 'blockIn', 'blockOut', 'ci', 'co', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'],
   },
   unblock: { buffers: ['x', 'y'], params: [] },
 } as const;

@@ -48,7 +48,8 @@ using PreparedFilters = std::map<std::pair<size_t, int64_t>, PreparedConv>;
 
 /**
  * y = conv(x, w) (+ bias) (then ReLU) in inference mode (convInference.cc), x and y NHWC (block 0) or blocked by
- * 16 or 8 channels (nChw16c, nChw8c); w (HWIO) is the program's constant filter of operation `op`, prepared once per batch into `prepared`.
+ * 16 or 8 channels (nChw16c, nChw8c); w (HWIO) is the program's constant filter of operation `op`, prepared once
+ * per batch into `prepared`.
  */
 void ConvInference(State& st, const ConvShape& s, int blockIn, int blockOut, const float* x, const float* w, const float* bias, float* y, bool relu,
                    PreparedFilters& prepared, size_t op);

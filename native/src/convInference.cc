@@ -2,11 +2,10 @@
 // holds them) or blocked by 16 or 8 channels (nChw16c: [n][c/16][h][w][16], or nChw8c: the layouts oneDNN's fastest
 // kernels read and write with AVX-512 and AVX2, kept between the program's layers); the one mixed case is a
 // one-channel source (an image) with a blocked destination, where a chain of blocked layers starts (oneDNN 2.6 has
-// only reference kernels for other mixes). A
-// 3x3 stride-1 convolution between blocked activations over at least 64 output positions runs as Winograd where
-// this oneDNN has it for the shape (F(2x2,3x3) or F(4x4,3x3) on AVX-512: about 2.2x fewer multiplications; float32
-// results within about 2e-6 of the direct convolution's, relative to the largest output), any other as oneDNN's
-// direct convolution. The filter is a constant of the program: reordered (for Winograd, transformed) into the
+// only reference kernels for other mixes). A 3x3 stride-1 convolution between blocked activations over at least 64
+// output positions runs as Winograd where this oneDNN has it for the shape (F(2x2,3x3) or F(4x4,3x3) on AVX-512,
+// none on AVX2: about 2.2x fewer multiplications; float32 results within about 2e-6 of the direct convolution's,
+// relative to the largest output), any other as oneDNN's direct convolution. The filter is a constant of the program: reordered (for Winograd, transformed) into the
 // primitive's layout on its first run at each batch size and kept, with the primitive and its arguments.
 #include <string>
 #include <unordered_map>

@@ -51,8 +51,9 @@ export function foldConvBatchNorm(kernel: Float32Array, bias: Float32Array | nul
  * copied into column blocks of one buffer. A convolution's output stays blocked by `block` channels (16: oneDNN's
  * nChw16c, where its AVX-512 kernels and Winograd run; 8: nChw8c, its AVX2 kernels' layout; 0: never) when every
  * reader takes it so (convolutions, poolings, ReLUs, sums of blocked outputs); it is unblocked once for any other
- * reader. The block must be the CPU's (the addon's channelBlock()): oneDNN runs any other as a reference kernel. The weights are read (by `read`) when it compiles:
- * the plan computes the model as it is now. Returns a one-line reason for a graph it cannot compile.
+ * reader. The block must be the CPU's (the addon's channelBlock()): oneDNN runs any other as a reference kernel.
+ * The weights are read (by `read`) when it compiles: the plan computes the model as it is now. Returns a one-line
+ * reason for a graph it cannot compile.
  */
 export function compileInference(graph: TrainingGraph, read: ReadVariable, block: ChannelBlock): InferencePlan | string {
   return new InferenceCompiler(graph, read, block).compile();

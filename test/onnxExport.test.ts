@@ -218,6 +218,8 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
       ['densenet40', 0.2],
       ['mlp-32x2-bn', 0.3],
     ];
+    /** Each family's run and evaluate's last-3 probabilities on its test set, for the browser below. */
+    const exported: { name: string; runDir: string; expected: Float32Array }[] = [];
 
     it.each(families)("%s (dropout %s): the file's probabilities equal evaluate's last-3 ensemble within 1e-5; ONNX Runtime loads it unoptimised with shape inference", async (name, dropout) => {
       const tensorsBefore = tf.memory().numTensors;
@@ -245,7 +247,36 @@ describe('export --format onnx: the ensemble as one ONNX file in ONNX Runtime', 
         const out = await runFile(result.file, test, 'nhwc', { graphOptimizationLevel: level });
         expect(maxDifference(out['probabilities']!, expected.data), level).toBeLessThan(1e-5);
       }
+      exported.push({ name, runDir, expected: Float32Array.from(expected.data) });
       expect(tf.memory().numTensors).toBe(tensorsBefore);
+    });
+
+    it("in Chromium, ONNX Runtime Web (wasm) on the serve page gives each family's file evaluate's probabilities on the whole test set within 1e-5", async () => {
+      expect(exported.map((e) => e.name)).toEqual(families.map(([name]) => name));
+      const context = await launchChromium();
+      try {
+        for (const { name, runDir, expected } of exported) {
+          const server = await startServe(runDir);
+          try {
+            const page = await context.newPage();
+            const errors = collectErrors(page);
+            await page.goto(`${server.url}?backend=wasm&onnx=exports/last3-mean.onnx`);
+            await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
+            expect(await page.getAttribute('body', 'data-state'), `${name}: ${(await page.textContent('#status')) ?? ''}`).toBe('ready');
+            await page.click('#time-test-set');
+            await page.waitForSelector('body[data-timed="1"][data-state="predicted"]');
+            const inPage = JSON.parse((await page.getAttribute('#test-set-table', 'data-onnx-probabilities'))!) as number[];
+            expect(inPage.length, name).toBe(expected.length);
+            expect(maxDifference(inPage, expected), name).toBeLessThan(1e-5);
+            expect(errors, name).toEqual([]);
+            await page.close();
+          } finally {
+            await stop(server.child);
+          }
+        }
+      } finally {
+        await context.close();
+      }
     });
   });
 

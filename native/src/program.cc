@@ -295,8 +295,10 @@ class Program {
 // Checks one operation's operands and parameters; `fail` throws naming the operation.
 class OpChecker {
  public:
-  OpChecker(const Args& args, const std::vector<Buffer>& buffers, int64_t maxBatch, const Op& op, size_t index, const char* list)
-      : args_(args), buffers_(buffers), maxBatch_(maxBatch), op_(op),
+  // constants: per caller's array, the values the program keeps for it (empty for an array each run passes).
+  OpChecker(const Args& args, const std::vector<Buffer>& buffers, const std::vector<std::vector<float>>& constants, int64_t maxBatch, const Op& op,
+            size_t index, const char* list)
+      : args_(args), buffers_(buffers), constants_(constants), maxBatch_(maxBatch), op_(op),
         where_(std::string(list) + " op " + std::to_string(index) + " (" + Spec(op.code).name + "): ") {}
 
   void Fail(const std::string& what) const { args_.Check(false, where_ + what); }
@@ -323,6 +325,11 @@ class OpChecker {
     if (!required && !Present(k)) return;
     const Buffer& b = Operand(k);
     Need(!b.batched && b.stride == b.cols && b.rows * b.cols == length, std::string(Name(k)) + " must hold " + std::to_string(length) + " floats");
+  }
+  /** Operand k is one of the program's constants (an array it copied when made and keeps). */
+  void Constant(size_t k) const {
+    const Buffer& b = Operand(k);
+    Need(b.external && !constants_[b.at].empty(), std::string(Name(k)) + " must be one of the program's constants");
   }
   /** Operands a and b, both present, have the same shape (strides may differ). */
   void SameShape(size_t a, size_t b) const {
@@ -360,6 +367,7 @@ class OpChecker {
  private:
   const Args& args_;
   const std::vector<Buffer>& buffers_;
+  const std::vector<std::vector<float>>& constants_;
   int64_t maxBatch_;
   const Op& op_;
   std::string where_;
@@ -527,6 +535,8 @@ void CheckOp(const OpChecker& c, const Op& op) {
       if (blockOut != 0) c.Batched(3, co / blockOut * oh * ow, blockOut, true);
       else c.Batched(3, oh * ow, co, true);
       c.Fixed(1, kh * kw * ci * co);
+      // prepared once (reordered into the primitive's layout) and kept: a filter passed per run would go stale
+      c.Constant(1);
       c.Fixed(2, co, false);
       for (size_t in : {0, 1, 2}) c.Apart(3, in, false);
       break;
@@ -717,19 +727,10 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   }
   for (size_t k = 0; k < named.size(); k++) args.Check(named[k] == 1, "array " + std::to_string(k) + " is named by no buffer");
   std::vector<Op> lists[2] = {ParseOps(args, info[3], "forward", buffers.size()), ParseOps(args, info[4], "backward", buffers.size())};
+  std::vector<std::vector<float>> constants = ParseConstants(args, info, buffers, named.size());
   for (int which = 0; which < 2; which++)
     for (size_t i = 0; i < lists[which].size(); i++)
-      CheckOp(OpChecker(args, buffers, maxBatch, lists[which][i], i, which == 0 ? "forward" : "backward"), lists[which][i]);
-  std::vector<std::vector<float>> constants = ParseConstants(args, info, buffers, named.size());
-  // An inference convolution prepares its filter once and keeps it: the filter must be a constant the program holds.
-  for (int which = 0; which < 2; which++)
-    for (size_t i = 0; i < lists[which].size(); i++) {
-      const Op& op = lists[which][i];
-      if (op.code != kConvInference) continue;
-      const Buffer& w = buffers[op.b[1]];
-      args.Check(w.external && !constants[w.at].empty(),
-                 std::string(which == 0 ? "forward" : "backward") + " op " + std::to_string(i) + " (convInference): w must be one of the program's constants");
-    }
+      CheckOp(OpChecker(args, buffers, constants, maxBatch, lists[which][i], i, which == 0 ? "forward" : "backward"), lists[which][i]);
   State& st = State::Of(info.Env());
   auto* program = new Program(st, arenaFloats, maxBatch, std::move(buffers), std::move(lists[0]), std::move(lists[1]), named.size(), std::move(constants));
   const int64_t bytes = program->Bytes();

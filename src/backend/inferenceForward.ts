@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-import type { TrainingGraph } from './programGraph.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import { modelCompilers, type ModelCompiler } from './modelCompilers.js';
 
 /** A model's compiled inference pass: logits from a batch, as model.apply(x, { training: false }); dispose() frees it. */
 export interface CompiledInference {
@@ -10,20 +9,13 @@ export interface CompiledInference {
   readonly folded: number;
 }
 
-/**
- * A backend's compiler of inference passes: for a model and a way to describe it (the graph trainingGraph gives, or
- * why it has none), a compiled pass of the model's weights as they are now, or null for a model it does not compile.
- */
-export type InferenceCompiler = (model: tfl.LayersModel, describe: () => TrainingGraph | string) => CompiledInference | null;
+/** A backend's compiler of inference passes: a compiled pass of the model's weights as they are now, or null. */
+export type InferenceCompiler = ModelCompiler<CompiledInference>;
 
-const compilers = new Map<string, InferenceCompiler>();
+const compilers = modelCompilers<CompiledInference>();
 
 /** Registers a backend's compiler (the native backend's runs a member's whole forward pass in one call). */
-export function registerInferenceCompiler(backend: string, compile: InferenceCompiler): void {
-  compilers.set(backend, compile);
-}
+export const registerInferenceCompiler = compilers.register;
 
 /** The active backend's compiled inference pass of a model, or null when it has none for it. */
-export function compiledInference(model: tfl.LayersModel, describe: () => TrainingGraph | string): CompiledInference | null {
-  return compilers.get(tf.getBackend())?.(model, describe) ?? null;
-}
+export const compiledInference = compilers.compile;

@@ -13,6 +13,7 @@
 #include "clones.h"
 #include "families.h"
 #include "pool.h"
+#include "threadScratch.h"
 
 namespace se {
 namespace {
@@ -53,45 +54,78 @@ SE_CLONES void PoolLoops(const PoolShape& s, const float* x, float* out, bool is
 }
 
 // The gradient of one image: dx zeroed, then each window's dy added where its first maximum is. Channels are the
-// inner loop (contiguous in NHWC); best and at hold each channel's best value and where it was (the thread's own
-// scratch, which shares memory with nothing else: restrict lets the compiler keep the shape in registers).
-inline void MaxPoolImage(const PoolShape s, int64_t b, const float* x, const float* dy, float* dx, float* __restrict best,
-                         int64_t* __restrict at) {
-  std::fill(dx + b * s.h * s.w * s.c, dx + (b + 1) * s.h * s.w * s.c, 0.f);
+// inner loop (contiguous in NHWC), and branch-free so that it vectorizes: a first pass over the window keeps each
+// channel's best value and its position in the window (`at`, -1 before the first position inside the input), a
+// second adds dy at the position that won and 0 elsewhere (dx never holds -0, so adding 0 changes no bit). When the
+// windows tile the image (stride = window, no padding: the usual 2x2 pooling), each position of dx belongs to at most
+// one window, which writes it instead (no zeroing first, no read of dx); positions outside every window are zeroed.
+// best and at are the thread's own scratch, which shares memory with nothing else.
+inline void MaxPoolImage(const PoolShape s, bool tiles, int64_t b, const float* x, const float* dy, float* dx, float* __restrict best,
+                         int32_t* __restrict at) {
+  float* image = dx + b * s.h * s.w * s.c;
+  if (!tiles) {
+    std::fill(image, image + s.h * s.w * s.c, 0.f);
+  } else {
+    const int64_t rows = s.oh * s.sh, cols = s.ow * s.sw;
+    for (int64_t iy = 0; iy < s.h; iy++)
+      std::fill(image + (iy * s.w + (iy < rows ? cols : 0)) * s.c, image + (iy + 1) * s.w * s.c, 0.f);
+  }
   for (int64_t oy = 0; oy < s.oh; oy++) {
     for (int64_t ox = 0; ox < s.ow; ox++) {
       const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
-      std::fill(at, at + s.c, int64_t{-1});
+      std::fill(at, at + s.c, int32_t{-1});
+      std::fill(best, best + s.c, 0.f);
       for (int64_t fy = 0; fy < s.fh; fy++) {
         const int64_t iy = y0 + fy;
         if (iy < 0 || iy >= s.h) continue;
         for (int64_t fx = 0; fx < s.fw; fx++) {
           const int64_t ix = x0 + fx;
           if (ix < 0 || ix >= s.w) continue;
-          const int64_t base = ((b * s.h + iy) * s.w + ix) * s.c;
-          const float* p = x + base;
+          const float* __restrict p = x + ((b * s.h + iy) * s.w + ix) * s.c;
+          const int32_t here = static_cast<int32_t>(fy * s.fw + fx);
           for (int64_t ch = 0; ch < s.c; ch++) {
-            if (at[ch] < 0 || p[ch] > best[ch]) {
-              best[ch] = p[ch];
-              at[ch] = base + ch;
+            const float v = p[ch], old = best[ch];
+            const int32_t where = at[ch];
+            const bool take = (where < 0) | (v > old);  // not ||: a conditional load keeps the loop scalar
+            best[ch] = take ? v : old;
+            at[ch] = take ? here : where;
+          }
+        }
+      }
+      const float* __restrict g = dy + ((b * s.oh + oy) * s.ow + ox) * s.c;
+      for (int64_t fy = 0; fy < s.fh; fy++) {
+        const int64_t iy = y0 + fy;
+        if (iy < 0 || iy >= s.h) continue;
+        for (int64_t fx = 0; fx < s.fw; fx++) {
+          const int64_t ix = x0 + fx;
+          if (ix < 0 || ix >= s.w) continue;
+          float* __restrict q = dx + ((b * s.h + iy) * s.w + ix) * s.c;
+          const int32_t here = static_cast<int32_t>(fy * s.fw + fx);
+          if (tiles) {
+            for (int64_t ch = 0; ch < s.c; ch++) {
+              const float d = g[ch];
+              q[ch] = at[ch] == here ? d : 0.f;
+            }
+          } else {
+            for (int64_t ch = 0; ch < s.c; ch++) {
+              const float d = g[ch];
+              q[ch] += at[ch] == here ? d : 0.f;
             }
           }
         }
       }
-      const float* g = dy + ((b * s.oh + oy) * s.ow + ox) * s.c;
-      for (int64_t ch = 0; ch < s.c; ch++)
-        if (at[ch] >= 0) dx[at[ch]] += g[ch];
     }
   }
 }
 
 // Windows of one image may overlap, so images (not rows) are split over threads; bestAll and atAll hold `threads`
-// blocks of c scratch values each.
-SE_CLONES void MaxPoolLoops(const PoolShape& s, const float* dy, const float* x, float* dx, float* bestAll, int64_t* atAll, int threads) {
+// blocks of c scratch values each, ThreadStride apart.
+SE_CLONES void MaxPoolLoops(const PoolShape& s, const float* dy, const float* x, float* dx, float* bestAll, int32_t* atAll, int threads) {
+  const bool tiles = s.sh == s.fh && s.sw == s.fw && s.pt == 0 && s.pl == 0 && s.oh * s.sh <= s.h && s.ow * s.sw <= s.w;
 #pragma omp parallel for num_threads(threads)
   for (int64_t b = 0; b < s.n; b++) {
-    const size_t t = static_cast<size_t>(omp_get_thread_num()) * s.c;
-    MaxPoolImage(s, b, x, dy, dx, bestAll + t, atAll + t);
+    const size_t t = static_cast<size_t>(omp_get_thread_num());
+    MaxPoolImage(s, tiles, b, x, dy, dx, bestAll + t * ThreadStride<float>(s.c), atAll + t * ThreadStride<int32_t>(s.c));
   }
 }
 
@@ -124,7 +158,7 @@ SE_CLONES void GlobalAverageLoops(const float* x, float* y, int64_t n, int64_t p
   const double scale = 1.0 / static_cast<double>(positions);
 #pragma omp parallel for if (n * positions * c > kParallelGrain)
   for (int64_t b = 0; b < n; b++) {
-    double* acc = accAll + static_cast<size_t>(omp_get_thread_num()) * c;
+    double* acc = accAll + static_cast<size_t>(omp_get_thread_num()) * ThreadStride<double>(c);
     const float* xb = x + b * positions * c;
     for (int64_t ch = 0; ch < c; ch++) acc[ch] = 0.0;
     for (int64_t p = 0; p < positions; p++)
@@ -151,15 +185,15 @@ void PoolForward(const PoolShape& s, const float* x, float* y, bool isMax) { Poo
 // The threads' scratch is allocated here, outside the parallel region, where an exception can still be caught.
 void MaxPoolBackward(const PoolShape& s, const float* dy, const float* x, float* dx) {
   const int threads = omp_get_max_threads();
-  std::vector<float> best(static_cast<size_t>(threads) * s.c);
-  std::vector<int64_t> at(static_cast<size_t>(threads) * s.c);
+  std::vector<float> best(static_cast<size_t>(threads) * ThreadStride<float>(s.c));
+  std::vector<int32_t> at(static_cast<size_t>(threads) * ThreadStride<int32_t>(s.c));
   MaxPoolLoops(s, dy, x, dx, best.data(), at.data(), threads);
 }
 
 void AvgPoolBackward(const PoolShape& s, const float* dy, float* dx) { AvgPoolLoops(s, dy, dx); }
 
 void GlobalAverageForward(const float* x, float* y, int64_t n, int64_t positions, int64_t c) {
-  std::vector<double> acc(static_cast<size_t>(omp_get_max_threads()) * c);
+  std::vector<double> acc(static_cast<size_t>(omp_get_max_threads()) * ThreadStride<double>(c));
   GlobalAverageLoops(x, y, n, positions, c, acc.data());
 }
 

@@ -13,6 +13,7 @@
 #include "clones.h"
 #include "families.h"
 #include "reduce.h"
+#include "threadScratch.h"
 
 namespace se {
 namespace {
@@ -55,7 +56,7 @@ SE_CLONES void ReduceColumns(const ReduceCall& c, int64_t o, int64_t i0, int64_t
   for (int64_t i = i0; i < i1; i++) c.out[o * c.inner + i] = nan[i - i0] ? NAN : static_cast<float>(acc[i - i0] * scale);
 }
 
-// Rows split over threads, or, for one output row of many columns, blocks of columns. Each thread's scratch is
+// Rows split over threads, or, for one output row of many columns, blocks of columns. Each thread's scratch (ThreadStride apart) is
 // allocated here, outside the parallel region, where an exception can still be caught.
 void ReduceAll(const ReduceCall& c) {
   const int64_t work = c.outer * c.r * c.inner;
@@ -63,22 +64,23 @@ void ReduceAll(const ReduceCall& c) {
   const int64_t chunk = 256;
   const int64_t width = byRows ? c.inner : std::min(c.inner, chunk);
   const int threads = omp_get_max_threads();
-  std::vector<double> acc(static_cast<size_t>(threads) * width);
-  std::vector<char> nan(static_cast<size_t>(threads) * width);
+  const size_t accStride = ThreadStride<double>(width), nanStride = ThreadStride<char>(width);
+  std::vector<double> acc(static_cast<size_t>(threads) * accStride);
+  std::vector<char> nan(static_cast<size_t>(threads) * nanStride);
   double* accs = acc.data();
   char* nans = nan.data();
   if (byRows) {
 #pragma omp parallel for num_threads(threads) if (work > kParallelGrain)
     for (int64_t o = 0; o < c.outer; o++) {
-      const size_t t = static_cast<size_t>(omp_get_thread_num()) * width;
-      ReduceColumns(c, o, 0, c.inner, accs + t, nans + t);
+      const size_t t = static_cast<size_t>(omp_get_thread_num());
+      ReduceColumns(c, o, 0, c.inner, accs + t * accStride, nans + t * nanStride);
     }
   } else {
     const int64_t chunks = (c.inner + chunk - 1) / chunk;
 #pragma omp parallel for num_threads(threads) if (work > kParallelGrain)
     for (int64_t b = 0; b < chunks; b++) {
-      const size_t t = static_cast<size_t>(omp_get_thread_num()) * width;
-      ReduceColumns(c, 0, b * chunk, std::min(c.inner, (b + 1) * chunk), accs + t, nans + t);
+      const size_t t = static_cast<size_t>(omp_get_thread_num());
+      ReduceColumns(c, 0, b * chunk, std::min(c.inner, (b + 1) * chunk), accs + t * accStride, nans + t * nanStride);
     }
   }
 }

@@ -15,6 +15,7 @@
 #include "batchnorm.h"
 #include "clones.h"
 #include "families.h"
+#include "threadScratch.h"
 
 namespace se {
 namespace {
@@ -82,18 +83,19 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
 template <typename Term>
 SE_CLONES void ChannelSums(int64_t rows, int64_t c, double* out, Term term) {
   const int threads = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(threads) * c, 0.0);
+  const size_t stride = ThreadStride<double>(c);
+  std::vector<double> partial(static_cast<size_t>(threads) * stride, 0.0);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    double* acc = partial.data() + static_cast<size_t>(t) * c;
+    double* acc = partial.data() + static_cast<size_t>(t) * stride;
     const int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
     for (int64_t r = r0; r < r1; r++)
       for (int64_t ch = 0; ch < c; ch++) acc[ch] += term(r, ch);
   }
   for (int64_t ch = 0; ch < c; ch++) out[ch] = 0.0;
   for (int t = 0; t < threads; t++)
-    for (int64_t ch = 0; ch < c; ch++) out[ch] += partial[static_cast<size_t>(t) * c + ch];
+    for (int64_t ch = 0; ch < c; ch++) out[ch] += partial[static_cast<size_t>(t) * stride + ch];
 }
 
 SE_CLONES void MomentsOf(const float* x, int64_t rows, int64_t c, float* mean, float* var) {
@@ -179,14 +181,14 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
 }
 
 // Per-channel sums over the rows of two terms at once, in double: each thread sums a block of rows into its own
-// block of partial (2 c values, allocated by the caller outside the parallel region), and the blocks are added in
+// block of partial (2 c values, ThreadStride<double>(2 c) apart, allocated by the caller outside the parallel region), and the blocks are added in
 // thread order (deterministic for a given thread count).
 template <typename Terms>
 SE_CLONES void ChannelSums2(int64_t rows, int64_t c, double* partial, int threads, double* out1, double* out2, Terms terms) {
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    double* a = partial + static_cast<size_t>(t) * 2 * c;
+    double* a = partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
     double* b = a + c;
     for (int64_t ch = 0; ch < c; ch++) a[ch] = b[ch] = 0.0;
     const int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
@@ -194,7 +196,7 @@ SE_CLONES void ChannelSums2(int64_t rows, int64_t c, double* partial, int thread
   }
   for (int64_t ch = 0; ch < c; ch++) out1[ch] = out2[ch] = 0.0;
   for (int t = 0; t < threads; t++) {
-    const double* a = partial + static_cast<size_t>(t) * 2 * c;
+    const double* a = partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
     for (int64_t ch = 0; ch < c; ch++) {
       out1[ch] += a[ch];
       out2[ch] += a[c + ch];
@@ -236,42 +238,105 @@ SE_CLONES void TrainForwardOf(Strided x, Strided y, int64_t rows, int64_t c, con
   }
 }
 
-SE_CLONES void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
-                               float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, double* partial, int threads, double* sg,
-                               double* sgx, float* k, float* a, float* b) {
-  ChannelSums2(rows, c, partial, threads, sg, sgx, [=](int64_t r, double* s, double* t) {
-    const float* dyr = dy.p + r * dy.stride;
-    const float* xr = x.p + r * x.stride;
-    const float* yr = relu ? y.p + r * y.stride : nullptr;
-    for (int64_t ch = 0; ch < c; ch++) {
-      const float g = relu && !(yr[ch] > 0.f) ? 0.f : dyr[ch];
-      s[ch] += g;
-      t[ch] += static_cast<double>(g) * (xr[ch] - mean[ch]);
+// Rows [r0, r1) of the backward pass's sums: per channel, s = sum g and t = sum g (x - mean), g = dy where the ReLU
+// passed (y > 0) or every dy without one. Summed in float over blocks of kSumRows rows, each block's sums added in
+// double: a float select vectorizes where a float-to-double one does not (GCC), and a scalar loop with a branch on
+// the ReLU's mask ran five times slower.
+constexpr int64_t kSumRows = 16;
+
+SE_CLONES void BackwardSums(Strided dy, Strided y, Strided x, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, bool relu,
+                            double* __restrict s, double* __restrict t, float* __restrict fs, float* __restrict ft) {
+  for (int64_t ch = 0; ch < c; ch++) s[ch] = t[ch] = 0.0;
+  for (int64_t q = r0; q < r1; q += kSumRows) {
+    for (int64_t ch = 0; ch < c; ch++) fs[ch] = ft[ch] = 0.f;
+    const int64_t end = q + kSumRows < r1 ? q + kSumRows : r1;
+    for (int64_t r = q; r < end; r++) {
+      const float* __restrict dyr = dy.p + r * dy.stride;
+      const float* __restrict xr = x.p + r * x.stride;
+      if (relu) {
+        const float* __restrict yr = y.p + r * y.stride;
+        for (int64_t ch = 0; ch < c; ch++) {
+          const float d = dyr[ch];  // loaded whatever the mask: a conditional load keeps the loop scalar
+          const float g = yr[ch] > 0.f ? d : 0.f;
+          fs[ch] += g;
+          ft[ch] += g * (xr[ch] - mean[ch]);
+        }
+      } else {
+        for (int64_t ch = 0; ch < c; ch++) {
+          const float g = dyr[ch];
+          fs[ch] += g;
+          ft[ch] += g * (xr[ch] - mean[ch]);
+        }
+      }
     }
-  });
-  for (int64_t ch = 0; ch < c; ch++) {
-    const double inv = 1.0 / std::sqrt(static_cast<double>(var[ch]) + eps);
-    const double dg = inv * sgx[ch];
-    dgamma[ch] = static_cast<float>(dg);
-    dbeta[ch] = static_cast<float>(sg[ch]);
-    const double kk = gamma[ch] * inv;
-    k[ch] = static_cast<float>(kk);
-    // dx = k g - k/rows (dbeta + xhat dgamma), xhat = (x - mean) inv: as k g + a (x - mean) + b per channel.
-    a[ch] = static_cast<float>(-kk * dg * inv / rows);
-    b[ch] = static_cast<float>(-kk * sg[ch] / rows);
-  }
-  if (dx.p == nullptr) return;  // the input's gradient is not needed
-#pragma omp parallel for num_threads(threads) if (rows * c > kParallelGrain)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* dyr = dy.p + r * dy.stride;
-    const float* xr = x.p + r * x.stride;
-    const float* yr = relu ? y.p + r * y.stride : nullptr;
-    float* dxr = dx.p + r * dx.stride;
     for (int64_t ch = 0; ch < c; ch++) {
-      const float g = relu && !(yr[ch] > 0.f) ? 0.f : dyr[ch];
+      s[ch] += fs[ch];
+      t[ch] += ft[ch];
+    }
+  }
+}
+
+// Rows [r0, r1) of dx (+)= k g + a (x - mean) + b, g as in BackwardSums.
+SE_CLONES void BackwardDx(Strided dy, Strided y, Strided x, Strided dx, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, bool relu,
+                          bool accumulate, const float* __restrict k, const float* __restrict a, const float* __restrict b) {
+  for (int64_t r = r0; r < r1; r++) {
+    const float* __restrict dyr = dy.p + r * dy.stride;
+    const float* __restrict yr = relu ? y.p + r * y.stride : nullptr;
+    const float* __restrict xr = x.p + r * x.stride;
+    float* __restrict dxr = dx.p + r * dx.stride;
+    for (int64_t ch = 0; ch < c; ch++) {
+      const float d = dyr[ch];
+      const float g = relu ? (yr[ch] > 0.f ? d : 0.f) : d;
       const float v = k[ch] * g + a[ch] * (xr[ch] - mean[ch]) + b[ch];
       dxr[ch] = accumulate ? dxr[ch] + v : v;
     }
+  }
+}
+
+// Scratch of the backward pass (allocated by the caller, outside any parallel region): per thread 2 c doubles and
+// 2 c floats of partial sums, ThreadStride apart.
+struct BackwardScratch {
+  double* partial;
+  float* floats;
+  int threads;
+  double *sg, *sgx;
+  float *k, *a, *b;
+};
+
+void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
+                     float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, const BackwardScratch& w) {
+  const int threads = rows * c > kParallelGrain ? w.threads : 1;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    double* p = w.partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
+    float* f = w.floats + static_cast<size_t>(t) * ThreadStride<float>(2 * c);
+    BackwardSums(dy, y, x, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, p, p + c, f, f + c);
+  }
+  for (int64_t ch = 0; ch < c; ch++) w.sg[ch] = w.sgx[ch] = 0.0;
+  for (int t = 0; t < threads; t++) {  // in thread order: deterministic for a given thread count
+    const double* p = w.partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
+    for (int64_t ch = 0; ch < c; ch++) {
+      w.sg[ch] += p[ch];
+      w.sgx[ch] += p[c + ch];
+    }
+  }
+  for (int64_t ch = 0; ch < c; ch++) {
+    const double inv = 1.0 / std::sqrt(static_cast<double>(var[ch]) + eps);
+    const double dg = inv * w.sgx[ch];
+    dgamma[ch] = static_cast<float>(dg);
+    dbeta[ch] = static_cast<float>(w.sg[ch]);
+    const double kk = gamma[ch] * inv;
+    w.k[ch] = static_cast<float>(kk);
+    // dx = k g - k/rows (dbeta + xhat dgamma), xhat = (x - mean) inv: as k g + a (x - mean) + b per channel.
+    w.a[ch] = static_cast<float>(-kk * dg * inv / rows);
+    w.b[ch] = static_cast<float>(-kk * w.sg[ch] / rows);
+  }
+  if (dx.p == nullptr) return;  // the input's gradient is not needed
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    BackwardDx(dy, y, x, dx, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, accumulate, w.k, w.a, w.b);
   }
 }
 
@@ -280,7 +345,7 @@ SE_CLONES void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int
 void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
                            float* var) {
   const int threads = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(threads) * 2 * c), s1(c), s2(c);
+  std::vector<double> partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * c)), s1(c), s2(c);
   std::vector<float> k(c), shift(c);
   TrainForwardOf(x, y, rows, c, gamma, beta, eps, relu, mean, var, partial.data(), threads, s1.data(), s2.data(), k.data(), shift.data());
 }
@@ -288,10 +353,10 @@ void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const 
 void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
                             float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
   const int threads = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(threads) * 2 * c), sg(c), sgx(c);
-  std::vector<float> k(c), a(c), b(c);
-  TrainBackwardOf(dy, y, x, dx, rows, c, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta, partial.data(), threads, sg.data(), sgx.data(),
-                  k.data(), a.data(), b.data());
+  std::vector<double> partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * c)), sg(c), sgx(c);
+  std::vector<float> floats(static_cast<size_t>(threads) * ThreadStride<float>(2 * c)), k(c), a(c), b(c);
+  TrainBackwardOf(dy, y, x, dx, rows, c, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta,
+                  {partial.data(), floats.data(), threads, sg.data(), sgx.data(), k.data(), a.data(), b.data()});
 }
 
 // Three roundings, as TF.js's sub, mul and sub give them: volatile keeps the compiler from contracting them into a

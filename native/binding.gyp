@@ -4,6 +4,7 @@
       "target_name": "snapshot_ensembles_native",
       "sources": [
         "src/binding.cc",
+        "src/signals.cc",
         "src/args.cc",
         "src/engine.cc",
         "src/conv.cc",

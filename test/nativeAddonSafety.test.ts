@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addonPath } from '../src/backend/native/addon.js';
 import { ROOT } from './helpers/cli.js';
@@ -8,13 +11,13 @@ import { nativeLoad, nativeSkipReason } from './helpers/native.js';
  * Runs `body` in a fresh node with the addon loaded as `addon`; `body` returns what is printed as JSON. A call that
  * took the process down shows as a signal or exit 134 here, not as a crash of the test runner.
  */
-function withAddon(body: string) {
+function withAddon(body: string, nodeOptions: string[] = []) {
   const source = `
     const addon = require(${JSON.stringify(addonPath())});
     addon.setThreads(2);
     const attempt = (f) => { try { f(); return 'no error'; } catch (e) { return e.constructor.name + ': ' + e.message; } };
     console.log(JSON.stringify((() => { ${body} })()));`;
-  const r = spawnSync(process.execPath, ['-e', source], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...nodeOptions, '-e', source], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, signal: r.signal, stderr: r.stderr, result: r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').at(-1)!) : null };
 }
 
@@ -192,6 +195,28 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
       "RangeError: createProgram: forward op 0 (convInference): w must be one of the program's constants",
       true,
     ]);
+  });
+
+  it("signals during oneDNN's sgemm do not corrupt the heap (a V8 CPU profile of dense products)", () => {
+    // oneDNN's generated sgemm kernels point rsp into the heap; a signal handled mid-product wrote its frame there
+    // (uxlfoundation/oneDNN#4845). The profiler signals the main thread every 100 us: before the addon blocked
+    // asynchronous signals during its calls, this died with "corrupted size vs. prev_size" (or V8's profiler failed
+    // a check) in every run.
+    const dir = mkdtempSync(path.join(tmpdir(), 'se-cpuprof-'));
+    try {
+      const r = withAddon(
+        `const a = new Float32Array(64 * 3136).fill(0.5), b = new Float32Array(3136 * 128).fill(0.25), out = new Float32Array(64 * 128);
+         for (let i = 0; i < 300; i++) addon.batchMatMul(a, b, out, [1, 1, 64, 128, 3136], false, false, null, false);
+         return out[0];`,
+        ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', dir],
+      );
+      expect(r.signal, r.stderr).toBeNull();
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.result).toBe(3136 * 0.125);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('after all of these the addon still computes: the process survived each', () => {

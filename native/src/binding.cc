@@ -1,6 +1,6 @@
 // The addon's entry point: version and thread settings, every kernel family's functions, and the one wrapper
-// (Export) that turns whatever C++ exception a function throws into a JavaScript Error, so that no call can end the
-// process. The build also defines NODE_ADDON_API_CPP_EXCEPTIONS_ALL, which does the same for the module's Init.
+// (Export) that keeps asynchronous signals off the call's threads (signals.h) and turns whatever C++ exception a
+// function throws into a JavaScript Error, so that no call can end the process. The build also defines NODE_ADDON_API_CPP_EXCEPTIONS_ALL, which does the same for the module's Init.
 #include <napi.h>
 #include <omp.h>
 
@@ -11,6 +11,7 @@
 #include "args.h"
 #include "engine.h"
 #include "families.h"
+#include "signals.h"
 
 namespace se {
 
@@ -32,6 +33,7 @@ void Export(Napi::Env env, Napi::Object exports, const char* name, Entry fn) {
   auto guarded = [name, fn](const Napi::CallbackInfo& info) -> Napi::Value {
     const std::string where = std::string(name) + ": ";
     try {
+      const AsyncSignalsBlocked quiet;  // signals.h: oneDNN's sgemm must not be interrupted
       return fn(info);
     } catch (const Napi::Error&) {
       throw;  // already a JavaScript error (a bad argument)

@@ -47,6 +47,16 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
     expect(r.result).toBe('Error: batchNormAffine: out of memory');
   });
 
+  it('a max-pooling window of 2^31 positions or more is an Error, not a wrong gradient', () => {
+    // The gradient keeps each channel's winning position in the window as an int32; a 65536 x 65536 window over a 1 x 1
+    // image (the arrays agree with the shape) would overflow it.
+    const r = withAddon(`const one = () => new Float32Array(1);
+      return [attempt(() => addon.maxPoolGrad([1, 1, 1, 1, 65536, 65536, 1, 1, 1, 1, 0, 0], one(), one(), one())),
+              attempt(() => addon.maxPoolGrad([1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 0, 0], one(), one(), one()))];`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.result).toEqual(['Error: maxPoolGrad: a max pooling window of 2^31 positions or more', 'no error']);
+  });
+
   it('a typed array of another type is a TypeError naming the argument, never reinterpreted', () => {
     const r = withAddon(`${conv(3)}
       return [attempt(() => addon.unary(0, new Int32Array([1, 2, 3]), new Float32Array(3), 0)),

@@ -114,6 +114,14 @@ describe.skipIf(!nativeLoad.ok)(`native kernels match the cpu backend (${nativeS
     if (pad === 'valid') await compare('AvgPoolGrad', { dy, input }, attrs);
   });
 
+  it('MaxPoolGrad with a window of 2^31 positions or more runs as the cpu kernel (the addon keeps positions as int32)', async () => {
+    const input = normal([1, 1, 1, 2]);
+    const attrs = { filterSize: [65536, 65536], strides: [1, 1], pad: 'same' as const };
+    await tf.setBackend('cpu');
+    const y = tf.maxPool(input as tf.Tensor4D, [65536, 65536], 1, 'same');
+    await compare('MaxPoolGrad', { dy: normal(y.shape), input, output: y }, attrs);
+  });
+
   const matMulCases = Array.from({ length: 16 }, (_, i) => {
     const [m, k, n] = [1 + rng.int(40), 1 + rng.int(200), 1 + rng.int(70)];
     const batch = i % 3 === 0 ? [2 + rng.int(2)] : [];

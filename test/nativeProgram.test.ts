@@ -134,6 +134,11 @@ describe.skipIf(!nativeLoad.ok)(`compiled training programs on the native backen
     const hidden = tfl.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'tanh' }).apply(input) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 2 }).apply(tfl.layers.flatten().apply(hidden)) as tfl.SymbolicTensor });
     expect(trainingProgramProblem(trainingGraph(model))).toMatch(/conv2d.*activation other than linear and relu/);
+    // A max pooling window of 2^31 positions or more: the addon's gradient keeps positions in the window as int32.
+    const pooled = tfl.layers.maxPooling2d({ poolSize: 65536, strides: 1, padding: 'same' }).apply(input) as tfl.SymbolicTensor;
+    const wide = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 2 }).apply(tfl.layers.flatten().apply(pooled)) as tfl.SymbolicTensor });
+    expect(trainingProgramProblem(trainingGraph(wide))).toMatch(/max_pooling2d.*: a max pooling window too large for the native gradient$/);
+    wide.dispose();
     const x = tf.ones([2, 4, 4, 2]);
     const ours = trainingForward(model)(x);
     const theirs = model.apply(x, { training: true }) as tf.Tensor;

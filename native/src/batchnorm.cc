@@ -181,8 +181,8 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
 }
 
 // Per-channel sums over the rows of two terms at once, in double: each thread sums a block of rows into its own
-// block of partial (2 c values, ThreadStride<double>(2 c) apart, allocated by the caller outside the parallel region), and the blocks are added in
-// thread order (deterministic for a given thread count).
+// block of partial (2 c values, the blocks ThreadStride<double>(2 c) apart, allocated by the caller outside the
+// parallel region), and the blocks are added in thread order (deterministic for a given thread count).
 template <typename Terms>
 SE_CLONES void ChannelSums2(int64_t rows, int64_t c, double* partial, int threads, double* out1, double* out2, Terms terms) {
 #pragma omp parallel num_threads(threads)

@@ -1,6 +1,7 @@
 // The addon's entry point: version and thread settings, every kernel family's functions, and the one wrapper
 // (Export) that keeps asynchronous signals off the call's threads (signals.h) and turns whatever C++ exception a
-// function throws into a JavaScript Error, so that no call can end the process. The build also defines NODE_ADDON_API_CPP_EXCEPTIONS_ALL, which does the same for the module's Init.
+// function throws into a JavaScript Error, so that no call can end the process. The build also defines
+// NODE_ADDON_API_CPP_EXCEPTIONS_ALL, which does the same for the module's Init.
 #include <napi.h>
 #include <omp.h>
 

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "args.h"
@@ -184,6 +186,8 @@ void PoolForward(const PoolShape& s, const float* x, float* y, bool isMax) { Poo
 
 // The threads' scratch is allocated here, outside the parallel region, where an exception can still be caught.
 void MaxPoolBackward(const PoolShape& s, const float* dy, const float* x, float* dx) {
+  // A position in the window is an int32 (MaxPoolImage), so that the scratch is as wide as a float.
+  if (s.fh * s.fw > std::numeric_limits<int32_t>::max()) throw std::length_error("a max pooling window of 2^31 positions or more");
   const int threads = omp_get_max_threads();
   std::vector<float> best(static_cast<size_t>(threads) * ThreadStride<float>(s.c));
   std::vector<int32_t> at(static_cast<size_t>(threads) * ThreadStride<int32_t>(s.c));

@@ -56,8 +56,8 @@ SE_CLONES void ReduceColumns(const ReduceCall& c, int64_t o, int64_t i0, int64_t
   for (int64_t i = i0; i < i1; i++) c.out[o * c.inner + i] = nan[i - i0] ? NAN : static_cast<float>(acc[i - i0] * scale);
 }
 
-// Rows split over threads, or, for one output row of many columns, blocks of columns. Each thread's scratch (ThreadStride apart) is
-// allocated here, outside the parallel region, where an exception can still be caught.
+// Rows split over threads, or, for one output row of many columns, blocks of columns. Each thread's scratch
+// (ThreadStride apart) is allocated here, outside the parallel region, where an exception can still be caught.
 void ReduceAll(const ReduceCall& c) {
   const int64_t work = c.outer * c.r * c.inner;
   const bool byRows = c.outer > 1 || c.inner == 1;

@@ -26,6 +26,14 @@ export function poolGeometry(xShape: number[], attrs: PoolAttrs): { outShape: nu
   return { outShape, shape };
 }
 
+/**
+ * Whether the addon's max-pooling gradient takes a window of fh x fw: it keeps each channel's winning position in the
+ * window as an int32, and refuses windows of 2^31 positions or more (the cpu kernel runs them).
+ */
+export function maxPoolGradTakes(fh: number, fw: number): boolean {
+  return fh * fw < 2 ** 31;
+}
+
 /** MaxPool, AvgPool and their gradients (NHWC, no dilation), with the cpu backend's rules (native/src/pool.cc). */
 export function poolKernels(addon: NativeAddon): KernelConfig[] {
   const forward = (isMax: boolean) =>
@@ -40,7 +48,7 @@ export function poolKernels(addon: NativeAddon): KernelConfig[] {
     const { dy, input } = inputs as Record<string, TensorInfo>;
     const v = floatInputs(backend, { dy, input });
     const g = poolGeometry(input!.shape, attrs);
-    if (v === null || g === null || !util.arraysEqual(dy!.shape, g.outShape)) return null;
+    if (v === null || g === null || !util.arraysEqual(dy!.shape, g.outShape) || !maxPoolGradTakes(g.shape[4]!, g.shape[5]!)) return null;
     return output(backend, input!.shape, (dx) => addon.maxPoolGrad(g.shape, v.dy, v.input, dx));
   });
   const avgGrad = nativeKernel<PoolAttrs>(addon, 'AvgPoolGrad', ({ addon, backend, inputs, attrs }) => {

@@ -2,6 +2,7 @@
 // (buffers, slots, which ReLU each batch norm or sum absorbed, what each node saved for its gradient, who holds a
 // buffer), and split across files they would pass a dozen maps to each other.
 import type { TrainingGraph } from '../../programGraph.js';
+import { maxPoolGradTakes } from '../poolKernels.js';
 import type { PlanOp } from './operations.js';
 import { matrixOf, PlanBuilder, type Plan } from './planBuilder.js';
 
@@ -168,6 +169,7 @@ class Compiler extends PlanBuilder {
           return null;
         }
         if (params === null) return 'a pooling geometry the native kernels do not take';
+        if (node.max && !maxPoolGradTakes(params.fh, params.fw)) return 'a max pooling window too large for the native gradient';
         const y = this.fresh(node.shape);
         this.emit(this.forward, 'pool', { x: this.contiguous(x, this.forward), y }, params);
         this.saved.set(i, params);

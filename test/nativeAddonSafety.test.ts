@@ -123,7 +123,8 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
     const r = withAddon(`
       const ops = addon.programOperations();
       const conv = ops.conv[0], copy = ops.copy[0], relu = ops.relu[0];
-      const geometry = (oh) => [0, 5, 5, 3, 3, oh, oh, 1, 1, 0, 0, 0, 0];
+      // relu, block (0: NHWC, or 8 or 16 channels), then h w kh kw oh ow sh sw pt pl pb pr
+      const geometry = (oh, block = 0) => [0, block, 5, 5, 3, 3, oh, oh, 1, 1, 0, 0, 0, 0];
       const convBuffers = (yRows) => [[1, 0, 1, 25, 1, 1], [1, 1, 0, 1, 9, 9], [0, 0, 1, yRows, 1, 1]];
       const good = addon.createProgram(64, 2, [[1, 0, 1, 4, 1, 1], [0, 0, 1, 4, 1, 1], [1, 1, 1, 4, 1, 1]], [[relu, 0, 1]], [[copy, 1, 2, 0]]);
       return [
@@ -132,6 +133,8 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
         attempt(() => addon.createProgram(64, 1, [[0, 0, 1, 4, 1, 1]], [[relu, 0, 3]], [])),
         attempt(() => addon.createProgram(64, 1, convBuffers(16), [[conv, 0, 1, -1, 2, ...geometry(4)]], [])),
         attempt(() => addon.createProgram(64, 1, convBuffers(9), [[conv, 0, 1, -1, 0, ...geometry(3)]], [])),
+        attempt(() => addon.createProgram(64, 1, convBuffers(9), [[conv, 0, 1, -1, 2, ...geometry(3, 4)]], [])),
+        attempt(() => addon.createProgram(64, 1, convBuffers(9), [[conv, 0, 1, -1, 2, ...geometry(3, 8)]], [])),
         attempt(() => addon.createProgram(64, 1, [[0, 0, 1, 16, 1, 1], [0, 8, 1, 16, 1, 1]], [[copy, 0, 1, 0]], [])),
         attempt(() => addon.createProgram(64, 1, [[1, 0, 1, 4, 1, 1], [1, 0, 1, 4, 1, 1]], [], [])),
         attempt(() => addon.runProgram(good, 1, 1, [null, null])),
@@ -149,6 +152,8 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
       'RangeError: createProgram: forward[0] (relu): y is not a buffer',
       'RangeError: createProgram: forward op 0 (conv): the output size does not follow from the input, filter, strides and paddings',
       'RangeError: createProgram: forward op 0 (conv): y must be [batch, 9, 1]',
+      'RangeError: createProgram: forward op 0 (conv): block must be 0, 8 or 16',
+      'RangeError: createProgram: forward op 0 (conv): x must be blocked by 8 channels',
       'RangeError: createProgram: forward op 0 (copy): dst overlaps src',
       'RangeError: createProgram: buffers[1]: array 0 is named twice',
       'RangeError: runProgram: the backward pass runs after a forward pass at the same batch',

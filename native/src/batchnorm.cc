@@ -180,9 +180,23 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Per-channel sums over the rows of two terms at once, in double: each thread sums a block of rows into its own
-// block of partial (2 c values, the blocks ThreadStride<double>(2 c) apart, allocated by the caller outside the
-// parallel region), and the blocks are added in thread order (deterministic for a given thread count).
+// out1 and out2 = the threads' partial sums (2 c per thread, ThreadStride apart) added in thread order
+// (deterministic for a given thread count).
+void AddThreadPartials(const double* partial, int threads, int64_t c, double* out1, double* out2) {
+  for (int64_t ch = 0; ch < c; ch++) out1[ch] = out2[ch] = 0.0;
+  for (int t = 0; t < threads; t++) {
+    const double* p = partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
+    for (int64_t ch = 0; ch < c; ch++) {
+      out1[ch] += p[ch];
+      out2[ch] += p[c + ch];
+    }
+  }
+}
+
+// Per-channel sums over the rows of two terms at once, in double: each thread sums a block of rows (terms(r0, r1, a,
+// b) adds rows [r0, r1) to a and b) into its own block of partial (2 c values, the blocks ThreadStride<double>(2 c)
+// apart, allocated by the caller outside the parallel region), and the blocks are added in thread order
+// (deterministic for a given thread count).
 template <typename Terms>
 SE_CLONES void ChannelSums2(int64_t rows, int64_t c, double* partial, int threads, double* out1, double* out2, Terms terms) {
 #pragma omp parallel num_threads(threads)
@@ -191,31 +205,14 @@ SE_CLONES void ChannelSums2(int64_t rows, int64_t c, double* partial, int thread
     double* a = partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
     double* b = a + c;
     for (int64_t ch = 0; ch < c; ch++) a[ch] = b[ch] = 0.0;
-    const int64_t r0 = rows * t / nt, r1 = rows * (t + 1) / nt;
-    for (int64_t r = r0; r < r1; r++) terms(r, a, b);
+    terms(rows * t / nt, rows * (t + 1) / nt, a, b);
   }
-  for (int64_t ch = 0; ch < c; ch++) out1[ch] = out2[ch] = 0.0;
-  for (int t = 0; t < threads; t++) {
-    const double* a = partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
-    for (int64_t ch = 0; ch < c; ch++) {
-      out1[ch] += a[ch];
-      out2[ch] += a[c + ch];
-    }
-  }
+  AddThreadPartials(partial, threads, c, out1, out2);
 }
 
-SE_CLONES void TrainForwardOf(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
-                              float* var, double* partial, int threads, double* s1, double* s2, float* k, float* shift) {
-  const float* x0 = x.p;
-  for (int64_t ch = 0; ch < c; ch++) shift[ch] = x0[ch];
-  ChannelSums2(rows, c, partial, threads, s1, s2, [x, c, shift](int64_t r, double* a, double* b) {
-    const float* xr = x.p + r * x.stride;
-    for (int64_t ch = 0; ch < c; ch++) {
-      const double d = static_cast<double>(xr[ch]) - shift[ch];
-      a[ch] += d;
-      b[ch] += d * d;
-    }
-  });
+// The batch statistics from the sums of x - shift and of its square over `rows` rows, and k = gamma / sqrt(var + eps).
+void Statistics(const double* s1, const double* s2, int64_t rows, int64_t c, const float* shift, const float* gamma, float eps, float* mean,
+                float* var, float* k) {
   for (int64_t ch = 0; ch < c; ch++) {
     const double m = s1[ch] / rows;
     const double v = s2[ch] / rows - m * m;
@@ -223,10 +220,16 @@ SE_CLONES void TrainForwardOf(Strided x, Strided y, int64_t rows, int64_t c, con
     var[ch] = static_cast<float>(v > 0.0 ? v : 0.0);
     k[ch] = gamma[ch] / std::sqrt(var[ch] + eps);
   }
-#pragma omp parallel for num_threads(threads) if (rows * c > kParallelGrain)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x.p + r * x.stride;
-    float* yr = y.p + r * y.stride;
+}
+
+// y = (x - mean) k + beta over rows [r0, r1) of c channels (then max(y, 0) when relu).
+template <int64_t C>
+SE_CLONES void Normalize(Strided x, Strided y, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, const float* __restrict k,
+                         const float* __restrict beta, bool relu) {
+  if (C > 0) c = C;  // blocked activations: the lanes known when compiled, so that the loops unroll
+  for (int64_t r = r0; r < r1; r++) {
+    const float* __restrict xr = x.p + r * x.stride;
+    float* __restrict yr = y.p + r * y.stride;
     if (relu) {
       for (int64_t ch = 0; ch < c; ch++) {
         const float v = (xr[ch] - mean[ch]) * k[ch] + beta[ch];
@@ -238,15 +241,113 @@ SE_CLONES void TrainForwardOf(Strided x, Strided y, int64_t rows, int64_t c, con
   }
 }
 
-// Rows [r0, r1) of the backward pass's sums: per channel, s = sum g and t = sum g (x - mean), g = dy where the ReLU
-// passed (y > 0) or every dy without one. Summed in float over blocks of kSumRows rows, each block's sums added in
+// Sums of x - shift and its square over rows [r0, r1) of c channels, added to a and b.
+template <int64_t C>
+SE_CLONES void ShiftedSums(Strided x, int64_t r0, int64_t r1, int64_t c, const float* __restrict shift, double* __restrict a, double* __restrict b) {
+  if (C > 0) c = C;  // blocked activations: the lanes known when compiled, so that the loops unroll
+  for (int64_t r = r0; r < r1; r++) {
+    const float* __restrict xr = x.p + r * x.stride;
+    for (int64_t ch = 0; ch < c; ch++) {
+      const double d = static_cast<double>(xr[ch]) - shift[ch];
+      a[ch] += d;
+      b[ch] += d * d;
+    }
+  }
+}
+
+// Scratch of the forward pass (allocated by the caller, outside any parallel region): per thread 2 c doubles of
+// partial sums, ThreadStride apart; per channel the sums, k and the shift.
+struct ForwardScratch {
+  double* partial;
+  int threads;
+  double *s1, *s2;
+  float *k, *shift;
+};
+
+void TrainForwardOf(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean, float* var,
+                    const ForwardScratch& w) {
+  for (int64_t ch = 0; ch < c; ch++) w.shift[ch] = x.p[ch];
+  ChannelSums2(rows, c, w.partial, w.threads, w.s1, w.s2, [x, c, &w](int64_t r0, int64_t r1, double* a, double* b) { ShiftedSums<0>(x, r0, r1, c, w.shift, a, b); });
+  Statistics(w.s1, w.s2, rows, c, w.shift, gamma, eps, mean, var, w.k);
+#pragma omp parallel num_threads(w.threads) if (rows * c > kParallelGrain)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    Normalize<0>(x, y, rows * t / nt, rows * (t + 1) / nt, c, mean, w.k, beta, relu);
+  }
+}
+
+// Blocked activations: segment j = (example, block) holds `positions` rows of `lanes` channels from channel
+// (j % blocks) lanes, contiguous; each thread takes whole segments. A segment's rows are read kWide floats at a time
+// (kWide / lanes positions: "wide rows", whose channels repeat every `lanes`), the per-channel vectors repeated to
+// match (Repeat) and the sums of the repeats added up (Fold): rows of 8 floats ran the loops twice as slow as the
+// NHWC rows of 32 channels, their overhead per row no longer shared.
+constexpr int64_t kWide = 32;
+
+// The shape of a blocked pass in wide rows: per segment `rows` wide rows of kWide floats, then `tail` rows of lanes.
+struct Wide {
+  int64_t repeats, rows, tail, channels;
+  explicit Wide(const ChannelBlocks& g)
+      : repeats(kWide / g.lanes), rows(g.positions / repeats), tail(g.positions % repeats), channels(g.blocks * kWide) {}
+  Strided Rows(const float* p, const ChannelBlocks& g, int64_t j) const { return {const_cast<float*>(p) + j * g.positions * g.lanes, kWide}; }
+  Strided Tail(const float* p, const ChannelBlocks& g, int64_t j) const {
+    return {const_cast<float*>(p) + j * g.positions * g.lanes + rows * kWide, g.lanes};
+  }
+};
+
+// v (one value per channel) repeated for wide rows: out[b kWide + i lanes + l] = v[b lanes + l].
+std::vector<float> Repeat(const float* v, const ChannelBlocks& g) {
+  std::vector<float> out(static_cast<size_t>(g.blocks * kWide));
+  for (int64_t b = 0; b < g.blocks; b++)
+    for (int64_t i = 0; i < kWide; i++) out[b * kWide + i] = v[b * g.lanes + i % g.lanes];
+  return out;
+}
+
+// The sums of wide channels added per channel: out[b lanes + l] = sum over i of wide[b kWide + i lanes + l].
+void Fold(const double* wide, double* out, const ChannelBlocks& g) {
+  for (int64_t b = 0; b < g.blocks; b++)
+    for (int64_t l = 0; l < g.lanes; l++) {
+      double sum = 0.0;
+      for (int64_t i = l; i < kWide; i += g.lanes) sum += wide[b * kWide + i];
+      out[b * g.lanes + l] = sum;
+    }
+}
+
+void TrainForwardBlockedOf(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu, float* mean,
+                           float* var, const ForwardScratch& w) {
+  const int64_t c = g.blocks * g.lanes, L = g.lanes, segments = g.n * g.blocks, rows = g.n * g.positions;
+  const Wide wide(g);
+  for (int64_t ch = 0; ch < c; ch++) w.shift[ch] = x[(ch / L) * g.positions * L + ch % L];  // the first example's first position
+  const std::vector<float> shift = Repeat(w.shift, g);
+  std::vector<double> s1(wide.channels), s2(wide.channels);
+  ChannelSums2(segments, wide.channels, w.partial, w.threads, s1.data(), s2.data(), [x, &g, &wide, &shift](int64_t j0, int64_t j1, double* a, double* b) {
+    for (int64_t j = j0; j < j1; j++) {
+      const int64_t at = (j % g.blocks) * kWide;
+      ShiftedSums<kWide>(wide.Rows(x, g, j), 0, wide.rows, kWide, shift.data() + at, a + at, b + at);
+      ShiftedSums<0>(wide.Tail(x, g, j), 0, wide.tail, g.lanes, shift.data() + at, a + at, b + at);
+    }
+  });
+  Fold(s1.data(), w.s1, g);
+  Fold(s2.data(), w.s2, g);
+  Statistics(w.s1, w.s2, rows, c, w.shift, gamma, eps, mean, var, w.k);
+  const std::vector<float> m = Repeat(mean, g), k = Repeat(w.k, g), b = Repeat(beta, g);
+#pragma omp parallel for num_threads(w.threads) if (rows * c > kParallelGrain)
+  for (int64_t j = 0; j < segments; j++) {
+    const int64_t at = (j % g.blocks) * kWide;
+    Normalize<kWide>(wide.Rows(x, g, j), wide.Rows(y, g, j), 0, wide.rows, kWide, m.data() + at, k.data() + at, b.data() + at, relu);
+    Normalize<0>(wide.Tail(x, g, j), wide.Tail(y, g, j), 0, wide.tail, L, m.data() + at, k.data() + at, b.data() + at, relu);
+  }
+}
+
+// Rows [r0, r1) of the backward pass's sums, added to s and t: per channel, sum g and sum g (x - mean), g = dy where
+// the ReLU passed (y > 0) or every dy without one. Summed in float over blocks of kSumRows rows, each block's sums added in
 // double: a float select vectorizes where a float-to-double one does not (GCC), and a scalar loop with a branch on
 // the ReLU's mask ran five times slower.
 constexpr int64_t kSumRows = 16;
 
+template <int64_t C>
 SE_CLONES void BackwardSums(Strided dy, Strided y, Strided x, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, bool relu,
                             double* __restrict s, double* __restrict t, float* __restrict fs, float* __restrict ft) {
-  for (int64_t ch = 0; ch < c; ch++) s[ch] = t[ch] = 0.0;
+  if (C > 0) c = C;  // blocked activations: the lanes known when compiled, so that the loops unroll
   for (int64_t q = r0; q < r1; q += kSumRows) {
     for (int64_t ch = 0; ch < c; ch++) fs[ch] = ft[ch] = 0.f;
     const int64_t end = q + kSumRows < r1 ? q + kSumRows : r1;
@@ -277,8 +378,10 @@ SE_CLONES void BackwardSums(Strided dy, Strided y, Strided x, int64_t r0, int64_
 }
 
 // Rows [r0, r1) of dx (+)= k g + a (x - mean) + b, g as in BackwardSums.
+template <int64_t C>
 SE_CLONES void BackwardDx(Strided dy, Strided y, Strided x, Strided dx, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, bool relu,
                           bool accumulate, const float* __restrict k, const float* __restrict a, const float* __restrict b) {
+  if (C > 0) c = C;  // blocked activations: the lanes known when compiled, so that the loops unroll
   for (int64_t r = r0; r < r1; r++) {
     const float* __restrict dyr = dy.p + r * dy.stride;
     const float* __restrict yr = relu ? y.p + r * y.stride : nullptr;
@@ -303,60 +406,131 @@ struct BackwardScratch {
   float *k, *a, *b;
 };
 
+// From the sums of g and g (x - mean): dgamma, dbeta and the coefficients of dx = k g + a (x - mean) + b per channel.
+void Coefficients(const double* sg, const double* sgx, int64_t rows, int64_t c, const float* var, const float* gamma, float eps, float* dgamma,
+                  float* dbeta, float* k, float* a, float* b) {
+  for (int64_t ch = 0; ch < c; ch++) {
+    const double inv = 1.0 / std::sqrt(static_cast<double>(var[ch]) + eps);
+    const double dg = inv * sgx[ch];
+    dgamma[ch] = static_cast<float>(dg);
+    dbeta[ch] = static_cast<float>(sg[ch]);
+    const double kk = gamma[ch] * inv;
+    k[ch] = static_cast<float>(kk);
+    // dx = k g - k/rows (dbeta + xhat dgamma), xhat = (x - mean) inv: as k g + a (x - mean) + b per channel.
+    a[ch] = static_cast<float>(-kk * dg * inv / rows);
+    b[ch] = static_cast<float>(-kk * sg[ch] / rows);
+  }
+}
+
+// Thread t's partial sums (2 c doubles, zeroed) and float scratch.
+double* Partial(const BackwardScratch& w, int t, int64_t c) {
+  double* p = w.partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
+  for (int64_t ch = 0; ch < 2 * c; ch++) p[ch] = 0.0;
+  return p;
+}
+float* Floats(const BackwardScratch& w, int t, int64_t c) { return w.floats + static_cast<size_t>(t) * ThreadStride<float>(2 * c); }
+
 void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
                      float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, const BackwardScratch& w) {
   const int threads = rows * c > kParallelGrain ? w.threads : 1;
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    double* p = w.partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
-    float* f = w.floats + static_cast<size_t>(t) * ThreadStride<float>(2 * c);
-    BackwardSums(dy, y, x, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, p, p + c, f, f + c);
+    double* p = Partial(w, t, c);
+    float* f = Floats(w, t, c);
+    BackwardSums<0>(dy, y, x, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, p, p + c, f, f + c);
   }
-  for (int64_t ch = 0; ch < c; ch++) w.sg[ch] = w.sgx[ch] = 0.0;
-  for (int t = 0; t < threads; t++) {  // in thread order: deterministic for a given thread count
-    const double* p = w.partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
-    for (int64_t ch = 0; ch < c; ch++) {
-      w.sg[ch] += p[ch];
-      w.sgx[ch] += p[c + ch];
-    }
-  }
-  for (int64_t ch = 0; ch < c; ch++) {
-    const double inv = 1.0 / std::sqrt(static_cast<double>(var[ch]) + eps);
-    const double dg = inv * w.sgx[ch];
-    dgamma[ch] = static_cast<float>(dg);
-    dbeta[ch] = static_cast<float>(w.sg[ch]);
-    const double kk = gamma[ch] * inv;
-    w.k[ch] = static_cast<float>(kk);
-    // dx = k g - k/rows (dbeta + xhat dgamma), xhat = (x - mean) inv: as k g + a (x - mean) + b per channel.
-    w.a[ch] = static_cast<float>(-kk * dg * inv / rows);
-    w.b[ch] = static_cast<float>(-kk * w.sg[ch] / rows);
-  }
+  AddThreadPartials(w.partial, threads, c, w.sg, w.sgx);
+  Coefficients(w.sg, w.sgx, rows, c, var, gamma, eps, dgamma, dbeta, w.k, w.a, w.b);
   if (dx.p == nullptr) return;  // the input's gradient is not needed
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    BackwardDx(dy, y, x, dx, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, accumulate, w.k, w.a, w.b);
+    BackwardDx<0>(dy, y, x, dx, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, accumulate, w.k, w.a, w.b);
   }
 }
+
+// w is sized for the wide channels (Wide::channels); its vectors sg and sgx hold the wide sums, k, a and b the
+// repeated coefficients.
+void TrainBackwardBlockedOf(const float* dy, const float* y, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var,
+                            const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, const BackwardScratch& w) {
+  const int64_t c = g.blocks * g.lanes, L = g.lanes, segments = g.n * g.blocks, rows = g.n * g.positions;
+  const Wide wide(g);
+  const int64_t cw = wide.channels;
+  const int threads = rows * c > kParallelGrain ? w.threads : 1;
+  const Strided none{nullptr, 0};
+  const std::vector<float> m = Repeat(mean, g);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    double* p = Partial(w, t, cw);
+    float* f = Floats(w, t, cw);
+    for (int64_t j = segments * t / nt; j < segments * (t + 1) / nt; j++) {
+      const int64_t at = (j % g.blocks) * kWide;
+      BackwardSums<kWide>(wide.Rows(dy, g, j), relu ? wide.Rows(y, g, j) : none, wide.Rows(x, g, j), 0, wide.rows, kWide, m.data() + at, relu, p + at,
+                          p + cw + at, f, f + kWide);
+      BackwardSums<0>(wide.Tail(dy, g, j), relu ? wide.Tail(y, g, j) : none, wide.Tail(x, g, j), 0, wide.tail, L, m.data() + at, relu, p + at,
+                      p + cw + at, f, f + L);
+    }
+  }
+  AddThreadPartials(w.partial, threads, cw, w.sg, w.sgx);
+  std::vector<double> sg(c), sgx(c);
+  Fold(w.sg, sg.data(), g);
+  Fold(w.sgx, sgx.data(), g);
+  std::vector<float> k(c), a(c), b(c);
+  Coefficients(sg.data(), sgx.data(), rows, c, var, gamma, eps, dgamma, dbeta, k.data(), a.data(), b.data());
+  if (dx == nullptr) return;
+  const std::vector<float> kw = Repeat(k.data(), g), aw = Repeat(a.data(), g), bw = Repeat(b.data(), g);
+#pragma omp parallel for num_threads(threads)
+  for (int64_t j = 0; j < segments; j++) {
+    const int64_t at = (j % g.blocks) * kWide;
+    BackwardDx<kWide>(wide.Rows(dy, g, j), relu ? wide.Rows(y, g, j) : none, wide.Rows(x, g, j), wide.Rows(dx, g, j), 0, wide.rows, kWide, m.data() + at,
+                      relu, accumulate, kw.data() + at, aw.data() + at, bw.data() + at);
+    BackwardDx<0>(wide.Tail(dy, g, j), relu ? wide.Tail(y, g, j) : none, wide.Tail(x, g, j), wide.Tail(dx, g, j), 0, wide.tail, L, m.data() + at, relu,
+                  accumulate, kw.data() + at, aw.data() + at, bw.data() + at);
+  }
+}
+
+// The scratch of a pass over c channels, allocated here (outside any parallel region, where bad_alloc can be caught).
+struct Scratch {
+  explicit Scratch(int64_t c)
+      : threads(omp_get_max_threads()),
+        partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * c)),
+        floats(static_cast<size_t>(threads) * ThreadStride<float>(2 * c)),
+        d1(c), d2(c), f1(c), f2(c), f3(c) {}
+  int threads;
+  std::vector<double> partial;
+  std::vector<float> floats;
+  std::vector<double> d1, d2;
+  std::vector<float> f1, f2, f3;
+  ForwardScratch Forward() { return {partial.data(), threads, d1.data(), d2.data(), f1.data(), f2.data()}; }
+  BackwardScratch Backward() { return {partial.data(), floats.data(), threads, d1.data(), d2.data(), f1.data(), f2.data(), f3.data()}; }
+};
 
 }  // namespace
 
 void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
                            float* var) {
-  const int threads = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * c)), s1(c), s2(c);
-  std::vector<float> k(c), shift(c);
-  TrainForwardOf(x, y, rows, c, gamma, beta, eps, relu, mean, var, partial.data(), threads, s1.data(), s2.data(), k.data(), shift.data());
+  Scratch w(c);
+  TrainForwardOf(x, y, rows, c, gamma, beta, eps, relu, mean, var, w.Forward());
+}
+
+void BatchNormTrainForwardBlocked(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu,
+                                  float* mean, float* var) {
+  Scratch w(g.blocks * kWide);
+  TrainForwardBlockedOf(x, y, g, gamma, beta, eps, relu, mean, var, w.Forward());
 }
 
 void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
                             float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
-  const int threads = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * c)), sg(c), sgx(c);
-  std::vector<float> floats(static_cast<size_t>(threads) * ThreadStride<float>(2 * c)), k(c), a(c), b(c);
-  TrainBackwardOf(dy, y, x, dx, rows, c, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta,
-                  {partial.data(), floats.data(), threads, sg.data(), sgx.data(), k.data(), a.data(), b.data()});
+  Scratch w(c);
+  TrainBackwardOf(dy, y, x, dx, rows, c, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta, w.Backward());
+}
+
+void BatchNormTrainBackwardBlocked(const float* dy, const float* y, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var,
+                                   const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
+  Scratch w(g.blocks * kWide);
+  TrainBackwardBlockedOf(dy, y, x, dx, g, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta, w.Backward());
 }
 
 // Three roundings, as TF.js's sub, mul and sub give them: volatile keeps the compiler from contracting them into a
@@ -369,9 +543,6 @@ void MovingAverage(const float* current, const float* batch, float* out, int64_t
   }
 }
 
-namespace {
-
-}  // namespace
 
 void InitBatchNorm(Napi::Env env, Napi::Object exports) {
   Export(env, exports, "batchNormAffine", Affine);

@@ -1,5 +1,6 @@
 // Batch normalisation in training mode, with the ReLU that follows it fused in (batchnorm.cc): one pass for the
-// batch statistics and one for the output, one pass for the gradient's sums and one for dx. Shared by the training
+// batch statistics and one for the output, one pass for the gradient's sums and one for dx; over NHWC (or strided)
+// activations or activations blocked by channels. Shared by the training
 // program; the addon's entry points keep the unfused affine map, statistics and gradient for TF.js's kernels.
 #pragma once
 #include <cstdint>
@@ -22,6 +23,22 @@ void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const 
  */
 void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
                             float eps, bool relu, bool accumulate, float* dgamma, float* dbeta);
+
+/**
+ * Activations blocked by channels, as a training program may keep them: [n][blocks][positions][lanes] (oneDNN's
+ * nChw8c and nChw16c), channel b lanes + l; contiguous.
+ */
+struct ChannelBlocks {
+  int64_t n, blocks, positions, lanes;
+};
+
+/** BatchNormTrainForward over blocked activations. */
+void BatchNormTrainForwardBlocked(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu,
+                                  float* mean, float* var);
+
+/** BatchNormTrainBackward over blocked activations (y null without relu, dx null when not needed). */
+void BatchNormTrainBackwardBlocked(const float* dy, const float* y, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var,
+                                   const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta);
 
 /** out = current - (current - batch) * (1 - momentum), rounded after each operation as TF.js's ops compute it. */
 void MovingAverage(const float* current, const float* batch, float* out, int64_t c, float oneMinusMomentum);

@@ -1,6 +1,7 @@
 // 2-D convolution over oneDNN: forward (with bias and ReLU fused), gradient of the input, gradient of the filter.
-// Activations stay NHWC and filters HWIO, as TF.js holds them; oneDNN picks its own filter layout ("any"), and the
-// filter is reordered to it (and its gradient back) on every call, which is cheap next to the convolution.
+// Activations are NHWC as TF.js holds them (or, in a training program, blocked by channels), filters HWIO; oneDNN
+// picks its own filter layout ("any"), and the filter is reordered to it (and its gradient back) on every call, which
+// is cheap next to the convolution.
 // oneDNN 3.0 replaced the operation descriptors (convolution_forward::desc) by primitive-descriptor constructors
 // that take the engine first; DNNL_VERSION_MAJOR picks the one this build has (Debian 12's 2.6.3, Homebrew's 3.x).
 #include <string>
@@ -32,14 +33,17 @@ dnnl::primitive_attr ReluAttr(bool relu) {
 
 std::string ConvShape::Key(const char* kind, bool bias, bool relu) const {
   std::string k = std::string("conv:") + kind;
-  for (int64_t d : {n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr}) k += "," + std::to_string(d);
+  for (int64_t d : {n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, block}) k += "," + std::to_string(d);
   return k + (bias ? "b" : "") + (relu ? "r" : "");
 }
 
 namespace {
 
-memory::desc Src(const ConvShape& s) { return memory::desc({s.n, s.ci, s.h, s.w}, dt::f32, tag::nhwc); }
-memory::desc Dst(const ConvShape& s) { return memory::desc({s.n, s.co, s.oh, s.ow}, dt::f32, tag::nhwc); }
+// A training program may keep its activations blocked by channels; source and destination always share the layout
+// (oneDNN 2.6 has no fast kernel for NHWC on one side and blocked on the other: it falls back to a reference one).
+tag Activations(const ConvShape& s) { return s.block == 16 ? tag::nChw16c : s.block == 8 ? tag::nChw8c : tag::nhwc; }
+memory::desc Src(const ConvShape& s) { return memory::desc({s.n, s.ci, s.h, s.w}, dt::f32, Activations(s)); }
+memory::desc Dst(const ConvShape& s) { return memory::desc({s.n, s.co, s.oh, s.ow}, dt::f32, Activations(s)); }
 memory::desc WeightsUser(const ConvShape& s) { return memory::desc({s.co, s.ci, s.kh, s.kw}, dt::f32, tag::hwio); }
 memory::desc WeightsAny(const ConvShape& s) { return memory::desc({s.co, s.ci, s.kh, s.kw}, dt::f32, tag::any); }
 memory::desc Bias(const ConvShape& s) { return memory::desc({s.co}, dt::f32, tag::x); }

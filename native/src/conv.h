@@ -1,4 +1,4 @@
-// 2-D convolutions over oneDNN, NHWC activations and HWIO filters as TF.js holds them: the geometry, and forward,
+// 2-D convolutions over oneDNN, NHWC (or channel-blocked) activations and HWIO filters as TF.js holds them: the geometry, and forward,
 // data-gradient and filter-gradient calls that the addon's entry points (conv.cc) and the training program
 // (program.cc) share. Primitives are cached by geometry in the environment's State.
 #pragma once
@@ -17,6 +17,8 @@ namespace se {
 // geometry whose output size does not follow from the rest.
 struct ConvShape {
   int64_t n, h, w, ci, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
+  /** The activations' layout: 0 NHWC, or blocked by 8 or 16 channels (nChw8c, nChw16c; input and output alike). */
+  int64_t block = 0;
 
   int64_t XLength() const { return n * h * w * ci; }
   int64_t YLength() const { return n * oh * ow * co; }

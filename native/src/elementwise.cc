@@ -291,15 +291,20 @@ void ScaleShiftStrided(Strided x, Strided y, int64_t rows, int64_t c, const floa
 
 namespace {
 
-template <int64_t L>
-void UnblockLanes(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions) {
+// Between NHWC ([n][positions][blocks L]) and blocked ([n][blocks][positions][L]) activations: toBlocked reads the
+// former and writes the latter, else the other way round.
+template <int64_t L, bool toBlocked>
+void ReorderLanes(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions) {
 #pragma omp parallel for collapse(2) if (n * blocks * positions * L > kParallelGrain)
   for (int64_t i = 0; i < n; i++)
     for (int64_t p = 0; p < positions; p++) {
-      float* row = y + (i * positions + p) * blocks * L;
+      const int64_t row = (i * positions + p) * blocks * L;
       for (int64_t b = 0; b < blocks; b++) {
-        const float* lanes = x + ((i * blocks + b) * positions + p) * L;
-        for (int64_t l = 0; l < L; l++) row[b * L + l] = lanes[l];
+        const int64_t lanes = ((i * blocks + b) * positions + p) * L;
+        for (int64_t l = 0; l < L; l++) {
+          if (toBlocked) y[lanes + l] = x[row + b * L + l];
+          else y[row + b * L + l] = x[lanes + l];
+        }
       }
     }
 }
@@ -307,8 +312,13 @@ void UnblockLanes(const float* x, float* y, int64_t n, int64_t blocks, int64_t p
 }  // namespace
 
 void Unblock(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions, int64_t lanes) {
-  if (lanes == 16) UnblockLanes<16>(x, y, n, blocks, positions);
-  else UnblockLanes<8>(x, y, n, blocks, positions);
+  if (lanes == 16) ReorderLanes<16, false>(x, y, n, blocks, positions);
+  else ReorderLanes<8, false>(x, y, n, blocks, positions);
+}
+
+void Block(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions, int64_t lanes) {
+  if (lanes == 16) ReorderLanes<16, true>(x, y, n, blocks, positions);
+  else ReorderLanes<8, true>(x, y, n, blocks, positions);
 }
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {

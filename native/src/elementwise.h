@@ -23,6 +23,8 @@ void MulStrided(Strided a, Strided b, Strided y, int64_t rows, int64_t c, bool a
  * as NHWC (y: [n][positions][blocks lanes]).
  */
 void Unblock(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions, int64_t lanes);
+/** The inverse of Unblock: NHWC activations (x) blocked by `lanes` channels, 16 or 8 (y). */
+void Block(const float* x, float* y, int64_t n, int64_t blocks, int64_t positions, int64_t lanes);
 /** y = x scale + shift per column (c of each), then max(y, 0) when relu: a batch norm in inference mode. */
 void ScaleShiftStrided(Strided x, Strided y, int64_t rows, int64_t c, const float* scale, const float* shift, bool relu);
 

@@ -60,6 +60,7 @@ enum OpCode {
   kScaleShift,
   kConvInference,
   kUnblock,
+  kBlock,
   kOpCount
 };
 
@@ -72,9 +73,9 @@ struct OpSpec {
 
 const OpSpec& Spec(int code) {
   static const OpSpec specs[kOpCount] = {
-      {"conv", {"x", "w", "bias", "y"}, {"relu", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
-      {"convData", {"dy", "w", "dx"}, {"h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
-      {"convFilter", {"x", "dy", "dw", "dbias"}, {"h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
+      {"conv", {"x", "w", "bias", "y"}, {"relu", "block", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
+      {"convData", {"dy", "w", "dx"}, {"block", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
+      {"convFilter", {"x", "dy", "dw", "dbias"}, {"block", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
       {"batchNorm", {"x", "gamma", "beta", "y", "mean", "variance", "movingMean", "movingVariance", "newMovingMean", "newMovingVariance"}, {"relu", "epsilon", "momentum"}},
       {"batchNormGrad", {"dy", "y", "x", "mean", "variance", "gamma", "dx", "dgamma", "dbeta"}, {"relu", "epsilon", "accumulate"}},
       {"add", {"a", "b", "y"}, {"relu"}},
@@ -92,6 +93,7 @@ const OpSpec& Spec(int code) {
       {"scaleShift", {"x", "scale", "shift", "y"}, {"relu"}},
       {"convInference", {"x", "w", "bias", "y"}, {"relu", "blockIn", "blockOut", "ci", "co", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
       {"unblock", {"x", "y"}, {}},
+      {"block", {"x", "y"}, {}},
   };
   return specs[code];
 }
@@ -115,6 +117,10 @@ struct Op {
 
 // An operation's geometry parameters as integers (a parameter list of the spec's order starting at `from`).
 int64_t I(const Op& op, size_t k) { return static_cast<int64_t>(op.p[k]); }
+
+// The channels of activations with `positions` positions per example in buffer b: NHWC (block 0, [positions, c]) or
+// blocked by `block` channels ([c / block positions, block]).
+int64_t Channels(const Buffer& b, int64_t positions, int64_t block) { return block == 0 ? b.cols : b.rows / positions * b.cols; }
 
 class Program {
  public:
@@ -180,6 +186,13 @@ class Program {
     return {n, I(op, from), I(op, from + 1), ci, I(op, from + 2), I(op, from + 3), co, I(op, from + 4), I(op, from + 5), I(op, from + 6),
             I(op, from + 7), 1, 1, I(op, from + 8), I(op, from + 9), I(op, from + 10), I(op, from + 11)};
   }
+  // A training convolution (parameters: [relu,] block, then the geometry from `from`) between buffers x and y.
+  ConvShape TrainingConv(const Op& op, int64_t n, int64_t from, int64_t x, int64_t y) const {
+    const int64_t block = I(op, from - 1);
+    ConvShape s = Conv(op, n, from, Channels(B(x), I(op, from) * I(op, from + 1), block), Channels(B(y), I(op, from + 4) * I(op, from + 5), block));
+    s.block = block;
+    return s;
+  }
   PoolShape Pool(const Op& op, int64_t n, int64_t c) const {
     return {n, I(op, 1), I(op, 2), c, I(op, 3), I(op, 4), I(op, 5), I(op, 6), I(op, 7), I(op, 8), I(op, 9), I(op, 10)};
   }
@@ -188,32 +201,44 @@ class Program {
     const auto& b = op.b;
     switch (op.code) {
       case kConv: {
-        const ConvShape s = Conv(op, n, 1, B(b[0]).cols, B(b[3]).cols);
+        const ConvShape s = TrainingConv(op, n, 2, b[0], b[3]);
         ConvForward(st_, s, P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]), P(ptr, b[3]), op.p[0] != 0);
         break;
       }
       case kConvData:
-        ConvBackwardData(st_, Conv(op, n, 0, B(b[2]).cols, B(b[0]).cols), P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]));
+        ConvBackwardData(st_, TrainingConv(op, n, 1, b[2], b[0]), P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]));
         break;
       case kConvFilter: {
-        const ConvShape s = Conv(op, n, 0, B(b[0]).cols, B(b[1]).cols);
+        const ConvShape s = TrainingConv(op, n, 1, b[0], b[1]);
         ConvBackwardWeights(st_, s, P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]));
-        if (b[3] >= 0) SumColumns(P(ptr, b[1]), B(b[1]).Rows(n), s.co, P(ptr, b[3]));
+        if (b[3] >= 0 && s.block == 0) SumColumns(P(ptr, b[1]), B(b[1]).Rows(n), s.co, P(ptr, b[3]));
+        if (b[3] >= 0 && s.block != 0) SumChannelsBlocked(P(ptr, b[1]), n, s.co / s.block, s.oh * s.ow, s.block, P(ptr, b[3]));
         break;
       }
-      case kBatchNorm: {
+      case kBatchNorm: {  // x blocked by channels when gamma has more channels than x columns
         const Buffer& x = B(b[0]);
-        BatchNormTrainForward(S(ptr, b[0]), S(ptr, b[3]), x.Rows(n), x.cols, P(ptr, b[1]), P(ptr, b[2]), static_cast<float>(op.p[1]), op.p[0] != 0,
-                              P(ptr, b[4]), P(ptr, b[5]));
+        const int64_t c = B(b[1]).rows * B(b[1]).cols, blocks = c / x.cols;  // gamma's length, as checked
+        const float eps = static_cast<float>(op.p[1]);
+        if (blocks == 1)
+          BatchNormTrainForward(S(ptr, b[0]), S(ptr, b[3]), x.Rows(n), c, P(ptr, b[1]), P(ptr, b[2]), eps, op.p[0] != 0, P(ptr, b[4]), P(ptr, b[5]));
+        else
+          BatchNormTrainForwardBlocked(P(ptr, b[0]), P(ptr, b[3]), {n, blocks, x.rows / blocks, x.cols}, P(ptr, b[1]), P(ptr, b[2]), eps, op.p[0] != 0,
+                                       P(ptr, b[4]), P(ptr, b[5]));
         const float keep = static_cast<float>(1.0 - op.p[2]);
-        if (b[6] >= 0) MovingAverage(P(ptr, b[6]), P(ptr, b[4]), P(ptr, b[8]), x.cols, keep);
-        if (b[7] >= 0) MovingAverage(P(ptr, b[7]), P(ptr, b[5]), P(ptr, b[9]), x.cols, keep);
+        if (b[6] >= 0) MovingAverage(P(ptr, b[6]), P(ptr, b[4]), P(ptr, b[8]), c, keep);
+        if (b[7] >= 0) MovingAverage(P(ptr, b[7]), P(ptr, b[5]), P(ptr, b[9]), c, keep);
         break;
       }
       case kBatchNormGrad: {
         const Buffer& x = B(b[2]);
-        BatchNormTrainBackward(S(ptr, b[0]), S(ptr, b[1]), S(ptr, b[2]), S(ptr, b[6]), x.Rows(n), x.cols, P(ptr, b[3]), P(ptr, b[4]), P(ptr, b[5]),
-                               static_cast<float>(op.p[1]), op.p[0] != 0, op.p[2] != 0, P(ptr, b[7]), P(ptr, b[8]));
+        const int64_t c = B(b[5]).rows * B(b[5]).cols, blocks = c / x.cols;
+        const float eps = static_cast<float>(op.p[1]);
+        if (blocks == 1)
+          BatchNormTrainBackward(S(ptr, b[0]), S(ptr, b[1]), S(ptr, b[2]), S(ptr, b[6]), x.Rows(n), c, P(ptr, b[3]), P(ptr, b[4]), P(ptr, b[5]), eps,
+                                 op.p[0] != 0, op.p[2] != 0, P(ptr, b[7]), P(ptr, b[8]));
+        else
+          BatchNormTrainBackwardBlocked(P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]), P(ptr, b[6]), {n, blocks, x.rows / blocks, x.cols}, P(ptr, b[3]),
+                                        P(ptr, b[4]), P(ptr, b[5]), eps, op.p[0] != 0, op.p[2] != 0, P(ptr, b[7]), P(ptr, b[8]));
         break;
       }
       case kAdd:
@@ -234,8 +259,8 @@ class Program {
       case kPool:  // x may be blocked by channels: each example's blocks pooled as examples of their own
         PoolForward(Pool(op, n * (B(b[0]).rows / (I(op, 1) * I(op, 2))), B(b[0]).cols), P(ptr, b[0]), P(ptr, b[1]), op.p[0] != 0);
         break;
-      case kPoolGrad: {
-        const PoolShape s = Pool(op, n, B(b[2]).cols);
+      case kPoolGrad: {  // dx may be blocked by channels, as x in kPool
+        const PoolShape s = Pool(op, n * (B(b[2]).rows / (I(op, 1) * I(op, 2))), B(b[2]).cols);
         if (op.p[0] != 0) MaxPoolBackward(s, P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]));
         else AvgPoolBackward(s, P(ptr, b[0]), P(ptr, b[2]));
         break;
@@ -245,9 +270,11 @@ class Program {
         GlobalAverageForward(P(ptr, b[0]), P(ptr, b[1]), n * blocks, B(b[0]).rows / blocks, B(b[0]).cols);
         break;
       }
-      case kMeanPositionsGrad:
-        GlobalAverageBackward(P(ptr, b[0]), P(ptr, b[1]), n, B(b[1]).rows, B(b[1]).cols, op.p[0] != 0);
+      case kMeanPositionsGrad: {  // dx may be blocked by channels (dy then has blocks dx.cols columns)
+        const int64_t blocks = B(b[0]).cols / B(b[1]).cols;
+        GlobalAverageBackward(P(ptr, b[0]), P(ptr, b[1]), n * blocks, B(b[1]).rows / blocks, B(b[1]).cols, op.p[0] != 0);
         break;
+      }
       case kDense:
         DenseForward(P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]), P(ptr, b[3]), n, B(b[0]).cols, B(b[3]).cols, op.p[0] != 0);
         break;
@@ -266,6 +293,11 @@ class Program {
       case kUnblock: {
         const int64_t lanes = B(b[0]).cols, blocks = B(b[1]).cols / lanes;
         Unblock(P(ptr, b[0]), P(ptr, b[1]), n, blocks, B(b[1]).rows, lanes);
+        break;
+      }
+      case kBlock: {
+        const int64_t lanes = B(b[1]).cols, blocks = B(b[0]).cols / lanes;
+        Block(P(ptr, b[0]), P(ptr, b[1]), n, blocks, B(b[0]).rows, lanes);
         break;
       }
       case kScaleShift:
@@ -319,6 +351,42 @@ class OpChecker {
     const Buffer& b = Operand(k);
     Need(b.batched && b.rows == rows && b.cols == cols, std::string(Name(k)) + " must be [batch, " + std::to_string(rows) + ", " + std::to_string(cols) + "]");
     if (dense) Need(b.stride == b.cols, std::string(Name(k)) + " must be contiguous");
+  }
+  /**
+   * Operand k holds contiguous activations of `positions` positions per example, NHWC (block 0) or blocked by
+   * `block` channels ([batch, c / block positions, block]): their channels.
+   */
+  int64_t Activations(size_t k, int64_t positions, int64_t block) const {
+    const Buffer& b = Operand(k);
+    if (block == 0) {
+      Batched(k, positions, b.cols, true);
+      return b.cols;
+    }
+    Need(b.cols == block && b.rows % positions == 0, std::string(Name(k)) + " must be blocked by " + std::to_string(block) + " channels");
+    Batched(k, b.rows, block, true);
+    return b.rows / positions * block;
+  }
+  /** Parameter k is a channel block: 0 (NHWC), 8 or 16. */
+  int64_t BlockParam(size_t k) const {
+    const int64_t block = Int(k, 0);
+    Need(block == 0 || block == 8 || block == 16, std::string(Spec(op_.code).params[k]) + " must be 0, 8 or 16");
+    return block;
+  }
+  /**
+   * The channels of a batch norm whose x is operand `x` and gamma operand `gamma` (gamma's length): x holds them
+   * NHWC (x.cols of them) or, when gamma has more, blocked by x.cols (8 or 16) channels, contiguous.
+   */
+  int64_t BatchNormChannels(size_t x, size_t gamma) const {
+    const Buffer &b = Operand(x), &g = Operand(gamma);
+    const int64_t ch = g.rows * g.cols;
+    Need(b.batched, std::string(Name(x)) + " must be batched");
+    Need(ch % b.cols == 0, std::string(Name(gamma)) + "'s length must be a multiple of " + Name(x) + "'s columns");
+    const int64_t blocks = ch / b.cols;
+    if (blocks > 1) {
+      Need((b.cols == 8 || b.cols == 16) && b.rows % blocks == 0, std::string(Name(x)) + " must be blocked by 8 or 16 channels");
+      Need(b.stride == b.cols, std::string(Name(x)) + " must be contiguous when blocked");
+    }
+    return ch;
   }
   /** Operand k (when present or required) is a contiguous unbatched buffer of exactly `length` floats. */
   void Fixed(size_t k, int64_t length, bool required = true) const {
@@ -396,11 +464,10 @@ void CheckOp(const OpChecker& c, const Op& op) {
   switch (op.code) {
     case kConv: {
       c.Flag(0);
-      CheckConvGeometry(c, 1);
-      const int64_t h = c.Int(1, 1), w = c.Int(2, 1), kh = c.Int(3, 1), kw = c.Int(4, 1), oh = c.Int(5, 1), ow = c.Int(6, 1);
-      const int64_t ci = c.Operand(0).cols, co = c.Operand(3).cols;
-      c.Batched(0, h * w, ci, true);
-      c.Batched(3, oh * ow, co, true);
+      const int64_t block = c.BlockParam(1);
+      CheckConvGeometry(c, 2);
+      const int64_t h = c.Int(2, 1), w = c.Int(3, 1), kh = c.Int(4, 1), kw = c.Int(5, 1), oh = c.Int(6, 1), ow = c.Int(7, 1);
+      const int64_t ci = c.Activations(0, h * w, block), co = c.Activations(3, oh * ow, block);
       c.Fixed(1, kh * kw * ci * co);
       c.Fixed(2, co, false);
       for (size_t in : {0, 1, 2}) c.Apart(3, in, false);
@@ -408,19 +475,16 @@ void CheckOp(const OpChecker& c, const Op& op) {
     }
     case kConvData:
     case kConvFilter: {
-      CheckConvGeometry(c, 0);
-      const int64_t h = c.Int(0, 1), w = c.Int(1, 1), kh = c.Int(2, 1), kw = c.Int(3, 1), oh = c.Int(4, 1), ow = c.Int(5, 1);
+      const int64_t block = c.BlockParam(0);
+      CheckConvGeometry(c, 1);
+      const int64_t h = c.Int(1, 1), w = c.Int(2, 1), kh = c.Int(3, 1), kw = c.Int(4, 1), oh = c.Int(5, 1), ow = c.Int(6, 1);
       if (op.code == kConvData) {
-        const int64_t ci = c.Operand(2).cols, co = c.Operand(0).cols;
-        c.Batched(0, oh * ow, co, true);
-        c.Batched(2, h * w, ci, true);
+        const int64_t ci = c.Activations(2, h * w, block), co = c.Activations(0, oh * ow, block);
         c.Fixed(1, kh * kw * ci * co);
         c.Apart(2, 0, false);
         c.Apart(2, 1, false);
       } else {
-        const int64_t ci = c.Operand(0).cols, co = c.Operand(1).cols;
-        c.Batched(0, h * w, ci, true);
-        c.Batched(1, oh * ow, co, true);
+        const int64_t ci = c.Activations(0, h * w, block), co = c.Activations(1, oh * ow, block);
         c.Fixed(2, kh * kw * ci * co);
         c.Fixed(3, co, false);
         for (size_t out : {2, 3})
@@ -433,14 +497,14 @@ void CheckOp(const OpChecker& c, const Op& op) {
       c.Flag(0);
       c.Need(op.p[1] > 0 && std::isfinite(op.p[1]), "epsilon must be positive");
       c.Need(std::isfinite(op.p[2]), "momentum must be finite");
-      const Buffer& x = c.Operand(0);
-      c.Need(x.batched, "x must be batched");
+      const int64_t ch = c.BatchNormChannels(0, 1);
       c.SameShape(0, 3);
-      for (size_t k : {1, 2, 4, 5}) c.Fixed(k, x.cols);
+      if (ch != c.Operand(0).cols) c.Need(c.Operand(3).stride == c.Operand(3).cols, "y must be contiguous when blocked");
+      for (size_t k : {1, 2, 4, 5}) c.Fixed(k, ch);
       const bool moving = c.Present(6);
       for (size_t k : {6, 7, 8, 9}) {
         c.Need(c.Present(k) == moving, "the moving statistics are all given or none");
-        c.Fixed(k, x.cols, false);
+        c.Fixed(k, ch, false);
       }
       for (size_t out : {3, 4, 5, 8, 9})
         for (size_t in : {0, 1, 2, 6, 7}) c.Apart(out, in, false);
@@ -454,12 +518,14 @@ void CheckOp(const OpChecker& c, const Op& op) {
       const bool relu = c.Flag(0);
       c.Need(op.p[1] > 0 && std::isfinite(op.p[1]), "epsilon must be positive");
       c.Flag(2);
-      const Buffer& x = c.Operand(2);
-      c.Need(x.batched, "x must be batched");
+      const int64_t ch = c.BatchNormChannels(2, 5);
+      const bool blocked = ch != c.Operand(2).cols;
       c.SameShape(2, 0);
       if (relu) c.SameShape(2, 1);
       if (c.Present(6)) c.SameShape(2, 6);
-      for (size_t k : {3, 4, 5, 7, 8}) c.Fixed(k, x.cols);
+      for (size_t k : {0, 1, 6})
+        if (blocked && c.Present(k)) c.Need(c.Operand(k).stride == c.Operand(k).cols, std::string(c.Name(k)) + " must be contiguous when blocked");
+      for (size_t k : {3, 4, 5, 7, 8}) c.Fixed(k, ch);
       for (size_t out : {6, 7, 8})
         for (size_t in : {0, 1, 2, 3, 4, 5}) c.Apart(out, in, false);
       c.Apart(7, 6, false);
@@ -501,10 +567,11 @@ void CheckOp(const OpChecker& c, const Op& op) {
         c.Batched(1, blocks * oh * ow, ch, true);
         c.Apart(1, 0, false);
       } else {
-        const int64_t ch = c.Operand(2).cols;
-        c.Batched(0, oh * ow, ch, true);
-        c.Batched(2, h * w, ch, true);
-        if (isMax) c.Batched(1, h * w, ch, true);
+        const int64_t ch = c.Operand(2).cols, blocks = c.Operand(2).rows / (h * w);
+        c.Need(blocks >= 1, "dx must hold h w rows per example (or per block of channels)");
+        c.Batched(0, blocks * oh * ow, ch, true);
+        c.Batched(2, blocks * h * w, ch, true);
+        if (isMax) c.Batched(1, blocks * h * w, ch, true);
         c.Apart(2, 0, false);
         c.Apart(2, 1, false);
       }
@@ -541,6 +608,16 @@ void CheckOp(const OpChecker& c, const Op& op) {
       for (size_t in : {0, 1, 2}) c.Apart(3, in, false);
       break;
     }
+    case kBlock: {
+      const Buffer& x = c.Operand(0);
+      const Buffer& y = c.Operand(1);
+      c.Need(y.cols == 8 || y.cols == 16, "y must be blocked by 8 or 16 channels");
+      c.Need(x.cols % y.cols == 0, "x must have a multiple of y's columns");
+      c.Batched(0, x.rows, x.cols, true);
+      c.Batched(1, x.cols / y.cols * x.rows, y.cols, true);
+      c.Apart(1, 0, false);
+      break;
+    }
     case kUnblock: {
       const Buffer& x = c.Operand(0);
       const Buffer& y = c.Operand(1);
@@ -553,9 +630,12 @@ void CheckOp(const OpChecker& c, const Op& op) {
     }
     case kMeanPositionsGrad: {
       c.Flag(0);
-      const Buffer& dx = c.Operand(1);
+      // dy of blocks dx.cols columns: dx blocked by channels, as x in meanPositions
+      const Buffer &dy = c.Operand(0), &dx = c.Operand(1);
+      const int64_t blocks = dy.cols / dx.cols;
+      c.Need(blocks >= 1 && dy.cols == blocks * dx.cols && dx.rows % blocks == 0, "dy's columns must be a multiple of dx's, which divides dx's rows");
       c.Batched(1, dx.rows, dx.cols, true);
-      c.Batched(0, 1, dx.cols, true);
+      c.Batched(0, 1, dy.cols, true);
       c.Apart(1, 0, false);
       break;
     }

@@ -91,6 +91,14 @@ void SumColumns(const float* x, int64_t rows, int64_t cols, float* out) {
   if (cols > 0 && rows > 0) ReduceAll({kSum, 1, rows, cols, x, out});
 }
 
+// Per example and block first (each sum rounded to float once), then over the examples.
+void SumChannelsBlocked(const float* x, int64_t n, int64_t blocks, int64_t positions, int64_t lanes, float* out) {
+  if (n <= 0 || blocks * lanes <= 0) return;
+  std::vector<float> perExample(static_cast<size_t>(n * blocks * lanes));
+  ReduceAll({kSum, n * blocks, positions, lanes, x, perExample.data()});
+  ReduceAll({kSum, 1, n, blocks * lanes, perExample.data(), out});
+}
+
 namespace {
 
 // reduce(op, x, out, [outer, reduced, inner]): the reduced block is not empty (a mean over it would divide by 0).

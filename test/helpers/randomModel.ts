@@ -10,8 +10,9 @@ import { Rng } from '../../src/util/rng.js';
  * (whose input gets gradients from two paths), concatenations, max and average pooling, then global average
  * pooling or a flatten, dropout, and one or two dense layers. With a `channelUnit` of 16 every convolution has a
  * multiple of 16 filters (the channel counts of the paper's networks, which the inference program keeps blocked).
+ * Without `concat`, no concatenations nor DenseNet layers (a training program keeps activations blocked only then).
  */
-export function randomModel(seed: number, channelUnit = 1): { build: () => tfl.LayersModel; inputShape: number[]; description: string[] } {
+export function randomModel(seed: number, channelUnit = 1, { concat = true } = {}): { build: () => tfl.LayersModel; inputShape: number[]; description: string[] } {
   const rng = new Rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)]!;
   const inputShape = [3 + rng.int(7), 3 + rng.int(7), 1 + rng.int(4)];
@@ -20,7 +21,7 @@ export function randomModel(seed: number, channelUnit = 1): { build: () => tfl.L
   for (let b = 0; b < blocks; b++) {
     // Not a batch norm straight after one without a ReLU: the first one's gradients would vanish exactly.
     const kinds = plan.at(-1) === 'bn' ? ['conv', 'residual', 'concat', 'pool', 'relu'] : ['conv', 'conv', 'bn', 'bnRelu', 'residual', 'preact', 'concat', 'denseLayer', 'pool', 'relu'];
-    plan.push(pick(kinds));
+    plan.push(pick(concat ? kinds : kinds.filter((k) => k !== 'concat' && k !== 'denseLayer')));
   }
   // Nor a batch norm straight before the head: global average pooling of its output is its offset whatever came before.
   if (plan.at(-1) === 'bn') plan[plan.length - 1] = 'bnRelu';

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { TrainingGraph, TrainingNode } from '../../programGraph.js';
+import type { ChannelBlock } from './channelBlock.js';
 import { matrixOf, PlanBuilder, type Plan } from './planBuilder.js';
 
 /** An inference program's plan: a forward list only, and the values of its constant slots (folded filters, scales). */
@@ -58,9 +59,6 @@ export function foldConvBatchNorm(kernel: Float32Array, bias: Float32Array | nul
 export function compileInference(graph: TrainingGraph, read: ReadVariable, block: ChannelBlock): InferencePlan | string {
   return new InferenceCompiler(graph, read, block).compile();
 }
-
-/** Channels per block of blocked activations; 0: activations stay NHWC. */
-export type ChannelBlock = 0 | 8 | 16;
 
 class InferenceCompiler extends PlanBuilder {
   /** Each node's output buffer. */

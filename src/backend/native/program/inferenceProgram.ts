@@ -5,7 +5,8 @@ import type { CompiledInference } from '../../inferenceForward.js';
 import type { TrainingGraph } from '../../programGraph.js';
 import type { NativeAddon, ProgramHandle } from '../addon.js';
 import { floatValues, outputArray } from '../tensors.js';
-import { compileInference, type ChannelBlock, type InferencePlan } from './compileInference.js';
+import { channelBlock } from './channelBlock.js';
+import { compileInference, type InferencePlan } from './compileInference.js';
 import { encode } from './encode.js';
 
 /** A variable's values now, copied (the variable's own array may be recycled once it is written again). */
@@ -77,15 +78,4 @@ export function nativeInference(addon: NativeAddon, describe: () => TrainingGrap
   Object.defineProperty(forward, 'folded', { value: plan.folded });
   forward.dispose = () => program.release();
   return forward;
-}
-
-/**
- * The channel block the programs keep activations in: the CPU's (16 with AVX-512, 8 with AVX2), or SE_NATIVE_BLOCK
- * (0, 8 or 16) where a test or a measurement wants another.
- */
-export function channelBlock(addon: NativeAddon): ChannelBlock {
-  const forced = process.env.SE_NATIVE_BLOCK;
-  const block = forced === undefined || forced === '' ? addon.channelBlock() : Number(forced);
-  if (block !== 0 && block !== 8 && block !== 16) throw new Error(`SE_NATIVE_BLOCK must be 0, 8 or 16, not ${forced}`);
-  return block;
 }

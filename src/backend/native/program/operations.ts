@@ -4,9 +4,9 @@
  * checks that the two agree, and the codes are taken from the addon when a program is made.
  */
 export const OPERATIONS = {
-  conv: { buffers: ['x', 'w', 'bias', 'y'], params: ['relu', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'] },
-  convData: { buffers: ['dy', 'w', 'dx'], params: ['h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'] },
-  convFilter: { buffers: ['x', 'dy', 'dw', 'dbias'], params: ['h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'] },
+  conv: { buffers: ['x', 'w', 'bias', 'y'], params: ['relu', 'block', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'] },
+  convData: { buffers: ['dy', 'w', 'dx'], params: ['block', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'] },
+  convFilter: { buffers: ['x', 'dy', 'dw', 'dbias'], params: ['block', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'] },
   batchNorm: {
     buffers: ['x', 'gamma', 'beta', 'y', 'mean', 'variance', 'movingMean', 'movingVariance', 'newMovingMean', 'newMovingVariance'],
     params: ['relu', 'epsilon', 'momentum'],
@@ -30,6 +30,7 @@ export const OPERATIONS = {
     params: ['relu', 'blockIn', 'blockOut', 'ci', 'co', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'],
   },
   unblock: { buffers: ['x', 'y'], params: [] },
+  block: { buffers: ['x', 'y'], params: [] },
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;

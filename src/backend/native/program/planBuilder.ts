@@ -169,6 +169,7 @@ const OUTPUTS: Record<OperationName, readonly string[]> = {
   scaleShift: ['y'],
   convInference: ['y'],
   unblock: ['y'],
+  block: ['y'],
 };
 
 export function isOutput(name: OperationName, operand: string): boolean {

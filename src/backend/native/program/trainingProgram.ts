@@ -5,6 +5,7 @@ import type { TrainingGraph, TrainingNode } from '../../programGraph.js';
 import type { TrainingForward } from '../../trainingForward.js';
 import type { NativeAddon, ProgramHandle } from '../addon.js';
 import { floatValues, outputArray } from '../tensors.js';
+import { channelBlock } from './channelBlock.js';
 import { compileTraining } from './compile.js';
 import type { Plan } from './planBuilder.js';
 import { encode } from './encode.js';
@@ -41,7 +42,7 @@ export class TrainingProgram {
 
   /** The program of a training graph, or why the graph does not compile. */
   static make(addon: NativeAddon, graph: TrainingGraph, maxBatch: number): TrainingProgram | string {
-    const plan = compileTraining(graph, maxBatch);
+    const plan = compileTraining(graph, maxBatch, channelBlock(addon));
     if (typeof plan === 'string') return plan;
     const e = encode(addon, plan, maxBatch);
     const handle = addon.createProgram(e.arenaFloats, maxBatch, e.buffers, e.forward, e.backward);

@@ -279,8 +279,8 @@ void TrainForwardOf(Strided x, Strided y, int64_t rows, int64_t c, const float* 
 // Blocked activations: segment j = (example, block) holds `positions` rows of `lanes` channels from channel
 // (j % blocks) lanes, contiguous; each thread takes whole segments. A segment's rows are read kWide floats at a time
 // (kWide / lanes positions: "wide rows", whose channels repeat every `lanes`), the per-channel vectors repeated to
-// match (Repeat) and the sums of the repeats added up (Fold): rows of 8 floats ran the loops twice as slow as the
-// NHWC rows of 32 channels, their overhead per row no longer shared.
+// match (Repeat) and the sums of the repeats added up (Fold): on rows of 8 floats the loops ran twice as slowly as on
+// NHWC rows of 32 channels, their overhead per row shared by a quarter as many floats.
 constexpr int64_t kWide = 32;
 
 // The shape of a blocked pass in wide rows: per segment `rows` wide rows of kWide floats, then `tail` rows of lanes.

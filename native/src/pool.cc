@@ -20,6 +20,15 @@
 namespace se {
 namespace {
 
+// The positions of a window whose top left is (y0, x0) that lie inside the input: fy in [fy0, fy1), fx in [fx0, fx1)
+// (empty when the window lies wholly in the padding). The loops run over these, in row-major order as before.
+struct Window {
+  int64_t fy0, fy1, fx0, fx1;
+};
+inline Window Inside(const PoolShape& s, int64_t y0, int64_t x0) {
+  return {std::max<int64_t>(0, -y0), std::min(s.fh, s.h - y0), std::max<int64_t>(0, -x0), std::min(s.fw, s.w - x0)};
+}
+
 SE_CLONES void PoolLoops(const PoolShape& s, const float* x, float* out, bool isMax) {
 #pragma omp parallel for collapse(2)
   for (int64_t b = 0; b < s.n; b++) {
@@ -29,12 +38,11 @@ SE_CLONES void PoolLoops(const PoolShape& s, const float* x, float* out, bool is
         const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
         for (int64_t ch = 0; ch < s.c; ch++) o[ch] = isMax ? -std::numeric_limits<float>::infinity() : 0.f;
         int64_t count = 0;
-        for (int64_t fy = 0; fy < s.fh; fy++) {
+        const Window win = Inside(s, y0, x0);
+        for (int64_t fy = win.fy0; fy < win.fy1; fy++) {
           const int64_t iy = y0 + fy;
-          if (iy < 0 || iy >= s.h) continue;
-          for (int64_t fx = 0; fx < s.fw; fx++) {
+          for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
             const int64_t ix = x0 + fx;
-            if (ix < 0 || ix >= s.w) continue;
             const float* p = x + ((b * s.h + iy) * s.w + ix) * s.c;
             count++;
             if (isMax) {
@@ -77,12 +85,11 @@ inline void MaxPoolImage(const PoolShape s, bool tiles, int64_t b, const float* 
       const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
       std::fill(at, at + s.c, int32_t{-1});
       std::fill(best, best + s.c, 0.f);
-      for (int64_t fy = 0; fy < s.fh; fy++) {
+      const Window win = Inside(s, y0, x0);
+      for (int64_t fy = win.fy0; fy < win.fy1; fy++) {
         const int64_t iy = y0 + fy;
-        if (iy < 0 || iy >= s.h) continue;
-        for (int64_t fx = 0; fx < s.fw; fx++) {
+        for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
           const int64_t ix = x0 + fx;
-          if (ix < 0 || ix >= s.w) continue;
           const float* __restrict p = x + ((b * s.h + iy) * s.w + ix) * s.c;
           const int32_t here = static_cast<int32_t>(fy * s.fw + fx);
           for (int64_t ch = 0; ch < s.c; ch++) {
@@ -95,12 +102,10 @@ inline void MaxPoolImage(const PoolShape s, bool tiles, int64_t b, const float* 
         }
       }
       const float* __restrict g = dy + ((b * s.oh + oy) * s.ow + ox) * s.c;
-      for (int64_t fy = 0; fy < s.fh; fy++) {
+      for (int64_t fy = win.fy0; fy < win.fy1; fy++) {
         const int64_t iy = y0 + fy;
-        if (iy < 0 || iy >= s.h) continue;
-        for (int64_t fx = 0; fx < s.fw; fx++) {
+        for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
           const int64_t ix = x0 + fx;
-          if (ix < 0 || ix >= s.w) continue;
           float* __restrict q = dx + ((b * s.h + iy) * s.w + ix) * s.c;
           const int32_t here = static_cast<int32_t>(fy * s.fw + fx);
           if (tiles) {
@@ -140,12 +145,11 @@ SE_CLONES void AvgPoolLoops(const PoolShape& s, const float* dy, float* dx) {
       for (int64_t ox = 0; ox < s.ow; ox++) {
         const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
         const float* g = dy + ((b * s.oh + oy) * s.ow + ox) * s.c;
-        for (int64_t fy = 0; fy < s.fh; fy++) {
+        const Window win = Inside(s, y0, x0);
+        for (int64_t fy = win.fy0; fy < win.fy1; fy++) {
           const int64_t iy = y0 + fy;
-          if (iy < 0 || iy >= s.h) continue;
-          for (int64_t fx = 0; fx < s.fw; fx++) {
+          for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
             const int64_t ix = x0 + fx;
-            if (ix < 0 || ix >= s.w) continue;
             float* p = dx + ((b * s.h + iy) * s.w + ix) * s.c;
             for (int64_t ch = 0; ch < s.c; ch++) p[ch] += g[ch] * inv;
           }

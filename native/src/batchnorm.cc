@@ -294,12 +294,11 @@ struct Wide {
   }
 };
 
-// v (one value per channel) repeated for wide rows: out[b kWide + i lanes + l] = v[b lanes + l].
-std::vector<float> Repeat(const float* v, const ChannelBlocks& g) {
-  std::vector<float> out(static_cast<size_t>(g.blocks * kWide));
+// v (one value per channel) repeated for wide rows: out[b kWide + i lanes + l] = v[b lanes + l]. Returns out.
+const float* Repeat(const float* v, const ChannelBlocks& g, std::vector<float>& out) {
   for (int64_t b = 0; b < g.blocks; b++)
     for (int64_t i = 0; i < kWide; i++) out[b * kWide + i] = v[b * g.lanes + i % g.lanes];
-  return out;
+  return out.data();
 }
 
 // The sums of wide channels added per channel: out[b lanes + l] = sum over i of wide[b kWide + i lanes + l].
@@ -312,29 +311,48 @@ void Fold(const double* wide, double* out, const ChannelBlocks& g) {
     }
 }
 
+// The scratch of a blocked pass, allocated once per call outside any parallel region (where bad_alloc can be
+// caught): the threads' partial sums and floats over the wide channels, the wide sums (wide1, wide2) and their folds
+// per channel (sum1, sum2), per-channel floats (f1-f3) and the per-channel vectors repeated for wide rows (r1-r4).
+struct WideScratch {
+  WideScratch(const ChannelBlocks& g, const Wide& wide)
+      : threads(omp_get_max_threads()),
+        partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * wide.channels)),
+        floats(static_cast<size_t>(threads) * ThreadStride<float>(2 * wide.channels)),
+        wide1(wide.channels), wide2(wide.channels), sum1(g.blocks * g.lanes), sum2(g.blocks * g.lanes),
+        f1(g.blocks * g.lanes), f2(g.blocks * g.lanes), f3(g.blocks * g.lanes),
+        r1(wide.channels), r2(wide.channels), r3(wide.channels), r4(wide.channels) {}
+  int threads;
+  std::vector<double> partial;
+  std::vector<float> floats;
+  std::vector<double> wide1, wide2, sum1, sum2;
+  std::vector<float> f1, f2, f3, r1, r2, r3, r4;
+};
+
 void TrainForwardBlockedOf(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu, float* mean,
-                           float* var, const ForwardScratch& w) {
+                           float* var) {
   const int64_t c = g.blocks * g.lanes, L = g.lanes, segments = g.n * g.blocks, rows = g.n * g.positions;
   const Wide wide(g);
-  for (int64_t ch = 0; ch < c; ch++) w.shift[ch] = x[(ch / L) * g.positions * L + ch % L];  // the first example's first position
-  const std::vector<float> shift = Repeat(w.shift, g);
-  std::vector<double> s1(wide.channels), s2(wide.channels);
-  ChannelSums2(segments, wide.channels, w.partial, w.threads, s1.data(), s2.data(), [x, &g, &wide, &shift](int64_t j0, int64_t j1, double* a, double* b) {
+  WideScratch w(g, wide);
+  float *shift = w.f1.data(), *k = w.f2.data();
+  for (int64_t ch = 0; ch < c; ch++) shift[ch] = x[(ch / L) * g.positions * L + ch % L];  // the first example's first position
+  const float* shifts = Repeat(shift, g, w.r1);
+  ChannelSums2(segments, wide.channels, w.partial.data(), w.threads, w.wide1.data(), w.wide2.data(), [x, &g, &wide, shifts](int64_t j0, int64_t j1, double* a, double* b) {
     for (int64_t j = j0; j < j1; j++) {
       const int64_t at = (j % g.blocks) * kWide;
-      ShiftedSums<kWide>(wide.Rows(x, g, j), 0, wide.rows, kWide, shift.data() + at, a + at, b + at);
-      ShiftedSums<0>(wide.Tail(x, g, j), 0, wide.tail, g.lanes, shift.data() + at, a + at, b + at);
+      ShiftedSums<kWide>(wide.Rows(x, g, j), 0, wide.rows, kWide, shifts + at, a + at, b + at);
+      ShiftedSums<0>(wide.Tail(x, g, j), 0, wide.tail, g.lanes, shifts + at, a + at, b + at);
     }
   });
-  Fold(s1.data(), w.s1, g);
-  Fold(s2.data(), w.s2, g);
-  Statistics(w.s1, w.s2, rows, c, w.shift, gamma, eps, mean, var, w.k);
-  const std::vector<float> m = Repeat(mean, g), k = Repeat(w.k, g), b = Repeat(beta, g);
+  Fold(w.wide1.data(), w.sum1.data(), g);
+  Fold(w.wide2.data(), w.sum2.data(), g);
+  Statistics(w.sum1.data(), w.sum2.data(), rows, c, shift, gamma, eps, mean, var, k);
+  const float *m = Repeat(mean, g, w.r2), *kr = Repeat(k, g, w.r3), *b = Repeat(beta, g, w.r4);
 #pragma omp parallel for num_threads(w.threads) if (rows * c > kParallelGrain)
   for (int64_t j = 0; j < segments; j++) {
     const int64_t at = (j % g.blocks) * kWide;
-    Normalize<kWide>(wide.Rows(x, g, j), wide.Rows(y, g, j), 0, wide.rows, kWide, m.data() + at, k.data() + at, b.data() + at, relu);
-    Normalize<0>(wide.Tail(x, g, j), wide.Tail(y, g, j), 0, wide.tail, L, m.data() + at, k.data() + at, b.data() + at, relu);
+    Normalize<kWide>(wide.Rows(x, g, j), wide.Rows(y, g, j), 0, wide.rows, kWide, m + at, kr + at, b + at, relu);
+    Normalize<0>(wide.Tail(x, g, j), wide.Tail(y, g, j), 0, wide.tail, L, m + at, kr + at, b + at, relu);
   }
 }
 
@@ -422,13 +440,13 @@ void Coefficients(const double* sg, const double* sgx, int64_t rows, int64_t c, 
   }
 }
 
-// Thread t's partial sums (2 c doubles, zeroed) and float scratch.
-double* Partial(const BackwardScratch& w, int t, int64_t c) {
-  double* p = w.partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
+// Thread t's partial sums (2 c doubles, zeroed) and float scratch (2 c floats), in blocks ThreadStride apart.
+double* Partial(double* partial, int t, int64_t c) {
+  double* p = partial + static_cast<size_t>(t) * ThreadStride<double>(2 * c);
   for (int64_t ch = 0; ch < 2 * c; ch++) p[ch] = 0.0;
   return p;
 }
-float* Floats(const BackwardScratch& w, int t, int64_t c) { return w.floats + static_cast<size_t>(t) * ThreadStride<float>(2 * c); }
+float* Floats(float* floats, int t, int64_t c) { return floats + static_cast<size_t>(t) * ThreadStride<float>(2 * c); }
 
 void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
                      float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, const BackwardScratch& w) {
@@ -436,8 +454,8 @@ void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows,
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    double* p = Partial(w, t, c);
-    float* f = Floats(w, t, c);
+    double* p = Partial(w.partial, t, c);
+    float* f = Floats(w.floats, t, c);
     BackwardSums<0>(dy, y, x, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, p, p + c, f, f + c);
   }
   AddThreadPartials(w.partial, threads, c, w.sg, w.sgx);
@@ -450,44 +468,41 @@ void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows,
   }
 }
 
-// w is sized for the wide channels (Wide::channels); its vectors sg and sgx hold the wide sums, k, a and b the
-// repeated coefficients.
 void TrainBackwardBlockedOf(const float* dy, const float* y, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var,
-                            const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, const BackwardScratch& w) {
+                            const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
   const int64_t c = g.blocks * g.lanes, L = g.lanes, segments = g.n * g.blocks, rows = g.n * g.positions;
   const Wide wide(g);
   const int64_t cw = wide.channels;
+  WideScratch w(g, wide);
   const int threads = rows * c > kParallelGrain ? w.threads : 1;
   const Strided none{nullptr, 0};
-  const std::vector<float> m = Repeat(mean, g);
+  const float* m = Repeat(mean, g, w.r1);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    double* p = Partial(w, t, cw);
-    float* f = Floats(w, t, cw);
+    double* p = Partial(w.partial.data(), t, cw);
+    float* f = Floats(w.floats.data(), t, cw);
     for (int64_t j = segments * t / nt; j < segments * (t + 1) / nt; j++) {
       const int64_t at = (j % g.blocks) * kWide;
-      BackwardSums<kWide>(wide.Rows(dy, g, j), relu ? wide.Rows(y, g, j) : none, wide.Rows(x, g, j), 0, wide.rows, kWide, m.data() + at, relu, p + at,
+      BackwardSums<kWide>(wide.Rows(dy, g, j), relu ? wide.Rows(y, g, j) : none, wide.Rows(x, g, j), 0, wide.rows, kWide, m + at, relu, p + at,
                           p + cw + at, f, f + kWide);
-      BackwardSums<0>(wide.Tail(dy, g, j), relu ? wide.Tail(y, g, j) : none, wide.Tail(x, g, j), 0, wide.tail, L, m.data() + at, relu, p + at,
-                      p + cw + at, f, f + L);
+      BackwardSums<0>(wide.Tail(dy, g, j), relu ? wide.Tail(y, g, j) : none, wide.Tail(x, g, j), 0, wide.tail, L, m + at, relu, p + at, p + cw + at,
+                      f, f + L);
     }
   }
-  AddThreadPartials(w.partial, threads, cw, w.sg, w.sgx);
-  std::vector<double> sg(c), sgx(c);
-  Fold(w.sg, sg.data(), g);
-  Fold(w.sgx, sgx.data(), g);
-  std::vector<float> k(c), a(c), b(c);
-  Coefficients(sg.data(), sgx.data(), rows, c, var, gamma, eps, dgamma, dbeta, k.data(), a.data(), b.data());
+  AddThreadPartials(w.partial.data(), threads, cw, w.wide1.data(), w.wide2.data());
+  Fold(w.wide1.data(), w.sum1.data(), g);
+  Fold(w.wide2.data(), w.sum2.data(), g);
+  Coefficients(w.sum1.data(), w.sum2.data(), rows, c, var, gamma, eps, dgamma, dbeta, w.f1.data(), w.f2.data(), w.f3.data());
   if (dx == nullptr) return;
-  const std::vector<float> kw = Repeat(k.data(), g), aw = Repeat(a.data(), g), bw = Repeat(b.data(), g);
+  const float *kw = Repeat(w.f1.data(), g, w.r2), *aw = Repeat(w.f2.data(), g, w.r3), *bw = Repeat(w.f3.data(), g, w.r4);
 #pragma omp parallel for num_threads(threads)
   for (int64_t j = 0; j < segments; j++) {
     const int64_t at = (j % g.blocks) * kWide;
-    BackwardDx<kWide>(wide.Rows(dy, g, j), relu ? wide.Rows(y, g, j) : none, wide.Rows(x, g, j), wide.Rows(dx, g, j), 0, wide.rows, kWide, m.data() + at,
-                      relu, accumulate, kw.data() + at, aw.data() + at, bw.data() + at);
-    BackwardDx<0>(wide.Tail(dy, g, j), relu ? wide.Tail(y, g, j) : none, wide.Tail(x, g, j), wide.Tail(dx, g, j), 0, wide.tail, L, m.data() + at, relu,
-                  accumulate, kw.data() + at, aw.data() + at, bw.data() + at);
+    BackwardDx<kWide>(wide.Rows(dy, g, j), relu ? wide.Rows(y, g, j) : none, wide.Rows(x, g, j), wide.Rows(dx, g, j), 0, wide.rows, kWide, m + at, relu,
+                      accumulate, kw + at, aw + at, bw + at);
+    BackwardDx<0>(wide.Tail(dy, g, j), relu ? wide.Tail(y, g, j) : none, wide.Tail(x, g, j), wide.Tail(dx, g, j), 0, wide.tail, L, m + at, relu,
+                  accumulate, kw + at, aw + at, bw + at);
   }
 }
 
@@ -517,8 +532,7 @@ void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const 
 
 void BatchNormTrainForwardBlocked(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu,
                                   float* mean, float* var) {
-  Scratch w(g.blocks * kWide);
-  TrainForwardBlockedOf(x, y, g, gamma, beta, eps, relu, mean, var, w.Forward());
+  TrainForwardBlockedOf(x, y, g, gamma, beta, eps, relu, mean, var);
 }
 
 void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
@@ -529,8 +543,7 @@ void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_
 
 void BatchNormTrainBackwardBlocked(const float* dy, const float* y, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var,
                                    const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
-  Scratch w(g.blocks * kWide);
-  TrainBackwardBlockedOf(dy, y, x, dx, g, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta, w.Backward());
+  TrainBackwardBlockedOf(dy, y, x, dx, g, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta);
 }
 
 // Three roundings, as TF.js's sub, mul and sub give them: volatile keeps the compiler from contracting them into a

@@ -589,9 +589,7 @@ void CheckOp(const OpChecker& c, const Op& op) {
     }
     case kConvInference: {
       c.Flag(0);
-      // blockIn, blockOut: 0 (NHWC), or 8 or 16 channels (nChw8c, nChw16c)
-      const int64_t blockIn = c.Int(1, 0), blockOut = c.Int(2, 0);
-      for (int64_t block : {blockIn, blockOut}) c.Need(block == 0 || block == 8 || block == 16, "blockIn and blockOut must be 0, 8 or 16");
+      const int64_t blockIn = c.BlockParam(1), blockOut = c.BlockParam(2);
       CheckConvGeometry(c, 5);
       const int64_t ci = c.Int(3, 1), co = c.Int(4, 1), h = c.Int(5, 1), w = c.Int(6, 1), kh = c.Int(7, 1), kw = c.Int(8, 1), oh = c.Int(9, 1),
                     ow = c.Int(10, 1);

@@ -47,7 +47,6 @@ class Compiler extends PlanBuilder {
   /** Converted copies of nodes' outputs (NHWC of a blocked one, blocked of an NHWC one), by node and layout. */
   private readonly converted = new Map<string, number>();
   /** The node being back-propagated (whose contributions to its inputs are in the layout it read them in). */
-  private reader = -1;
   /** The block activations are kept in; 0 when the program stays NHWC. */
   private readonly block: ChannelBlock;
 
@@ -355,23 +354,23 @@ class Compiler extends PlanBuilder {
     return this.output(this.graph.nodes[node]!.shape, this.blocked.has(node));
   }
 
-  /** Whether the node being back-propagated read input k in another layout than k's own. */
-  private converts(k: number): boolean {
-    return this.readsBlocked(this.reader, k) !== this.blocked.has(k);
+  /** Whether node `reader` (being back-propagated) read its input k in another layout than k's own. */
+  private converts(reader: number, k: number): boolean {
+    return this.readsBlocked(reader, k) !== this.blocked.has(k);
   }
 
-  /** Adds buffer `src` (in the layout the reader read input k in) to input k's gradient. */
-  private give(k: number, src: number): void {
-    if (!this.converts(k)) return this.contributeBuffer(k, src);
+  /** Adds buffer `src` (in the layout node `reader` read its input k in) to input k's gradient. */
+  private give(reader: number, k: number, src: number): void {
+    if (!this.converts(reader, k)) return this.contributeBuffer(k, src);
     this.contributeBuffer(k, this.convert(src, this.graph.nodes[k]!.shape, this.blocked.has(k), this.backward));
   }
 
-  /** Adds an operation's output (in the layout the reader read input k in) to input k's gradient, as contributeOp. */
-  private giveOp(k: number, canAccumulate: boolean, write: (dst: number, accumulate: number) => void): void {
-    if (!this.converts(k)) return this.contributeOp(k, canAccumulate, write);
+  /** Adds an operation's output (in the layout node `reader` read its input k in) to input k's gradient, as contributeOp. */
+  private giveOp(reader: number, k: number, canAccumulate: boolean, write: (dst: number, accumulate: number) => void): void {
+    if (!this.converts(reader, k)) return this.contributeOp(k, canAccumulate, write);
     const t = this.output(this.graph.nodes[k]!.shape, !this.blocked.has(k));
     write(t, 0);
-    this.give(k, t);
+    this.give(reader, k, t);
   }
 
   /** Adds buffer `src` (which stays as it is) to node i's gradient. */
@@ -409,7 +408,6 @@ class Compiler extends PlanBuilder {
 
   private lowerBackward(i: number, dy: number, needs: boolean[]): void {
     const node = this.graph.nodes[i]!;
-    this.reader = i;
     const x = node.kind === 'input' ? -1 : this.input(i, node.inputs[0]!);
     const inputNeeds = node.inputs.map((k) => needs[k]!);
     const y = this.value[i]!;
@@ -430,7 +428,7 @@ class Compiler extends PlanBuilder {
         const xd = this.contiguous(x, this.backward);
         const grad = (v: unknown) => this.gradSlot.get(v)!;
         this.emit(this.backward, 'convFilter', { x: xd, dy: g, dw: grad(node.kernel), dbias: node.bias === null ? null : grad(node.bias) }, geometry);
-        if (inputNeeds[0]) this.giveOp(node.inputs[0]!, false, (dst) => this.emit(this.backward, 'convData', { dy: g, w: this.variable(node.kernel), dx: dst }, geometry));
+        if (inputNeeds[0]) this.giveOp(i, node.inputs[0]!, false, (dst) => this.emit(this.backward, 'convData', { dy: g, w: this.variable(node.kernel), dx: dst }, geometry));
         return;
       }
       case 'batchNorm': {
@@ -443,17 +441,17 @@ class Compiler extends PlanBuilder {
             { dy, y: relu ? y : null, x, mean: saved['mean']!, variance: saved['variance']!, gamma: this.variable(node.gamma), dx: dst, dgamma: grad(node.gamma), dbeta: grad(node.beta) },
             { relu: relu ? 1 : 0, epsilon: node.epsilon, accumulate },
           );
-        if (inputNeeds[0]) this.giveOp(node.inputs[0]!, true, emit);
+        if (inputNeeds[0]) this.giveOp(i, node.inputs[0]!, true, emit);
         else emit(null, 0);
         return;
       }
       case 'relu':
-        if (inputNeeds[0]) this.giveOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'mask', { dy, y, dx: dst }, { accumulate }));
+        if (inputNeeds[0]) this.giveOp(i, node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'mask', { dy, y, dx: dst }, { accumulate }));
         return;
       case 'add': {
         const g = masked(saved['relu'] === 1);
         node.inputs.forEach((k, j) => {
-          if (inputNeeds[j]) this.give(k, g);
+          if (inputNeeds[j]) this.give(i, k, g);
         });
         return;
       }
@@ -463,38 +461,38 @@ class Compiler extends PlanBuilder {
           const cols = this.graph.nodes[k]!.shape.at(-1)!;
           const part = this.columns(dy, from, cols);
           from += cols;
-          if (inputNeeds[j]) this.giveOp(k, true, (dst, accumulate) => this.emit(this.backward, 'copy', { src: part, dst }, { accumulate }));
+          if (inputNeeds[j]) this.giveOp(i, k, true, (dst, accumulate) => this.emit(this.backward, 'copy', { src: part, dst }, { accumulate }));
         });
         return;
       }
       case 'pool': {
         if (!inputNeeds[0] || y === x) {
-          if (inputNeeds[0]) this.give(node.inputs[0]!, dy);
+          if (inputNeeds[0]) this.give(i, node.inputs[0]!, dy);
           return;
         }
         const params = saved as Record<string, number>;
         const xd = this.contiguous(x, this.backward);
-        this.giveOp(node.inputs[0]!, false, (dst) => this.emit(this.backward, 'poolGrad', { dy, x: params['max'] === 1 ? xd : null, dx: dst }, params as never));
+        this.giveOp(i, node.inputs[0]!, false, (dst) => this.emit(this.backward, 'poolGrad', { dy, x: params['max'] === 1 ? xd : null, dx: dst }, params as never));
         return;
       }
       case 'globalAveragePool':
-        if (inputNeeds[0]) this.giveOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'meanPositionsGrad', { dy, dx: dst }, { accumulate }));
+        if (inputNeeds[0]) this.giveOp(i, node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'meanPositionsGrad', { dy, dx: dst }, { accumulate }));
         return;
       case 'flatten':
-        if (inputNeeds[0]) this.give(node.inputs[0]!, this.reshaped(this.contiguous(dy, this.backward), matrixOf(this.graph.nodes[node.inputs[0]!]!.shape))!);
+        if (inputNeeds[0]) this.give(i, node.inputs[0]!, this.reshaped(this.contiguous(dy, this.backward), matrixOf(this.graph.nodes[node.inputs[0]!]!.shape))!);
         return;
       case 'dense': {
         const g = masked(node.relu);
         const grad = (v: unknown) => this.gradSlot.get(v)!;
         const xd = this.contiguous(x, this.backward);
         this.emit(this.backward, 'denseFilter', { x: xd, dy: g, dw: grad(node.kernel), dbias: node.bias === null ? null : grad(node.bias) }, {});
-        if (inputNeeds[0]) this.giveOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'denseData', { dy: g, w: this.variable(node.kernel), dx: dst }, { accumulate }));
+        if (inputNeeds[0]) this.giveOp(i, node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'denseData', { dy: g, w: this.variable(node.kernel), dx: dst }, { accumulate }));
         return;
       }
       case 'dropout':
         if (!inputNeeds[0]) return;
-        if (saved['mask'] === undefined) return this.give(node.inputs[0]!, dy);
-        this.giveOp(node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'mul', { a: dy, b: saved['mask']!, y: dst }, { accumulate }));
+        if (saved['mask'] === undefined) return this.give(i, node.inputs[0]!, dy);
+        this.giveOp(i, node.inputs[0]!, true, (dst, accumulate) => this.emit(this.backward, 'mul', { a: dy, b: saved['mask']!, y: dst }, { accumulate }));
         return;
     }
   }

@@ -101,7 +101,20 @@ describe.skipIf(!nativeLoad.ok)(`native kernels match the cpu backend (${nativeS
     return { x: [1 + rng.int(3), h, h + rng.int(3), 1 + rng.int(6)], size, stride: 1 + rng.int(3), pad: pick(['same', 'valid'] as const), ties: rng.next() < 0.5 };
   });
 
-  it.each(poolCases)('MaxPool, AvgPool and their gradients %j', async ({ x, size, stride, pad, ties }) => {
+  // Channels in multiples of 8 take the addon's 8-lane max pooling (blocked activations pool 8 or 16 channels to a
+  // block): 2x2 tiles as the cnn has them, odd sizes that leave a row and a column outside every tile, and overlapping
+  // or padded windows. Shapes from their own generator, so that the cases after these keep theirs.
+  const shapes8 = new Rng(37);
+  const poolCases8 = Array.from({ length: 8 }, (_, i) => {
+    const size = i < 4 ? 2 : 1 + shapes8.int(3);
+    const h = size + shapes8.int(8);
+    const channels = [8, 16, 24][shapes8.int(3)]!;
+    const stride = i < 4 ? 2 : 1 + shapes8.int(3);
+    const pad = i < 4 ? ('valid' as const) : (['same', 'valid'] as const)[shapes8.int(2)]!;
+    return { x: [1 + shapes8.int(3), h, h + shapes8.int(3), channels], size, stride, pad, ties: i % 2 === 0 };
+  });
+
+  it.each([...poolCases, ...poolCases8])('MaxPool, AvgPool and their gradients %j', async ({ x, size, stride, pad, ties }) => {
     // Integers in -2..2 give windows of negative maxima and ties (the first maximum takes the gradient).
     const input = ties ? tf.tidy(() => tf.round(tf.mul(normal(x), 1.5))) : normal(x);
     const attrs = { filterSize: [size, size], strides: [stride, stride], pad };

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -27,6 +28,46 @@ struct Window {
 };
 inline Window Inside(const PoolShape& s, int64_t y0, int64_t x0) {
   return {std::max<int64_t>(0, -y0), std::min(s.fh, s.h - y0), std::max<int64_t>(0, -x0), std::min(s.fw, s.w - x0)};
+}
+
+// Eight channels as one value (GCC's vector extension: each clone lowers it to its own instructions, two SSE2
+// registers in the baseline one). Max pooling over channels in multiples of 8 (blocked activations have 8 or 16 to a
+// block) runs on these: a row of 8 channels per window position, where the plain loops' per-window bookkeeping, shared
+// by only 8 channels, made the gradient three times slower per value than on 32 NHWC channels.
+typedef float F8 __attribute__((vector_size(32)));
+typedef int32_t I8 __attribute__((vector_size(32)));
+inline F8 Load8(const float* p) {
+  F8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void Store8(float* p, F8 v) { std::memcpy(p, &v, sizeof v); }
+// m ? a : b lane by lane, m's lanes all ones or all zeros (a comparison's result).
+inline F8 Select(I8 m, F8 a, F8 b) { return reinterpret_cast<F8>((reinterpret_cast<I8>(a) & m) | (reinterpret_cast<I8>(b) & ~m)); }
+inline I8 Select(I8 m, I8 a, I8 b) { return (a & m) | (b & ~m); }
+
+// Max pooling of channels in multiples of 8, the same comparisons as PoolLoops (a value wins when it is greater than
+// the best so far, from -infinity: NaN never wins).
+SE_CLONES void MaxPool8(const PoolShape& s, const float* x, float* out) {
+#pragma omp parallel for collapse(2)
+  for (int64_t b = 0; b < s.n; b++) {
+    for (int64_t oy = 0; oy < s.oh; oy++) {
+      for (int64_t ox = 0; ox < s.ow; ox++) {
+        float* o = out + ((b * s.oh + oy) * s.ow + ox) * s.c;
+        const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
+        const Window win = Inside(s, y0, x0);
+        for (int64_t ch = 0; ch < s.c; ch += 8) {
+          F8 best = F8{} - std::numeric_limits<float>::infinity();
+          for (int64_t fy = win.fy0; fy < win.fy1; fy++)
+            for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
+              const F8 v = Load8(x + ((b * s.h + y0 + fy) * s.w + x0 + fx) * s.c + ch);
+              best = Select(v > best, v, best);
+            }
+          Store8(o + ch, best);
+        }
+      }
+    }
+  }
 }
 
 SE_CLONES void PoolLoops(const PoolShape& s, const float* x, float* out, bool isMax) {
@@ -70,9 +111,7 @@ SE_CLONES void PoolLoops(const PoolShape& s, const float* x, float* out, bool is
 // windows tile the image (stride = window, no padding: the usual 2x2 pooling), each position of dx belongs to at most
 // one window, which writes it instead (no zeroing first, no read of dx); positions outside every window are zeroed.
 // best and at are the thread's own scratch, which shares memory with nothing else.
-inline void MaxPoolImage(const PoolShape s, bool tiles, int64_t b, const float* x, const float* dy, float* dx, float* __restrict best,
-                         int32_t* __restrict at) {
-  float* image = dx + b * s.h * s.w * s.c;
+inline void ZeroImage(const PoolShape& s, bool tiles, float* image) {
   if (!tiles) {
     std::fill(image, image + s.h * s.w * s.c, 0.f);
   } else {
@@ -80,6 +119,10 @@ inline void MaxPoolImage(const PoolShape s, bool tiles, int64_t b, const float* 
     for (int64_t iy = 0; iy < s.h; iy++)
       std::fill(image + (iy * s.w + (iy < rows ? cols : 0)) * s.c, image + (iy + 1) * s.w * s.c, 0.f);
   }
+}
+inline void MaxPoolImage(const PoolShape s, bool tiles, int64_t b, const float* x, const float* dy, float* dx, float* __restrict best,
+                         int32_t* __restrict at) {
+  ZeroImage(s, tiles, dx + b * s.h * s.w * s.c);
   for (int64_t oy = 0; oy < s.oh; oy++) {
     for (int64_t ox = 0; ox < s.ow; ox++) {
       const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
@@ -125,6 +168,39 @@ inline void MaxPoolImage(const PoolShape s, bool tiles, int64_t b, const float* 
   }
 }
 
+// MaxPoolImage over channels in multiples of 8, with each window's first maximum kept in registers (best, and at: the
+// position in the window that holds it) rather than in scratch. The same rules: the window's first position inside
+// the input is taken, then a value greater than the best so far; dy is written (tiles) or added (+0 elsewhere) to dx.
+inline void MaxPoolImage8(const PoolShape s, bool tiles, int64_t b, const float* x, const float* dy, float* dx) {
+  ZeroImage(s, tiles, dx + b * s.h * s.w * s.c);
+  for (int64_t oy = 0; oy < s.oh; oy++) {
+    for (int64_t ox = 0; ox < s.ow; ox++) {
+      const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
+      const Window win = Inside(s, y0, x0);
+      if (win.fy0 >= win.fy1 || win.fx0 >= win.fx1) continue;  // wholly in the padding: its gradient goes nowhere
+      const int64_t first = ((b * s.h + y0 + win.fy0) * s.w + x0 + win.fx0) * s.c;
+      for (int64_t ch = 0; ch < s.c; ch += 8) {
+        F8 best = Load8(x + first + ch);
+        I8 at = I8{} + static_cast<int32_t>(win.fy0 * s.fw + win.fx0);
+        for (int64_t fy = win.fy0; fy < win.fy1; fy++)
+          for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
+            const F8 v = Load8(x + ((b * s.h + y0 + fy) * s.w + x0 + fx) * s.c + ch);
+            const I8 take = v > best;
+            best = Select(take, v, best);
+            at = Select(take, I8{} + static_cast<int32_t>(fy * s.fw + fx), at);
+          }
+        const I8 g = reinterpret_cast<I8>(Load8(dy + ((b * s.oh + oy) * s.ow + ox) * s.c + ch));
+        for (int64_t fy = win.fy0; fy < win.fy1; fy++)
+          for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
+            float* q = dx + ((b * s.h + y0 + fy) * s.w + x0 + fx) * s.c + ch;
+            const F8 d = reinterpret_cast<F8>(g & (at == static_cast<int32_t>(fy * s.fw + fx)));
+            Store8(q, tiles ? d : Load8(q) + d);
+          }
+      }
+    }
+  }
+}
+
 // Windows of one image may overlap, so images (not rows) are split over threads; bestAll and atAll hold `threads`
 // blocks of c scratch values each, ThreadStride apart.
 SE_CLONES void MaxPoolLoops(const PoolShape& s, const float* dy, const float* x, float* dx, float* bestAll, int32_t* atAll, int threads) {
@@ -132,7 +208,10 @@ SE_CLONES void MaxPoolLoops(const PoolShape& s, const float* dy, const float* x,
 #pragma omp parallel for num_threads(threads)
   for (int64_t b = 0; b < s.n; b++) {
     const size_t t = static_cast<size_t>(omp_get_thread_num());
-    MaxPoolImage(s, tiles, b, x, dy, dx, bestAll + t * ThreadStride<float>(s.c), atAll + t * ThreadStride<int32_t>(s.c));
+    if (s.c % 8 == 0)
+      MaxPoolImage8(s, tiles, b, x, dy, dx);
+    else
+      MaxPoolImage(s, tiles, b, x, dy, dx, bestAll + t * ThreadStride<float>(s.c), atAll + t * ThreadStride<int32_t>(s.c));
   }
 }
 
@@ -186,7 +265,12 @@ SE_CLONES void GlobalAverageGradLoops(const float* dy, float* dx, int64_t n, int
 
 }  // namespace
 
-void PoolForward(const PoolShape& s, const float* x, float* y, bool isMax) { PoolLoops(s, x, y, isMax); }
+void PoolForward(const PoolShape& s, const float* x, float* y, bool isMax) {
+  if (isMax && s.c % 8 == 0)
+    MaxPool8(s, x, y);
+  else
+    PoolLoops(s, x, y, isMax);
+}
 
 // The threads' scratch is allocated here, outside the parallel region, where an exception can still be caught.
 void MaxPoolBackward(const PoolShape& s, const float* dy, const float* x, float* dx) {

@@ -46,27 +46,17 @@ inline void Store8(float* p, F8 v) { std::memcpy(p, &v, sizeof v); }
 inline F8 Select(I8 m, F8 a, F8 b) { return reinterpret_cast<F8>((reinterpret_cast<I8>(a) & m) | (reinterpret_cast<I8>(b) & ~m)); }
 inline I8 Select(I8 m, I8 a, I8 b) { return (a & m) | (b & ~m); }
 
-// Max pooling of channels in multiples of 8, the same comparisons as PoolLoops (a value wins when it is greater than
-// the best so far, from -infinity: NaN never wins).
-SE_CLONES void MaxPool8(const PoolShape& s, const float* x, float* out) {
-#pragma omp parallel for collapse(2)
-  for (int64_t b = 0; b < s.n; b++) {
-    for (int64_t oy = 0; oy < s.oh; oy++) {
-      for (int64_t ox = 0; ox < s.ow; ox++) {
-        float* o = out + ((b * s.oh + oy) * s.ow + ox) * s.c;
-        const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
-        const Window win = Inside(s, y0, x0);
-        for (int64_t ch = 0; ch < s.c; ch += 8) {
-          F8 best = F8{} - std::numeric_limits<float>::infinity();
-          for (int64_t fy = win.fy0; fy < win.fy1; fy++)
-            for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
-              const F8 v = Load8(x + ((b * s.h + y0 + fy) * s.w + x0 + fx) * s.c + ch);
-              best = Select(v > best, v, best);
-            }
-          Store8(o + ch, best);
-        }
+// The max of one window of image b (top left y0, x0) over channels in multiples of 8, into o: the same comparisons as
+// the plain loop (a value wins when it is greater than the best so far, from -infinity: NaN never wins).
+inline void MaxWindow8(const PoolShape& s, const float* x, int64_t b, int64_t y0, int64_t x0, const Window& win, float* o) {
+  for (int64_t ch = 0; ch < s.c; ch += 8) {
+    F8 best = F8{} - std::numeric_limits<float>::infinity();
+    for (int64_t fy = win.fy0; fy < win.fy1; fy++)
+      for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
+        const F8 v = Load8(x + ((b * s.h + y0 + fy) * s.w + x0 + fx) * s.c + ch);
+        best = Select(v > best, v, best);
       }
-    }
+    Store8(o + ch, best);
   }
 }
 
@@ -77,9 +67,13 @@ SE_CLONES void PoolLoops(const PoolShape& s, const float* x, float* out, bool is
       for (int64_t ox = 0; ox < s.ow; ox++) {
         float* o = out + ((b * s.oh + oy) * s.ow + ox) * s.c;
         const int64_t y0 = oy * s.sh - s.pt, x0 = ox * s.sw - s.pl;
+        const Window win = Inside(s, y0, x0);
+        if (isMax && s.c % 8 == 0) {
+          MaxWindow8(s, x, b, y0, x0, win, o);
+          continue;
+        }
         for (int64_t ch = 0; ch < s.c; ch++) o[ch] = isMax ? -std::numeric_limits<float>::infinity() : 0.f;
         int64_t count = 0;
-        const Window win = Inside(s, y0, x0);
         for (int64_t fy = win.fy0; fy < win.fy1; fy++) {
           const int64_t iy = y0 + fy;
           for (int64_t fx = win.fx0; fx < win.fx1; fx++) {
@@ -265,12 +259,7 @@ SE_CLONES void GlobalAverageGradLoops(const float* dy, float* dx, int64_t n, int
 
 }  // namespace
 
-void PoolForward(const PoolShape& s, const float* x, float* y, bool isMax) {
-  if (isMax && s.c % 8 == 0)
-    MaxPool8(s, x, y);
-  else
-    PoolLoops(s, x, y, isMax);
-}
+void PoolForward(const PoolShape& s, const float* x, float* y, bool isMax) { PoolLoops(s, x, y, isMax); }
 
 // The threads' scratch is allocated here, outside the parallel region, where an exception can still be caught.
 void MaxPoolBackward(const PoolShape& s, const float* dy, const float* x, float* dx) {

@@ -337,13 +337,14 @@ void TrainForwardBlockedOf(const float* x, float* y, const ChannelBlocks& g, con
   float *shift = w.f1.data(), *k = w.f2.data();
   for (int64_t ch = 0; ch < c; ch++) shift[ch] = x[(ch / L) * g.positions * L + ch % L];  // the first example's first position
   const float* shifts = Repeat(shift, g, w.r1);
-  ChannelSums2(segments, wide.channels, w.partial.data(), w.threads, w.wide1.data(), w.wide2.data(), [x, &g, &wide, shifts](int64_t j0, int64_t j1, double* a, double* b) {
+  const auto sums = [x, &g, &wide, shifts](int64_t j0, int64_t j1, double* a, double* b) {
     for (int64_t j = j0; j < j1; j++) {
       const int64_t at = (j % g.blocks) * kWide;
       ShiftedSums<kWide>(wide.Rows(x, g, j), 0, wide.rows, kWide, shifts + at, a + at, b + at);
       ShiftedSums<0>(wide.Tail(x, g, j), 0, wide.tail, g.lanes, shifts + at, a + at, b + at);
     }
-  });
+  };
+  ChannelSums2(segments, wide.channels, w.partial.data(), w.threads, w.wide1.data(), w.wide2.data(), sums);
   Fold(w.wide1.data(), w.sum1.data(), g);
   Fold(w.wide2.data(), w.sum2.data(), g);
   Statistics(w.sum1.data(), w.sum2.data(), rows, c, shift, gamma, eps, mean, var, k);

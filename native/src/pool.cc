@@ -263,11 +263,12 @@ void PoolForward(const PoolShape& s, const float* x, float* y, bool isMax) { Poo
 
 // The threads' scratch is allocated here, outside the parallel region, where an exception can still be caught.
 void MaxPoolBackward(const PoolShape& s, const float* dy, const float* x, float* dx) {
-  // A position in the window is an int32 (MaxPoolImage), so that the scratch is as wide as a float.
+  // A position in the window is an int32 (MaxPoolImage, MaxPoolImage8), so that the scratch is as wide as a float.
   if (s.fh * s.fw > std::numeric_limits<int32_t>::max()) throw std::length_error("a max pooling window of 2^31 positions or more");
   const int threads = omp_get_max_threads();
-  std::vector<float> best(static_cast<size_t>(threads) * ThreadStride<float>(s.c));
-  std::vector<int32_t> at(static_cast<size_t>(threads) * ThreadStride<int32_t>(s.c));
+  const size_t scratch = s.c % 8 == 0 ? 0 : static_cast<size_t>(threads);  // MaxPoolImage8 keeps its own in registers
+  std::vector<float> best(scratch * ThreadStride<float>(s.c));
+  std::vector<int32_t> at(scratch * ThreadStride<int32_t>(s.c));
   MaxPoolLoops(s, dy, x, dx, best.data(), at.data(), threads);
 }
 

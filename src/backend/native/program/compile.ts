@@ -46,7 +46,6 @@ class Compiler extends PlanBuilder {
   private readonly blocked = new Set<number>();
   /** Converted copies of nodes' outputs (NHWC of a blocked one, blocked of an NHWC one), by node and layout. */
   private readonly converted = new Map<string, number>();
-  /** The node being back-propagated (whose contributions to its inputs are in the layout it read them in). */
   /** The block activations are kept in; 0 when the program stays NHWC. */
   private readonly block: ChannelBlock;
 

@@ -210,6 +210,13 @@ SE_CLONES void ChannelSums2(int64_t rows, int64_t c, double* partial, int thread
   AddThreadPartials(partial, threads, c, out1, out2);
 }
 
+// The forward's scale per channel, k = gamma / sqrt(var + eps), and its output before the ReLU, (x - mean) k + beta:
+// one definition for the forward pass and for the backward's ReLU mask, which recomputes that output from x instead of
+// reading y (a third fewer arrays read). Inlined into each clone of both, the same expression rounds (and contracts
+// into a fused multiply-add, or not) the same way there, so the recomputed mask is the forward's bit for bit.
+inline __attribute__((always_inline)) float Scale(float gamma, float var, float eps) { return gamma / std::sqrt(var + eps); }
+inline __attribute__((always_inline)) float Normalized(float x, float mean, float k, float beta) { return (x - mean) * k + beta; }
+
 // The batch statistics from the sums of x - shift and of its square over `rows` rows, and k = gamma / sqrt(var + eps).
 void Statistics(const double* s1, const double* s2, int64_t rows, int64_t c, const float* shift, const float* gamma, float eps, float* mean,
                 float* var, float* k) {
@@ -218,7 +225,7 @@ void Statistics(const double* s1, const double* s2, int64_t rows, int64_t c, con
     const double v = s2[ch] / rows - m * m;
     mean[ch] = static_cast<float>(shift[ch] + m);
     var[ch] = static_cast<float>(v > 0.0 ? v : 0.0);
-    k[ch] = gamma[ch] / std::sqrt(var[ch] + eps);
+    k[ch] = Scale(gamma[ch], var[ch], eps);
   }
 }
 
@@ -232,11 +239,11 @@ SE_CLONES void Normalize(Strided x, Strided y, int64_t r0, int64_t r1, int64_t c
     float* __restrict yr = y.p + r * y.stride;
     if (relu) {
       for (int64_t ch = 0; ch < c; ch++) {
-        const float v = (xr[ch] - mean[ch]) * k[ch] + beta[ch];
+        const float v = Normalized(xr[ch], mean[ch], k[ch], beta[ch]);
         yr[ch] = v < 0.f ? 0.f : v;  // NaN stays NaN, as TF.js's Relu keeps it
       }
     } else {
-      for (int64_t ch = 0; ch < c; ch++) yr[ch] = (xr[ch] - mean[ch]) * k[ch] + beta[ch];
+      for (int64_t ch = 0; ch < c; ch++) yr[ch] = Normalized(xr[ch], mean[ch], k[ch], beta[ch]);
     }
   }
 }
@@ -313,20 +320,20 @@ void Fold(const double* wide, double* out, const ChannelBlocks& g) {
 
 // The scratch of a blocked pass, allocated once per call outside any parallel region (where bad_alloc can be
 // caught): the threads' partial sums and floats over the wide channels, the wide sums (wide1, wide2) and their folds
-// per channel (sum1, sum2), per-channel floats (f1-f3) and the per-channel vectors repeated for wide rows (r1-r4).
+// per channel (sum1, sum2), per-channel floats (f1-f4) and the per-channel vectors repeated for wide rows (r1-r6).
 struct WideScratch {
   WideScratch(const ChannelBlocks& g, const Wide& wide)
       : threads(omp_get_max_threads()),
         partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * wide.channels)),
         floats(static_cast<size_t>(threads) * ThreadStride<float>(2 * wide.channels)),
         wide1(wide.channels), wide2(wide.channels), sum1(g.blocks * g.lanes), sum2(g.blocks * g.lanes),
-        f1(g.blocks * g.lanes), f2(g.blocks * g.lanes), f3(g.blocks * g.lanes),
-        r1(wide.channels), r2(wide.channels), r3(wide.channels), r4(wide.channels) {}
+        f1(g.blocks * g.lanes), f2(g.blocks * g.lanes), f3(g.blocks * g.lanes), f4(g.blocks * g.lanes),
+        r1(wide.channels), r2(wide.channels), r3(wide.channels), r4(wide.channels), r5(wide.channels), r6(wide.channels) {}
   int threads;
   std::vector<double> partial;
   std::vector<float> floats;
   std::vector<double> wide1, wide2, sum1, sum2;
-  std::vector<float> f1, f2, f3, r1, r2, r3, r4;
+  std::vector<float> f1, f2, f3, f4, r1, r2, r3, r4, r5, r6;
 };
 
 void TrainForwardBlockedOf(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu, float* mean,
@@ -358,14 +365,15 @@ void TrainForwardBlockedOf(const float* x, float* y, const ChannelBlocks& g, con
 }
 
 // Rows [r0, r1) of the backward pass's sums, added to s and t: per channel, sum g and sum g (x - mean), g = dy where
-// the ReLU passed (y > 0) or every dy without one. Summed in float over blocks of kSumRows rows, each block's sums added in
+// the ReLU passed (y > 0, recomputed from x with the forward's scale and beta) or every dy without one. Summed in float over blocks of kSumRows rows, each block's sums added in
 // double: a float select vectorizes where a float-to-double one does not (GCC), and a scalar loop with a branch on
 // the ReLU's mask ran five times slower.
 constexpr int64_t kSumRows = 16;
 
 template <int64_t C>
-SE_CLONES void BackwardSums(Strided dy, Strided y, Strided x, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, bool relu,
-                            double* __restrict s, double* __restrict t, float* __restrict fs, float* __restrict ft) {
+SE_CLONES void BackwardSums(Strided dy, Strided x, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, const float* __restrict scale,
+                            const float* __restrict beta, bool relu, double* __restrict s, double* __restrict t, float* __restrict fs,
+                            float* __restrict ft) {
   if (C > 0) c = C;  // blocked activations: the lanes known when compiled, so that the loops unroll
   for (int64_t q = r0; q < r1; q += kSumRows) {
     for (int64_t ch = 0; ch < c; ch++) fs[ch] = ft[ch] = 0.f;
@@ -374,10 +382,9 @@ SE_CLONES void BackwardSums(Strided dy, Strided y, Strided x, int64_t r0, int64_
       const float* __restrict dyr = dy.p + r * dy.stride;
       const float* __restrict xr = x.p + r * x.stride;
       if (relu) {
-        const float* __restrict yr = y.p + r * y.stride;
         for (int64_t ch = 0; ch < c; ch++) {
           const float d = dyr[ch];  // loaded whatever the mask: a conditional load keeps the loop scalar
-          const float g = yr[ch] > 0.f ? d : 0.f;
+          const float g = Normalized(xr[ch], mean[ch], scale[ch], beta[ch]) > 0.f ? d : 0.f;
           fs[ch] += g;
           ft[ch] += g * (xr[ch] - mean[ch]);
         }
@@ -398,17 +405,17 @@ SE_CLONES void BackwardSums(Strided dy, Strided y, Strided x, int64_t r0, int64_
 
 // Rows [r0, r1) of dx (+)= k g + a (x - mean) + b, g as in BackwardSums.
 template <int64_t C>
-SE_CLONES void BackwardDx(Strided dy, Strided y, Strided x, Strided dx, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, bool relu,
-                          bool accumulate, const float* __restrict k, const float* __restrict a, const float* __restrict b) {
+SE_CLONES void BackwardDx(Strided dy, Strided x, Strided dx, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, const float* __restrict scale,
+                          const float* __restrict beta, bool relu, bool accumulate, const float* __restrict k, const float* __restrict a,
+                          const float* __restrict b) {
   if (C > 0) c = C;  // blocked activations: the lanes known when compiled, so that the loops unroll
   for (int64_t r = r0; r < r1; r++) {
     const float* __restrict dyr = dy.p + r * dy.stride;
-    const float* __restrict yr = relu ? y.p + r * y.stride : nullptr;
     const float* __restrict xr = x.p + r * x.stride;
     float* __restrict dxr = dx.p + r * dx.stride;
     for (int64_t ch = 0; ch < c; ch++) {
       const float d = dyr[ch];
-      const float g = relu ? (yr[ch] > 0.f ? d : 0.f) : d;
+      const float g = relu ? (Normalized(xr[ch], mean[ch], scale[ch], beta[ch]) > 0.f ? d : 0.f) : d;
       const float v = k[ch] * g + a[ch] * (xr[ch] - mean[ch]) + b[ch];
       dxr[ch] = accumulate ? dxr[ch] + v : v;
     }
@@ -422,7 +429,7 @@ struct BackwardScratch {
   float* floats;
   int threads;
   double *sg, *sgx;
-  float *k, *a, *b;
+  float *k, *a, *b, *scale;
 };
 
 // From the sums of g and g (x - mean): dgamma, dbeta and the coefficients of dx = k g + a (x - mean) + b per channel.
@@ -449,15 +456,17 @@ double* Partial(double* partial, int t, int64_t c) {
 }
 float* Floats(float* floats, int t, int64_t c) { return floats + static_cast<size_t>(t) * ThreadStride<float>(2 * c); }
 
-void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
-                     float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, const BackwardScratch& w) {
+void TrainBackwardOf(Strided dy, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
+                     const float* beta, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, const BackwardScratch& w) {
   const int threads = rows * c > kParallelGrain ? w.threads : 1;
+  if (relu)
+    for (int64_t ch = 0; ch < c; ch++) w.scale[ch] = Scale(gamma[ch], var[ch], eps);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     double* p = Partial(w.partial, t, c);
     float* f = Floats(w.floats, t, c);
-    BackwardSums<0>(dy, y, x, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, p, p + c, f, f + c);
+    BackwardSums<0>(dy, x, rows * t / nt, rows * (t + 1) / nt, c, mean, w.scale, beta, relu, p, p + c, f, f + c);
   }
   AddThreadPartials(w.partial, threads, c, w.sg, w.sgx);
   Coefficients(w.sg, w.sgx, rows, c, var, gamma, eps, dgamma, dbeta, w.k, w.a, w.b);
@@ -465,19 +474,22 @@ void TrainBackwardOf(Strided dy, Strided y, Strided x, Strided dx, int64_t rows,
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    BackwardDx<0>(dy, y, x, dx, rows * t / nt, rows * (t + 1) / nt, c, mean, relu, accumulate, w.k, w.a, w.b);
+    BackwardDx<0>(dy, x, dx, rows * t / nt, rows * (t + 1) / nt, c, mean, w.scale, beta, relu, accumulate, w.k, w.a, w.b);
   }
 }
 
-void TrainBackwardBlockedOf(const float* dy, const float* y, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var,
-                            const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
+void TrainBackwardBlockedOf(const float* dy, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var, const float* gamma,
+                            const float* beta, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
   const int64_t c = g.blocks * g.lanes, L = g.lanes, segments = g.n * g.blocks, rows = g.n * g.positions;
   const Wide wide(g);
   const int64_t cw = wide.channels;
   WideScratch w(g, wide);
   const int threads = rows * c > kParallelGrain ? w.threads : 1;
-  const Strided none{nullptr, 0};
   const float* m = Repeat(mean, g, w.r1);
+  // The forward's scale and beta repeated for the ReLU's mask (r5 and r6 unused, zeros, without one).
+  if (relu)
+    for (int64_t ch = 0; ch < c; ch++) w.f4[ch] = Scale(gamma[ch], var[ch], eps);
+  const float *sr = relu ? Repeat(w.f4.data(), g, w.r5) : w.r5.data(), *br = relu ? Repeat(beta, g, w.r6) : w.r6.data();
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -485,10 +497,9 @@ void TrainBackwardBlockedOf(const float* dy, const float* y, const float* x, flo
     float* f = Floats(w.floats.data(), t, cw);
     for (int64_t j = segments * t / nt; j < segments * (t + 1) / nt; j++) {
       const int64_t at = (j % g.blocks) * kWide;
-      BackwardSums<kWide>(wide.Rows(dy, g, j), relu ? wide.Rows(y, g, j) : none, wide.Rows(x, g, j), 0, wide.rows, kWide, m + at, relu, p + at,
-                          p + cw + at, f, f + kWide);
-      BackwardSums<0>(wide.Tail(dy, g, j), relu ? wide.Tail(y, g, j) : none, wide.Tail(x, g, j), 0, wide.tail, L, m + at, relu, p + at, p + cw + at,
-                      f, f + L);
+      BackwardSums<kWide>(wide.Rows(dy, g, j), wide.Rows(x, g, j), 0, wide.rows, kWide, m + at, sr + at, br + at, relu, p + at, p + cw + at, f,
+                          f + kWide);
+      BackwardSums<0>(wide.Tail(dy, g, j), wide.Tail(x, g, j), 0, wide.tail, L, m + at, sr + at, br + at, relu, p + at, p + cw + at, f, f + L);
     }
   }
   AddThreadPartials(w.partial.data(), threads, cw, w.wide1.data(), w.wide2.data());
@@ -500,10 +511,10 @@ void TrainBackwardBlockedOf(const float* dy, const float* y, const float* x, flo
 #pragma omp parallel for num_threads(threads)
   for (int64_t j = 0; j < segments; j++) {
     const int64_t at = (j % g.blocks) * kWide;
-    BackwardDx<kWide>(wide.Rows(dy, g, j), relu ? wide.Rows(y, g, j) : none, wide.Rows(x, g, j), wide.Rows(dx, g, j), 0, wide.rows, kWide, m + at, relu,
-                      accumulate, kw + at, aw + at, bw + at);
-    BackwardDx<0>(wide.Tail(dy, g, j), relu ? wide.Tail(y, g, j) : none, wide.Tail(x, g, j), wide.Tail(dx, g, j), 0, wide.tail, L, m + at, relu,
-                  accumulate, kw + at, aw + at, bw + at);
+    BackwardDx<kWide>(wide.Rows(dy, g, j), wide.Rows(x, g, j), wide.Rows(dx, g, j), 0, wide.rows, kWide, m + at, sr + at, br + at, relu, accumulate,
+                      kw + at, aw + at, bw + at);
+    BackwardDx<0>(wide.Tail(dy, g, j), wide.Tail(x, g, j), wide.Tail(dx, g, j), 0, wide.tail, L, m + at, sr + at, br + at, relu, accumulate, kw + at,
+                  aw + at, bw + at);
   }
 }
 
@@ -513,14 +524,14 @@ struct Scratch {
       : threads(omp_get_max_threads()),
         partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * c)),
         floats(static_cast<size_t>(threads) * ThreadStride<float>(2 * c)),
-        d1(c), d2(c), f1(c), f2(c), f3(c) {}
+        d1(c), d2(c), f1(c), f2(c), f3(c), f4(c) {}
   int threads;
   std::vector<double> partial;
   std::vector<float> floats;
   std::vector<double> d1, d2;
-  std::vector<float> f1, f2, f3;
+  std::vector<float> f1, f2, f3, f4;
   ForwardScratch Forward() { return {partial.data(), threads, d1.data(), d2.data(), f1.data(), f2.data()}; }
-  BackwardScratch Backward() { return {partial.data(), floats.data(), threads, d1.data(), d2.data(), f1.data(), f2.data(), f3.data()}; }
+  BackwardScratch Backward() { return {partial.data(), floats.data(), threads, d1.data(), d2.data(), f1.data(), f2.data(), f3.data(), f4.data()}; }
 };
 
 }  // namespace
@@ -536,15 +547,15 @@ void BatchNormTrainForwardBlocked(const float* x, float* y, const ChannelBlocks&
   TrainForwardBlockedOf(x, y, g, gamma, beta, eps, relu, mean, var);
 }
 
-void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
-                            float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
+void BatchNormTrainBackward(Strided dy, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
+                            const float* beta, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
   Scratch w(c);
-  TrainBackwardOf(dy, y, x, dx, rows, c, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta, w.Backward());
+  TrainBackwardOf(dy, x, dx, rows, c, mean, var, gamma, beta, eps, relu, accumulate, dgamma, dbeta, w.Backward());
 }
 
-void BatchNormTrainBackwardBlocked(const float* dy, const float* y, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var,
-                                   const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
-  TrainBackwardBlockedOf(dy, y, x, dx, g, mean, var, gamma, eps, relu, accumulate, dgamma, dbeta);
+void BatchNormTrainBackwardBlocked(const float* dy, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var, const float* gamma,
+                                   const float* beta, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta) {
+  TrainBackwardBlockedOf(dy, x, dx, g, mean, var, gamma, beta, eps, relu, accumulate, dgamma, dbeta);
 }
 
 // Three roundings, as TF.js's sub, mul and sub give them: volatile keeps the compiler from contracting them into a

@@ -17,12 +17,13 @@ void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const 
                            float* var);
 
 /**
- * The gradient of BatchNormTrainForward, from dy, the input x and, when relu, the output y (dy counts where y > 0):
+ * The gradient of BatchNormTrainForward, from dy and the input x (dy counts where the forward's output was > 0 when
+ * relu: that output recomputed from x, mean, var, gamma and beta exactly as the forward computed it):
  *   g = dy [y > 0];  dbeta = sum g;  dgamma = sum g xhat;  dx = gamma / sqrt(var + eps) (g - dbeta/rows - xhat dgamma/rows)
- * dx is written, or added to when accumulate; with dx.p null only dgamma and dbeta are.
+ * dx is written, or added to when accumulate; with dx.p null only dgamma and dbeta are. beta may be null without relu.
  */
-void BatchNormTrainBackward(Strided dy, Strided y, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
-                            float eps, bool relu, bool accumulate, float* dgamma, float* dbeta);
+void BatchNormTrainBackward(Strided dy, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
+                            const float* beta, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta);
 
 /**
  * Activations blocked by channels, as a training program may keep them: [n][blocks][positions][lanes] (oneDNN's
@@ -36,9 +37,9 @@ struct ChannelBlocks {
 void BatchNormTrainForwardBlocked(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu,
                                   float* mean, float* var);
 
-/** BatchNormTrainBackward over blocked activations (y null without relu, dx null when not needed). */
-void BatchNormTrainBackwardBlocked(const float* dy, const float* y, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var,
-                                   const float* gamma, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta);
+/** BatchNormTrainBackward over blocked activations (beta null without relu, dx null when not needed). */
+void BatchNormTrainBackwardBlocked(const float* dy, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var, const float* gamma,
+                                   const float* beta, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta);
 
 /** out = current - (current - batch) * (1 - momentum), rounded after each operation as TF.js's ops compute it. */
 void MovingAverage(const float* current, const float* batch, float* out, int64_t c, float oneMinusMomentum);

@@ -77,7 +77,7 @@ const OpSpec& Spec(int code) {
       {"convData", {"dy", "w", "dx"}, {"block", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
       {"convFilter", {"x", "dy", "dw", "dbias"}, {"block", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
       {"batchNorm", {"x", "gamma", "beta", "y", "mean", "variance", "movingMean", "movingVariance", "newMovingMean", "newMovingVariance"}, {"relu", "epsilon", "momentum"}},
-      {"batchNormGrad", {"dy", "y", "x", "mean", "variance", "gamma", "dx", "dgamma", "dbeta"}, {"relu", "epsilon", "accumulate"}},
+      {"batchNormGrad", {"dy", "x", "mean", "variance", "gamma", "beta", "dx", "dgamma", "dbeta"}, {"relu", "epsilon", "accumulate"}},
       {"add", {"a", "b", "y"}, {"relu"}},
       {"mask", {"dy", "y", "dx"}, {"accumulate"}},
       {"copy", {"src", "dst"}, {"accumulate"}},
@@ -230,14 +230,14 @@ class Program {
         break;
       }
       case kBatchNormGrad: {
-        const Buffer& x = B(b[2]);
-        const int64_t c = B(b[5]).rows * B(b[5]).cols, blocks = c / x.cols;
+        const Buffer& x = B(b[1]);
+        const int64_t c = B(b[4]).rows * B(b[4]).cols, blocks = c / x.cols;
         const float eps = static_cast<float>(op.p[1]);
         if (blocks == 1)
-          BatchNormTrainBackward(S(ptr, b[0]), S(ptr, b[1]), S(ptr, b[2]), S(ptr, b[6]), x.Rows(n), c, P(ptr, b[3]), P(ptr, b[4]), P(ptr, b[5]), eps,
+          BatchNormTrainBackward(S(ptr, b[0]), S(ptr, b[1]), S(ptr, b[6]), x.Rows(n), c, P(ptr, b[2]), P(ptr, b[3]), P(ptr, b[4]), P(ptr, b[5]), eps,
                                  op.p[0] != 0, op.p[2] != 0, P(ptr, b[7]), P(ptr, b[8]));
         else
-          BatchNormTrainBackwardBlocked(P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[2]), P(ptr, b[6]), {n, blocks, x.rows / blocks, x.cols}, P(ptr, b[3]),
+          BatchNormTrainBackwardBlocked(P(ptr, b[0]), P(ptr, b[1]), P(ptr, b[6]), {n, blocks, x.rows / blocks, x.cols}, P(ptr, b[2]), P(ptr, b[3]),
                                         P(ptr, b[4]), P(ptr, b[5]), eps, op.p[0] != 0, op.p[2] != 0, P(ptr, b[7]), P(ptr, b[8]));
         break;
       }
@@ -518,14 +518,14 @@ void CheckOp(const OpChecker& c, const Op& op) {
       const bool relu = c.Flag(0);
       c.Need(op.p[1] > 0 && std::isfinite(op.p[1]), "epsilon must be positive");
       c.Flag(2);
-      const int64_t ch = c.BatchNormChannels(2, 5);
-      const bool blocked = ch != c.Operand(2).cols;
-      c.SameShape(2, 0);
-      if (relu) c.SameShape(2, 1);
-      if (c.Present(6)) c.SameShape(2, 6);
-      for (size_t k : {0, 1, 6})
+      const int64_t ch = c.BatchNormChannels(1, 4);
+      const bool blocked = ch != c.Operand(1).cols;
+      c.SameShape(1, 0);
+      if (c.Present(6)) c.SameShape(1, 6);
+      for (size_t k : {0, 6})
         if (blocked && c.Present(k)) c.Need(c.Operand(k).stride == c.Operand(k).cols, std::string(c.Name(k)) + " must be contiguous when blocked");
-      for (size_t k : {3, 4, 5, 7, 8}) c.Fixed(k, ch);
+      for (size_t k : {2, 3, 4, 7, 8}) c.Fixed(k, ch);
+      c.Fixed(5, ch, relu);  // beta: the ReLU's mask recomputes the forward's output
       for (size_t out : {6, 7, 8})
         for (size_t in : {0, 1, 2, 3, 4, 5}) c.Apart(out, in, false);
       c.Apart(7, 6, false);

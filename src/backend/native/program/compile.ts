@@ -437,7 +437,17 @@ class Compiler extends PlanBuilder {
           this.emit(
             this.backward,
             'batchNormGrad',
-            { dy, y: relu ? y : null, x, mean: saved['mean']!, variance: saved['variance']!, gamma: this.variable(node.gamma), dx: dst, dgamma: grad(node.gamma), dbeta: grad(node.beta) },
+            {
+              dy,
+              x,
+              mean: saved['mean']!,
+              variance: saved['variance']!,
+              gamma: this.variable(node.gamma),
+              beta: relu ? this.variable(node.beta) : null,
+              dx: dst,
+              dgamma: grad(node.gamma),
+              dbeta: grad(node.beta),
+            },
             { relu: relu ? 1 : 0, epsilon: node.epsilon, accumulate },
           );
         if (inputNeeds[0]) this.giveOp(i, node.inputs[0]!, true, emit);

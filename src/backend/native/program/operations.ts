@@ -11,7 +11,7 @@ export const OPERATIONS = {
     buffers: ['x', 'gamma', 'beta', 'y', 'mean', 'variance', 'movingMean', 'movingVariance', 'newMovingMean', 'newMovingVariance'],
     params: ['relu', 'epsilon', 'momentum'],
   },
-  batchNormGrad: { buffers: ['dy', 'y', 'x', 'mean', 'variance', 'gamma', 'dx', 'dgamma', 'dbeta'], params: ['relu', 'epsilon', 'accumulate'] },
+  batchNormGrad: { buffers: ['dy', 'x', 'mean', 'variance', 'gamma', 'beta', 'dx', 'dgamma', 'dbeta'], params: ['relu', 'epsilon', 'accumulate'] },
   add: { buffers: ['a', 'b', 'y'], params: ['relu'] },
   mask: { buffers: ['dy', 'y', 'dx'], params: ['accumulate'] },
   copy: { buffers: ['src', 'dst'], params: ['accumulate'] },

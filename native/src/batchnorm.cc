@@ -365,9 +365,9 @@ void TrainForwardBlockedOf(const float* x, float* y, const ChannelBlocks& g, con
 }
 
 // Rows [r0, r1) of the backward pass's sums, added to s and t: per channel, sum g and sum g (x - mean), g = dy where
-// the ReLU passed (y > 0, recomputed from x with the forward's scale and beta) or every dy without one. Summed in float over blocks of kSumRows rows, each block's sums added in
-// double: a float select vectorizes where a float-to-double one does not (GCC), and a scalar loop with a branch on
-// the ReLU's mask ran five times slower.
+// the ReLU passed (y > 0, recomputed from x with the forward's scale and beta) or every dy without one. Summed in
+// float over blocks of kSumRows rows, each block's sums added in double: a float select vectorizes where a
+// float-to-double one does not (GCC), and a scalar loop with a branch on the ReLU's mask ran five times slower.
 constexpr int64_t kSumRows = 16;
 
 template <int64_t C>

@@ -122,7 +122,10 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
     // Buffers are [external, at, batched, rows, cols, stride]; operations [code, ...buffer ids, ...parameters].
     const r = withAddon(`
       const ops = addon.programOperations();
-      const conv = ops.conv[0], copy = ops.copy[0], relu = ops.relu[0];
+      const conv = ops.conv[0], copy = ops.copy[0], relu = ops.relu[0], batchNorm = ops.batchNorm[0];
+      // A batch norm of 2 channels over x (4 positions) into y, with a residual (buffer 6) added in.
+      const normBuffers = (residual) => [[0, 0, 1, 4, 2, 2], [0, 8, 0, 1, 2, 2], [0, 10, 0, 1, 2, 2], [0, 12, 1, 4, 2, 2], [0, 20, 0, 1, 2, 2], [0, 22, 0, 1, 2, 2], residual];
+      const norm = [batchNorm, 0, 1, 2, 3, 4, 5, -1, -1, -1, -1, 6, 0, 1e-3, 0.99];
       // relu, block (0: NHWC, or 8 or 16 channels), then h w kh kw oh ow sh sw pt pl pb pr
       const geometry = (oh, block = 0) => [0, block, 5, 5, 3, 3, oh, oh, 1, 1, 0, 0, 0, 0];
       const convBuffers = (yRows) => [[1, 0, 1, 25, 1, 1], [1, 1, 0, 1, 9, 9], [0, 0, 1, yRows, 1, 1]];
@@ -137,6 +140,8 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
         attempt(() => addon.createProgram(64, 1, convBuffers(9), [[conv, 0, 1, -1, 2, ...geometry(3, 8)]], [])),
         attempt(() => addon.createProgram(64, 1, [[0, 0, 1, 16, 1, 1], [0, 8, 1, 16, 1, 1]], [[copy, 0, 1, 0]], [])),
         attempt(() => addon.createProgram(64, 1, [[1, 0, 1, 4, 1, 1], [1, 0, 1, 4, 1, 1]], [], [])),
+        attempt(() => addon.createProgram(64, 1, normBuffers([0, 24, 1, 2, 2, 2]), [norm], [])),
+        attempt(() => addon.createProgram(64, 1, normBuffers([0, 14, 1, 4, 2, 2]), [norm], [])),
         attempt(() => addon.runProgram(good, 1, 1, [null, null])),
         attempt(() => addon.runProgram(good, 0, 3, [null, null])),
         attempt(() => addon.runProgram(good, 0, 2, [new Float32Array(4), null])),
@@ -156,6 +161,8 @@ describe.skipIf(!nativeLoad.ok)(`the addon never takes the process down (${nativ
       'RangeError: createProgram: forward op 0 (conv): x must be blocked by 8 channels',
       'RangeError: createProgram: forward op 0 (copy): dst overlaps src',
       'RangeError: createProgram: buffers[1]: array 0 is named twice',
+      'RangeError: createProgram: forward op 0 (batchNorm): residual and y must have the same shape',
+      'RangeError: createProgram: forward op 0 (batchNorm): y overlaps residual',
       'RangeError: runProgram: the backward pass runs after a forward pass at the same batch',
       "RangeError: runProgram: batch 3 is larger than the program's 2",
       'RangeError: runProgram: arrays[0] holds 4 floats where the batch needs 8',

@@ -6,6 +6,7 @@ import { loadNativeAddon } from '../src/backend/native/addon.js';
 import { operationsMismatch, trainingProgramProblem } from '../src/backend/native/program/trainingProgram.js';
 import { trainingForward } from '../src/models/trainingForward.js';
 import { trainingGraph } from '../src/models/trainingGraph.js';
+import { batchNormalization } from '../src/models/batchNorm.js';
 import { setDropoutStep } from '../src/models/dropout.js';
 import { buildModel } from '../src/models/registry.js';
 import { Rng } from '../src/util/rng.js';
@@ -63,6 +64,40 @@ async function step(backend: 'native' | 'cpu', build: () => tfl.LayersModel, inp
   }
   model.dispose();
   return result!;
+}
+
+/**
+ * Sums that alone read a batch norm's output, which a program folds into the batch norm: the sum's other term an
+ * earlier node (a ResNet block's input; NHWC, so blocked for it, when the program keeps blocks), the batch norm coming
+ * second, a projection's two batch norms (folded into the later one), the batch norm's own input, with and without
+ * the ReLU after, and a sum read twice.
+ */
+function foldedSums(seed: number): tfl.LayersModel {
+  let next = seed;
+  type T = tfl.SymbolicTensor;
+  const conv = (x: T, filters: number, strides = 1, kernel = 3) =>
+    tfl.layers.conv2d({ filters, kernelSize: kernel, strides, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.glorotNormal({ seed: next++ }) }).apply(x) as T;
+  const bn = (x: T) =>
+    batchNormalization({
+      momentum: 0.9,
+      epsilon: 1e-3,
+      gammaInitializer: tfl.initializers.randomNormal({ mean: 0.5, seed: next++ }),
+      betaInitializer: tfl.initializers.randomNormal({ seed: next++ }),
+    }).apply(x) as T;
+  const add = (a: T, b: T) => tfl.layers.add().apply([a, b]) as T;
+  const relu = (x: T) => tfl.layers.reLU().apply(x) as T;
+  const input = tfl.input({ shape: [9, 9, 1] });
+  const stem = conv(input, 8); // one input channel: NHWC
+  let x = relu(add(bn(conv(stem, 8)), stem));
+  x = add(x, bn(conv(x, 8)));
+  x = relu(add(bn(conv(relu(bn(conv(x, 16, 2))), 16)), bn(conv(x, 16, 2, 1))));
+  const y = conv(x, 16);
+  x = relu(add(bn(y), y));
+  const z = add(bn(conv(x, 16)), x);
+  x = add(relu(z), z);
+  x = tfl.layers.globalAveragePooling2d({}).apply(x) as T;
+  const logits = tfl.layers.dense({ units: 5, kernelInitializer: tfl.initializers.glorotNormal({ seed: next++ }) }).apply(x) as T;
+  return tfl.model({ inputs: input, outputs: logits });
 }
 
 const maxAbs = (values: Float32Array): number => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
@@ -144,6 +179,15 @@ describe.skipIf(!nativeLoad.ok)(`compiled training programs on the native backen
         const build = () => buildModel(name, { inputShape: [12, 12, 1], numClasses: 10, dropout: 0.2 }, 5);
         await compare(`${name}, channel block 16`, build, [12, 12, 1], 2, 1, 9);
       }
+    } finally {
+      delete process.env.SE_NATIVE_BLOCK;
+    }
+  });
+
+  it.each([0, 8, 16])('sums folded into the batch norms before them match cpu, NHWC and kept blocked (channel block %i)', async (block) => {
+    process.env.SE_NATIVE_BLOCK = String(block);
+    try {
+      await compare(`folded sums, channel block ${block}`, () => foldedSums(40), [9, 9, 1], 3, 1, 41);
     } finally {
       delete process.env.SE_NATIVE_BLOCK;
     }

@@ -65,3 +65,27 @@ describe('training programs keep activations blocked by channels', () => {
     }
   });
 });
+
+describe('training programs fold a sum into the batch norm whose output it alone reads', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it("resnet20: each block's sum into its last batch norm (the projection's where a block projects), the sum's ReLU with it", () => {
+    for (const block of [0, 8] as const) {
+      const plan = compiled('resnet20', [32, 32, 3], block);
+      expect(census(plan, 'forward')['add']).toBeUndefined();
+      const folded = plan.forward.filter((op) => op.name === 'batchNorm' && (op.buffers as Record<string, number | null>)['residual'] !== null);
+      expect(folded).toHaveLength(9);
+      expect(folded.every((op) => (op.params as Record<string, number>)['relu'] === 1)).toBe(true);
+      // The backward list masks each sum's gradient once (by its ReLU) and gives it to both terms.
+      expect(census(plan, 'backward')['mask']).toBe(9);
+    }
+  });
+
+  it("wrn-16-4's sums read convolutions and stay sums", () => {
+    const plan = compiled('wrn-16-4', [32, 32, 3], 8);
+    expect(census(plan, 'forward')['add']).toBe(6);
+    expect(plan.forward.every((op) => op.name !== 'batchNorm' || (op.buffers as Record<string, number | null>)['residual'] === null)).toBe(true);
+  });
+});

@@ -229,15 +229,21 @@ void Statistics(const double* s1, const double* s2, int64_t rows, int64_t c, con
   }
 }
 
-// y = (x - mean) k + beta over rows [r0, r1) of c channels (then max(y, 0) when relu).
+// y = (x - mean) k + beta over rows [r0, r1) of c channels, plus the residual r when r.p is not null (a sum folded
+// in: the batch norm's output rounded, then the sum, as the two operations round them), then max(y, 0) when relu.
 template <int64_t C>
-SE_CLONES void Normalize(Strided x, Strided y, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, const float* __restrict k,
+SE_CLONES void Normalize(Strided x, Strided r, Strided y, int64_t r0, int64_t r1, int64_t c, const float* __restrict mean, const float* __restrict k,
                          const float* __restrict beta, bool relu) {
   if (C > 0) c = C;  // blocked activations: the lanes known when compiled, so that the loops unroll
-  for (int64_t r = r0; r < r1; r++) {
-    const float* __restrict xr = x.p + r * x.stride;
-    float* __restrict yr = y.p + r * y.stride;
-    if (relu) {
+  for (int64_t row = r0; row < r1; row++) {
+    const float* __restrict xr = x.p + row * x.stride;
+    float* __restrict yr = y.p + row * y.stride;
+    if (r.p != nullptr) {
+      const float* __restrict rr = r.p + row * r.stride;
+      for (int64_t ch = 0; ch < c; ch++) yr[ch] = Normalized(xr[ch], mean[ch], k[ch], beta[ch]) + rr[ch];
+      if (relu)
+        for (int64_t ch = 0; ch < c; ch++) yr[ch] = yr[ch] < 0.f ? 0.f : yr[ch];  // NaN stays NaN, as TF.js's Relu keeps it
+    } else if (relu) {
       for (int64_t ch = 0; ch < c; ch++) {
         const float v = Normalized(xr[ch], mean[ch], k[ch], beta[ch]);
         yr[ch] = v < 0.f ? 0.f : v;  // NaN stays NaN, as TF.js's Relu keeps it
@@ -271,15 +277,15 @@ struct ForwardScratch {
   float *k, *shift;
 };
 
-void TrainForwardOf(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean, float* var,
-                    const ForwardScratch& w) {
+void TrainForwardOf(Strided x, Strided r, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
+                    float* var, const ForwardScratch& w) {
   for (int64_t ch = 0; ch < c; ch++) w.shift[ch] = x.p[ch];
   ChannelSums2(rows, c, w.partial, w.threads, w.s1, w.s2, [x, c, &w](int64_t r0, int64_t r1, double* a, double* b) { ShiftedSums<0>(x, r0, r1, c, w.shift, a, b); });
   Statistics(w.s1, w.s2, rows, c, w.shift, gamma, eps, mean, var, w.k);
 #pragma omp parallel num_threads(w.threads) if (rows * c > kParallelGrain)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    Normalize<0>(x, y, rows * t / nt, rows * (t + 1) / nt, c, mean, w.k, beta, relu);
+    Normalize<0>(x, r, y, rows * t / nt, rows * (t + 1) / nt, c, mean, w.k, beta, relu);
   }
 }
 
@@ -336,8 +342,8 @@ struct WideScratch {
   std::vector<float> f1, f2, f3, f4, r1, r2, r3, r4, r5, r6;
 };
 
-void TrainForwardBlockedOf(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu, float* mean,
-                           float* var) {
+void TrainForwardBlockedOf(const float* x, const float* r, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu,
+                           float* mean, float* var) {
   const int64_t c = g.blocks * g.lanes, L = g.lanes, segments = g.n * g.blocks, rows = g.n * g.positions;
   const Wide wide(g);
   WideScratch w(g, wide);
@@ -359,8 +365,9 @@ void TrainForwardBlockedOf(const float* x, float* y, const ChannelBlocks& g, con
 #pragma omp parallel for num_threads(w.threads) if (rows * c > kParallelGrain)
   for (int64_t j = 0; j < segments; j++) {
     const int64_t at = (j % g.blocks) * kWide;
-    Normalize<kWide>(wide.Rows(x, g, j), wide.Rows(y, g, j), 0, wide.rows, kWide, m + at, kr + at, b + at, relu);
-    Normalize<0>(wide.Tail(x, g, j), wide.Tail(y, g, j), 0, wide.tail, L, m + at, kr + at, b + at, relu);
+    const Strided none{nullptr, 0}, residualRows = r == nullptr ? none : wide.Rows(r, g, j), residualTail = r == nullptr ? none : wide.Tail(r, g, j);
+    Normalize<kWide>(wide.Rows(x, g, j), residualRows, wide.Rows(y, g, j), 0, wide.rows, kWide, m + at, kr + at, b + at, relu);
+    Normalize<0>(wide.Tail(x, g, j), residualTail, wide.Tail(y, g, j), 0, wide.tail, L, m + at, kr + at, b + at, relu);
   }
 }
 
@@ -536,15 +543,15 @@ struct Scratch {
 
 }  // namespace
 
-void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
-                           float* var) {
+void BatchNormTrainForward(Strided x, Strided residual, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu,
+                           float* mean, float* var) {
   Scratch w(c);
-  TrainForwardOf(x, y, rows, c, gamma, beta, eps, relu, mean, var, w.Forward());
+  TrainForwardOf(x, residual, y, rows, c, gamma, beta, eps, relu, mean, var, w.Forward());
 }
 
-void BatchNormTrainForwardBlocked(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu,
-                                  float* mean, float* var) {
-  TrainForwardBlockedOf(x, y, g, gamma, beta, eps, relu, mean, var);
+void BatchNormTrainForwardBlocked(const float* x, const float* residual, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps,
+                                  bool relu, float* mean, float* var) {
+  TrainForwardBlockedOf(x, residual, y, g, gamma, beta, eps, relu, mean, var);
 }
 
 void BatchNormTrainBackward(Strided dy, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,

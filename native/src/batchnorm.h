@@ -10,11 +10,12 @@
 namespace se {
 
 /**
- * mean, var = the biased batch statistics of x per channel; y = (x - mean) gamma / sqrt(var + eps) + beta, then
- * max(y, 0) when relu. Sums in double, shifted by the first row (no cancellation for large means).
+ * mean, var = the biased batch statistics of x per channel; y = (x - mean) gamma / sqrt(var + eps) + beta, plus the
+ * residual (a sum's other term, of y's shape; none when residual.p is null), then max(y, 0) when relu. Sums in double,
+ * shifted by the first row (no cancellation for large means).
  */
-void BatchNormTrainForward(Strided x, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu, float* mean,
-                           float* var);
+void BatchNormTrainForward(Strided x, Strided residual, Strided y, int64_t rows, int64_t c, const float* gamma, const float* beta, float eps, bool relu,
+                           float* mean, float* var);
 
 /**
  * The gradient of BatchNormTrainForward, from dy and the input x (dy counts where the forward's output was > 0 when
@@ -33,9 +34,9 @@ struct ChannelBlocks {
   int64_t n, blocks, positions, lanes;
 };
 
-/** BatchNormTrainForward over blocked activations. */
-void BatchNormTrainForwardBlocked(const float* x, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps, bool relu,
-                                  float* mean, float* var);
+/** BatchNormTrainForward over blocked activations (residual null or blocked alike). */
+void BatchNormTrainForwardBlocked(const float* x, const float* residual, float* y, const ChannelBlocks& g, const float* gamma, const float* beta, float eps,
+                                  bool relu, float* mean, float* var);
 
 /** BatchNormTrainBackward over blocked activations (beta null without relu, dx null when not needed). */
 void BatchNormTrainBackwardBlocked(const float* dy, const float* x, float* dx, const ChannelBlocks& g, const float* mean, const float* var, const float* gamma,

@@ -76,7 +76,9 @@ const OpSpec& Spec(int code) {
       {"conv", {"x", "w", "bias", "y"}, {"relu", "block", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
       {"convData", {"dy", "w", "dx"}, {"block", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
       {"convFilter", {"x", "dy", "dw", "dbias"}, {"block", "h", "w", "kh", "kw", "oh", "ow", "sh", "sw", "pt", "pl", "pb", "pr"}},
-      {"batchNorm", {"x", "gamma", "beta", "y", "mean", "variance", "movingMean", "movingVariance", "newMovingMean", "newMovingVariance"}, {"relu", "epsilon", "momentum"}},
+      {"batchNorm",
+       {"x", "gamma", "beta", "y", "mean", "variance", "movingMean", "movingVariance", "newMovingMean", "newMovingVariance", "residual"},
+       {"relu", "epsilon", "momentum"}},
       {"batchNormGrad", {"dy", "x", "mean", "variance", "gamma", "beta", "dx", "dgamma", "dbeta"}, {"relu", "epsilon", "accumulate"}},
       {"add", {"a", "b", "y"}, {"relu"}},
       {"mask", {"dy", "y", "dx"}, {"accumulate"}},
@@ -220,10 +222,11 @@ class Program {
         const int64_t c = B(b[1]).rows * B(b[1]).cols, blocks = c / x.cols;  // gamma's length, as checked
         const float eps = static_cast<float>(op.p[1]);
         if (blocks == 1)
-          BatchNormTrainForward(S(ptr, b[0]), S(ptr, b[3]), x.Rows(n), c, P(ptr, b[1]), P(ptr, b[2]), eps, op.p[0] != 0, P(ptr, b[4]), P(ptr, b[5]));
+          BatchNormTrainForward(S(ptr, b[0]), S(ptr, b[10]), S(ptr, b[3]), x.Rows(n), c, P(ptr, b[1]), P(ptr, b[2]), eps, op.p[0] != 0, P(ptr, b[4]),
+                                P(ptr, b[5]));
         else
-          BatchNormTrainForwardBlocked(P(ptr, b[0]), P(ptr, b[3]), {n, blocks, x.rows / blocks, x.cols}, P(ptr, b[1]), P(ptr, b[2]), eps, op.p[0] != 0,
-                                       P(ptr, b[4]), P(ptr, b[5]));
+          BatchNormTrainForwardBlocked(P(ptr, b[0]), P(ptr, b[10]), P(ptr, b[3]), {n, blocks, x.rows / blocks, x.cols}, P(ptr, b[1]), P(ptr, b[2]), eps,
+                                       op.p[0] != 0, P(ptr, b[4]), P(ptr, b[5]));
         const float keep = static_cast<float>(1.0 - op.p[2]);
         if (b[6] >= 0) MovingAverage(P(ptr, b[6]), P(ptr, b[4]), P(ptr, b[8]), c, keep);
         if (b[7] >= 0) MovingAverage(P(ptr, b[7]), P(ptr, b[5]), P(ptr, b[9]), c, keep);
@@ -499,7 +502,10 @@ void CheckOp(const OpChecker& c, const Op& op) {
       c.Need(std::isfinite(op.p[2]), "momentum must be finite");
       const int64_t ch = c.BatchNormChannels(0, 1);
       c.SameShape(0, 3);
-      if (ch != c.Operand(0).cols) c.Need(c.Operand(3).stride == c.Operand(3).cols, "y must be contiguous when blocked");
+      if (c.Present(10)) c.SameShape(10, 3);
+      for (size_t k : {3, 10})
+        if (ch != c.Operand(0).cols && c.Present(k))
+          c.Need(c.Operand(k).stride == c.Operand(k).cols, std::string(c.Name(k)) + " must be contiguous when blocked");
       for (size_t k : {1, 2, 4, 5}) c.Fixed(k, ch);
       const bool moving = c.Present(6);
       for (size_t k : {6, 7, 8, 9}) {
@@ -507,7 +513,7 @@ void CheckOp(const OpChecker& c, const Op& op) {
         c.Fixed(k, ch, false);
       }
       for (size_t out : {3, 4, 5, 8, 9})
-        for (size_t in : {0, 1, 2, 6, 7}) c.Apart(out, in, false);
+        for (size_t in : {0, 1, 2, 6, 7, 10}) c.Apart(out, in, false);
       c.Apart(3, 4, false);
       c.Apart(3, 5, false);
       c.Apart(4, 5, false);

@@ -14,7 +14,7 @@ interface Gradient {
 
 /**
  * Compiles a model's training graph into a plan: the forward list (batch norms fused with the ReLU that alone reads
- * them, sums with theirs, the input, logits and dropout masks copied between the caller's arrays and the arena), and
+ * them, or with the sum that alone reads them and its ReLU, sums with theirs, the input, logits and dropout masks copied between the caller's arrays and the arena), and
  * the backward list, written node by node in reverse, each gradient added where several operations contribute to it
  * (in place when nothing else refers to its buffer). Pure: the numbers come from the graph, `maxBatch` and `block`.
  *
@@ -33,7 +33,7 @@ export function compileTraining(graph: TrainingGraph, maxBatch: number, block: C
 class Compiler extends PlanBuilder {
   /** Each node's output buffer. */
   private readonly value: number[] = [];
-  /** Nodes whose output is another node's (a ReLU fused into the batch norm or sum before it). */
+  /** Nodes whose output is another node's (a ReLU fused into the batch norm or sum before it, a sum folded into a batch norm). */
   private readonly fusedInto = new Map<number, number>();
   private readonly weightSlot = new Map<unknown, number>();
   private readonly gradSlot = new Map<unknown, number>();
@@ -199,7 +199,9 @@ class Compiler extends PlanBuilder {
         return null;
       }
       case 'batchNorm': {
-        const relu = this.soleRelu(i);
+        const sum = this.foldableSum(i);
+        const relu = sum === null ? this.soleRelu(i) : this.soleRelu(sum.add);
+        if (sum !== null) this.fusedInto.set(sum.add, i);
         if (relu !== null) this.fusedInto.set(relu, i);
         const c = node.shape[node.shape.length - 1]!;
         const y = this.output(node.shape, blocked);
@@ -220,10 +222,11 @@ class Compiler extends PlanBuilder {
             movingVariance: moving('variance', false),
             newMovingMean: moving('mean', true),
             newMovingVariance: moving('variance', true),
+            residual: sum === null ? null : this.input(i, sum.other),
           },
           { relu: relu === null ? 0 : 1, epsilon: node.epsilon, momentum: node.momentum },
         );
-        this.saved.set(i, { mean, variance, relu: relu === null ? 0 : 1 });
+        this.saved.set(i, { mean, variance, relu: relu === null ? 0 : 1, ...(sum === null ? {} : { sumWith: sum.other }) });
         this.setValue(i, y);
         return null;
       }
@@ -297,6 +300,24 @@ class Compiler extends PlanBuilder {
         return null;
       }
     }
+  }
+
+  /**
+   * The sum that alone reads batch norm i's output, when the batch norm can add it in (its output is then the sum's,
+   * the sum's ReLU fused too): a sum of two terms whose other term is an earlier node (its value exists when the batch
+   * norm runs), not the logits. Both terms of a residual block's sum qualify this way in turn; the later one takes it.
+   */
+  private foldableSum(i: number): { add: number; other: number } | null {
+    const readers = this.consumers[i]!;
+    if (readers.length !== 1) return null;
+    const add = readers[0]!;
+    const node = this.graph.nodes[add]!;
+    if (node.kind !== 'add' || node.inputs.length !== 2) return null;
+    const other = node.inputs[0] === i ? node.inputs[1]! : node.inputs[0]!;
+    const last = this.graph.nodes.length - 1;
+    const relu = this.soleRelu(add);
+    if (other >= i || add === last || relu === last) return null;
+    return { add, other };
   }
 
   /** Buffer x as a contiguous buffer: itself, or when it is a view a copy made by an operation of `list`. */
@@ -432,13 +453,17 @@ class Compiler extends PlanBuilder {
       }
       case 'batchNorm': {
         const grad = (v: unknown) => this.gradSlot.get(v)!;
-        const relu = saved['relu'] === 1;
+        // With a sum folded in, the ReLU's mask is the sum's (the mask operation reads the output); the sum's other
+        // term gets the masked gradient as it is.
+        const sumWith = saved['sumWith'];
+        const g = sumWith === undefined ? dy : masked(saved['relu'] === 1);
+        const relu = sumWith === undefined && saved['relu'] === 1;
         const emit = (dst: number | null, accumulate: number) =>
           this.emit(
             this.backward,
             'batchNormGrad',
             {
-              dy,
+              dy: g,
               x,
               mean: saved['mean']!,
               variance: saved['variance']!,
@@ -452,6 +477,7 @@ class Compiler extends PlanBuilder {
           );
         if (inputNeeds[0]) this.giveOp(i, node.inputs[0]!, true, emit);
         else emit(null, 0);
+        if (sumWith !== undefined && needs[sumWith]) this.give(i, sumWith, g);
         return;
       }
       case 'relu':

@@ -8,7 +8,7 @@ export const OPERATIONS = {
   convData: { buffers: ['dy', 'w', 'dx'], params: ['block', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'] },
   convFilter: { buffers: ['x', 'dy', 'dw', 'dbias'], params: ['block', 'h', 'w', 'kh', 'kw', 'oh', 'ow', 'sh', 'sw', 'pt', 'pl', 'pb', 'pr'] },
   batchNorm: {
-    buffers: ['x', 'gamma', 'beta', 'y', 'mean', 'variance', 'movingMean', 'movingVariance', 'newMovingMean', 'newMovingVariance'],
+    buffers: ['x', 'gamma', 'beta', 'y', 'mean', 'variance', 'movingMean', 'movingVariance', 'newMovingMean', 'newMovingVariance', 'residual'],
     params: ['relu', 'epsilon', 'momentum'],
   },
   batchNormGrad: { buffers: ['dy', 'x', 'mean', 'variance', 'gamma', 'beta', 'dx', 'dgamma', 'dbeta'], params: ['relu', 'epsilon', 'accumulate'] },

@@ -217,6 +217,11 @@ SE_CLONES void ChannelSums2(int64_t rows, int64_t c, double* partial, int thread
 inline __attribute__((always_inline)) float Scale(float gamma, float var, float eps) { return gamma / std::sqrt(var + eps); }
 inline __attribute__((always_inline)) float Normalized(float x, float mean, float k, float beta) { return (x - mean) * k + beta; }
 
+// k = Scale(gamma, var, eps) for each of c channels.
+void Scales(const float* gamma, const float* var, int64_t c, float eps, float* k) {
+  for (int64_t ch = 0; ch < c; ch++) k[ch] = Scale(gamma[ch], var[ch], eps);
+}
+
 // The batch statistics from the sums of x - shift and of its square over `rows` rows, and k = gamma / sqrt(var + eps).
 void Statistics(const double* s1, const double* s2, int64_t rows, int64_t c, const float* shift, const float* gamma, float eps, float* mean,
                 float* var, float* k) {
@@ -225,8 +230,8 @@ void Statistics(const double* s1, const double* s2, int64_t rows, int64_t c, con
     const double v = s2[ch] / rows - m * m;
     mean[ch] = static_cast<float>(shift[ch] + m);
     var[ch] = static_cast<float>(v > 0.0 ? v : 0.0);
-    k[ch] = Scale(gamma[ch], var[ch], eps);
   }
+  Scales(gamma, var, c, eps, k);
 }
 
 // y = (x - mean) k + beta over rows [r0, r1) of c channels, plus the residual r when r.p is not null (a sum folded
@@ -326,15 +331,17 @@ void Fold(const double* wide, double* out, const ChannelBlocks& g) {
 
 // The scratch of a blocked pass, allocated once per call outside any parallel region (where bad_alloc can be
 // caught): the threads' partial sums and floats over the wide channels, the wide sums (wide1, wide2) and their folds
-// per channel (sum1, sum2), per-channel floats (f1-f4) and the per-channel vectors repeated for wide rows (r1-r6).
+// per channel (sum1, sum2), per-channel floats (f1-f4) and the per-channel vectors repeated for wide rows (r1-r6);
+// f4, r5 and r6 (the ReLU mask's scale and beta) only for the backward pass.
 struct WideScratch {
-  WideScratch(const ChannelBlocks& g, const Wide& wide)
+  WideScratch(const ChannelBlocks& g, const Wide& wide, bool backward)
       : threads(omp_get_max_threads()),
         partial(static_cast<size_t>(threads) * ThreadStride<double>(2 * wide.channels)),
         floats(static_cast<size_t>(threads) * ThreadStride<float>(2 * wide.channels)),
         wide1(wide.channels), wide2(wide.channels), sum1(g.blocks * g.lanes), sum2(g.blocks * g.lanes),
-        f1(g.blocks * g.lanes), f2(g.blocks * g.lanes), f3(g.blocks * g.lanes), f4(g.blocks * g.lanes),
-        r1(wide.channels), r2(wide.channels), r3(wide.channels), r4(wide.channels), r5(wide.channels), r6(wide.channels) {}
+        f1(g.blocks * g.lanes), f2(g.blocks * g.lanes), f3(g.blocks * g.lanes), f4(backward ? g.blocks * g.lanes : 0),
+        r1(wide.channels), r2(wide.channels), r3(wide.channels), r4(wide.channels), r5(backward ? wide.channels : 0),
+        r6(backward ? wide.channels : 0) {}
   int threads;
   std::vector<double> partial;
   std::vector<float> floats;
@@ -346,7 +353,7 @@ void TrainForwardBlockedOf(const float* x, const float* r, float* y, const Chann
                            float* mean, float* var) {
   const int64_t c = g.blocks * g.lanes, L = g.lanes, segments = g.n * g.blocks, rows = g.n * g.positions;
   const Wide wide(g);
-  WideScratch w(g, wide);
+  WideScratch w(g, wide, false);
   float *shift = w.f1.data(), *k = w.f2.data();
   for (int64_t ch = 0; ch < c; ch++) shift[ch] = x[(ch / L) * g.positions * L + ch % L];  // the first example's first position
   const float* shifts = Repeat(shift, g, w.r1);
@@ -466,8 +473,7 @@ float* Floats(float* floats, int t, int64_t c) { return floats + static_cast<siz
 void TrainBackwardOf(Strided dy, Strided x, Strided dx, int64_t rows, int64_t c, const float* mean, const float* var, const float* gamma,
                      const float* beta, float eps, bool relu, bool accumulate, float* dgamma, float* dbeta, const BackwardScratch& w) {
   const int threads = rows * c > kParallelGrain ? w.threads : 1;
-  if (relu)
-    for (int64_t ch = 0; ch < c; ch++) w.scale[ch] = Scale(gamma[ch], var[ch], eps);
+  if (relu) Scales(gamma, var, c, eps, w.scale);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -490,12 +496,11 @@ void TrainBackwardBlockedOf(const float* dy, const float* x, float* dx, const Ch
   const int64_t c = g.blocks * g.lanes, L = g.lanes, segments = g.n * g.blocks, rows = g.n * g.positions;
   const Wide wide(g);
   const int64_t cw = wide.channels;
-  WideScratch w(g, wide);
+  WideScratch w(g, wide, true);
   const int threads = rows * c > kParallelGrain ? w.threads : 1;
   const float* m = Repeat(mean, g, w.r1);
   // The forward's scale and beta repeated for the ReLU's mask (r5 and r6 unused, zeros, without one).
-  if (relu)
-    for (int64_t ch = 0; ch < c; ch++) w.f4[ch] = Scale(gamma[ch], var[ch], eps);
+  if (relu) Scales(gamma, var, c, eps, w.f4.data());
   const float *sr = relu ? Repeat(w.f4.data(), g, w.r5) : w.r5.data(), *br = relu ? Repeat(beta, g, w.r6) : w.r6.data();
 #pragma omp parallel num_threads(threads)
   {

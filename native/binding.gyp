@@ -8,6 +8,7 @@
         "src/args.cc",
         "src/engine.cc",
         "src/conv.cc",
+        "src/convFilter.cc",
         "src/convInference.cc",
         "src/matmul.cc",
         "src/pool.cc",

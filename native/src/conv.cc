@@ -4,6 +4,7 @@
 // is cheap next to the convolution.
 // oneDNN 3.0 replaced the operation descriptors (convolution_forward::desc) by primitive-descriptor constructors
 // that take the engine first; DNNL_VERSION_MAJOR picks the one this build has (Debian 12's 2.6.3, Homebrew's 3.x).
+#include <cstdlib>
 #include <string>
 #include <unordered_map>
 
@@ -149,6 +150,8 @@ void ConvBackwardData(State& st, const ConvShape& s, const float* dy, const floa
 }
 
 void ConvBackwardWeights(State& st, const ConvShape& s, const float* x, const float* dy, float* dw) {
+  const char* only = std::getenv("SE_NATIVE_FILTER_GRADIENT");  // read on each call: a test may switch it
+  if ((only == nullptr || std::string(only) != "onednn") && OwnFilterGradientTakes(s)) return OwnFilterGradient(s, x, dy, dw);
   Primitive& c = st.Cached<Primitive>(s.Key("w", false, false), [&] {
     auto pd = BackwardWeightsDesc(st.engine, s);
     return Prepare(st.engine, s, dnnl::convolution_backward_weights(pd), pd.diff_weights_desc(), true);

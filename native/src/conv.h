@@ -33,8 +33,16 @@ dnnl::primitive_attr ReluAttr(bool relu);
 void ConvForward(State& st, const ConvShape& s, const float* x, const float* w, const float* bias, float* y, bool relu);
 /** dx = the gradient of the input, from dy and the filter. */
 void ConvBackwardData(State& st, const ConvShape& s, const float* dy, const float* w, float* dx);
-/** dw = the gradient of the filter (HWIO), from the input and dy. */
+/**
+ * dw = the gradient of the filter (HWIO), from the input and dy: our own loops where they take the geometry
+ * (OwnFilterGradientTakes), else oneDNN's; SE_NATIVE_FILTER_GRADIENT=onednn always takes oneDNN's.
+ */
 void ConvBackwardWeights(State& st, const ConvShape& s, const float* x, const float* dy, float* dw);
+
+/** Whether OwnFilterGradient takes this geometry: stride and dilation 1, activations blocked by 8 channels. */
+bool OwnFilterGradientTakes(const ConvShape& s);
+/** The filter gradient of such a convolution by our own loops (convFilter.cc). */
+void OwnFilterGradient(const ConvShape& s, const float* x, const float* dy, float* dw);
 
 /**
  * An inference program's convolution at one batch, made on its first run: the primitive, the filter in its layout,

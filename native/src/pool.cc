@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "families.h"
 #include "pool.h"
 #include "threadScratch.h"
+#include "vector8.h"
 
 namespace se {
 namespace {
@@ -30,21 +30,9 @@ inline Window Inside(const PoolShape& s, int64_t y0, int64_t x0) {
   return {std::max<int64_t>(0, -y0), std::min(s.fh, s.h - y0), std::max<int64_t>(0, -x0), std::min(s.fw, s.w - x0)};
 }
 
-// Eight channels as one value (GCC's vector extension: each clone lowers it to its own instructions, two SSE2
-// registers in the baseline one). Max pooling over channels in multiples of 8 (blocked activations have 8 or 16 to a
-// block) runs on these: a row of 8 channels per window position, where the plain loops' per-window bookkeeping, shared
-// by only 8 channels, made the gradient three times slower per value than on 32 NHWC channels.
-typedef float F8 __attribute__((vector_size(32)));
-typedef int32_t I8 __attribute__((vector_size(32)));
-inline F8 Load8(const float* p) {
-  F8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void Store8(float* p, F8 v) { std::memcpy(p, &v, sizeof v); }
-// m ? a : b lane by lane, m's lanes all ones or all zeros (a comparison's result).
-inline F8 Select(I8 m, F8 a, F8 b) { return reinterpret_cast<F8>((reinterpret_cast<I8>(a) & m) | (reinterpret_cast<I8>(b) & ~m)); }
-inline I8 Select(I8 m, I8 a, I8 b) { return (a & m) | (b & ~m); }
+// Max pooling over channels in multiples of 8 (blocked activations have 8 or 16 to a block) runs on F8 values
+// (vector8.h): a row of 8 channels per window position, where the plain loops' per-window bookkeeping, shared by only 8
+// channels, made the gradient three times slower per value than on 32 NHWC channels.
 
 // The max of one window of image b (top left y0, x0) over channels in multiples of 8, into o: the same comparisons as
 // the plain loop (a value wins when it is greater than the best so far, from -infinity: NaN never wins).

@@ -14,9 +14,10 @@ interface Gradient {
 
 /**
  * Compiles a model's training graph into a plan: the forward list (batch norms fused with the ReLU that alone reads
- * them, or with the sum that alone reads them and its ReLU, sums with theirs, the input, logits and dropout masks copied between the caller's arrays and the arena), and
- * the backward list, written node by node in reverse, each gradient added where several operations contribute to it
- * (in place when nothing else refers to its buffer). Pure: the numbers come from the graph, `maxBatch` and `block`.
+ * them, or with the sum that alone reads them and its ReLU; other sums with theirs; the input, logits and dropout
+ * masks copied between the caller's arrays and the arena), and the backward list, written node by node in reverse,
+ * each gradient added where several operations contribute to it (in place when nothing else refers to its buffer).
+ * Pure: the numbers come from the graph, `maxBatch` and `block`.
  *
  * With a channel block (8 or 16: the CPU's, see channelBlock), activations whose channels fill whole blocks stay
  * blocked ([c / block h w, block] per example, oneDNN's nChw8c or nChw16c, where its convolutions run 9-23% faster
@@ -33,7 +34,10 @@ export function compileTraining(graph: TrainingGraph, maxBatch: number, block: C
 class Compiler extends PlanBuilder {
   /** Each node's output buffer. */
   private readonly value: number[] = [];
-  /** Nodes whose output is another node's (a ReLU fused into the batch norm or sum before it, a sum folded into a batch norm). */
+  /**
+   * Nodes whose output is another node's: a ReLU fused into the batch norm or sum before it, a sum folded into a
+   * batch norm (and the sum's ReLU into that batch norm too).
+   */
   private readonly fusedInto = new Map<number, number>();
   private readonly weightSlot = new Map<unknown, number>();
   private readonly gradSlot = new Map<unknown, number>();
@@ -305,7 +309,8 @@ class Compiler extends PlanBuilder {
   /**
    * The sum that alone reads batch norm i's output, when the batch norm can add it in (its output is then the sum's,
    * the sum's ReLU fused too): a sum of two terms whose other term is an earlier node (its value exists when the batch
-   * norm runs), not the logits. Both terms of a residual block's sum qualify this way in turn; the later one takes it.
+   * norm runs), not the logits. Where both terms are such batch norms (a block whose shortcut projects), the later
+   * one takes the sum.
    */
   private foldableSum(i: number): { add: number; other: number } | null {
     const readers = this.consumers[i]!;
